@@ -1,0 +1,11 @@
+//! Pure rules of Riegel: no I/O, no clock. Every function that needs the time takes `now`.
+//!
+//! The modules here are compiled into both the server and the browser bundle, so they use
+//! nothing but `std` and `serde`.
+
+pub mod email;
+pub mod login;
+pub mod password;
+pub mod policy;
+pub mod throttle;
+pub mod time;
