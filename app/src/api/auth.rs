@@ -1,0 +1,56 @@
+//! Login, logout and the current user (SPEC 1).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+/// Who is logged in, as the pages show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub full_name: String,
+    pub email: String,
+    pub role: String,
+    pub organisation: Option<String>,
+}
+
+/// E-mail + password. Success sets a new session cookie and goes to the start page.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::backend::{crypto::Secret, services::auth, sessions::CookieJar};
+    let (state, ctx) = super::context::request()?;
+    let outcome = auth::login(&state, &ctx, &email, Secret::new(password)).await?;
+    let auth::LoginOutcome::Authenticated { token } = outcome;
+    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&token))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends the session on the server and removes the cookie.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::backend::{services::auth, sessions::CookieJar};
+    let (state, ctx) = super::context::request()?;
+    auth::logout(&state, &ctx).await?;
+    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.clear())?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The logged-in user, or `None` for an anonymous visitor.
+#[server(name = Me, prefix = "/api", endpoint = "me")]
+pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
+    use crate::backend::services::auth;
+    let (state, ctx) = super::context::request()?;
+    auth::current_user(&state, &ctx).await
+}
+
+/// Remembers the chosen language in a cookie (for pages rendered without JavaScript).
+#[server(prefix = "/api", endpoint = "locale")]
+pub async fn set_locale(locale: String) -> Result<(), AppError> {
+    let locale = match locale.as_str() {
+        "de" | "en" => locale,
+        _ => return Err(AppError::BadRequest),
+    };
+    super::context::set_cookie(&format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax"))
+}

@@ -1,0 +1,104 @@
+//! The one error type of every server function (convention 4).
+//!
+//! It crosses the wire as JSON and carries structure, not text: the page turns each variant
+//! into a sentence in the user's language. Internal causes are logged in full on the server
+//! and reach the browser only as `Internal`. No database text ever leaves the server.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+/// What was wrong with an input, in terms a page can explain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputError {
+    EmailMalformed,
+    PasswordMissing,
+    PasswordTooLong,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Unknown e-mail, wrong password and disabled account alike (SPEC 1.1).
+    #[error("e-mail address or password is not correct")]
+    InvalidCredentials,
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: i64 },
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: i64 },
+    #[error("invalid input: {0:?}")]
+    Input(InputError),
+    #[error("not logged in")]
+    NotAuthenticated,
+    #[error("request refused")]
+    Forbidden,
+    #[error("malformed request")]
+    BadRequest,
+    #[error("internal error")]
+    Internal,
+    #[error("the server could not be reached")]
+    Unreachable,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Unreachable,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs an internal failure in full and returns the generic error the user sees.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        AppError::Internal
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::InvalidCredentials | AppError::NotAuthenticated => S::UNAUTHORIZED,
+            AppError::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
+            AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Forbidden => S::FORBIDDEN,
+            AppError::BadRequest => S::BAD_REQUEST,
+            AppError::Internal | AppError::Unreachable => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds for a `Retry-After` header, where the error has one.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            AppError::TooManyAttempts { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                Some((*retry_after_secs).max(1))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::backend::hasher::HashError> for AppError {
+    fn from(e: crate::backend::hasher::HashError) -> Self {
+        match e {
+            crate::backend::hasher::HashError::Busy => AppError::Busy { retry_after_secs: 1 },
+            other => AppError::internal(other),
+        }
+    }
+}

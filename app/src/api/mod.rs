@@ -1,0 +1,11 @@
+//! Server functions, grouped by area, with their request and response types.
+//!
+//! Each function is thin (convention 3): it reads the session and client IP from the
+//! request, calls one backend service and maps the error.
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub(crate) mod context;
+pub mod error;
+
+pub use error::{AppError, InputError};

@@ -1,0 +1,135 @@
+//! Keyed hashes, random tokens and secret-holding types (convention 5).
+//!
+//! - Tokens (session ids, later links and codes) are stored only as HMAC-SHA256 under the
+//!   configured secret key, with a purpose label so one hash can never stand in for another.
+//! - Secret values cannot be serialised and print as `[redacted]` in `Debug`.
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+/// A value that must never reach a log, a response or the audit table.
+/// It has no `Serialize` and its `Debug` prints `[redacted]`.
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+    /// The one way to read the value; each call site is a place that handles a secret.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// A password as typed by a user.
+pub type Password = Secret<String>;
+
+/// The server's secret key for keyed hashes (at least 32 bytes).
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() < Self::MIN_LEN {
+            return Err(format!("the secret key must have at least {} bytes", Self::MIN_LEN));
+        }
+        Ok(SecretKey(bytes))
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+/// What a keyed hash is for; part of the hashed input.
+#[derive(Clone, Copy, Debug)]
+pub enum Purpose {
+    SessionId,
+    LoginThrottle,
+}
+
+impl Purpose {
+    const fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::SessionId => b"riegel/session-id",
+            Purpose::LoginThrottle => b"riegel/login-throttle",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Keys {
+    key: SecretKey,
+}
+
+impl Keys {
+    pub fn new(key: SecretKey) -> Self {
+        Keys { key }
+    }
+
+    /// HMAC-SHA256(key, purpose ‖ 0 ‖ data).
+    pub fn keyed_hash(&self, purpose: Purpose, data: &[u8]) -> Vec<u8> {
+        // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key.0) else {
+            return Vec::new();
+        };
+        mac.update(purpose.label());
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+/// A bearer token of 256 random bits from the operating system's CSPRNG, base64url.
+pub fn random_token() -> Secret<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    Secret::new(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let p: Password = Secret::new("hunter2hunter2".into());
+        assert_eq!(format!("{p:?}"), "[redacted]");
+        let k = SecretKey::new(vec![7; 32]).unwrap();
+        assert!(!format!("{k:?}").contains('7'));
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(SecretKey::new(vec![1; 31]).is_err());
+    }
+
+    #[test]
+    fn purposes_separate_hashes() {
+        let keys = Keys::new(SecretKey::new(vec![1; 32]).unwrap());
+        let a = keys.keyed_hash(Purpose::SessionId, b"x");
+        let b = keys.keyed_hash(Purpose::LoginThrottle, b"x");
+        assert_ne!(a, b);
+        assert_eq!(a, keys.keyed_hash(Purpose::SessionId, b"x"));
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let a = random_token();
+        let b = random_token();
+        assert_eq!(a.expose().len(), 43); // 32 bytes, base64url without padding
+        assert_ne!(a.expose(), b.expose());
+    }
+}

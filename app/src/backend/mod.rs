@@ -1,0 +1,15 @@
+//! The server-only part of the app: database, services, crypto, sessions, audit.
+//!
+//! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
+
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod db;
+pub mod hasher;
+pub mod seed;
+pub mod services;
+pub mod sessions;
+pub mod state;
+
+pub use state::{AppState, ClientIp, RuntimeConfig};

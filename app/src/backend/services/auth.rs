@@ -1,0 +1,221 @@
+//! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7).
+//!
+//! A login attempt runs in three steps so that the expensive verification holds no lock:
+//! 1. `BEGIN IMMEDIATE`: the throttle decides; the attempt is counted as a failure in advance
+//!    (so parallel attempts count exactly) and the account is read.
+//! 2. Exactly one argon2 verification, against the account's hash or the dummy hash.
+//! 3. `BEGIN IMMEDIATE`: on success the advance failure is taken back, the presented session
+//!    id is deleted and a new session created; either way the audit event is written.
+
+use sqlx::SqliteConnection;
+
+use super::RequestCtx;
+use crate::{
+    api::{AppError, InputError, auth::UserInfo},
+    backend::{
+        AppState,
+        audit::{self, AuditEvent, LoginFailure},
+        crypto::{Password, Purpose},
+        db, sessions,
+    },
+    domain::{
+        email,
+        login::{LoginEvent, LoginState, transition},
+        password::{self, PasswordInputError},
+        throttle::{self, AttemptDecision, IpFailures, PairFailures},
+        time::Timestamp,
+    },
+};
+
+pub enum LoginOutcome {
+    /// The session to set as the cookie.
+    Authenticated { token: crate::backend::crypto::Secret<String> },
+}
+
+#[derive(sqlx::FromRow)]
+struct Account {
+    id: i64,
+    password_hash: String,
+    disabled_at: Option<i64>,
+}
+
+/// What step 1 reserved, to be settled in step 3.
+struct Reservation {
+    account_key: Vec<u8>,
+    ip_failure_id: i64,
+    account: Option<Account>,
+}
+
+pub async fn login(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_email: &str,
+    password: Password,
+) -> Result<LoginOutcome, AppError> {
+    let policy = &state.config.policy;
+    let email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    password::check_login_input(password.expose(), policy).map_err(|e| match e {
+        PasswordInputError::Empty => AppError::Input(InputError::PasswordMissing),
+        PasswordInputError::TooLong => AppError::Input(InputError::PasswordTooLong),
+    })?;
+
+    let reservation = reserve_attempt(state, ctx, &email).await?;
+
+    let verified = state.hasher.verify(reservation.account.as_ref().map(|a| a.password_hash.as_str()), &password).await;
+    let verified = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            // Nothing was tried: the advance failure is taken back.
+            release_attempt(state, &reservation).await?;
+            return Err(e.into());
+        }
+    };
+
+    let mut tx = db::begin(&state.pool).await?;
+    let outcome = match &reservation.account {
+        Some(account) if verified && account.disabled_at.is_none() => {
+            let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted).map_err(AppError::internal)?;
+            clear_failures(&mut tx, &reservation).await?;
+            if let Some(old) = &ctx.session_token {
+                sessions::delete(&mut tx, &state.keys, old).await?;
+            }
+            let token = sessions::create(&mut tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id: account.id }).await?;
+            Ok(LoginOutcome::Authenticated { token })
+        }
+        account => {
+            let why = match account {
+                None => LoginFailure::UnknownEmail,
+                Some(a) if a.disabled_at.is_some() => LoginFailure::Disabled,
+                Some(_) => LoginFailure::WrongPassword,
+            };
+            let event = AuditEvent::LoginFailed { user_id: account.as_ref().map(|a| a.id), email: &email, why };
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+            Err(AppError::InvalidCredentials)
+        }
+    };
+    tx.commit().await?;
+    outcome
+}
+
+async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Result<Reservation, AppError> {
+    let policy = &state.config.policy;
+    let account_key = state.keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes());
+    let ip = ctx.ip.to_string();
+    let mut tx = db::begin(&state.pool).await?;
+
+    let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
+    sqlx::query("DELETE FROM login_ip_failures WHERE ip = ? AND at <= ?")
+        .bind(&ip)
+        .bind(window_start.0)
+        .execute(&mut *tx)
+        .await?;
+    let (in_window, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), min(at) FROM login_ip_failures WHERE ip = ?")
+            .bind(&ip)
+            .fetch_one(&mut *tx)
+            .await?;
+    let pair: Option<(i64, i64)> =
+        sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE account_key = ? AND ip = ?")
+            .bind(&account_key)
+            .bind(&ip)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let pair = throttle::forget_old(
+        pair.map(|(f, at)| PairFailures {
+            failures: u32::try_from(f).unwrap_or(u32::MAX),
+            last_failure_at: Some(Timestamp(at)),
+        })
+        .unwrap_or_default(),
+        ctx.now,
+        policy,
+    );
+    let ip_failures =
+        IpFailures { in_window: u32::try_from(in_window).unwrap_or(u32::MAX), oldest_in_window: oldest.map(Timestamp) };
+
+    if let AttemptDecision::Refused { retry_at } = throttle::decide(pair, ip_failures, ctx.now, policy) {
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginThrottled { email, retry_at }).await?;
+        tx.commit().await?;
+        return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
+    }
+
+    sqlx::query(
+        "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_key, ip) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
+    )
+    .bind(&account_key)
+    .bind(&ip)
+    .bind(i64::from(pair.failures) + 1)
+    .bind(ctx.now.0)
+    .execute(&mut *tx)
+    .await?;
+    let ip_failure_id: i64 = sqlx::query_scalar("INSERT INTO login_ip_failures (ip, at) VALUES (?, ?) RETURNING id")
+        .bind(&ip)
+        .bind(ctx.now.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let account: Option<Account> = sqlx::query_as("SELECT id, password_hash, disabled_at FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Reservation { account_key, ip_failure_id, account })
+}
+
+/// Takes back an advance failure when no verification took place (the hasher was busy).
+async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    sqlx::query("UPDATE login_failures SET failures = max(failures - 1, 0) WHERE account_key = ? AND ip = (SELECT ip FROM login_ip_failures WHERE id = ?)")
+        .bind(&r.account_key)
+        .bind(r.ip_failure_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM login_ip_failures WHERE id = ?").bind(r.ip_failure_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A correct password clears the pair's failures and takes back its advance IP failure.
+async fn clear_failures(conn: &mut SqliteConnection, r: &Reservation) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM login_failures WHERE account_key = ? AND ip = (SELECT ip FROM login_ip_failures WHERE id = ?)",
+    )
+    .bind(&r.account_key)
+    .bind(r.ip_failure_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM login_ip_failures WHERE id = ?").bind(r.ip_failure_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let Some(token) = &ctx.session_token else {
+        return Ok(());
+    };
+    let mut tx = db::begin(&state.pool).await?;
+    if let Some(user_id) = sessions::delete(&mut tx, &state.keys, token).await? {
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoggedOut { user_id }).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<UserInfo>, AppError> {
+    let Some(token) = &ctx.session_token else {
+        return Ok(None);
+    };
+    let Some(session) = sessions::load(&state.pool, &state.keys, token, ctx.now, &state.config.policy).await? else {
+        return Ok(None);
+    };
+    if session.stage != LoginState::Authenticated {
+        return Ok(None);
+    }
+    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.full_name, u.email, u.role, o.name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
+         WHERE u.id = ? AND u.disabled_at IS NULL",
+    )
+    .bind(session.user_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(row.map(|(full_name, email, role, organisation)| UserInfo { full_name, email, role, organisation }))
+}

@@ -1,0 +1,18 @@
+//! One service per use case: the domain decision, the writes, the audit event (and later the
+//! outbox row) in one `BEGIN IMMEDIATE` transaction.
+
+use std::net::IpAddr;
+
+use super::crypto::Secret;
+use crate::domain::time::Timestamp;
+
+pub mod auth;
+
+/// What a service needs to know about the request it serves.
+#[derive(Debug)]
+pub struct RequestCtx {
+    pub ip: IpAddr,
+    /// Read once per request from the clock module.
+    pub now: Timestamp,
+    pub session_token: Option<Secret<String>>,
+}

@@ -1,0 +1,192 @@
+//! Server-side sessions (SPEC 1.7).
+//!
+//! - The cookie holds 256 random bits; the table holds only their keyed hash.
+//! - Cookie: `HttpOnly`, `SameSite=Lax`, `Path=/`; outside development mode also `Secure` and
+//!   the `__Host-` prefix (which the browser enforces: no `Domain`, path `/`, HTTPS only).
+//! - A new id is issued at every login step; the id presented before is deleted (no fixation).
+//! - A session ends after `session_idle_secs` without a request, `session_absolute_secs` after
+//!   it began, and at logout, each on the server.
+
+use std::net::IpAddr;
+
+use http::HeaderMap;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::crypto::{Keys, Purpose, Secret, random_token};
+use crate::domain::{login::LoginState, policy::Policy, time::Timestamp};
+
+const DEV_COOKIE: &str = "riegel_session";
+const SECURE_COOKIE: &str = "__Host-riegel_session";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: i64,
+    pub stage: LoginState,
+    pub ip: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// Builds and reads the session cookie.
+#[derive(Clone, Copy, Debug)]
+pub struct CookieJar {
+    pub dev_mode: bool,
+}
+
+impl CookieJar {
+    pub const fn name(self) -> &'static str {
+        if self.dev_mode { DEV_COOKIE } else { SECURE_COOKIE }
+    }
+
+    const fn attributes(self) -> &'static str {
+        if self.dev_mode { "Path=/; HttpOnly; SameSite=Lax" } else { "Path=/; HttpOnly; SameSite=Lax; Secure" }
+    }
+
+    /// `Set-Cookie` value for a new session. No `Max-Age`: the cookie ends with the browser,
+    /// the server ends the session at its timeouts.
+    pub fn set(self, token: &Secret<String>) -> String {
+        format!("{}={}; {}", self.name(), token.expose(), self.attributes())
+    }
+
+    /// `Set-Cookie` value that removes the cookie.
+    pub fn clear(self) -> String {
+        format!("{}=; Max-Age=0; {}", self.name(), self.attributes())
+    }
+
+    /// The session token of a request, if it sent one.
+    pub fn token(self, headers: &HeaderMap) -> Option<Secret<String>> {
+        let name = self.name();
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| Secret::new(v.to_owned()))
+    }
+}
+
+fn id_hash(keys: &Keys, token: &Secret<String>) -> Vec<u8> {
+    keys.keyed_hash(Purpose::SessionId, token.expose().as_bytes())
+}
+
+/// Starts a session and returns its token (to be set as the cookie).
+pub async fn create(
+    conn: &mut SqliteConnection,
+    keys: &Keys,
+    user_id: i64,
+    stage: LoginState,
+    ip: IpAddr,
+    now: Timestamp,
+) -> Result<Secret<String>, sqlx::Error> {
+    let token = random_token();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id_hash(keys, &token))
+    .bind(user_id)
+    .bind(stage.as_str())
+    .bind(ip.to_string())
+    .bind(now.0)
+    .bind(now.0)
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The live session behind `token`, or `None`. An expired session is deleted on the way;
+/// a live one has its last-seen time refreshed (at most every `session_touch_secs`).
+pub async fn load(
+    pool: &SqlitePool,
+    keys: &Keys,
+    token: &Secret<String>,
+    now: Timestamp,
+    policy: &Policy,
+) -> Result<Option<Session>, sqlx::Error> {
+    let hash = id_hash(keys, token);
+    let row: Option<(i64, String, String, i64, i64)> =
+        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at FROM sessions WHERE id_hash = ?")
+            .bind(&hash)
+            .fetch_optional(pool)
+            .await?;
+    let Some((user_id, stage, ip, created_at, last_seen_at)) = row else {
+        return Ok(None);
+    };
+    let (created_at, last_seen_at) = (Timestamp(created_at), Timestamp(last_seen_at));
+    let Some(stage) = LoginState::parse(&stage) else {
+        return Ok(None);
+    };
+    if is_expired(created_at, last_seen_at, now, policy) {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&hash).execute(pool).await?;
+        return Ok(None);
+    }
+    if last_seen_at.secs_until(now) >= policy.session_touch_secs {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+            .bind(now.0)
+            .bind(&hash)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(Session { user_id, stage, ip, created_at, last_seen_at: now }))
+}
+
+/// Idle and absolute timeouts (SPEC 1.7).
+pub fn is_expired(created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp, policy: &Policy) -> bool {
+    now >= last_seen_at.plus_secs(policy.session_idle_secs) || now >= created_at.plus_secs(policy.session_absolute_secs)
+}
+
+/// Ends the session behind `token`, if any; returns its user.
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    keys: &Keys,
+    token: &Secret<String>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = ? RETURNING user_id")
+        .bind(id_hash(keys, token))
+        .fetch_optional(conn)
+        .await
+}
+
+/// Ends every session of a user (password change, phone reset, disabling).
+pub async fn delete_all_for_user(conn: &mut SqliteConnection, user_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(conn).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp(1_800_000_000);
+
+    #[test]
+    fn timeouts() {
+        let p = Policy::default();
+        assert!(!is_expired(T0, T0, T0.plus_secs(29 * 60), &p));
+        assert!(is_expired(T0, T0, T0.plus_secs(30 * 60), &p));
+        // Active all the time, still ends after 12 hours.
+        let now = T0.plus_secs(12 * 3600);
+        assert!(is_expired(T0, now.minus_secs(1), now, &p));
+        assert!(!is_expired(T0, now.minus_secs(2), now.minus_secs(1), &p));
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let t = Secret::new("abc".to_string());
+        assert_eq!(CookieJar { dev_mode: true }.set(&t), "riegel_session=abc; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            CookieJar { dev_mode: false }.set(&t),
+            "__Host-riegel_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(CookieJar { dev_mode: false }.clear().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn reads_only_its_own_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::COOKIE, "i18n_pref_locale=en; riegel_session=tok; other=1".parse().unwrap());
+        let jar = CookieJar { dev_mode: true };
+        assert_eq!(jar.token(&h).map(|t| t.expose().clone()), Some("tok".into()));
+        assert!(CookieJar { dev_mode: false }.token(&h).is_none());
+    }
+}

@@ -1,0 +1,38 @@
+//! What every request handler can reach: the pool, the hasher, the keys and the settings.
+
+use std::{net::IpAddr, sync::Arc};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+
+use super::{crypto::Keys, hasher::PasswordHasher};
+use crate::domain::policy::Policy;
+
+/// Settings that change behaviour at run time.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Development mode: plain cookie names without `Secure`, the demo seed, the dev outbox.
+    pub dev_mode: bool,
+    pub policy: Policy,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub hasher: Arc<PasswordHasher>,
+    pub keys: Arc<Keys>,
+    pub config: Arc<RuntimeConfig>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The client's address as the server decided it (the socket's peer, or the address a
+/// configured trusted proxy reports). Put into each request's extensions by the router.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
