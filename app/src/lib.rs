@@ -1,0 +1,83 @@
+//! Riegel: the login and transaction-security layer of a supplier e-invoicing portal.
+//!
+//! This crate is the Leptos app: pages and components (compiled for the browser and the
+//! server), server functions (`api`), pure rules (`domain`), and behind the `ssr` feature the
+//! server-only backend.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+/// The `i18n` module that build.rs generates from `locales/` (generated code keeps its own lints).
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+pub use generated::i18n;
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod domain;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod security;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{components::Header, i18n::I18nContextProvider};
+
+/// The HTML document around the app, rendered on the server.
+///
+/// Pages render in `SsrMode::Async`: the server sends each page complete, so every page works
+/// with JavaScript off (out-of-order streaming needs a script to fill in its suspense holes).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::provide_nonce_and_csp(&options);
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the document once the browser has hydrated it (tests wait for this).
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <I18nContextProvider>
+            <Stylesheet id="leptos" href="/pkg/riegel.css" />
+            <Router>
+                <Header />
+                <main id="main">
+                    <Routes fallback=pages::not_found::NotFoundPage>
+                        <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </Router>
+        </I18nContextProvider>
+    }
+}

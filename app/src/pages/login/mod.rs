@@ -1,0 +1,54 @@
+//! The new login page (SPEC 1): e-mail and password.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::{
+    api::auth::{Login, current_user},
+    components::ErrorNotice,
+    i18n::*,
+};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let login = ServerAction::<Login>::new();
+    let user = Resource::new(|| (), |_| current_user());
+    let pending = login.pending();
+    view! {
+        <Title text=move || t_string!(i18n, login.title).to_string() />
+        // A visitor who is already logged in goes to the start page.
+        <Suspense>
+            {move || Suspend::new(async move {
+                matches!(user.await, Ok(Some(_))).then(|| view! { <Redirect path="/" /> })
+            })}
+        </Suspense>
+        <section class="card" aria-labelledby="login-heading">
+            <h1 id="login-heading">{t!(i18n, login.heading)}</h1>
+            <p>{t!(i18n, login.intro)}</p>
+            {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
+            <ActionForm action=login>
+                <label for="login-email">{t!(i18n, login.email)}</label>
+                <input id="login-email" type="email" name="email" autocomplete="username" required />
+                <label for="login-password">{t!(i18n, login.password)}</label>
+                <input
+                    id="login-password"
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                />
+                <button type="submit" disabled=pending>
+                    {move || {
+                        if pending.get() {
+                            t!(i18n, login.pending).into_any()
+                        } else {
+                            t!(i18n, login.submit).into_any()
+                        }
+                    }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,5 @@
+//! One folder per page.
+
+pub mod home;
+pub mod login;
+pub mod not_found;
