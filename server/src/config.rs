@@ -1,0 +1,124 @@
+//! Configuration by flags and environment variables (every flag has a `RIEGEL_*` twin).
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
+
+use app::backend::hasher::Argon2Config;
+use clap::{ArgAction, Parser, builder::BoolishValueParser};
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "server", version, about = "Riegel: login and transaction security for the supplier portal")]
+pub struct Cli {
+    /// SQLite database file; created if its folder exists.
+    #[arg(long, env = "RIEGEL_DATABASE", default_value = "data/riegel.sqlite")]
+    pub database: PathBuf,
+
+    /// Address to listen on [default: the site address of Cargo.toml or LEPTOS_SITE_ADDR].
+    #[arg(long, env = "RIEGEL_BIND")]
+    pub bind: Option<SocketAddr>,
+
+    /// Development mode: cookies without `Secure`/`__Host-`, demo seed allowed, a built-in
+    /// secret key. Never in production.
+    #[arg(long, env = "RIEGEL_DEV", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub dev: bool,
+
+    /// Secret key for keyed hashes of session ids and codes: at least 32 bytes as hex
+    /// (`openssl rand -hex 32`). Required outside development mode.
+    #[arg(long, env = "RIEGEL_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// argon2id memory in KiB.
+    #[arg(long, env = "RIEGEL_ARGON2_M_KIB", default_value_t = 19_456)]
+    pub argon2_m_kib: u32,
+
+    /// argon2id iterations.
+    #[arg(long, env = "RIEGEL_ARGON2_T", default_value_t = 2)]
+    pub argon2_t: u32,
+
+    /// argon2id lanes.
+    #[arg(long, env = "RIEGEL_ARGON2_P", default_value_t = 1)]
+    pub argon2_p: u32,
+
+    /// Password hashes computed at once [default: the number of cores].
+    #[arg(long, env = "RIEGEL_ARGON2_PERMITS")]
+    pub argon2_permits: Option<usize>,
+
+    /// Password checks that may wait for a permit; more are answered 503 at once
+    /// [default: 8 × permits].
+    #[arg(long, env = "RIEGEL_ARGON2_QUEUE")]
+    pub argon2_queue: Option<usize>,
+
+    /// The one proxy whose `X-Forwarded-For` is believed; otherwise the client IP is the
+    /// socket's peer address.
+    #[arg(long, env = "RIEGEL_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<IpAddr>,
+
+    /// The origin users reach Riegel at (e.g. `https://portal.example.com`). State-changing
+    /// requests must come from it; unset, the request's own `Host` is the origin.
+    #[arg(long, env = "RIEGEL_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "RIEGEL_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+
+    /// Seed the demo organisation and accounts and print their logins (development mode only).
+    #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub seed_demo: bool,
+}
+
+/// A fixed key for development mode only, so sessions survive a restart of `cargo leptos watch`.
+const DEV_KEY: &[u8; 32] = b"riegel-development-key-not-prod!";
+
+impl Cli {
+    /// The argon2 settings, checked.
+    pub fn argon2(&self) -> Result<Argon2Config, String> {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let permits = self.argon2_permits.unwrap_or(cores);
+        if permits == 0 {
+            return Err("--argon2-permits must be at least 1".into());
+        }
+        Ok(Argon2Config {
+            m_kib: self.argon2_m_kib,
+            t: self.argon2_t,
+            p: self.argon2_p,
+            permits,
+            queue: self.argon2_queue.unwrap_or(permits * 8),
+        })
+    }
+
+    /// The secret key bytes, checked.
+    pub fn secret_key_bytes(&self) -> Result<Vec<u8>, String> {
+        match (&self.secret_key, self.dev) {
+            (Some(hex_key), _) => {
+                let bytes = hex::decode(hex_key.trim()).map_err(|_| "RIEGEL_SECRET_KEY must be hexadecimal".to_string())?;
+                if bytes.len() < 32 {
+                    return Err("RIEGEL_SECRET_KEY must have at least 32 bytes (64 hex characters)".into());
+                }
+                Ok(bytes)
+            }
+            (None, true) => Ok(DEV_KEY.to_vec()),
+            (None, false) => Err(
+                "RIEGEL_SECRET_KEY is required outside development mode (64 hex characters, e.g. from `openssl rand -hex 32`)"
+                    .into(),
+            ),
+        }
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if self.seed_demo && !self.dev {
+            return Err("--seed-demo is allowed only with --dev".into());
+        }
+        if self.body_limit < 1024 {
+            return Err("--body-limit must be at least 1024 bytes".into());
+        }
+        if let Some(origin) = &self.public_origin
+            && (!(origin.starts_with("https://") || origin.starts_with("http://")) || origin.ends_with('/'))
+        {
+            return Err("RIEGEL_PUBLIC_ORIGIN must look like https://host[:port] without a trailing slash".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! Request guards: the client IP, the same-origin rule for state-changing requests, and the
+//! security headers of every response.
+//!
+//! Same-origin rule (SPEC 1.7, issue "Foundation"): a POST, PUT, PATCH or DELETE is served
+//! only when the browser says it is same-origin (`Sec-Fetch-Site: same-origin` or `none`), or
+//! when its `Origin` equals the configured public origin (or, unset, the request's `Host`). A
+//! request with neither header is refused too: every browser sends one of them on a POST, so
+//! only non-browser clients lack both, and they can send `Origin` like a browser does.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
+
+use app::{api::AppError, backend::ClientIp};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+#[derive(Clone, Debug)]
+pub struct NetConfig {
+    pub trusted_proxy: Option<IpAddr>,
+    pub public_origin: Option<String>,
+    pub body_limit: usize,
+    pub dev_mode: bool,
+}
+
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
+/// the configured trusted proxy.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxy: Option<IpAddr>) -> IpAddr {
+    if trusted_proxy != Some(peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .next_back()
+        .unwrap_or(peer)
+}
+
+/// Whether a state-changing request comes from our own pages.
+pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
+    }
+    let Some(origin) = text(header::ORIGIN) else {
+        return false;
+    };
+    match public_origin {
+        Some(expected) => origin == expected,
+        None => {
+            let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            authority.is_some() && authority == text(header::HOST)
+        }
+    }
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
+}
+
+pub async fn client_ip_and_origin(State(net): State<Arc<NetConfig>>, mut req: Request, next: Next) -> Response {
+    let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        tracing::error!("request without a peer address");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let ip = client_ip(peer, req.headers(), net.trusted_proxy);
+    req.extensions_mut().insert(ClientIp(ip));
+    if is_state_changing(req.method()) && !same_origin(req.headers(), net.public_origin.as_deref()) {
+        tracing::warn!(%ip, path = %req.uri().path(), "cross-origin request refused");
+        let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    next.run(req).await
+}
+
+/// Reads a state-changing request's body up to the configured limit before any handler sees
+/// it: an oversized body, with or without `Content-Length`, is answered 413 and never parsed.
+pub async fn bounded_body(State(net): State<Arc<NetConfig>>, req: Request, next: Next) -> Response {
+    if !is_state_changing(req.method()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, net.body_limit).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => {
+            let body = serde_json::to_string(&AppError::BadRequest).unwrap_or_default();
+            (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+/// Gives a server function's error answer the HTTP status of its `AppError` (and
+/// `Retry-After` where it has one); the server-function layer answers every error with 500.
+/// Form posts without JavaScript are redirects and stay as they are.
+pub async fn error_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = err.status();
+        if let Some(secs) = err.retry_after() {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+pub async fn security_headers(State(net): State<Arc<NetConfig>>, req: Request, next: Next) -> Response {
+    let static_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let mut set = |name: &'static str, value: &'static str| {
+        if !h.contains_key(name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    // Pages set their own CSP with a nonce; everything else gets the strictest one.
+    set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    // Same-origin keeps the Referer that form posts without JavaScript are redirected back to.
+    set("referrer-policy", "same-origin");
+    set("cross-origin-opener-policy", "same-origin");
+    set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    if !static_asset {
+        set("cache-control", "no-store");
+    }
+    if !net.dev_mode {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_only_from_the_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9")]);
+        assert_eq!(client_ip(proxy, &h, Some(proxy)), "203.0.113.9".parse::<IpAddr>().unwrap());
+        let stranger: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(client_ip(stranger, &h, Some(proxy)), stranger);
+        assert_eq!(client_ip(stranger, &h, None), stranger);
+    }
+
+    #[test]
+    fn origin_rules() {
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")]), None));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "cross-site"), ("origin", "http://a"), ("host", "a")]),
+            None
+        ));
+        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), None));
+        assert!(!same_origin(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")]), None));
+        assert!(!same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]), None));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:3000")]), None));
+        let p = Some("https://portal.example");
+        assert!(same_origin(&headers(&[("origin", "https://portal.example"), ("host", "internal:8080")]), p));
+        assert!(!same_origin(&headers(&[("origin", "https://internal:8080"), ("host", "internal:8080")]), p));
+    }
+}

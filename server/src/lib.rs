@@ -1,0 +1,81 @@
+//! The Riegel server: configuration, database, router and its guards.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod config;
+pub mod guard;
+
+use std::sync::Arc;
+
+use app::{
+    App,
+    backend::{
+        AppState, RuntimeConfig,
+        crypto::{Keys, SecretKey},
+        db,
+        hasher::{Argon2Config, PasswordHasher},
+    },
+    domain::policy::Policy,
+    shell,
+};
+use axum::{Router, middleware, routing::get};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+
+/// Everything the state is built from.
+pub struct Settings {
+    pub database: std::path::PathBuf,
+    pub dev_mode: bool,
+    pub secret_key: Vec<u8>,
+    pub argon2: Argon2Config,
+    pub policy: Policy,
+}
+
+/// Opens and migrates the database and prepares the hasher. Errors are one line.
+pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, String> {
+    let pool = db::open(&settings.database).await?;
+    let hasher = PasswordHasher::new(settings.argon2)?;
+    let keys = Keys::new(SecretKey::new(settings.secret_key)?);
+    Ok(AppState {
+        pool,
+        hasher: Arc::new(hasher),
+        keys: Arc::new(keys),
+        config: Arc::new(RuntimeConfig { dev_mode: settings.dev_mode, policy: settings.policy }),
+        leptos_options,
+    })
+}
+
+/// The whole HTTP surface: pages, server functions, static files, `/healthz`.
+pub fn router(state: AppState, net: guard::NetConfig) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let net = Arc::new(net);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(middleware::from_fn(guard::error_status))
+        .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
+        .layer(middleware::from_fn_with_state(net.clone(), guard::bounded_body))
+        .layer(middleware::from_fn_with_state(net, guard::security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (http::StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => (http::StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

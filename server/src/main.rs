@@ -1,0 +1,73 @@
+//! `server`: runs Riegel. See `server --help` for every setting.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{net::SocketAddr, process::ExitCode};
+
+use app::{backend::clock, domain::policy::Policy};
+use clap::Parser;
+use server::{Settings, build_state, config::Cli, guard::NetConfig, router};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("riegel: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    cli.check()?;
+    let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
+    let addr = cli.bind.unwrap_or(conf.leptos_options.site_addr);
+    let settings = Settings {
+        database: cli.database.clone(),
+        dev_mode: cli.dev,
+        secret_key: cli.secret_key_bytes()?,
+        argon2: cli.argon2()?,
+        policy: Policy::default(),
+    };
+    let state = build_state(settings, conf.leptos_options).await?;
+    if cli.dev {
+        tracing::warn!("development mode: not for production");
+    }
+    if cli.seed_demo {
+        let logins = app::backend::seed::demo(&state, clock::now()).await?;
+        print_demo(logins, &cli, addr);
+    }
+    let net = NetConfig {
+        trusted_proxy: cli.trusted_proxy,
+        public_origin: cli.public_origin.clone(),
+        body_limit: cli.body_limit,
+        dev_mode: cli.dev,
+    };
+    let app = router(state, net);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Riegel listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketAddr) {
+    let db = std::fs::canonicalize(&cli.database).unwrap_or_else(|_| cli.database.clone());
+    println!();
+    println!("Riegel demo: http://{addr}/login   organisation \"{}\"", app::backend::seed::ORGANISATION);
+    for l in logins {
+        println!("  {:<8} {:<40} {}", l.role, l.email, l.password);
+    }
+    println!("Data: {} (reset: ./x reset)", db.display());
+    println!();
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

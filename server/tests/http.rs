@@ -1,0 +1,287 @@
+//! HTTP-level tests of the whole router against a temporary SQLite file (one test binary).
+//! They assert what a browser or an attacker sees: statuses, headers, bodies, cookies.
+
+mod support;
+
+use app::{backend::hasher::Argon2Config, domain::policy::Policy};
+use http::{StatusCode, header};
+use support::{Client, TestApp, ip};
+
+#[tokio::test]
+async fn a_user_logs_in_sees_who_they_are_and_logs_out() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", "correct horse battery staple", "admin").await;
+    let c = Client::new(&t, ip(1));
+
+    let res = c.login("Anna@Example.org ", "correct horse battery staple").await;
+    assert!(res.status.is_success() || res.status.is_redirection(), "{res:?}");
+    let cookie = res.session_cookie().expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    let token = res.session_token().unwrap();
+    assert!(token.len() >= 22, "at least 128 bits");
+
+    let me = c.with_session(&token).post("/api/me", "").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.body.contains("anna@example.org") && me.body.contains("Muster"), "{}", me.body);
+
+    let out = c.with_session(&token).post("/api/logout", "").await;
+    assert!(out.session_cookie().unwrap().contains("Max-Age=0"));
+    let me = c.with_session(&token).post("/api/me", "").await;
+    assert_eq!(me.body, "null", "the session ended on the server");
+}
+
+#[tokio::test]
+async fn wrong_password_unknown_email_and_disabled_account_look_the_same() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    t.user("old@example.org", "correct horse battery staple", "member").await;
+    sqlx::query("UPDATE users SET disabled_at = 1 WHERE email = 'old@example.org'")
+        .execute(&t.state.pool)
+        .await
+        .unwrap();
+
+    let mut answers = Vec::new();
+    for (i, (email, password)) in [
+        ("anna@example.org", "wrong password here"),
+        ("nobody@example.org", "wrong password here"),
+        ("old@example.org", "correct horse battery staple"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let before = t.state.hasher.verifications();
+        let res = Client::new(&t, ip(10 + i as u8)).login(email, password).await;
+        assert_eq!(t.state.hasher.verifications() - before, 1, "exactly one argon2 verification for {email}");
+        assert!(res.session_cookie().is_none());
+        answers.push((res.status, res.body));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+}
+
+#[tokio::test]
+async fn password_failures_slow_down_per_account_and_ip_but_never_lock() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let attacker = Client::new(&t, ip(66));
+    for _ in 0..5 {
+        assert_eq!(attacker.login("anna@example.org", "guess guess guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let before = t.state.hasher.verifications();
+    let slowed = attacker.login("anna@example.org", "guess guess guess").await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.header(header::RETRY_AFTER).is_some());
+    assert_eq!(t.state.hasher.verifications(), before, "a refused attempt costs no hashing");
+
+    // The owner, from their own place, is not locked out.
+    let owner = Client::new(&t, ip(1)).login("anna@example.org", "correct horse battery staple").await;
+    assert!(owner.session_cookie().is_some(), "{owner:?}");
+}
+
+#[tokio::test]
+async fn one_ip_is_capped_across_accounts() {
+    let policy = Policy { login_ip_failure_cap: 8, ..Policy::default() };
+    let t = TestApp::start_with(policy, TestApp::cheap_argon2()).await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let sprayer = Client::new(&t, ip(66));
+    for i in 0..8 {
+        let res = sprayer.login(&format!("user{i}@example.org"), "Sommer2026!").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let capped = sprayer.login("anna@example.org", "correct horse battery staple").await;
+    assert_eq!(capped.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = capped.header(header::RETRY_AFTER).unwrap().parse().unwrap();
+    assert!(retry > 3000 && retry <= 3600, "until the oldest failure leaves the hour: {retry}");
+    assert!(
+        Client::new(&t, ip(1))
+            .login("anna@example.org", "correct horse battery staple")
+            .await
+            .session_cookie()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_counted_exactly() {
+    let t = TestApp::start().await;
+    let c = Client::new(&t, ip(66));
+    let results = futures::future::join_all((0..20).map(|_| c.login("anna@example.org", "guess guess guess"))).await;
+    let tried = results.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let refused = results.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(tried + refused, 20);
+    assert_eq!(tried, 5, "only the five free attempts were verified");
+    let failures: i64 =
+        sqlx::query_scalar("SELECT failures FROM login_failures").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(failures, 5);
+}
+
+#[tokio::test]
+async fn a_new_session_id_at_login_ends_the_planted_one() {
+    let t = TestApp::start().await;
+    t.user("mallory@example.org", "mallory's own password", "member").await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let planted =
+        Client::new(&t, ip(66)).login("mallory@example.org", "mallory's own password").await.session_token().unwrap();
+
+    let victim = Client::new(&t, ip(1)).with_session(&planted);
+    let fresh = victim.login("anna@example.org", "correct horse battery staple").await.session_token().unwrap();
+    assert_ne!(fresh, planted);
+    assert_eq!(Client::new(&t, ip(66)).with_session(&planted).post("/api/me", "").await.body, "null");
+    assert!(Client::new(&t, ip(1)).with_session(&fresh).post("/api/me", "").await.body.contains("anna@example.org"));
+}
+
+#[tokio::test]
+async fn sessions_end_after_idle_and_absolute_timeouts() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let c = Client::new(&t, ip(1));
+    let idle = c.login("anna@example.org", "correct horse battery staple").await.session_token().unwrap();
+    let old = c.login("anna@example.org", "correct horse battery staple").await.session_token().unwrap();
+    t.age_session(&idle, 31 * 60, 31 * 60).await;
+    t.age_session(&old, 12 * 3600 + 1, 60).await;
+    assert_eq!(c.with_session(&idle).post("/api/me", "").await.body, "null", "idle for 31 minutes");
+    assert_eq!(c.with_session(&old).post("/api/me", "").await.body, "null", "older than 12 hours");
+    let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(remaining, 0, "expired sessions are deleted");
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let c = Client::new(&t, ip(1));
+    for headers in [
+        vec![("origin", "https://evil.example")],
+        vec![("origin", "null")],
+        vec![("sec-fetch-site", "cross-site"), ("origin", "http://localhost:3000")],
+        vec![],
+    ] {
+        let res =
+            c.raw_post("/api/login", "email=anna%40example.org&password=correct+horse+battery+staple", &headers).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(res.session_cookie().is_none());
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind LIKE 'login.%'")
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "refused before any login step");
+}
+
+#[tokio::test]
+async fn a_login_flood_against_two_permits_is_bounded_and_answered_503() {
+    let argon = Argon2Config { m_kib: 8 * 1024, t: 2, p: 1, permits: 2, queue: 4 };
+    let policy = Policy { login_free_failures: 1000, login_ip_failure_cap: 1000, ..Policy::default() };
+    let t = TestApp::start_with(policy, argon).await;
+    let clients: Vec<Client> = (0..200).map(|i| Client::new(&t, ip_n(i))).collect();
+    let emails: Vec<String> = (0..200).map(|i| format!("u{i}@example.org")).collect();
+    let results = futures::future::join_all(clients.iter().zip(&emails).map(|(c, e)| c.login(e, "pw pw pw pw"))).await;
+    let busy: Vec<_> = results.iter().filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE).collect();
+    let answered = results.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(
+        busy.len() + answered,
+        200,
+        "only 401 and 503: {:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(!busy.is_empty(), "the flood exceeded permits + queue");
+    assert!(busy.iter().all(|r| r.header(header::RETRY_AFTER).is_some()));
+    assert!(
+        t.state.hasher.high_water() <= 6,
+        "never more than permits + queue admitted: {}",
+        t.state.hasher.high_water()
+    );
+    // A refused request was not counted as a password failure.
+    let counted: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM login_ip_failures").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(counted as usize, answered);
+}
+
+fn ip_n(i: usize) -> std::net::IpAddr {
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 1, (i / 250) as u8, (i % 250) as u8 + 1))
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_costs_no_hashing() {
+    let t = TestApp::start().await;
+    let c = Client::new(&t, ip(1));
+    let long = "x".repeat(1025);
+    for (email, password, expected) in [
+        ("not-an-address", "whatever whatever", "EmailMalformed"),
+        ("anna@example.org", "", "PasswordMissing"),
+        ("anna@example.org", long.as_str(), "PasswordTooLong"),
+    ] {
+        let res = c.login(email, password).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.body.contains(expected), "{}", res.body);
+    }
+    assert_eq!(t.state.hasher.verifications(), 0);
+
+    let huge = format!("email=a%40b.de&password={}", "x".repeat(100 * 1024));
+    assert_eq!(c.post("/api/login", &huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let not_utf8 = c.raw_post_bytes("/api/login", b"email=\xff\xfe&password=\xc3\x28".to_vec()).await;
+    assert_eq!(not_utf8.status, StatusCode::BAD_REQUEST, "{not_utf8:?}");
+    let garbage = c.post("/api/login", "%%%").await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST, "{garbage:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(rows, 0, "nothing stored");
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_with_their_nonce() {
+    let t = TestApp::start().await;
+    let page = Client::new(&t, ip(1)).get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.header(header::CONTENT_SECURITY_POLICY).unwrap();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("frame-ancestors 'none'")
+            && csp.contains("'wasm-unsafe-eval'")
+    );
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).unwrap();
+    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "the bootstrap script carries the nonce");
+    assert_eq!(page.header(header::REFERRER_POLICY).as_deref(), Some("same-origin"));
+    assert_eq!(page.header(header::X_FRAME_OPTIONS).as_deref(), Some("DENY"));
+    let other = Client::new(&t, ip(1)).get("/login").await;
+    assert_ne!(other.header(header::CONTENT_SECURITY_POLICY), Some(csp), "a new nonce per response");
+}
+
+#[tokio::test]
+async fn the_login_page_is_german_by_default_and_english_on_request() {
+    let t = TestApp::start().await;
+    let c = Client::new(&t, ip(1));
+    let de = c.get("/login").await;
+    assert!(de.body.contains("E-Mail-Adresse") && de.body.contains("lang=\"de\""), "{}", de.body);
+    let en = c.get_with("/login", &[("accept-language", "en-GB,en;q=0.9")]).await;
+    assert!(en.body.contains("E-mail address") && en.body.contains("lang=\"en\""));
+    let chosen = c.get_with("/login", &[("accept-language", "en"), ("cookie", "i18n_pref_locale=de")]).await;
+    assert!(chosen.body.contains("E-Mail-Adresse"), "the chosen language wins over the browser's");
+}
+
+#[tokio::test]
+async fn production_cookies_are_secure_host_cookies() {
+    let t = TestApp::start_prod().await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let res = Client::new(&t, ip(1)).login("anna@example.org", "correct horse battery staple").await;
+    let cookie = res.session_cookie().unwrap();
+    assert!(cookie.starts_with("__Host-riegel_session=") && cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn health_and_audit() {
+    let t = TestApp::start().await;
+    let res = Client::new(&t, ip(1)).get("/healthz").await;
+    assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "ok"));
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    Client::new(&t, ip(1)).login("anna@example.org", "nope nope nope").await;
+    Client::new(&t, ip(1)).login("anna@example.org", "correct horse battery staple").await;
+    let kinds: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, detail FROM audit_events WHERE kind LIKE 'login.%' ORDER BY id")
+            .fetch_all(&t.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["login.failed", "login.succeeded"]);
+    let all: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM audit_events").fetch_all(&t.state.pool).await.unwrap();
+    assert!(all.iter().all(|d| !d.contains("nope") && !d.contains("horse")), "no password in the audit table");
+}

@@ -1,0 +1,203 @@
+//! The test harness: a router on a temporary SQLite file, and a client that speaks to it like
+//! the browser's server-function client does.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use app::{
+    backend::{AppState, clock, crypto::Secret, hasher::Argon2Config},
+    domain::policy::Policy,
+};
+use axum::{Router, body::Body, extract::ConnectInfo};
+use http::{HeaderMap, Request, StatusCode, header};
+use server::{Settings, build_state, guard::NetConfig, router};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+}
+
+impl TestApp {
+    pub fn cheap_argon2() -> Argon2Config {
+        Argon2Config { m_kib: 256, t: 1, p: 1, permits: 2, queue: 64 }
+    }
+
+    pub async fn start() -> Self {
+        Self::start_with(Policy::default(), Self::cheap_argon2()).await
+    }
+
+    pub async fn start_prod() -> Self {
+        Self::build(Policy::default(), Self::cheap_argon2(), false).await
+    }
+
+    pub async fn start_with(policy: Policy, argon2: Argon2Config) -> Self {
+        Self::build(policy, argon2, true).await
+    }
+
+    async fn build(policy: Policy, argon2: Argon2Config, dev_mode: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let settings =
+            Settings { database: dir.path().join("riegel.sqlite"), dev_mode, secret_key: vec![42; 32], argon2, policy };
+        let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
+        let state = build_state(settings, options).await.unwrap();
+        let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
+        TestApp { router: router(state.clone(), net), state, _dir: dir }
+    }
+
+    /// Creates an account in the organisation "Muster GmbH".
+    pub async fn user(&self, email: &str, password: &str, role: &str) -> i64 {
+        let hash = self.state.hasher.hash(&Secret::new(password.to_string())).await.unwrap();
+        let org: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (name, created_at) VALUES ('Muster GmbH', 0)
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .fetch_optional(&self.state.pool)
+        .await
+        .unwrap()
+        .unwrap_or(1);
+        let org = (role != "support").then_some(org);
+        sqlx::query_scalar(
+            "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
+             VALUES (?, ?, 'Test User', ?, ?, 0) RETURNING id",
+        )
+        .bind(org)
+        .bind(email)
+        .bind(role)
+        .bind(hash)
+        .fetch_one(&self.state.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Moves a session's start and last request into the past.
+    pub async fn age_session(&self, token: &str, started_ago: i64, seen_ago: i64) {
+        let hash = self.state.keys.keyed_hash(app::backend::crypto::Purpose::SessionId, token.as_bytes());
+        let now = clock::now().0;
+        let n = sqlx::query("UPDATE sessions SET created_at = ?, last_seen_at = ? WHERE id_hash = ?")
+            .bind(now - started_ago)
+            .bind(now - seen_ago)
+            .bind(hash)
+            .execute(&self.state.pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, 1);
+    }
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: header::HeaderName) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.contains("riegel_session="))
+            .map(str::to_owned)
+    }
+
+    pub fn session_token(&self) -> Option<String> {
+        let c = self.session_cookie()?;
+        let value = c.split(';').next()?.split_once('=')?.1;
+        (!value.is_empty()).then(|| value.to_owned())
+    }
+}
+
+pub struct Client {
+    router: Router,
+    peer: IpAddr,
+    cookie: Option<String>,
+}
+
+impl Client {
+    pub fn new(app: &TestApp, peer: IpAddr) -> Self {
+        Client { router: app.router.clone(), peer, cookie: None }
+    }
+
+    pub fn with_session(&self, token: &str) -> Self {
+        Client { router: self.router.clone(), peer: self.peer, cookie: Some(format!("riegel_session={token}")) }
+    }
+
+    async fn send(&self, mut req: Request<Body>) -> Answer {
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.peer, 40000)));
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut b = Request::get(path).header(header::HOST, "localhost:3000");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// A same-origin POST as the hydrated app sends it.
+    pub async fn post(&self, path: &str, form: &str) -> Answer {
+        self.raw_post(path, form, &[("origin", "http://localhost:3000")]).await
+    }
+
+    pub async fn raw_post(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Answer {
+        self.raw_post_inner(path, form.as_bytes().to_vec(), headers).await
+    }
+
+    pub async fn raw_post_bytes(&self, path: &str, body: Vec<u8>) -> Answer {
+        self.raw_post_inner(path, body, &[("origin", "http://localhost:3000")]).await
+    }
+
+    async fn raw_post_inner(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Answer {
+        let mut b = Request::post(path)
+            .header(header::HOST, "localhost:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        let form = serde_urlencoded(&[("email", email), ("password", password)]);
+        self.post("/api/login", &form).await
+    }
+}
+
+fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.bytes()
+                    .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                    .collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
