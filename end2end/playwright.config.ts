@@ -1,0 +1,58 @@
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// Every run gets a fresh database; `./x test` passes one in, a bare `npx playwright test` makes one.
+process.env.RIEGEL_E2E_DIR ??= mkdtempSync(join(tmpdir(), 'riegel-e2e-'));
+const port = Number(process.env.RIEGEL_E2E_PORT ?? 3100);
+const root = resolve(__dirname, '..');
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    locale: 'de-DE',
+    launchOptions: {
+      // Debian's chromium; Playwright's own browser download cannot work on a closed network.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /login\.spec\.ts/ },
+  ],
+  webServer: {
+    // The real release binary, as `cargo leptos build --release` left it.
+    command: `${root}/target/release/server`,
+    cwd: root,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      RIEGEL_DATABASE: join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite'),
+      RIEGEL_BIND: `127.0.0.1:${port}`,
+      RIEGEL_DEV: 'true',
+      RIEGEL_SEED_DEMO: 'true',
+      LEPTOS_SITE_ROOT: `${root}/target/site`,
+      RUST_LOG: 'warn',
+    },
+  },
+});

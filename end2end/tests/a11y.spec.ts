@@ -1,0 +1,22 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, open, demo } from './fixtures';
+
+// axe needs JavaScript in the page, so this runs in the hydrated project only.
+
+for (const path of ['/login']) {
+  test(`${path} has no accessibility violations (WCAG 2.1 AA)`, async ({ page }) => {
+    await open(page, path);
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  });
+}
+
+test('the start page has no accessibility violations (WCAG 2.1 AA)', async ({ page }) => {
+  await open(page, '/login');
+  await page.getByLabel('E-Mail-Adresse').fill(demo.admin.email);
+  await page.getByLabel('Passwort').fill(demo.admin.password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await expect(page.getByRole('heading', { name: `Willkommen, ${demo.admin.name}` })).toBeVisible();
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+});
