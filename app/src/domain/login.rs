@@ -1,11 +1,13 @@
-//! The login as an explicit state machine (SPEC 1, convention 2).
-//!
-//! A session is in exactly one stage. Today a correct password completes the login; the MFA
-//! stages (setup required, challenge) are added here as new variants with their own events,
-//! and `transition` stays the one place that says which step may follow which.
+//! The login as an explicit state machine (SPEC 1, 2.2, 3; convention 2).
 //!
 //! Rules:
 //! - Only an anonymous visitor can present a password (1.1).
+//! - Correct password, MFA not set up → `SetupRequired`, whatever the IP; there is no way
+//!   around setup (1.3).
+//! - Correct password, MFA set up, request IP equal to the account's trusted IP (the IP of its
+//!   last fully authenticated login) → `Authenticated` (1.4).
+//! - Otherwise → `ChallengeRequired` (1.5).
+//! - Setup completed or challenge passed → `Authenticated`; that IP becomes the trusted IP.
 //! - Every stage change issues a new session id (1.7); the caller does that, this module only
 //!   decides whether the step is legal.
 //! - Logging out is legal from every stage and ends the session server-side.
@@ -15,12 +17,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LoginState {
     Anonymous,
+    SetupRequired,
+    ChallengeRequired,
     Authenticated,
+}
+
+/// What the password step learned about the account and the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PasswordContext {
+    pub mfa_active: bool,
+    pub ip_trusted: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginEvent {
-    PasswordAccepted,
+    PasswordAccepted(PasswordContext),
+    SetupCompleted,
+    ChallengePassed,
     LoggedOut,
 }
 
@@ -37,19 +50,30 @@ impl std::fmt::Display for IllegalStep {
 }
 
 impl LoginState {
+    pub const ALL: [LoginState; 4] =
+        [LoginState::Anonymous, LoginState::SetupRequired, LoginState::ChallengeRequired, LoginState::Authenticated];
+
     /// The stage's name in the `sessions.stage` column.
     pub const fn as_str(self) -> &'static str {
         match self {
             LoginState::Anonymous => "anonymous",
+            LoginState::SetupRequired => "setup_required",
+            LoginState::ChallengeRequired => "challenge_required",
             LoginState::Authenticated => "authenticated",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "anonymous" => Some(LoginState::Anonymous),
-            "authenticated" => Some(LoginState::Authenticated),
-            _ => None,
+        LoginState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The page a session in this stage belongs on.
+    pub const fn home(self) -> &'static str {
+        match self {
+            LoginState::Anonymous => "/login",
+            LoginState::SetupRequired => "/mfa/setup",
+            LoginState::ChallengeRequired => "/mfa",
+            LoginState::Authenticated => "/",
         }
     }
 }
@@ -59,39 +83,66 @@ pub fn transition(from: LoginState, event: LoginEvent) -> Result<LoginState, Ill
     use LoginEvent::*;
     use LoginState::*;
     match (from, event) {
-        (Anonymous, PasswordAccepted) => Ok(Authenticated),
+        (Anonymous, PasswordAccepted(ctx)) => Ok(match ctx {
+            PasswordContext { mfa_active: false, .. } => SetupRequired,
+            PasswordContext { mfa_active: true, ip_trusted: true } => Authenticated,
+            PasswordContext { mfa_active: true, ip_trusted: false } => ChallengeRequired,
+        }),
+        (SetupRequired, SetupCompleted) | (ChallengeRequired, ChallengePassed) => Ok(Authenticated),
         (_, LoggedOut) => Ok(Anonymous),
-        (Authenticated, PasswordAccepted) => Err(IllegalStep { from, event }),
+        _ => Err(IllegalStep { from, event }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use LoginEvent::*;
+    use LoginState::*;
 
-    #[test]
-    fn a_correct_password_authenticates_an_anonymous_visitor() {
-        assert_eq!(transition(LoginState::Anonymous, LoginEvent::PasswordAccepted), Ok(LoginState::Authenticated));
+    const fn pw(mfa_active: bool, ip_trusted: bool) -> LoginEvent {
+        PasswordAccepted(PasswordContext { mfa_active, ip_trusted })
     }
 
     #[test]
-    fn an_authenticated_session_cannot_log_in_again() {
-        assert_eq!(
-            transition(LoginState::Authenticated, LoginEvent::PasswordAccepted),
-            Err(IllegalStep { from: LoginState::Authenticated, event: LoginEvent::PasswordAccepted })
-        );
+    fn without_mfa_setup_comes_first_whatever_the_ip() {
+        assert_eq!(transition(Anonymous, pw(false, false)), Ok(SetupRequired));
+        assert_eq!(transition(Anonymous, pw(false, true)), Ok(SetupRequired));
+    }
+
+    #[test]
+    fn the_trusted_ip_skips_the_challenge_any_other_ip_gets_it() {
+        assert_eq!(transition(Anonymous, pw(true, true)), Ok(Authenticated));
+        assert_eq!(transition(Anonymous, pw(true, false)), Ok(ChallengeRequired));
+    }
+
+    #[test]
+    fn setup_and_challenge_lead_to_authenticated_and_nowhere_else() {
+        assert_eq!(transition(SetupRequired, SetupCompleted), Ok(Authenticated));
+        assert_eq!(transition(ChallengeRequired, ChallengePassed), Ok(Authenticated));
+        assert!(transition(SetupRequired, ChallengePassed).is_err(), "no way around setup");
+        assert!(transition(ChallengeRequired, SetupCompleted).is_err());
+        assert!(transition(Anonymous, ChallengePassed).is_err());
+        assert!(transition(Anonymous, SetupCompleted).is_err());
+    }
+
+    #[test]
+    fn a_password_is_accepted_only_from_an_anonymous_visitor() {
+        for s in [SetupRequired, ChallengeRequired, Authenticated] {
+            assert!(transition(s, pw(true, true)).is_err());
+        }
     }
 
     #[test]
     fn logout_is_legal_from_every_stage() {
-        for s in [LoginState::Anonymous, LoginState::Authenticated] {
-            assert_eq!(transition(s, LoginEvent::LoggedOut), Ok(LoginState::Anonymous));
+        for s in LoginState::ALL {
+            assert_eq!(transition(s, LoggedOut), Ok(Anonymous));
         }
     }
 
     #[test]
     fn stage_names_round_trip() {
-        for s in [LoginState::Anonymous, LoginState::Authenticated] {
+        for s in LoginState::ALL {
             assert_eq!(LoginState::parse(s.as_str()), Some(s));
         }
         assert_eq!(LoginState::parse("root"), None);

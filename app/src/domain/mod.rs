@@ -4,8 +4,12 @@
 //! nothing but `std` and `serde`.
 
 pub mod email;
+pub mod lang;
 pub mod login;
+pub mod mask;
+pub mod mfa;
 pub mod password;
 pub mod policy;
+pub mod quota;
 pub mod throttle;
 pub mod time;

@@ -28,7 +28,31 @@ pub struct Policy {
     pub login_ip_window_secs: i64,
     /// Passwords longer than this many bytes are refused before hashing (hashing cost bound).
     pub password_max_bytes: usize,
+    /// 3.3: a one-time code is valid this long.
+    pub code_ttl_secs: i64,
+    /// 3.3: wrong entries that end a challenge.
+    pub code_max_failures: u32,
+    /// 3.2: after each send, "Resend" waits this long (the server enforces it too).
+    pub resend_cooldown_secs: i64,
+    /// 4.1: codes per channel (SMS, e-mail) per account at login in the rolling window.
+    pub login_codes_per_channel: u32,
+    /// 2.3: SMS codes per account for MFA setup in the rolling window (no lock).
+    pub setup_sms_quota: u32,
+    /// 2.3, 4.1: the rolling window of the code quotas.
+    pub quota_window_secs: i64,
+    /// 4.1: how long exceeding a login quota locks the account.
+    pub lock_secs: i64,
+    /// 4.3: the MFA screen says how many codes are left when fewer than this remain.
+    pub quota_warning_below: u32,
+    /// 2.2: countries (ISO 3166 alpha-2) whose mobile numbers may be enrolled.
+    pub phone_countries: Vec<String>,
 }
+
+/// EU and EEA members, Switzerland and the United Kingdom (SPEC 2.2).
+pub const DEFAULT_PHONE_COUNTRIES: [&str; 32] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
+    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "GB",
+];
 
 impl Default for Policy {
     fn default() -> Self {
@@ -43,6 +67,15 @@ impl Default for Policy {
             login_ip_failure_cap: 100,
             login_ip_window_secs: 60 * 60,
             password_max_bytes: 1024,
+            code_ttl_secs: 10 * 60,
+            code_max_failures: 5,
+            resend_cooldown_secs: 30,
+            login_codes_per_channel: 20,
+            setup_sms_quota: 15,
+            quota_window_secs: 24 * 60 * 60,
+            lock_secs: 24 * 60 * 60,
+            quota_warning_below: 5,
+            phone_countries: DEFAULT_PHONE_COUNTRIES.iter().map(|c| (*c).to_owned()).collect(),
         }
     }
 }

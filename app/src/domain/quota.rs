@@ -1,0 +1,124 @@
+//! Daily quotas over a rolling window (SPEC 2.3, 4.1–4.3).
+//!
+//! Rules:
+//! - A quota counts the sends of the last `quota_window_secs` (rolling 24 h) that happened
+//!   after the account's last successful login (4.2: every successful login resets the daily
+//!   limits).
+//! - A send is allowed while fewer than `limit` were counted; the request that would exceed
+//!   the limit is refused.
+//! - What a refusal means is the caller's rule: at login it locks the account for
+//!   `lock_secs` (4.1); at setup it only says when a send is possible again (2.3).
+//! - The server counts and decides in one `BEGIN IMMEDIATE` transaction, so concurrent
+//!   requests can never send more than the limit.
+
+use super::time::Timestamp;
+
+/// The sends counted in the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub used: u32,
+    /// The oldest counted send: when it leaves the window, one send is free again.
+    pub oldest: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuotaDecision {
+    /// Send; `remaining` sends are left after this one.
+    Allowed { remaining: u32 },
+    /// Refused; one send is possible again at `free_at` (unless something resets the quota).
+    Exceeded { free_at: Timestamp },
+}
+
+/// The start of the counting window: the rolling window, or the last reset if later.
+pub fn window_start(now: Timestamp, window_secs: i64, reset_at: Timestamp) -> Timestamp {
+    now.minus_secs(window_secs).max(reset_at)
+}
+
+pub fn decide(usage: Usage, limit: u32, now: Timestamp, window_secs: i64) -> QuotaDecision {
+    if usage.used < limit {
+        QuotaDecision::Allowed { remaining: limit - usage.used - 1 }
+    } else {
+        let oldest = usage.oldest.unwrap_or(now);
+        QuotaDecision::Exceeded { free_at: oldest.plus_secs(window_secs) }
+    }
+}
+
+/// How many sends are left, for the screen (4.3): `Some(n)` only when fewer than `warn_below`.
+pub fn remaining_to_show(usage: Usage, limit: u32, warn_below: u32) -> Option<u32> {
+    let left = limit.saturating_sub(usage.used);
+    (left < warn_below).then_some(left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T0: Timestamp = Timestamp(1_800_000_000);
+    const DAY: i64 = 86_400;
+
+    /// Replays a sequence of send requests the way the server does: count, decide, record.
+    fn replay(requests: &[i64], limit: u32, resets: &[i64]) -> Vec<(i64, QuotaDecision)> {
+        let mut sent: Vec<i64> = Vec::new();
+        let mut out = Vec::new();
+        for &at in requests {
+            let now = T0.plus_secs(at);
+            let reset = resets.iter().copied().filter(|r| *r <= at).max().map_or(Timestamp(0), |r| T0.plus_secs(r));
+            let start = window_start(now, DAY, reset);
+            let counted: Vec<i64> = sent.iter().copied().filter(|s| T0.plus_secs(*s) > start).collect();
+            let usage = Usage { used: counted.len() as u32, oldest: counted.first().map(|s| T0.plus_secs(*s)) };
+            let d = decide(usage, limit, now, DAY);
+            if matches!(d, QuotaDecision::Allowed { .. }) {
+                sent.push(at);
+            }
+            out.push((at, d));
+        }
+        out
+    }
+
+    #[test]
+    fn the_twenty_first_request_is_refused_with_the_time_one_is_free() {
+        let requests: Vec<i64> = (0..21).map(|i| i * 60).collect();
+        let out = replay(&requests, 20, &[]);
+        assert_eq!(out[19].1, QuotaDecision::Allowed { remaining: 0 });
+        assert_eq!(out[20].1, QuotaDecision::Exceeded { free_at: T0.plus_secs(DAY) });
+    }
+
+    #[test]
+    fn a_reset_frees_the_quota() {
+        let requests: Vec<i64> = (0..22).map(|i| i * 60).collect();
+        let out = replay(&requests, 20, &[20 * 60 + 30]);
+        assert!(matches!(out[20].1, QuotaDecision::Exceeded { .. }));
+        assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 19 });
+    }
+
+    #[test]
+    fn the_warning_shows_below_five() {
+        assert_eq!(remaining_to_show(Usage { used: 15, oldest: None }, 20, 5), None);
+        assert_eq!(remaining_to_show(Usage { used: 17, oldest: None }, 20, 5), Some(3));
+        assert_eq!(remaining_to_show(Usage { used: 25, oldest: None }, 20, 5), Some(0));
+    }
+
+    proptest! {
+        /// Never more than the limit sent in any rolling window, whatever the request pattern.
+        #[test]
+        fn never_more_than_the_limit_in_any_window(mut gaps in proptest::collection::vec(0i64..7200, 1..200), limit in 1u32..25) {
+            let mut at = 0;
+            let requests: Vec<i64> = gaps.drain(..).map(|g| { at += g; at }).collect();
+            let out = replay(&requests, limit, &[]);
+            let sent: Vec<i64> = out.iter().filter(|(_, d)| matches!(d, QuotaDecision::Allowed { .. })).map(|(t, _)| *t).collect();
+            for (i, &s) in sent.iter().enumerate() {
+                let in_window = sent[i..].iter().take_while(|&&t| t < s + DAY).count();
+                prop_assert!(in_window as u32 <= limit);
+            }
+        }
+
+        /// Refusal happens exactly at the excess: with fewer than `limit` sends counted, a
+        /// request is always allowed.
+        #[test]
+        fn refusal_exactly_at_the_excess(used in 0u32..40, limit in 1u32..25) {
+            let d = decide(Usage { used, oldest: Some(T0) }, limit, T0.plus_secs(10), DAY);
+            prop_assert_eq!(matches!(d, QuotaDecision::Exceeded { .. }), used >= limit);
+        }
+    }
+}
