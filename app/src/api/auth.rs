@@ -14,15 +14,15 @@ pub struct UserInfo {
     pub organisation: Option<String>,
 }
 
-/// E-mail + password. Success sets a new session cookie and goes to the start page.
+/// E-mail + password. Success sets a new session cookie and goes to the next step: MFA setup,
+/// the MFA challenge, or (from the trusted IP) the start page.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::backend::{crypto::Secret, services::auth, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
     let outcome = auth::login(&state, &ctx, &email, Secret::new(password)).await?;
-    let auth::LoginOutcome::Authenticated { token } = outcome;
-    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&token))?;
-    leptos_axum::redirect("/");
+    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&outcome.token))?;
+    leptos_axum::redirect(outcome.stage.home());
     Ok(())
 }
 

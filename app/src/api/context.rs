@@ -6,6 +6,7 @@ use leptos_axum::ResponseOptions;
 
 use super::AppError;
 use crate::backend::{AppState, ClientIp, clock, services::RequestCtx, sessions::CookieJar};
+use crate::domain::lang::{self, Lang};
 
 /// The state, client IP, clock reading and session token of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
@@ -17,8 +18,23 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
         .map(|c| c.0)
         .ok_or_else(|| AppError::internal("client IP missing from request"))?;
     let jar = CookieJar { dev_mode: state.config.dev_mode };
-    let ctx = RequestCtx { ip, now: clock::now(), session_token: jar.token(&parts.headers) };
+    let ctx = RequestCtx { ip, now: clock::now(), session_token: jar.token(&parts.headers), lang: lang_of(&parts) };
     Ok((state, ctx))
+}
+
+/// The request's language: the switch's cookie, else `Accept-Language`, else German.
+fn lang_of(parts: &Parts) -> Lang {
+    let chosen = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == "i18n_pref_locale")
+        .map(|(_, v)| v);
+    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    lang::pick(chosen, accept)
 }
 
 /// Sets the session cookie on the response.

@@ -16,6 +16,15 @@ pub enum InputError {
     EmailMalformed,
     PasswordMissing,
     PasswordTooLong,
+    /// Not six digits (spaces allowed).
+    CodeMalformed,
+    PhoneMalformed,
+    /// A valid number that cannot receive SMS.
+    PhoneNotMobile,
+    /// A mobile number from outside the country allow-list.
+    PhoneCountryNotAllowed,
+    /// A method the account does not have.
+    MethodUnavailable,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -29,6 +38,23 @@ pub enum AppError {
     Busy { retry_after_secs: i64 },
     #[error("invalid input: {0:?}")]
     Input(InputError),
+    /// The account is locked after a correct password (SPEC 1.6, 4.1).
+    #[error("account locked until {until}")]
+    AccountLocked { until: i64, until_text: String, support: String },
+    /// A setup code quota is used up; nothing is locked (SPEC 2.3).
+    #[error("code quota used up until {free_at}")]
+    QuotaExceeded { free_at: i64, free_at_text: String },
+    /// "Resend" was pressed before its countdown ended.
+    #[error("wait {retry_after_secs} s before the next code")]
+    Cooldown { retry_after_secs: i64 },
+    #[error("wrong or expired code; {tries_left} tries left")]
+    CodeWrong { tries_left: u32 },
+    /// Too many wrong codes: a new code must be requested (SPEC 3.3).
+    #[error("too many wrong codes")]
+    ChallengeExhausted,
+    /// The session is at another login step than the request belongs to.
+    #[error("this step does not fit the session; go to {home}")]
+    WrongStep { home: String },
     #[error("not logged in")]
     NotAuthenticated,
     #[error("request refused")]
@@ -66,7 +92,12 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::InvalidCredentials | AppError::NotAuthenticated => S::UNAUTHORIZED,
-            AppError::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } | AppError::QuotaExceeded { .. } | AppError::Cooldown { .. } => {
+                S::TOO_MANY_REQUESTS
+            }
+            AppError::AccountLocked { .. } => S::LOCKED,
+            AppError::CodeWrong { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::ChallengeExhausted | AppError::WrongStep { .. } => S::CONFLICT,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
             AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Forbidden => S::FORBIDDEN,
@@ -78,9 +109,9 @@ impl AppError {
     /// Seconds for a `Retry-After` header, where the error has one.
     pub fn retry_after(&self) -> Option<i64> {
         match self {
-            AppError::TooManyAttempts { retry_after_secs } | AppError::Busy { retry_after_secs } => {
-                Some((*retry_after_secs).max(1))
-            }
+            AppError::TooManyAttempts { retry_after_secs }
+            | AppError::Busy { retry_after_secs }
+            | AppError::Cooldown { retry_after_secs } => Some((*retry_after_secs).max(1)),
             _ => None,
         }
     }

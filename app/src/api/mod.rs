@@ -7,5 +7,6 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
 pub mod error;
+pub mod mfa;
 
 pub use error::{AppError, InputError};

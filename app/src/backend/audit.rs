@@ -8,7 +8,10 @@ use std::net::IpAddr;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
-use crate::domain::time::Timestamp;
+use crate::domain::{
+    mfa::{Method, Purpose},
+    time::Timestamp,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginFailure {
@@ -19,29 +22,104 @@ pub enum LoginFailure {
 
 #[derive(Clone, Debug)]
 pub enum AuditEvent<'a> {
-    LoginSucceeded { user_id: i64 },
-    LoginFailed { user_id: Option<i64>, email: &'a str, why: LoginFailure },
-    LoginThrottled { email: &'a str, retry_at: Timestamp },
-    LoggedOut { user_id: i64 },
-    AccountCreated { user_id: i64, by: Option<i64> },
+    /// The password step succeeded; `next` is the stage the session moved to.
+    PasswordAccepted {
+        user_id: i64,
+        next: &'static str,
+    },
+    LoginSucceeded {
+        user_id: i64,
+    },
+    LoginFailed {
+        user_id: Option<i64>,
+        email: &'a str,
+        why: LoginFailure,
+    },
+    LoginThrottled {
+        email: &'a str,
+        retry_at: Timestamp,
+    },
+    LoggedOut {
+        user_id: i64,
+    },
+    AccountCreated {
+        user_id: i64,
+        by: Option<i64>,
+    },
+    /// A correct password met a locked account.
+    LoginLocked {
+        user_id: i64,
+        until: Timestamp,
+    },
+    CodeSent {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    CodeAccepted {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    CodeRefused {
+        user_id: i64,
+        purpose: Purpose,
+        failures: u32,
+    },
+    ChallengeExhausted {
+        user_id: i64,
+        purpose: Purpose,
+    },
+    /// A send was refused by a quota; at login this also locks the account.
+    QuotaExceeded {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    AccountLocked {
+        user_id: i64,
+        until: Timestamp,
+    },
+    MfaSetupCompleted {
+        user_id: i64,
+        phone_masked: String,
+    },
 }
 
 impl AuditEvent<'_> {
     pub const fn kind(&self) -> &'static str {
         match self {
+            AuditEvent::PasswordAccepted { .. } => "login.password_accepted",
             AuditEvent::LoginSucceeded { .. } => "login.succeeded",
             AuditEvent::LoginFailed { .. } => "login.failed",
             AuditEvent::LoginThrottled { .. } => "login.throttled",
             AuditEvent::LoggedOut { .. } => "logout",
             AuditEvent::AccountCreated { .. } => "account.created",
+            AuditEvent::LoginLocked { .. } => "login.locked",
+            AuditEvent::CodeSent { .. } => "code.sent",
+            AuditEvent::CodeAccepted { .. } => "code.accepted",
+            AuditEvent::CodeRefused { .. } => "code.refused",
+            AuditEvent::ChallengeExhausted { .. } => "challenge.exhausted",
+            AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
+            AuditEvent::AccountLocked { .. } => "account.locked",
+            AuditEvent::MfaSetupCompleted { .. } => "mfa.setup_completed",
         }
     }
 
     fn user_id(&self) -> Option<i64> {
         match self {
             AuditEvent::LoginSucceeded { user_id }
+            | AuditEvent::PasswordAccepted { user_id, .. }
             | AuditEvent::LoggedOut { user_id }
-            | AuditEvent::AccountCreated { user_id, .. } => Some(*user_id),
+            | AuditEvent::AccountCreated { user_id, .. }
+            | AuditEvent::LoginLocked { user_id, .. }
+            | AuditEvent::CodeSent { user_id, .. }
+            | AuditEvent::CodeAccepted { user_id, .. }
+            | AuditEvent::CodeRefused { user_id, .. }
+            | AuditEvent::ChallengeExhausted { user_id, .. }
+            | AuditEvent::QuotaExceeded { user_id, .. }
+            | AuditEvent::AccountLocked { user_id, .. }
+            | AuditEvent::MfaSetupCompleted { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } => *user_id,
             AuditEvent::LoginThrottled { .. } => None,
         }
@@ -65,6 +143,20 @@ impl AuditEvent<'_> {
                 },
             }),
             AuditEvent::LoginThrottled { email, retry_at } => json!({ "email": email, "retry_at": retry_at.0 }),
+            AuditEvent::PasswordAccepted { next, .. } => json!({ "next": next }),
+            AuditEvent::LoginLocked { until, .. } | AuditEvent::AccountLocked { until, .. } => {
+                json!({ "until": until.0 })
+            }
+            AuditEvent::CodeSent { purpose, channel, .. }
+            | AuditEvent::CodeAccepted { purpose, channel, .. }
+            | AuditEvent::QuotaExceeded { purpose, channel, .. } => {
+                json!({ "purpose": purpose.as_str(), "channel": channel.as_str() })
+            }
+            AuditEvent::CodeRefused { purpose, failures, .. } => {
+                json!({ "purpose": purpose.as_str(), "failures": failures })
+            }
+            AuditEvent::ChallengeExhausted { purpose, .. } => json!({ "purpose": purpose.as_str() }),
+            AuditEvent::MfaSetupCompleted { phone_masked, .. } => json!({ "phone": phone_masked }),
             _ => json!({}),
         }
     }

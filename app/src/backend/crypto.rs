@@ -57,6 +57,7 @@ impl std::fmt::Debug for SecretKey {
 pub enum Purpose {
     SessionId,
     LoginThrottle,
+    OneTimeCode,
 }
 
 impl Purpose {
@@ -64,6 +65,7 @@ impl Purpose {
         match self {
             Purpose::SessionId => b"riegel/session-id",
             Purpose::LoginThrottle => b"riegel/login-throttle",
+            Purpose::OneTimeCode => b"riegel/one-time-code",
         }
     }
 }
@@ -89,6 +91,18 @@ impl Keys {
         mac.update(data);
         mac.finalize().into_bytes().to_vec()
     }
+}
+
+/// Compares two hashes in constant time (SPEC 3.3).
+pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// A 6-digit one-time code, uniform over 000000–999999, from the OS's CSPRNG (SPEC 3.3).
+pub fn random_code() -> Secret<String> {
+    use rand::Rng;
+    Secret::new(format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32)))
 }
 
 /// A bearer token of 256 random bits from the operating system's CSPRNG, base64url.
@@ -123,6 +137,20 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, keys.keyed_hash(Purpose::SessionId, b"x"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn codes_are_six_digits_and_vary() {
+        let codes: std::collections::HashSet<String> = (0..200).map(|_| random_code().expose().clone()).collect();
+        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(codes.len() > 190, "200 draws from a million rarely collide");
+    }
+
+    #[test]
+    fn hash_comparison() {
+        assert!(hashes_equal(b"abc", b"abc"));
+        assert!(!hashes_equal(b"abc", b"abd"));
+        assert!(!hashes_equal(b"abc", b"abcd"));
     }
 
     #[test]

@@ -6,10 +6,15 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod db;
+pub mod delivery;
 pub mod hasher;
+pub mod messages;
+pub mod outbox;
+pub mod phone;
 pub mod seed;
 pub mod services;
 pub mod sessions;
 pub mod state;
+pub mod timefmt;
 
 pub use state::{AppState, ClientIp, RuntimeConfig};

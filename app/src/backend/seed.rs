@@ -1,5 +1,7 @@
-//! The demo seed for development mode: one organisation with an admin and a member, and a
-//! support agent. Idempotent: accounts that exist are left as they are.
+//! The demo seed for development mode: one organisation with an admin, a member, and a
+//! two members who have not set up MFA yet (like imported legacy accounts), and a support agent.
+//! The others have verified demo phones, so their first login asks for an SMS code, which the
+//! development outbox shows. Idempotent: accounts that exist are left as they are.
 
 use crate::backend::{
     AppState,
@@ -13,18 +15,47 @@ pub struct DemoLogin {
     pub role: &'static str,
     pub email: &'static str,
     pub password: &'static str,
+    /// The verified mobile number; `None` for an account that must still set up MFA.
+    pub phone: Option<&'static str>,
 }
 
 pub const ORGANISATION: &str = "Muster Lieferant GmbH";
 
 /// Development-only passwords, printed at start; the seed refuses to run outside dev mode.
-pub const LOGINS: [DemoLogin; 3] = [
-    DemoLogin { role: "admin", email: "anna.admin@muster-lieferant.example", password: "Demo-Admin-Riegel-2026" },
-    DemoLogin { role: "member", email: "max.mitglied@muster-lieferant.example", password: "Demo-Mitglied-Riegel-2026" },
-    DemoLogin { role: "support", email: "sam.support@riegel.example", password: "Demo-Support-Riegel-2026" },
+pub const LOGINS: [DemoLogin; 5] = [
+    DemoLogin {
+        role: "admin",
+        email: "anna.admin@muster-lieferant.example",
+        password: "Demo-Admin-Riegel-2026",
+        phone: Some("+4915110000001"),
+    },
+    DemoLogin {
+        role: "member",
+        email: "max.mitglied@muster-lieferant.example",
+        password: "Demo-Mitglied-Riegel-2026",
+        phone: Some("+4915110000002"),
+    },
+    DemoLogin {
+        role: "member",
+        email: "nora.neu@muster-lieferant.example",
+        password: "Demo-Neu-Riegel-2026",
+        phone: None,
+    },
+    DemoLogin {
+        role: "member",
+        email: "otto.offen@muster-lieferant.example",
+        password: "Demo-Offen-Riegel-2026",
+        phone: None,
+    },
+    DemoLogin {
+        role: "support",
+        email: "sam.support@riegel.example",
+        password: "Demo-Support-Riegel-2026",
+        phone: Some("+4915110000009"),
+    },
 ];
 
-const NAMES: [&str; 3] = ["Anna Admin", "Max Mitglied", "Sam Support"];
+const NAMES: [&str; 5] = ["Anna Admin", "Max Mitglied", "Nora Neu", "Otto Offen", "Sam Support"];
 
 pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogin], String> {
     if !state.config.dev_mode {
@@ -53,14 +84,17 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
         for ((login, name), hash) in LOGINS.iter().zip(NAMES).zip(&hashes) {
             let org_id = (login.role != "support").then_some(org);
             let created: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
+                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
+                                    created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(org_id)
             .bind(login.email)
             .bind(name)
             .bind(login.role)
             .bind(hash)
+            .bind(login.phone)
+            .bind(login.phone.map(|_| now.0))
             .bind(now.0)
             .fetch_optional(&mut *tx)
             .await?;

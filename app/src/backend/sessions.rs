@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use http::HeaderMap;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use super::crypto::{Keys, Purpose, Secret, random_token};
 use crate::domain::{login::LoginState, policy::Policy, time::Timestamp};
@@ -20,6 +20,8 @@ const SECURE_COOKIE: &str = "__Host-riegel_session";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    /// The keyed hash of the token: the row's key, and what challenges are bound to.
+    pub id_hash: Vec<u8>,
     pub user_id: i64,
     pub stage: LoginState,
     pub ip: String,
@@ -67,7 +69,8 @@ impl CookieJar {
     }
 }
 
-fn id_hash(keys: &Keys, token: &Secret<String>) -> Vec<u8> {
+/// The key a session's row is stored under.
+pub fn id_hash(keys: &Keys, token: &Secret<String>) -> Vec<u8> {
     keys.keyed_hash(Purpose::SessionId, token.expose().as_bytes())
 }
 
@@ -98,7 +101,7 @@ pub async fn create(
 /// The live session behind `token`, or `None`. An expired session is deleted on the way;
 /// a live one has its last-seen time refreshed (at most every `session_touch_secs`).
 pub async fn load(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     keys: &Keys,
     token: &Secret<String>,
     now: Timestamp,
@@ -108,7 +111,7 @@ pub async fn load(
     let row: Option<(i64, String, String, i64, i64)> =
         sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at FROM sessions WHERE id_hash = ?")
             .bind(&hash)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some((user_id, stage, ip, created_at, last_seen_at)) = row else {
         return Ok(None);
@@ -118,17 +121,17 @@ pub async fn load(
         return Ok(None);
     };
     if is_expired(created_at, last_seen_at, now, policy) {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&hash).execute(pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&hash).execute(&mut *conn).await?;
         return Ok(None);
     }
     if last_seen_at.secs_until(now) >= policy.session_touch_secs {
         sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
             .bind(now.0)
             .bind(&hash)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
     }
-    Ok(Some(Session { user_id, stage, ip, created_at, last_seen_at: now }))
+    Ok(Some(Session { id_hash: hash, user_id, stage, ip, created_at, last_seen_at: now }))
 }
 
 /// Idle and absolute timeouts (SPEC 1.7).
@@ -146,6 +149,12 @@ pub async fn delete(
         .bind(id_hash(keys, token))
         .fetch_optional(conn)
         .await
+}
+
+/// Ends the session with this id hash (a login step's session before its successor).
+pub async fn delete_by_hash(conn: &mut SqliteConnection, id_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(conn).await?;
+    Ok(())
 }
 
 /// Ends every session of a user (password change, phone reset, disabling).

@@ -6,7 +6,9 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::{crypto::Keys, hasher::PasswordHasher};
+use tokio::sync::Notify;
+
+use super::{crypto::Keys, delivery::DevOutbox, hasher::PasswordHasher};
 use crate::domain::policy::Policy;
 
 /// Settings that change behaviour at run time.
@@ -15,6 +17,8 @@ pub struct RuntimeConfig {
     /// Development mode: plain cookie names without `Secure`, the demo seed, the dev outbox.
     pub dev_mode: bool,
     pub policy: Policy,
+    /// How a locked-out user reaches the account security team (shown with the lock).
+    pub support_contact: String,
 }
 
 #[derive(Clone, Debug)]
@@ -24,6 +28,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub config: Arc<RuntimeConfig>,
     pub leptos_options: LeptosOptions,
+    /// Wakes the delivery worker after a transaction wrote to the outbox.
+    pub outbox_nudge: Arc<Notify>,
+    /// The development provider's mailbox (development mode only).
+    pub dev_outbox: Option<Arc<DevOutbox>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

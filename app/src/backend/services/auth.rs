@@ -15,21 +15,24 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, LoginFailure},
-        crypto::{Password, Purpose},
-        db, sessions,
+        crypto::{Password, Purpose, Secret},
+        db,
+        services::challenge,
+        sessions,
     },
     domain::{
         email,
-        login::{LoginEvent, LoginState, transition},
+        login::{LoginEvent, LoginState, PasswordContext, transition},
         password::{self, PasswordInputError},
         throttle::{self, AttemptDecision, IpFailures, PairFailures},
         time::Timestamp,
     },
 };
 
-pub enum LoginOutcome {
-    /// The session to set as the cookie.
-    Authenticated { token: crate::backend::crypto::Secret<String> },
+/// A correct password: the new session (to set as the cookie) and the step it is at.
+pub struct LoginOutcome {
+    pub token: Secret<String>,
+    pub stage: LoginState,
 }
 
 #[derive(sqlx::FromRow)]
@@ -37,6 +40,9 @@ struct Account {
     id: i64,
     password_hash: String,
     disabled_at: Option<i64>,
+    phone_verified_at: Option<i64>,
+    trusted_ip: Option<String>,
+    locked_until: Option<i64>,
 }
 
 /// What step 1 reserved, to be settled in step 3.
@@ -74,14 +80,11 @@ pub async fn login(
     let mut tx = db::begin(&state.pool).await?;
     let outcome = match &reservation.account {
         Some(account) if verified && account.disabled_at.is_none() => {
-            let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted).map_err(AppError::internal)?;
             clear_failures(&mut tx, &reservation).await?;
             if let Some(old) = &ctx.session_token {
                 sessions::delete(&mut tx, &state.keys, old).await?;
             }
-            let token = sessions::create(&mut tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
-            audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id: account.id }).await?;
-            Ok(LoginOutcome::Authenticated { token })
+            password_accepted(&mut tx, state, ctx, account).await
         }
         account => {
             let why = match account {
@@ -94,8 +97,46 @@ pub async fn login(
             Err(AppError::InvalidCredentials)
         }
     };
+    // A lock found or set by this step is committed with it, like any other outcome; an
+    // internal failure leaves nothing half written.
+    if matches!(outcome, Err(AppError::Internal)) {
+        return outcome;
+    }
     tx.commit().await?;
+    state.outbox_nudge.notify_one();
     outcome
+}
+
+/// After a correct password (SPEC 1.3–1.6): a locked account says until when; otherwise the
+/// state machine picks setup, challenge or a completed login, each with a new session.
+async fn password_accepted(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    account: &Account,
+) -> Result<LoginOutcome, AppError> {
+    if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginLocked { user_id: account.id, until }).await?;
+        return Err(challenge::locked_error(state, ctx, until));
+    }
+    let facts = PasswordContext {
+        mfa_active: account.phone_verified_at.is_some(),
+        ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()),
+    };
+    let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
+    let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
+    audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
+    let token = match stage {
+        LoginState::Authenticated => challenge::complete_login(tx, state, ctx, account.id, &[], stage, None).await?,
+        LoginState::ChallengeRequired => {
+            let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
+            let hash = sessions::id_hash(&state.keys, &token);
+            challenge::open_login_challenge(tx, state, ctx, account.id, &hash).await?;
+            token
+        }
+        _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,
+    };
+    Ok(LoginOutcome { token, stage })
 }
 
 async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Result<Reservation, AppError> {
@@ -154,10 +195,12 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
         .bind(ctx.now.0)
         .fetch_one(&mut *tx)
         .await?;
-    let account: Option<Account> = sqlx::query_as("SELECT id, password_hash, disabled_at FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let account: Option<Account> = sqlx::query_as(
+        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Reservation { account_key, ip_failure_id, account })
 }
@@ -204,7 +247,8 @@ pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<U
     let Some(token) = &ctx.session_token else {
         return Ok(None);
     };
-    let Some(session) = sessions::load(&state.pool, &state.keys, token, ctx.now, &state.config.policy).await? else {
+    let mut conn = state.pool.acquire().await?;
+    let Some(session) = sessions::load(&mut conn, &state.keys, token, ctx.now, &state.config.policy).await? else {
         return Ok(None);
     };
     if session.stage != LoginState::Authenticated {
@@ -215,7 +259,7 @@ pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<U
          WHERE u.id = ? AND u.disabled_at IS NULL",
     )
     .bind(session.user_id)
-    .fetch_optional(&state.pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(full_name, email, role, organisation)| UserInfo { full_name, email, role, organisation }))
 }

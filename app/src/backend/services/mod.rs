@@ -4,9 +4,10 @@
 use std::net::IpAddr;
 
 use super::crypto::Secret;
-use crate::domain::time::Timestamp;
+use crate::domain::{lang::Lang, time::Timestamp};
 
 pub mod auth;
+pub mod challenge;
 
 /// What a service needs to know about the request it serves.
 #[derive(Debug)]
@@ -15,4 +16,6 @@ pub struct RequestCtx {
     /// Read once per request from the clock module.
     pub now: Timestamp,
     pub session_token: Option<Secret<String>>,
+    /// The user's language, for messages that leave the server.
+    pub lang: Lang,
 }

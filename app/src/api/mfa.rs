@@ -1,0 +1,68 @@
+//! MFA setup and the login challenge (SPEC 2.2–2.4, 3, 4).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+use crate::domain::mfa::Method;
+
+/// What the MFA pages show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaStatus {
+    /// Setting up MFA (true) or answering the login challenge (false).
+    pub setup: bool,
+    /// The channel of the current code; `None` while setup has no number yet.
+    pub method: Option<Method>,
+    /// Where the code went, masked.
+    pub destination: Option<String>,
+    /// The "Authenticate via X" links.
+    pub other_methods: Vec<Method>,
+    /// Seconds until "Resend" is allowed.
+    pub cooldown_secs: i64,
+    /// Codes left today on this channel, when fewer than the warning threshold.
+    pub codes_left: Option<u32>,
+    /// The daily quota `codes_left` is part of.
+    pub codes_total: u32,
+    /// Wrong entries left in this challenge.
+    pub tries_left: u32,
+    /// Too many wrong codes: a new code must be requested.
+    pub exhausted: bool,
+}
+
+#[server(name = GetMfaStatus, prefix = "/api", endpoint = "mfa/status")]
+pub async fn mfa_status() -> Result<MfaStatus, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::challenge::status(&state, &ctx).await
+}
+
+/// Setup step 1: the mobile number; sends a code to it.
+#[server(prefix = "/api", endpoint = "mfa/setup")]
+pub async fn start_setup(phone: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::challenge::start_setup(&state, &ctx, &phone).await
+}
+
+/// "Erneut senden" / "Resend".
+#[server(prefix = "/api", endpoint = "mfa/resend")]
+pub async fn resend_code() -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::challenge::resend(&state, &ctx).await
+}
+
+/// "Authentifizierung über X" / "Authenticate via X".
+#[server(prefix = "/api", endpoint = "mfa/switch")]
+pub async fn switch_method(method: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::challenge::switch_method(&state, &ctx, &method).await
+}
+
+/// The typed code. Success sets the new session cookie and goes to the start page.
+#[server(prefix = "/api", endpoint = "mfa/verify")]
+pub async fn verify_code(code: String) -> Result<(), AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
+    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&token))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! The outbox (SPEC 8.1): a message to send is a row written by the same transaction as the
+//! decision to send it. The delivery worker (`delivery`) sends it later, with retries.
+
+use sqlx::SqliteConnection;
+
+use crate::domain::{mfa::Method, time::Timestamp};
+
+/// One message for one recipient.
+pub struct NewMessage<'a> {
+    pub channel: Method,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+pub async fn enqueue(conn: &mut SqliteConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(msg.channel.as_str())
+    .bind(msg.recipient)
+    .bind(msg.subject)
+    .bind(msg.body)
+    .bind(now.0)
+    .bind(now.0)
+    .fetch_one(conn)
+    .await
+}

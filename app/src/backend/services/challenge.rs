@@ -1,0 +1,604 @@
+//! One-time-code challenges: MFA setup (SPEC 2.2–2.4) and the login challenge (3, 4).
+//!
+//! Every use case is one `BEGIN IMMEDIATE` transaction: load the session and its challenge,
+//! let the domain decide (state machine, quota, cooldown), write the code, the quota count,
+//! the outbox row and the audit event, commit, then wake the delivery worker.
+
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::RequestCtx;
+use crate::{
+    api::{AppError, InputError, mfa::MfaStatus},
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Purpose as HashPurpose, Secret, hashes_equal, random_code},
+        db, messages,
+        outbox::{self, NewMessage},
+        phone::{self, PhoneError},
+        sessions::{self, Session},
+        timefmt,
+    },
+    domain::{
+        login::{LoginEvent, LoginState, transition as login_transition},
+        mask,
+        mfa::{self, ChallengeEvent, ChallengeState, Method, Purpose},
+        quota::{self, QuotaDecision, Usage},
+        time::Timestamp,
+    },
+};
+
+#[derive(sqlx::FromRow)]
+struct Account {
+    id: i64,
+    email: String,
+    phone_e164: Option<String>,
+    last_mfa_method: String,
+    quota_reset_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChallengeRow {
+    id: i64,
+    method: String,
+    phone_e164: Option<String>,
+    state: String,
+    failures: i64,
+}
+
+impl ChallengeRow {
+    fn state(&self) -> ChallengeState {
+        match self.state.as_str() {
+            "verified" => ChallengeState::Verified,
+            "exhausted" => ChallengeState::Exhausted,
+            _ => ChallengeState::Open { failures: u32::try_from(self.failures).unwrap_or(u32::MAX) },
+        }
+    }
+
+    fn method(&self) -> Method {
+        Method::parse(&self.method).unwrap_or(Method::Sms)
+    }
+}
+
+fn state_columns(s: ChallengeState) -> (&'static str, i64) {
+    match s {
+        ChallengeState::Open { failures } => ("open", i64::from(failures)),
+        ChallengeState::Verified => ("verified", 0),
+        ChallengeState::Exhausted => ("exhausted", 0),
+    }
+}
+
+/// A session at one of the MFA steps, with its account and challenge.
+struct Step {
+    session: Session,
+    purpose: Purpose,
+    account: Account,
+    challenge: Option<ChallengeRow>,
+}
+
+async fn load_step(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
+    let session = sessions::load(conn, &state.keys, token, ctx.now, &state.config.policy)
+        .await?
+        .ok_or(AppError::NotAuthenticated)?;
+    let purpose = match session.stage {
+        LoginState::SetupRequired => Purpose::Setup,
+        LoginState::ChallengeRequired => Purpose::Login,
+        other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
+    };
+    let account: Account =
+        sqlx::query_as("SELECT id, email, phone_e164, last_mfa_method, quota_reset_at FROM users WHERE id = ?")
+            .bind(session.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let challenge: Option<ChallengeRow> =
+        sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
+            .bind(&session.id_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(Step { session, purpose, account, challenge })
+}
+
+/// The methods an account can use at login.
+fn methods_of(account: &Account) -> Vec<Method> {
+    Method::ALL.into_iter().filter(|m| *m != Method::Sms || account.phone_e164.is_some()).collect()
+}
+
+fn destination(step: &Step, method: Method) -> Option<String> {
+    match (step.purpose, method) {
+        (Purpose::Setup, _) => step.challenge.as_ref().and_then(|c| c.phone_e164.as_deref()).map(mask::phone),
+        (Purpose::Login, Method::Sms) => step.account.phone_e164.as_deref().map(mask::phone),
+        (Purpose::Login, Method::Email) => Some(mask::email(&step.account.email)),
+    }
+}
+
+fn recipient(step: &Step, method: Method) -> Option<String> {
+    match (step.purpose, method) {
+        (Purpose::Setup, Method::Sms) => step.challenge.as_ref().and_then(|c| c.phone_e164.clone()),
+        (Purpose::Setup, Method::Email) => None,
+        (Purpose::Login, Method::Sms) => step.account.phone_e164.clone(),
+        (Purpose::Login, Method::Email) => Some(step.account.email.clone()),
+    }
+}
+
+fn quota_limit(state: &AppState, purpose: Purpose) -> u32 {
+    match purpose {
+        Purpose::Setup => state.config.policy.setup_sms_quota,
+        Purpose::Login => state.config.policy.login_codes_per_channel,
+    }
+}
+
+async fn usage(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    quota_reset_at: i64,
+    purpose: Purpose,
+    channel: Method,
+    now: Timestamp,
+) -> Result<Usage, sqlx::Error> {
+    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(quota_reset_at));
+    let (used, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), min(at) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ? AND at > ?",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(channel.as_str())
+    .bind(start.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
+}
+
+/// Seconds until this account may be sent another code on this channel for this purpose.
+async fn cooldown(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    channel: Method,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ?")
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(channel.as_str())
+            .fetch_one(conn)
+            .await?;
+    Ok(last.map_or(0, |l| mfa::cooldown_left(Timestamp(l), now, &state.config.policy)))
+}
+
+fn code_hash(state: &AppState, challenge_id: i64, code: &str) -> Vec<u8> {
+    state.keys.keyed_hash(HashPurpose::OneTimeCode, format!("{challenge_id}:{code}").as_bytes())
+}
+
+/// What a send request came to.
+enum Sent {
+    Yes,
+    /// The quota is used up; the next send is possible at `free_at`.
+    QuotaExceeded {
+        free_at: Timestamp,
+    },
+}
+
+/// The shared send path: quota, code, quota count, outbox row, audit. The caller checked the
+/// cooldown and owns the transaction.
+#[allow(clippy::too_many_arguments)]
+async fn send_code(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    quota_reset_at: i64,
+    challenge_id: i64,
+    purpose: Purpose,
+    channel: Method,
+    to: &str,
+) -> Result<Sent, AppError> {
+    let policy = &state.config.policy;
+    let used = usage(tx, state, user_id, quota_reset_at, purpose, channel, ctx.now).await?;
+    if let QuotaDecision::Exceeded { free_at } =
+        quota::decide(used, quota_limit(state, purpose), ctx.now, policy.quota_window_secs)
+    {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::QuotaExceeded { user_id, purpose, channel }).await?;
+        return Ok(Sent::QuotaExceeded { free_at });
+    }
+    sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES (?, ?, ?, ?)")
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(channel.as_str())
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    let code = random_code();
+    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES (?, ?, ?, ?)")
+        .bind(challenge_id)
+        .bind(channel.as_str())
+        .bind(code_hash(state, challenge_id, code.expose()))
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    let text = messages::code(ctx.lang, channel, purpose, code.expose(), policy.code_ttl_secs / 60);
+    outbox::enqueue(tx, NewMessage { channel, recipient: to, subject: &text.subject, body: &text.body }, ctx.now)
+        .await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::CodeSent { user_id, purpose, channel }).await?;
+    Ok(Sent::Yes)
+}
+
+/// Locks the account for `lock_secs` and ends the session (SPEC 4.1): the login must start
+/// again, and after a correct password the page says until when.
+async fn lock_account(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: Option<&[u8]>,
+) -> Result<AppError, AppError> {
+    let until = ctx.now.plus_secs(state.config.policy.lock_secs);
+    sqlx::query("UPDATE users SET locked_until = ? WHERE id = ?").bind(until.0).bind(user_id).execute(&mut *tx).await?;
+    if let Some(hash) = session_hash {
+        sessions::delete_by_hash(tx, hash).await?;
+    }
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::AccountLocked { user_id, until }).await?;
+    Ok(locked_error(state, ctx, until))
+}
+
+pub(crate) fn locked_error(state: &AppState, ctx: &RequestCtx, until: Timestamp) -> AppError {
+    AppError::AccountLocked {
+        until: until.0,
+        until_text: timefmt::minute(until, ctx.lang),
+        support: state.config.support_contact.clone(),
+    }
+}
+
+async fn commit(state: &AppState, tx: Transaction<'static, Sqlite>) -> Result<(), AppError> {
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
+
+/// The password step's challenge (SPEC 1.5): opens on the account's last method and sends
+/// the first code. Runs inside the password step's transaction, before the session exists:
+/// `Err(AccountLocked)` means the quota locked the account and no session may be created.
+pub(crate) async fn open_login_challenge(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: &[u8],
+) -> Result<(), AppError> {
+    let account: Account =
+        sqlx::query_as("SELECT id, email, phone_e164, last_mfa_method, quota_reset_at FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let method =
+        Method::parse(&account.last_mfa_method).filter(|m| methods_of(&account).contains(m)).unwrap_or(Method::Email);
+    let challenge_id: i64 = sqlx::query_scalar(
+        "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
+         VALUES (?, ?, 'login', ?, 'open', ?) RETURNING id",
+    )
+    .bind(session_hash)
+    .bind(user_id)
+    .bind(method.as_str())
+    .bind(ctx.now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let to = match method {
+        Method::Sms => account.phone_e164.clone().unwrap_or_default(),
+        Method::Email => account.email.clone(),
+    };
+    match send_code(tx, state, ctx, user_id, account.quota_reset_at, challenge_id, Purpose::Login, method, &to).await? {
+        Sent::Yes => Ok(()),
+        Sent::QuotaExceeded { .. } => Err(lock_account(tx, state, ctx, user_id, Some(session_hash)).await?),
+    }
+}
+
+/// What the MFA pages show.
+pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let step = load_step(&mut conn, state, ctx).await?;
+    let policy = &state.config.policy;
+    let method = step.challenge.as_ref().map(ChallengeRow::method);
+    let (cooldown_secs, codes_left) = match method {
+        Some(m) => {
+            let c = cooldown(&mut conn, state, step.account.id, step.purpose, m, ctx.now).await?;
+            let u =
+                usage(&mut conn, state, step.account.id, step.account.quota_reset_at, step.purpose, m, ctx.now).await?;
+            (c, quota::remaining_to_show(u, quota_limit(state, step.purpose), policy.quota_warning_below))
+        }
+        None => (0, None),
+    };
+    let challenge_state = step.challenge.as_ref().map(ChallengeRow::state);
+    let failures = match challenge_state {
+        Some(ChallengeState::Open { failures }) => failures,
+        _ => 0,
+    };
+    let other_methods = match step.purpose {
+        Purpose::Login => methods_of(&step.account).into_iter().filter(|m| Some(*m) != method).collect(),
+        Purpose::Setup => Vec::new(),
+    };
+    Ok(MfaStatus {
+        setup: step.purpose == Purpose::Setup,
+        method,
+        destination: method.and_then(|m| destination(&step, m)),
+        other_methods,
+        cooldown_secs,
+        codes_left,
+        codes_total: quota_limit(state, step.purpose),
+        tries_left: policy.code_max_failures.saturating_sub(failures),
+        exhausted: challenge_state == Some(ChallengeState::Exhausted),
+    })
+}
+
+/// MFA setup, step 1 (SPEC 2.2): a mobile number, then a code by SMS to it.
+pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) -> Result<(), AppError> {
+    let e164 = phone::parse_mobile(raw_phone, &state.config.policy.phone_countries).map_err(|e| {
+        AppError::Input(match e {
+            PhoneError::Malformed => InputError::PhoneMalformed,
+            PhoneError::NotMobile => InputError::PhoneNotMobile,
+            PhoneError::CountryNotAllowed => InputError::PhoneCountryNotAllowed,
+        })
+    })?;
+    let mut tx = db::begin(&state.pool).await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    if step.purpose != Purpose::Setup {
+        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
+    }
+    let wait = cooldown(&mut tx, state, step.account.id, Purpose::Setup, Method::Sms, ctx.now).await?;
+    if wait > 0 {
+        return Err(AppError::Cooldown { retry_after_secs: wait });
+    }
+    // A new number voids every code sent to the old one.
+    let challenge_id = match &step.challenge {
+        Some(c) => {
+            let next = mfa::transition(c.state(), ChallengeEvent::Renewed, &state.config.policy)
+                .map_err(AppError::internal)?;
+            let (name, failures) = state_columns(next);
+            sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(c.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE challenges SET phone_e164 = ?, state = ?, failures = ? WHERE id = ?")
+                .bind(&e164)
+                .bind(name)
+                .bind(failures)
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await?;
+            c.id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO challenges (session_hash, user_id, purpose, method, phone_e164, state, created_at)
+                 VALUES (?, ?, 'setup', 'sms', ?, 'open', ?) RETURNING id",
+            )
+            .bind(&step.session.id_hash)
+            .bind(step.account.id)
+            .bind(&e164)
+            .bind(ctx.now.0)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    let sent = send_code(
+        &mut tx,
+        state,
+        ctx,
+        step.account.id,
+        step.account.quota_reset_at,
+        challenge_id,
+        Purpose::Setup,
+        Method::Sms,
+        &e164,
+    )
+    .await?;
+    finish_send(state, ctx, tx, sent, &step).await
+}
+
+/// "Resend" (SPEC 3.2), or a new code after too many wrong ones (3.3).
+pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    let Some(challenge) = &step.challenge else {
+        return Err(AppError::Input(InputError::PhoneMalformed));
+    };
+    let method = challenge.method();
+    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
+}
+
+/// "Authenticate via X" (SPEC 3.2): switches the challenge and sends one message on the new
+/// channel.
+pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> Result<(), AppError> {
+    let method = Method::parse(method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
+    let mut tx = db::begin(&state.pool).await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    let Some(challenge) = &step.challenge else {
+        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
+    };
+    if step.purpose != Purpose::Login || !methods_of(&step.account).contains(&method) {
+        return Err(AppError::Input(InputError::MethodUnavailable));
+    }
+    sqlx::query("UPDATE challenges SET method = ? WHERE id = ?")
+        .bind(method.as_str())
+        .bind(challenge.id)
+        .execute(&mut *tx)
+        .await?;
+    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
+}
+
+async fn send_on(
+    state: &AppState,
+    ctx: &RequestCtx,
+    mut tx: Transaction<'static, Sqlite>,
+    step: &Step,
+    challenge_id: i64,
+    current: ChallengeState,
+    method: Method,
+) -> Result<(), AppError> {
+    let wait = cooldown(&mut tx, state, step.account.id, step.purpose, method, ctx.now).await?;
+    if wait > 0 {
+        return Err(AppError::Cooldown { retry_after_secs: wait });
+    }
+    let next = mfa::transition(current, ChallengeEvent::Renewed, &state.config.policy)
+        .map_err(|_| AppError::WrongStep { home: "/".into() })?;
+    if current == ChallengeState::Exhausted {
+        // A new challenge: the codes of the exhausted one are void.
+        sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(challenge_id).execute(&mut *tx).await?;
+    }
+    let (name, failures) = state_columns(next);
+    sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
+        .bind(name)
+        .bind(failures)
+        .bind(challenge_id)
+        .execute(&mut *tx)
+        .await?;
+    let to = recipient(step, method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
+    let sent = send_code(
+        &mut tx,
+        state,
+        ctx,
+        step.account.id,
+        step.account.quota_reset_at,
+        challenge_id,
+        step.purpose,
+        method,
+        &to,
+    )
+    .await?;
+    finish_send(state, ctx, tx, sent, step).await
+}
+
+/// Commits a send, or the consequence of its refusal: a lock at login, a wait at setup.
+async fn finish_send(
+    state: &AppState,
+    ctx: &RequestCtx,
+    mut tx: Transaction<'static, Sqlite>,
+    sent: Sent,
+    step: &Step,
+) -> Result<(), AppError> {
+    match (sent, step.purpose) {
+        (Sent::Yes, _) => commit(state, tx).await,
+        (Sent::QuotaExceeded { free_at }, Purpose::Setup) => {
+            commit(state, tx).await?;
+            Err(AppError::QuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) })
+        }
+        (Sent::QuotaExceeded { .. }, Purpose::Login) => {
+            let err = lock_account(&mut tx, state, ctx, step.account.id, Some(&step.session.id_hash)).await?;
+            commit(state, tx).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Checks a typed code (SPEC 3.3, 3.4). Success ends the MFA step: the account's trusted IP
+/// becomes this IP, its daily limits reset, and the session gets a new id at stage
+/// `Authenticated`, whose token is returned.
+pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
+    let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let policy = &state.config.policy;
+    let mut tx = db::begin(&state.pool).await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    let Some(challenge) = &step.challenge else {
+        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
+    };
+    let current = challenge.state();
+    if current == ChallengeState::Exhausted {
+        return Err(AppError::ChallengeExhausted);
+    }
+    let user_id = step.account.id;
+    let typed = code_hash(state, challenge.id, &code);
+    let codes: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as(
+        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = ? AND used_at IS NULL",
+    )
+    .bind(challenge.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    // Every unused code is compared, each in constant time.
+    let mut matched: Option<(i64, String)> = None;
+    for (id, hash, sent_at, channel) in codes {
+        if hashes_equal(&typed, &hash) && mfa::code_is_fresh(Timestamp(sent_at), ctx.now, policy) {
+            matched = Some((id, channel));
+        }
+    }
+
+    let Some((code_id, channel)) = matched else {
+        let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
+        let (name, failures) = state_columns(next);
+        sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
+            .bind(name)
+            .bind(failures)
+            .bind(challenge.id)
+            .execute(&mut *tx)
+            .await?;
+        let failures_now = match next {
+            ChallengeState::Open { failures } => failures,
+            _ => policy.code_max_failures,
+        };
+        let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        if next == ChallengeState::Exhausted {
+            let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+            tx.commit().await?;
+            return Err(AppError::ChallengeExhausted);
+        }
+        tx.commit().await?;
+        return Err(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) });
+    };
+
+    let channel = Method::parse(&channel).unwrap_or(Method::Sms);
+    mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
+    let event = match step.purpose {
+        Purpose::Setup => LoginEvent::SetupCompleted,
+        Purpose::Login => LoginEvent::ChallengePassed,
+    };
+    let stage = login_transition(step.session.stage, event).map_err(AppError::internal)?;
+    sqlx::query("UPDATE challenge_codes SET used_at = ? WHERE id = ?")
+        .bind(ctx.now.0)
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::CodeAccepted { user_id, purpose: step.purpose, channel })
+        .await?;
+    if step.purpose == Purpose::Setup {
+        let phone =
+            challenge.phone_e164.clone().ok_or_else(|| AppError::internal("setup challenge without a phone"))?;
+        sqlx::query("UPDATE users SET phone_e164 = ?, phone_verified_at = ? WHERE id = ?")
+            .bind(&phone)
+            .bind(ctx.now.0)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent::MfaSetupCompleted { user_id, phone_masked: mask::phone(&phone) };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    }
+    let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, Some(channel)).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The end of every successful login (SPEC 1.4, 1.5, 4.2): the IP becomes trusted, the daily
+/// limits reset, the session gets a new id at `stage`.
+pub(crate) async fn complete_login(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    old_session_hash: &[u8],
+    stage: LoginState,
+    method: Option<Method>,
+) -> Result<Secret<String>, AppError> {
+    sqlx::query(
+        "UPDATE users SET trusted_ip = ?, quota_reset_at = ?, last_mfa_method = coalesce(?, last_mfa_method)
+         WHERE id = ?",
+    )
+    .bind(ctx.ip.to_string())
+    .bind(ctx.now.0)
+    .bind(method.map(Method::as_str))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sessions::delete_by_hash(tx, old_session_hash).await?;
+    let token = sessions::create(tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id }).await?;
+    Ok(token)
+}
