@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=pages::not_found::NotFoundPage>
                         <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/mfa") view=pages::mfa::MfaPage ssr=SsrMode::Async />
+                        <Route path=path!("/mfa/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </Router>

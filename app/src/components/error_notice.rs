@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::LocalTime;
 use crate::{
     api::{AppError, InputError},
     i18n::*,
@@ -15,9 +16,33 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             t!(i18n, errors.too_many_attempts, secs = move || retry_after_secs).into_any()
         }
         AppError::Busy { retry_after_secs } => t!(i18n, errors.busy, secs = move || retry_after_secs).into_any(),
-        AppError::Input(InputError::EmailMalformed) => t!(i18n, errors.email_malformed).into_any(),
-        AppError::Input(InputError::PasswordMissing) => t!(i18n, errors.password_missing).into_any(),
-        AppError::Input(InputError::PasswordTooLong) => t!(i18n, errors.password_too_long).into_any(),
+        AppError::AccountLocked { until, until_text, support } => t!(
+            i18n,
+            errors.account_locked,
+            until = move || view! { <LocalTime unix=until text=until_text.clone() /> },
+            support = move || support.clone()
+        )
+        .into_any(),
+        AppError::QuotaExceeded { free_at, free_at_text } => {
+            t!(i18n, errors.quota_exceeded, at = move || view! { <LocalTime unix=free_at text=free_at_text.clone() /> })
+                .into_any()
+        }
+        AppError::Cooldown { retry_after_secs } => {
+            t!(i18n, errors.cooldown, secs = move || retry_after_secs).into_any()
+        }
+        AppError::CodeWrong { tries_left } => t!(i18n, errors.code_wrong, tries = move || tries_left).into_any(),
+        AppError::ChallengeExhausted => t!(i18n, errors.challenge_exhausted).into_any(),
+        AppError::WrongStep { .. } => t!(i18n, errors.wrong_step).into_any(),
+        AppError::Input(input) => match input {
+            InputError::EmailMalformed => t!(i18n, errors.email_malformed).into_any(),
+            InputError::PasswordMissing => t!(i18n, errors.password_missing).into_any(),
+            InputError::PasswordTooLong => t!(i18n, errors.password_too_long).into_any(),
+            InputError::CodeMalformed => t!(i18n, errors.code_malformed).into_any(),
+            InputError::PhoneMalformed => t!(i18n, errors.phone_malformed).into_any(),
+            InputError::PhoneNotMobile => t!(i18n, errors.phone_not_mobile).into_any(),
+            InputError::PhoneCountryNotAllowed => t!(i18n, errors.phone_country_not_allowed).into_any(),
+            InputError::MethodUnavailable => t!(i18n, errors.method_unavailable).into_any(),
+        },
         AppError::NotAuthenticated => t!(i18n, errors.not_authenticated).into_any(),
         AppError::Forbidden => t!(i18n, errors.forbidden).into_any(),
         AppError::BadRequest => t!(i18n, errors.bad_request).into_any(),
@@ -29,4 +54,9 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             {text}
         </p>
     }
+}
+
+/// The first error among several actions' results, for a page with several forms.
+pub fn first_error<const N: usize>(results: [Option<Result<(), AppError>>; N]) -> Option<AppError> {
+    results.into_iter().flatten().find_map(Result::err)
 }

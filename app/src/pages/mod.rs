@@ -2,4 +2,6 @@
 
 pub mod home;
 pub mod login;
+pub mod mfa;
 pub mod not_found;
+pub mod setup;

@@ -1,0 +1,26 @@
+use leptos::prelude::*;
+
+use crate::i18n::*;
+
+/// The one-time-code field (SPEC 3.4): numeric keyboard, the browser's one-time-code
+/// autofill, pasted codes with spaces accepted (the server strips them).
+#[component]
+pub fn CodeInput() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label for="mfa-code">{t!(i18n, mfa.code)}</label>
+        <input
+            id="mfa-code"
+            name="code"
+            type="text"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            maxlength="12"
+            aria-describedby="mfa-code-hint"
+            required
+        />
+        <p id="mfa-code-hint" class="hint">
+            {t!(i18n, mfa.code_hint)}
+        </p>
+    }
+}

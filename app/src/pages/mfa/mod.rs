@@ -1,0 +1,120 @@
+//! The MFA challenge at login (SPEC 3, 4.3).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::{
+    api::{
+        AppError,
+        auth::Logout,
+        mfa::{MfaStatus, ResendCode, SwitchMethod, VerifyCode, mfa_status},
+    },
+    components::{CodeInput, ErrorNotice, ResendButton, first_error},
+    domain::mfa::Method,
+    i18n::*,
+};
+
+#[component]
+pub fn MfaPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let verify = ServerAction::<VerifyCode>::new();
+    let resend = ServerAction::<ResendCode>::new();
+    let switch = ServerAction::<SwitchMethod>::new();
+    // Refetched after every action, so the countdown and the counts follow the server.
+    let status = Resource::new(
+        move || (verify.version().get(), resend.version().get(), switch.version().get()),
+        |_| mfa_status(),
+    );
+    view! {
+        <Title text=move || t_string!(i18n, mfa.title).to_string() />
+        <section class="card" aria-labelledby="mfa-heading">
+            <h1 id="mfa-heading">{t!(i18n, mfa.heading)}</h1>
+            {move || {
+                first_error([verify.value().get(), resend.value().get(), switch.value().get()])
+                    .map(|err| view! { <ErrorNotice err /> })
+            }}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) if !s.setup => view! { <Challenge status=s verify resend switch /> }.into_any(),
+                        Ok(_) => view! { <Redirect path="/mfa/setup" /> }.into_any(),
+                        Err(AppError::WrongStep { home }) => view! { <Redirect path=home /> }.into_any(),
+                        Err(AppError::NotAuthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(err) => view! { <ErrorNotice err /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Challenge(
+    status: MfaStatus,
+    verify: ServerAction<VerifyCode>,
+    resend: ServerAction<ResendCode>,
+    switch: ServerAction<SwitchMethod>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let logout = ServerAction::<Logout>::new();
+    let to = status.destination.clone().unwrap_or_default();
+    let sent = match status.method {
+        Some(Method::Email) => t!(i18n, mfa.sent_email, to = move || to.clone()).into_any(),
+        _ => t!(i18n, mfa.sent_sms, to = move || to.clone()).into_any(),
+    };
+    let total = status.codes_total;
+    view! {
+        <p>{sent}</p>
+        {status
+            .codes_left
+            .map(|left| {
+                view! {
+                    <p class="notice notice-warn">
+                        {t!(i18n, mfa.codes_left, left = move || left, total = move || total)}
+                    </p>
+                }
+            })}
+        {(!status.exhausted)
+            .then(|| {
+                let tries = status.tries_left;
+                view! {
+                    <ActionForm action=verify>
+                        <CodeInput />
+                        <p class="hint">{t!(i18n, mfa.tries_left, tries = move || tries)}</p>
+                        <button type="submit">{t!(i18n, mfa.submit)}</button>
+                    </ActionForm>
+                }
+            })}
+        <ActionForm action=resend>
+            <ResendButton seconds=status.cooldown_secs new_code=status.exhausted />
+        </ActionForm>
+        <ul class="methods">
+            {status
+                .other_methods
+                .into_iter()
+                .map(|m| {
+                    let label = match m {
+                        Method::Sms => t!(i18n, mfa.via_sms).into_any(),
+                        Method::Email => t!(i18n, mfa.via_email).into_any(),
+                    };
+                    view! {
+                        <li>
+                            <ActionForm action=switch>
+                                <input type="hidden" name="method" value=m.as_str() />
+                                <button type="submit" class="link">
+                                    {label}
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <ActionForm action=logout>
+            <button type="submit" class="link">
+                {t!(i18n, mfa.cancel)}
+            </button>
+        </ActionForm>
+    }
+}
