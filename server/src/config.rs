@@ -64,6 +64,10 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
+    /// How a locked-out user reaches the account security team (shown with the lock).
+    #[arg(long, env = "RIEGEL_SUPPORT_CONTACT", default_value = "support@riegel.example")]
+    pub support_contact: String,
+
     /// Seed the demo organisation and accounts and print their logins (development mode only).
     #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub seed_demo: bool,

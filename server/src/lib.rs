@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod config;
+pub mod dev;
 pub mod guard;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use app::{
         AppState, RuntimeConfig,
         crypto::{Keys, SecretKey},
         db,
+        delivery::{self, DevOutbox, Provider, Providers},
         hasher::{Argon2Config, PasswordHasher},
     },
     domain::policy::Policy,
@@ -21,6 +23,7 @@ use app::{
 use axum::{Router, middleware, routing::get};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
 /// Everything the state is built from.
@@ -30,6 +33,7 @@ pub struct Settings {
     pub secret_key: Vec<u8>,
     pub argon2: Argon2Config,
     pub policy: Policy,
+    pub support_contact: String,
 }
 
 /// Opens and migrates the database and prepares the hasher. Errors are one line.
@@ -41,9 +45,31 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         pool,
         hasher: Arc::new(hasher),
         keys: Arc::new(keys),
-        config: Arc::new(RuntimeConfig { dev_mode: settings.dev_mode, policy: settings.policy }),
+        config: Arc::new(RuntimeConfig {
+            dev_mode: settings.dev_mode,
+            policy: settings.policy,
+            support_contact: settings.support_contact,
+        }),
         leptos_options,
+        outbox_nudge: Arc::new(Notify::new()),
+        dev_outbox: settings.dev_mode.then(|| Arc::new(DevOutbox::default())),
     })
+}
+
+/// The providers messages are delivered by: the development outbox in development mode.
+/// Outside it, no provider is configured yet, so messages wait in the outbox (with retries)
+/// and nothing is lost.
+pub fn providers(state: &AppState) -> Providers {
+    let provider = match &state.dev_outbox {
+        Some(outbox) => Provider::Dev(outbox.clone()),
+        None => Provider::Unconfigured,
+    };
+    Providers { sms: provider.clone(), email: provider }
+}
+
+/// Starts the outbox delivery worker.
+pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(delivery::run_worker(state.pool.clone(), providers(state), state.outbox_nudge.clone()))
 }
 
 /// The whole HTTP surface: pages, server functions, static files, `/healthz`.
@@ -51,8 +77,10 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let net = Arc::new(net);
+    let dev_routes = state.dev_outbox.is_some().then(dev::routes).unwrap_or_default();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(dev_routes)
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {

@@ -33,6 +33,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         secret_key: cli.secret_key_bytes()?,
         argon2: cli.argon2()?,
         policy: Policy::default(),
+        support_contact: cli.support_contact.clone(),
     };
     let state = build_state(settings, conf.leptos_options).await?;
     if cli.dev {
@@ -48,6 +49,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         body_limit: cli.body_limit,
         dev_mode: cli.dev,
     };
+    if state.dev_outbox.is_none() {
+        tracing::warn!("no SMS or e-mail provider is configured: messages wait in the outbox");
+    }
+    let _worker = server::spawn_worker(&state);
     let app = router(state, net);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Riegel listening on http://{addr}");
@@ -62,8 +67,10 @@ fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketA
     println!();
     println!("Riegel demo: http://{addr}/login   organisation \"{}\"", app::backend::seed::ORGANISATION);
     for l in logins {
-        println!("  {:<8} {:<40} {}", l.role, l.email, l.password);
+        let mfa = l.phone.map_or("MFA not set up yet".to_string(), |p| format!("SMS to {p}"));
+        println!("  {:<8} {:<40} {:<28} {}", l.role, l.email, l.password, mfa);
     }
+    println!("Codes (SMS, e-mail): http://{addr}/dev/outbox");
     println!("Data: {} (reset: ./x reset)", db.display());
     println!();
 }

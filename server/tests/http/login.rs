@@ -1,11 +1,8 @@
-//! HTTP-level tests of the whole router against a temporary SQLite file (one test binary).
-//! They assert what a browser or an attacker sees: statuses, headers, bodies, cookies.
+//! Password login, sessions, throttling, guards (SPEC 1).
 
-mod support;
-
+use crate::support::{Client, TestApp, ip};
 use app::{backend::hasher::Argon2Config, domain::policy::Policy};
 use http::{StatusCode, header};
-use support::{Client, TestApp, ip};
 
 #[tokio::test]
 async fn a_user_logs_in_sees_who_they_are_and_logs_out() {
@@ -119,6 +116,7 @@ async fn parallel_wrong_passwords_are_counted_exactly() {
 async fn a_new_session_id_at_login_ends_the_planted_one() {
     let t = TestApp::start().await;
     t.user("mallory@example.org", "mallory's own password", "member").await;
+    t.trust("mallory@example.org", ip(66)).await;
     t.user("anna@example.org", "correct horse battery staple", "member").await;
     let planted =
         Client::new(&t, ip(66)).login("mallory@example.org", "mallory's own password").await.session_token().unwrap();
@@ -280,7 +278,10 @@ async fn health_and_audit() {
             .fetch_all(&t.state.pool)
             .await
             .unwrap();
-    assert_eq!(kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["login.failed", "login.succeeded"]);
+    assert_eq!(
+        kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+        ["login.failed", "login.password_accepted", "login.succeeded"]
+    );
     let all: Vec<String> =
         sqlx::query_scalar("SELECT detail FROM audit_events").fetch_all(&t.state.pool).await.unwrap();
     assert!(all.iter().all(|d| !d.contains("nope") && !d.contains("horse")), "no password in the audit table");

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use app::{
-    backend::{AppState, clock, crypto::Secret, hasher::Argon2Config},
+    backend::{AppState, clock, crypto::Secret, delivery, hasher::Argon2Config},
     domain::policy::Policy,
 };
 use axum::{Router, body::Body, extract::ConnectInfo};
@@ -16,6 +16,14 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _dir: tempfile::TempDir,
+}
+
+pub const PHONE: &str = "+4915112345678";
+
+/// The first run of six digits in a text.
+pub fn six_digits(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(6).find(|w| w.iter().all(char::is_ascii_digit)).map(|w| w.iter().collect())
 }
 
 pub fn ip(last: u8) -> IpAddr {
@@ -41,16 +49,81 @@ impl TestApp {
 
     async fn build(policy: Policy, argon2: Argon2Config, dev_mode: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let settings =
-            Settings { database: dir.path().join("riegel.sqlite"), dev_mode, secret_key: vec![42; 32], argon2, policy };
+        let settings = Settings {
+            database: dir.path().join("riegel.sqlite"),
+            dev_mode,
+            secret_key: vec![42; 32],
+            argon2,
+            policy,
+            support_contact: "support@riegel.example".into(),
+        };
         let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();
         let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
         TestApp { router: router(state.clone(), net), state, _dir: dir }
     }
 
-    /// Creates an account in the organisation "Muster GmbH".
+    /// Creates an account in the organisation "Muster GmbH" with MFA set up (phone
+    /// `PHONE`) and `ip(1)` as its trusted IP.
     pub async fn user(&self, email: &str, password: &str, role: &str) -> i64 {
+        let id = self.user_without_mfa(email, password, role).await;
+        sqlx::query("UPDATE users SET phone_e164 = ?, phone_verified_at = 0, trusted_ip = ? WHERE id = ?")
+            .bind(PHONE)
+            .bind(ip(1).to_string())
+            .bind(id)
+            .execute(&self.state.pool)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// Makes `ip` the account's trusted IP.
+    pub async fn trust(&self, email: &str, ip: IpAddr) {
+        sqlx::query("UPDATE users SET trusted_ip = ? WHERE email = ?")
+            .bind(ip.to_string())
+            .bind(email)
+            .execute(&self.state.pool)
+            .await
+            .unwrap();
+    }
+
+    /// Runs one pass of the delivery worker.
+    pub async fn deliver(&self) -> usize {
+        delivery::deliver_due(&self.state.pool, &server::providers(&self.state), clock::now(), 10_000).await.unwrap()
+    }
+
+    /// Delivers what is due and returns the newest code sent to `recipient`, read from the
+    /// development outbox as a tester would.
+    pub async fn code_for(&self, recipient: &str) -> String {
+        self.deliver().await;
+        let json = Client::new(self, ip(200)).get("/dev/outbox.json").await.body;
+        let messages: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let body = messages
+            .iter()
+            .find(|m| m["recipient"] == recipient)
+            .and_then(|m| m["body"].as_str())
+            .unwrap_or_else(|| panic!("no message to {recipient} in {json}"))
+            .to_owned();
+        six_digits(&body).unwrap_or_else(|| panic!("no code in {body:?}"))
+    }
+
+    /// How many messages the development provider delivered to `recipient`.
+    pub async fn delivered_to(&self, recipient: &str) -> usize {
+        self.deliver().await;
+        self.state.dev_outbox.as_ref().unwrap().list().iter().filter(|m| m.recipient == recipient).count()
+    }
+
+    /// Counts rows of an audit event kind.
+    pub async fn audited(&self, kind: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = ?")
+            .bind(kind)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Creates an account without MFA (like an imported legacy account).
+    pub async fn user_without_mfa(&self, email: &str, password: &str, role: &str) -> i64 {
         let hash = self.state.hasher.hash(&Secret::new(password.to_string())).await.unwrap();
         let org: i64 = sqlx::query_scalar(
             "INSERT INTO organisations (name, created_at) VALUES ('Muster GmbH', 0)
@@ -131,6 +204,30 @@ impl Client {
 
     pub fn with_session(&self, token: &str) -> Self {
         Client { router: self.router.clone(), peer: self.peer, cookie: Some(format!("riegel_session={token}")) }
+    }
+
+    /// The same session from another address.
+    pub fn at_ip(&self, peer: IpAddr) -> Self {
+        Client { router: self.router.clone(), peer, cookie: self.cookie.clone() }
+    }
+
+    /// Logs in and returns the session token of the step reached.
+    pub async fn password(&self, email: &str, password: &str) -> (Answer, String) {
+        let res = self.login(email, password).await;
+        let token = res.session_token().unwrap_or_else(|| panic!("no session after the password: {res:?}"));
+        (res, token)
+    }
+
+    pub async fn verify(&self, code: &str) -> Answer {
+        self.post("/api/mfa/verify", &serde_urlencoded(&[("code", code)])).await
+    }
+
+    pub async fn resend(&self) -> Answer {
+        self.post("/api/mfa/resend", "").await
+    }
+
+    pub async fn me(&self) -> String {
+        self.post("/api/me", "").await.body
     }
 
     async fn send(&self, mut req: Request<Body>) -> Answer {

@@ -1,0 +1,8 @@
+//! HTTP-level tests of the whole router against temporary SQLite files (one test binary).
+//! They assert what a browser or an attacker sees: statuses, headers, bodies, cookies, and
+//! the messages that reach the development outbox.
+
+mod delivery;
+mod login;
+mod mfa;
+mod support;
