@@ -35,7 +35,7 @@ export default defineConfig({
   },
   projects: [
     { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /login\.spec\.ts/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa)\.spec\.ts/ },
   ],
   webServer: {
     // The real release binary, as `cargo leptos build --release` left it.
@@ -51,6 +51,8 @@ export default defineConfig({
       RIEGEL_BIND: `127.0.0.1:${port}`,
       RIEGEL_DEV: 'true',
       RIEGEL_SEED_DEMO: 'true',
+      // Tests choose their client IP with X-Forwarded-For (see fixtures.ts), as a proxy would.
+      RIEGEL_TRUSTED_PROXY: '127.0.0.1',
       LEPTOS_SITE_ROOT: `${root}/target/site`,
       RUST_LOG: 'warn',
     },

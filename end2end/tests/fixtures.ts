@@ -1,11 +1,30 @@
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, Page, TestInfo } from '@playwright/test';
 
 /** The demo accounts the server seeds in development mode. */
 export const demo = {
-  admin: { email: 'anna.admin@muster-lieferant.example', password: 'Demo-Admin-Riegel-2026', name: 'Anna Admin' },
-  member: { email: 'max.mitglied@muster-lieferant.example', password: 'Demo-Mitglied-Riegel-2026', name: 'Max Mitglied' },
-  support: { email: 'sam.support@riegel.example', password: 'Demo-Support-Riegel-2026', name: 'Sam Support' },
+  admin: { email: 'anna.admin@muster-lieferant.example', password: 'Demo-Admin-Riegel-2026', name: 'Anna Admin', phone: '+4915110000001' },
+  member: { email: 'max.mitglied@muster-lieferant.example', password: 'Demo-Mitglied-Riegel-2026', name: 'Max Mitglied', phone: '+4915110000002' },
+  // Two accounts without MFA, one per project, so each project sets one up.
+  newcomer: {
+    hydrated: { email: 'nora.neu@muster-lieferant.example', password: 'Demo-Neu-Riegel-2026', name: 'Nora Neu' },
+    'no-js': { email: 'otto.offen@muster-lieferant.example', password: 'Demo-Offen-Riegel-2026', name: 'Otto Offen' },
+  },
+  support: { email: 'sam.support@riegel.example', password: 'Demo-Support-Riegel-2026', name: 'Sam Support', phone: '+4915110000009' },
 };
+
+export const js = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
+
+/**
+ * Gives the test its own client IP (the e2e server trusts X-Forwarded-For from 127.0.0.1),
+ * so "a new IP gets the MFA challenge" holds whatever ran before.
+ */
+export async function comeFromNewIp(page: Page, info: TestInfo): Promise<string> {
+  let h = 0;
+  for (const ch of `${info.project.name}:${info.titlePath.join('/')}:${info.retry}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const ip = `10.${(h >> 16) & 255}.${(h >> 8) & 255}.${(h & 254) + 1}`;
+  await page.setExtraHTTPHeaders({ 'X-Forwarded-For': ip });
+  return ip;
+}
 
 /**
  * Opens a page and, with JavaScript on, waits until the app has hydrated, so the journey
@@ -13,8 +32,59 @@ export const demo = {
  */
 export async function open(page: Page, path: string) {
   await page.goto(path);
-  const js = test.info().project.use.javaScriptEnabled !== false;
-  if (js) await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+  if (js(test.info())) await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+}
+
+/** Waits until the app is hydrated again after a navigation (no-op with JavaScript off). */
+export async function settled(page: Page) {
+  if (js(test.info())) await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+}
+
+type Message = { outbox_id: number; channel: string; recipient: string; subject: string; body: string };
+
+async function outbox(page: Page): Promise<Message[]> {
+  const res = await page.request.get('/dev/outbox.json');
+  expect(res.ok()).toBe(true);
+  return res.json();
+}
+
+/** The newest outbox id for a recipient, to wait for a message after it. */
+export async function lastMessageId(page: Page, to: string): Promise<number> {
+  return Math.max(0, ...(await outbox(page)).filter((m) => m.recipient === to).map((m) => m.outbox_id));
+}
+
+/** The code of the first message to `to` after `after`, read from the development outbox. */
+export async function codeSentTo(page: Page, to: string, after: number): Promise<string> {
+  let code = '';
+  await expect
+    .poll(async () => {
+      const m = (await outbox(page)).find((m) => m.recipient === to && m.outbox_id > after);
+      code = m?.body.match(/\b\d{6}\b/)?.[0] ?? '';
+      return code;
+    })
+    .not.toBe('');
+  return code;
+}
+
+/** Password step from the current page. */
+export async function enterPassword(page: Page, email: string, password: string) {
+  await page.getByLabel('E-Mail-Adresse').fill(email);
+  await page.getByLabel('Passwort').fill(password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+}
+
+/** A full login from a new IP: password, then the SMS code from the outbox. */
+export async function logIn(page: Page, user: { email: string; password: string; phone: string }) {
+  await comeFromNewIp(page, test.info());
+  const before = await lastMessageId(page, user.phone);
+  await open(page, '/login');
+  await enterPassword(page, user.email, user.password);
+  await expect(page).toHaveURL(/\/mfa$/);
+  await settled(page);
+  const code = await codeSentTo(page, user.phone, before);
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Bestätigen' }).click();
+  await expect(page).toHaveURL(/\/$/);
 }
 
 /**

@@ -1,40 +1,49 @@
-import { test, expect, open, demo } from './fixtures';
+import { test, expect, open, demo, comeFromNewIp, enterPassword, lastMessageId, codeSentTo, settled } from './fixtures';
 
 // Runs twice: hydrated, and with JavaScript disabled (see playwright.config.ts).
 
-test('a supplier logs in with e-mail and password and logs out again', async ({ page }) => {
+test('a supplier logs in from a new place with password and SMS code, and logs out', async ({ page }, info) => {
+  await comeFromNewIp(page, info);
+  const before = await lastMessageId(page, demo.member.phone);
   await open(page, '/login');
   await expect(page.getByRole('heading', { name: 'Anmelden' })).toBeVisible();
-  await page.getByLabel('E-Mail-Adresse').fill(demo.member.email);
-  await page.getByLabel('Passwort').fill(demo.member.password);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await enterPassword(page, demo.member.email, demo.member.password);
+
+  await expect(page.getByRole('heading', { name: 'Anmeldung bestätigen' })).toBeVisible();
+  await expect(page.getByText('Wir haben Ihnen einen Code per SMS an +49 ••••••••• 02 gesendet.')).toBeVisible();
+  await settled(page);
+  const field = page.getByLabel('Code', { exact: true });
+  await expect(field).toHaveAttribute('autocomplete', 'one-time-code');
+  await expect(field).toHaveAttribute('inputmode', 'numeric');
+  const code = await codeSentTo(page, demo.member.phone, before);
+  await field.fill(`${code.slice(0, 3)} ${code.slice(3)}`); // pasted with a space
+  await page.getByRole('button', { name: 'Bestätigen' }).click();
 
   await expect(page.getByRole('heading', { name: `Willkommen, ${demo.member.name}` })).toBeVisible();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByText(demo.member.email)).toBeVisible();
-  const cookies = await page.context().cookies();
-  const session = cookies.find((c) => c.name === 'riegel_session');
+  const session = (await page.context().cookies()).find((c) => c.name === 'riegel_session');
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe('Lax');
 
   await page.getByRole('button', { name: 'Abmelden' }).click();
   await expect(page.getByRole('heading', { name: 'Anmelden' })).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
-  // The old session is gone on the server: the start page sends us back to the login.
+  // The session ended on the server: the start page sends us back to the login.
   await page.goto('/');
   await expect(page).toHaveURL(/\/login/);
+
+  // From the same place again, the password is enough (trusted IP).
+  await settled(page);
+  await enterPassword(page, demo.member.email, demo.member.password);
+  await expect(page.getByRole('heading', { name: `Willkommen, ${demo.member.name}` })).toBeVisible();
 });
 
 test('a wrong password and an unknown address get the same message', async ({ page }, info) => {
+  await comeFromNewIp(page, info);
   const messages: string[] = [];
-  for (const [email, password] of [
-    [demo.admin.email, 'falsches-passwort'],
-    [`niemand-${info.project.name}@muster-lieferant.example`, 'falsches-passwort'],
-  ]) {
+  for (const email of [demo.admin.email, `niemand-${info.project.name}@muster-lieferant.example`]) {
     await open(page, '/login');
-    await page.getByLabel('E-Mail-Adresse').fill(email);
-    await page.getByLabel('Passwort').fill(password);
-    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await enterPassword(page, email, 'falsches-passwort');
     const alert = page.getByRole('alert');
     await expect(alert).toBeVisible();
     messages.push((await alert.innerText()).trim());
