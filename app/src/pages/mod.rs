@@ -1,5 +1,21 @@
 //! One folder per page.
 
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::{api::AppError, api::mfa::MfaStatus, components::ErrorNotice};
+
+/// Shows an MFA step's page, or sends the session to the page of the step it is at.
+fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnce(MfaStatus) -> AnyView) -> AnyView {
+    match status {
+        Ok(s) if s.setup == setup => render(s),
+        Ok(s) => view! { <Redirect path=if s.setup { "/mfa/setup" } else { "/mfa" } /> }.into_any(),
+        Err(AppError::WrongStep { home }) => view! { <Redirect path=home /> }.into_any(),
+        Err(AppError::NotAuthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+        Err(err) => view! { <ErrorNotice err /> }.into_any(),
+    }
+}
+
 pub mod home;
 pub mod login;
 pub mod mfa;

@@ -279,3 +279,25 @@ async fn codes_are_stored_hashed_and_wiped_from_the_outbox_once_delivered() {
         sqlx::query_scalar("SELECT detail FROM audit_events").fetch_all(&t.state.pool).await.unwrap();
     assert!(audit.iter().all(|d| !d.contains(&code)));
 }
+
+#[tokio::test]
+async fn a_code_older_than_ten_minutes_is_refused() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", PW, "member").await;
+    let c = Client::new(&t, ip(2));
+    let (_, token) = c.password("anna@example.org", PW).await;
+    let code = t.code_for(PHONE).await;
+    sqlx::query("UPDATE challenge_codes SET sent_at = sent_at - 600").execute(&t.state.pool).await.unwrap();
+    let res = c.with_session(&token).verify(&code).await;
+    assert!(res.body.contains("CodeWrong") && res.session_token().is_none(), "{res:?}");
+}
+
+#[tokio::test]
+async fn the_development_outbox_exists_only_in_development_mode() {
+    let t = TestApp::start_prod().await;
+    for path in ["/dev/outbox", "/dev/outbox.json"] {
+        assert_eq!(Client::new(&t, ip(1)).get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let dev = TestApp::start().await;
+    assert_eq!(Client::new(&dev, ip(1)).get("/dev/outbox.json").await.body, "[]");
+}

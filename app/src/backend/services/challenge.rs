@@ -60,12 +60,20 @@ impl ChallengeRow {
     }
 }
 
-fn state_columns(s: ChallengeState) -> (&'static str, i64) {
-    match s {
+/// Stores a challenge's new state.
+async fn set_state(conn: &mut SqliteConnection, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
+    let (name, failures) = match next {
         ChallengeState::Open { failures } => ("open", i64::from(failures)),
         ChallengeState::Verified => ("verified", 0),
         ChallengeState::Exhausted => ("exhausted", 0),
-    }
+    };
+    sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
+        .bind(name)
+        .bind(failures)
+        .bind(challenge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A session at one of the MFA steps, with its account and challenge.
@@ -355,15 +363,13 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
         Some(c) => {
             let next = mfa::transition(c.state(), ChallengeEvent::Renewed, &state.config.policy)
                 .map_err(AppError::internal)?;
-            let (name, failures) = state_columns(next);
             sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(c.id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE challenges SET phone_e164 = ?, state = ?, failures = ? WHERE id = ?")
+            sqlx::query("UPDATE challenges SET phone_e164 = ? WHERE id = ?")
                 .bind(&e164)
-                .bind(name)
-                .bind(failures)
                 .bind(c.id)
                 .execute(&mut *tx)
                 .await?;
+            set_state(&mut tx, c.id, next).await?;
             c.id
         }
         None => {
@@ -444,13 +450,7 @@ async fn send_on(
         // A new challenge: the codes of the exhausted one are void.
         sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(challenge_id).execute(&mut *tx).await?;
     }
-    let (name, failures) = state_columns(next);
-    sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
-        .bind(name)
-        .bind(failures)
-        .bind(challenge_id)
-        .execute(&mut *tx)
-        .await?;
+    set_state(&mut tx, challenge_id, next).await?;
     let to = recipient(step, method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
     let sent = send_code(
         &mut tx,
@@ -522,13 +522,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
 
     let Some((code_id, channel)) = matched else {
         let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
-        let (name, failures) = state_columns(next);
-        sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
-            .bind(name)
-            .bind(failures)
-            .bind(challenge.id)
-            .execute(&mut *tx)
-            .await?;
+        set_state(&mut tx, challenge.id, next).await?;
         let failures_now = match next {
             ChallengeState::Open { failures } => failures,
             _ => policy.code_max_failures,

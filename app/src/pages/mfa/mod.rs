@@ -2,11 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use crate::{
     api::{
-        AppError,
         auth::Logout,
         mfa::{MfaStatus, ResendCode, SwitchMethod, VerifyCode, mfa_status},
     },
@@ -36,13 +34,11 @@ pub fn MfaPage() -> impl IntoView {
             }}
             <Suspense>
                 {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(s) if !s.setup => view! { <Challenge status=s verify resend switch /> }.into_any(),
-                        Ok(_) => view! { <Redirect path="/mfa/setup" /> }.into_any(),
-                        Err(AppError::WrongStep { home }) => view! { <Redirect path=home /> }.into_any(),
-                        Err(AppError::NotAuthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(err) => view! { <ErrorNotice err /> }.into_any(),
-                    }
+                    super::mfa_step(
+                        status.await,
+                        false,
+                        |s| view! { <Challenge status=s verify resend switch /> }.into_any(),
+                    )
                 })}
             </Suspense>
         </section>

@@ -2,11 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use crate::{
     api::{
-        AppError,
         auth::Logout,
         mfa::{MfaStatus, ResendCode, StartSetup, VerifyCode, mfa_status},
     },
@@ -34,13 +32,7 @@ pub fn SetupPage() -> impl IntoView {
             }}
             <Suspense>
                 {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(s) if s.setup => view! { <Setup status=s start verify resend /> }.into_any(),
-                        Ok(_) => view! { <Redirect path="/mfa" /> }.into_any(),
-                        Err(AppError::WrongStep { home }) => view! { <Redirect path=home /> }.into_any(),
-                        Err(AppError::NotAuthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(err) => view! { <ErrorNotice err /> }.into_any(),
-                    }
+                    super::mfa_step(status.await, true, |s| view! { <Setup status=s start verify resend /> }.into_any())
                 })}
             </Suspense>
         </section>
