@@ -5,4 +5,5 @@
 mod delivery;
 mod login;
 mod mfa;
+mod startup;
 mod support;

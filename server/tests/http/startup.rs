@@ -1,0 +1,66 @@
+//! The binary refuses to start with one clear line on stderr and exit code 1 when its
+//! database or a setting is bad (issue "Foundation").
+
+use std::process::Command;
+
+fn start(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.args(args).arg("--bind").arg("127.0.0.1:0").env_remove("RIEGEL_DEV").env_remove("RIEGEL_SECRET_KEY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn assert_one_line(stderr: &str, expected: &str) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr:?}");
+    assert!(lines[0].starts_with("riegel: ") && lines[0].contains(expected), "{stderr:?}");
+}
+
+#[test]
+fn bad_databases_and_settings_stop_the_start_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+
+    let (code, err) = start(&["--dev", "--database", "/no/such/folder/riegel.sqlite"], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "database folder /no/such/folder does not exist");
+
+    std::fs::write(db("garbage.sqlite"), vec![b'x'; 8192]).unwrap();
+    let (code, err) = start(&["--dev", "--database", &db("garbage.sqlite")], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "garbage.sqlite");
+
+    let (code, err) = start(&["--database", &db("a.sqlite")], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "RIEGEL_SECRET_KEY is required outside development mode");
+
+    let (code, err) = start(&["--database", &db("a.sqlite")], &[("RIEGEL_SECRET_KEY", "abcd")]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "at least 32 bytes");
+
+    let (code, err) = start(&["--dev", "--database", &db("a.sqlite"), "--argon2-m-kib", "1"], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "invalid argon2 parameters");
+
+    let (code, err) = start(&["--database", &db("a.sqlite"), "--seed-demo"], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "--seed-demo is allowed only with --dev");
+}
+
+#[test]
+fn a_migration_changed_after_it_was_applied_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("riegel.sqlite");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = app::backend::db::open(&path).await.unwrap();
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1").execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+    let (code, err) = start(&["--dev", "--database", &path.to_string_lossy()], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "migrating database");
+}
