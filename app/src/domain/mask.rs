@@ -51,6 +51,15 @@ pub fn email(address: &str) -> String {
     }
 }
 
+/// `DE89370400440532013000` → `DE89 •••• 3000` (SPEC 5.2).
+pub fn iban(electronic: &str) -> String {
+    let n = electronic.len();
+    if n < 8 {
+        return "•••".into();
+    }
+    format!("{} •••• {}", &electronic[..4], &electronic[n - 4..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +71,12 @@ mod tests {
         assert_eq!(phone("+353851234567"), "+353 ••••••• 67");
         assert_eq!(phone("+447700900123"), "+44 •••••••• 23");
         assert_eq!(phone("+1"), "•••");
+    }
+
+    #[test]
+    fn ibans() {
+        assert_eq!(iban("DE89370400440532013000"), "DE89 •••• 3000");
+        assert_eq!(iban("DE89"), "•••");
     }
 
     #[test]

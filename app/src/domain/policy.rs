@@ -46,6 +46,12 @@ pub struct Policy {
     pub quota_warning_below: u32,
     /// 2.2: countries (ISO 3166 alpha-2) whose mobile numbers may be enrolled.
     pub phone_countries: Vec<String>,
+    /// 5.2: a TAN is valid this long.
+    pub tan_ttl_secs: i64,
+    /// 5.5: wrong TANs in a row that lock the TAN system.
+    pub tan_max_wrong: u32,
+    /// 5.6: TAN SMS per account in the rolling window (no lock beyond).
+    pub tan_sms_quota: u32,
 }
 
 /// EU and EEA members, Switzerland and the United Kingdom (SPEC 2.2).
@@ -76,6 +82,9 @@ impl Default for Policy {
             lock_secs: 24 * 60 * 60,
             quota_warning_below: 5,
             phone_countries: DEFAULT_PHONE_COUNTRIES.iter().map(|c| (*c).to_owned()).collect(),
+            tan_ttl_secs: 5 * 60,
+            tan_max_wrong: 3,
+            tan_sms_quota: 20,
         }
     }
 }
