@@ -25,6 +25,21 @@ pub enum InputError {
     PhoneCountryNotAllowed,
     /// A method the account does not have.
     MethodUnavailable,
+    /// Not six characters of the TAN alphabet.
+    TanMalformed,
+    IbanInvalid,
+    BicInvalid,
+    HolderMissing,
+    InvoiceNumberInvalid,
+    /// The organisation already has an invoice with this number.
+    InvoiceNumberTaken,
+    InvoiceDateInvalid,
+    AmountInvalid,
+    ThresholdInvalid,
+    /// A new password shorter than the minimum.
+    PasswordTooShort,
+    /// The current password given with a password change is wrong.
+    CurrentPasswordWrong,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -52,6 +67,25 @@ pub enum AppError {
     /// Too many wrong codes: a new code must be requested (SPEC 3.3).
     #[error("too many wrong codes")]
     ChallengeExhausted,
+    /// The action needs a TAN: one was sent (or is still valid) for exactly these data.
+    #[error("a TAN is required")]
+    TanRequired { description: String, phone: String, cooldown_secs: i64, tries_left: u32 },
+    #[error("wrong TAN; {tries_left} tries left")]
+    TanWrong { tries_left: u32 },
+    /// Three wrong TANs in a row: every protected action is refused until support unlocks.
+    #[error("the TAN system is locked")]
+    TanLocked,
+    /// No valid TAN for this action (expired or never sent): request a new one.
+    #[error("the TAN has expired")]
+    TanExpired,
+    /// The data changed after the TAN was issued: the TAN is void.
+    #[error("the data changed after the TAN was issued")]
+    TanVoid,
+    #[error("TAN quota used up until {free_at}")]
+    TanQuotaExceeded { free_at: i64, free_at_text: String },
+    /// The portal area needs an organisation (support agents have none).
+    #[error("no organisation")]
+    NoOrganisation,
     /// The session is at another login step than the request belongs to.
     #[error("this step does not fit the session; go to {home}")]
     WrongStep { home: String },
@@ -98,6 +132,11 @@ impl AppError {
             AppError::AccountLocked { .. } => S::LOCKED,
             AppError::CodeWrong { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::ChallengeExhausted | AppError::WrongStep { .. } => S::CONFLICT,
+            AppError::TanRequired { .. } => S::PRECONDITION_REQUIRED,
+            AppError::TanWrong { .. } | AppError::TanExpired | AppError::TanVoid => S::UNPROCESSABLE_ENTITY,
+            AppError::TanLocked => S::LOCKED,
+            AppError::TanQuotaExceeded { .. } => S::TOO_MANY_REQUESTS,
+            AppError::NoOrganisation => S::FORBIDDEN,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
             AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Forbidden => S::FORBIDDEN,

@@ -8,5 +8,6 @@ pub mod auth;
 pub(crate) mod context;
 pub mod error;
 pub mod mfa;
+pub mod portal;
 
 pub use error::{AppError, InputError};

@@ -10,6 +10,7 @@ use sqlx::SqliteConnection;
 
 use crate::domain::{
     mfa::{Method, Purpose},
+    tan::Action as TanAction,
     time::Timestamp,
 };
 
@@ -84,6 +85,51 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         phone_masked: String,
     },
+    TanIssued {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanAccepted {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanRefused {
+        user_id: i64,
+        action: TanAction,
+        wrong_in_a_row: u32,
+    },
+    TanVoided {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanLocked {
+        user_id: i64,
+    },
+    TanUnlocked {
+        user_id: i64,
+        by: Option<i64>,
+    },
+    TanSessionEnded {
+        user_id: i64,
+        reason: &'static str,
+    },
+    TanSettingsChanged {
+        user_id: i64,
+        settings: String,
+    },
+    BankAccountChanged {
+        user_id: i64,
+        iban_masked: String,
+    },
+    InvoiceSubmitted {
+        user_id: i64,
+        number: String,
+        amount_cents: i64,
+    },
+    PasswordChanged {
+        user_id: i64,
+        other_sessions_ended: u64,
+    },
 }
 
 impl AuditEvent<'_> {
@@ -103,6 +149,17 @@ impl AuditEvent<'_> {
             AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
             AuditEvent::AccountLocked { .. } => "account.locked",
             AuditEvent::MfaSetupCompleted { .. } => "mfa.setup_completed",
+            AuditEvent::TanIssued { .. } => "tan.issued",
+            AuditEvent::TanAccepted { .. } => "tan.accepted",
+            AuditEvent::TanRefused { .. } => "tan.refused",
+            AuditEvent::TanVoided { .. } => "tan.voided",
+            AuditEvent::TanLocked { .. } => "tan.locked",
+            AuditEvent::TanUnlocked { .. } => "tan.unlocked",
+            AuditEvent::TanSessionEnded { .. } => "tan.session_ended",
+            AuditEvent::TanSettingsChanged { .. } => "settings.tan_changed",
+            AuditEvent::BankAccountChanged { .. } => "bank_account.changed",
+            AuditEvent::InvoiceSubmitted { .. } => "invoice.submitted",
+            AuditEvent::PasswordChanged { .. } => "password.changed",
         }
     }
 
@@ -119,7 +176,18 @@ impl AuditEvent<'_> {
             | AuditEvent::ChallengeExhausted { user_id, .. }
             | AuditEvent::QuotaExceeded { user_id, .. }
             | AuditEvent::AccountLocked { user_id, .. }
-            | AuditEvent::MfaSetupCompleted { user_id, .. } => Some(*user_id),
+            | AuditEvent::MfaSetupCompleted { user_id, .. }
+            | AuditEvent::TanIssued { user_id, .. }
+            | AuditEvent::TanAccepted { user_id, .. }
+            | AuditEvent::TanRefused { user_id, .. }
+            | AuditEvent::TanVoided { user_id, .. }
+            | AuditEvent::TanLocked { user_id }
+            | AuditEvent::TanUnlocked { user_id, .. }
+            | AuditEvent::TanSessionEnded { user_id, .. }
+            | AuditEvent::TanSettingsChanged { user_id, .. }
+            | AuditEvent::BankAccountChanged { user_id, .. }
+            | AuditEvent::InvoiceSubmitted { user_id, .. }
+            | AuditEvent::PasswordChanged { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } => *user_id,
             AuditEvent::LoginThrottled { .. } => None,
         }
@@ -127,7 +195,7 @@ impl AuditEvent<'_> {
 
     fn actor_id(&self) -> Option<i64> {
         match self {
-            AuditEvent::AccountCreated { by, .. } => *by,
+            AuditEvent::AccountCreated { by, .. } | AuditEvent::TanUnlocked { by, .. } => *by,
             other => other.user_id(),
         }
     }
@@ -157,6 +225,21 @@ impl AuditEvent<'_> {
             }
             AuditEvent::ChallengeExhausted { purpose, .. } => json!({ "purpose": purpose.as_str() }),
             AuditEvent::MfaSetupCompleted { phone_masked, .. } => json!({ "phone": phone_masked }),
+            AuditEvent::TanIssued { action, .. }
+            | AuditEvent::TanAccepted { action, .. }
+            | AuditEvent::TanVoided { action, .. } => json!({ "action": action.as_str() }),
+            AuditEvent::TanRefused { action, wrong_in_a_row, .. } => {
+                json!({ "action": action.as_str(), "wrong_in_a_row": wrong_in_a_row })
+            }
+            AuditEvent::TanSessionEnded { reason, .. } => json!({ "reason": reason }),
+            AuditEvent::TanSettingsChanged { settings, .. } => json!({ "settings": settings }),
+            AuditEvent::BankAccountChanged { iban_masked, .. } => json!({ "iban": iban_masked }),
+            AuditEvent::InvoiceSubmitted { number, amount_cents, .. } => {
+                json!({ "number": number, "amount_cents": amount_cents })
+            }
+            AuditEvent::PasswordChanged { other_sessions_ended, .. } => {
+                json!({ "other_sessions_ended": other_sessions_ended })
+            }
             _ => json!({}),
         }
     }

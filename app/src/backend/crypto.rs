@@ -58,6 +58,8 @@ pub enum Purpose {
     SessionId,
     LoginThrottle,
     OneTimeCode,
+    Tan,
+    TanDigest,
 }
 
 impl Purpose {
@@ -66,6 +68,8 @@ impl Purpose {
             Purpose::SessionId => b"riegel/session-id",
             Purpose::LoginThrottle => b"riegel/login-throttle",
             Purpose::OneTimeCode => b"riegel/one-time-code",
+            Purpose::Tan => b"riegel/tan",
+            Purpose::TanDigest => b"riegel/tan-digest",
         }
     }
 }
@@ -103,6 +107,14 @@ pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
 pub fn random_code() -> Secret<String> {
     use rand::Rng;
     Secret::new(format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32)))
+}
+
+/// A TAN: 6 characters from the TAN alphabet, uniform, from the OS's CSPRNG (SPEC 5.2).
+pub fn random_tan() -> Secret<String> {
+    use crate::domain::tan::{ALPHABET, TAN_LEN};
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    Secret::new((0..TAN_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
 }
 
 /// A bearer token of 256 random bits from the operating system's CSPRNG, base64url.
@@ -144,6 +156,13 @@ mod tests {
         let codes: std::collections::HashSet<String> = (0..200).map(|_| random_code().expose().clone()).collect();
         assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
         assert!(codes.len() > 190, "200 draws from a million rarely collide");
+    }
+
+    #[test]
+    fn tans_use_the_alphabet() {
+        let tan = random_tan();
+        assert_eq!(tan.expose().len(), 6);
+        assert!(crate::domain::tan::normalise(tan.expose()).is_ok());
     }
 
     #[test]

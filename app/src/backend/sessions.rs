@@ -27,6 +27,8 @@ pub struct Session {
     pub ip: String,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// The IP the TAN session was opened from, while one is open (SPEC 5.3).
+    pub tan_ip: Option<String>,
 }
 
 /// Builds and reads the session cookie.
@@ -108,12 +110,12 @@ pub async fn load(
     policy: &Policy,
 ) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);
-    let row: Option<(i64, String, String, i64, i64)> =
-        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at FROM sessions WHERE id_hash = ?")
+    let row: Option<(i64, String, String, i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = ?")
             .bind(&hash)
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((user_id, stage, ip, created_at, last_seen_at)) = row else {
+    let Some((user_id, stage, ip, created_at, last_seen_at, tan_ip)) = row else {
         return Ok(None);
     };
     let (created_at, last_seen_at) = (Timestamp(created_at), Timestamp(last_seen_at));
@@ -131,7 +133,7 @@ pub async fn load(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(Some(Session { id_hash: hash, user_id, stage, ip, created_at, last_seen_at: now }))
+    Ok(Some(Session { id_hash: hash, user_id, stage, ip, created_at, last_seen_at: now, tan_ip }))
 }
 
 /// Idle and absolute timeouts (SPEC 1.7).
@@ -157,7 +159,17 @@ pub async fn delete_by_hash(conn: &mut SqliteConnection, id_hash: &[u8]) -> Resu
     Ok(())
 }
 
-/// Ends every session of a user (password change, phone reset, disabling).
+/// Ends every other session of a user (password change, phone reset).
+pub async fn delete_others(conn: &mut SqliteConnection, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?")
+        .bind(user_id)
+        .bind(keep)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+/// Ends every session of a user (disabling).
 pub async fn delete_all_for_user(conn: &mut SqliteConnection, user_id: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(conn).await?.rows_affected())
 }

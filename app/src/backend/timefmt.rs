@@ -17,9 +17,38 @@ pub fn minute(at: Timestamp, lang: Lang) -> String {
     }
 }
 
+/// The start of the calendar day (in the portal's zone) that `now` falls on.
+pub fn day_start(now: Timestamp) -> Timestamp {
+    jiff::Timestamp::from_second(now.0)
+        .ok()
+        .and_then(|t| jiff::tz::TimeZone::get(PORTAL_ZONE).ok().map(|tz| t.to_zoned(tz)))
+        .and_then(|z| z.start_of_day().ok())
+        .map_or(Timestamp(now.0 - now.0.rem_euclid(86_400)), |z| Timestamp(z.timestamp().as_second()))
+}
+
+/// A calendar date as typed in an `<input type="date">` (`2026-11-24`), within 2000–2100.
+pub fn parse_date(input: &str) -> Option<String> {
+    let d: jiff::civil::Date = input.trim().parse().ok()?;
+    (2000..=2100).contains(&d.year()).then(|| d.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_starts_at_midnight_in_berlin() {
+        // 2026-11-24T13:05Z → 2026-11-24T00:00 CET = 2026-11-23T23:00Z.
+        assert_eq!(day_start(Timestamp(1_795_525_500)), Timestamp(1_795_474_800));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2026-11-24").as_deref(), Some("2026-11-24"));
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("24.11.2026"), None);
+        assert_eq!(parse_date("1999-12-31"), None);
+    }
 
     #[test]
     fn berlin_winter_and_summer() {

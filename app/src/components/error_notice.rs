@@ -33,6 +33,16 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         AppError::CodeWrong { tries_left } => t!(i18n, errors.code_wrong, tries = move || tries_left).into_any(),
         AppError::ChallengeExhausted => t!(i18n, errors.challenge_exhausted).into_any(),
         AppError::WrongStep { .. } => t!(i18n, errors.wrong_step).into_any(),
+        AppError::TanRequired { .. } => t!(i18n, errors.tan_required).into_any(),
+        AppError::TanWrong { tries_left } => t!(i18n, errors.tan_wrong, tries = move || tries_left).into_any(),
+        AppError::TanLocked => t!(i18n, errors.tan_locked).into_any(),
+        AppError::TanExpired => t!(i18n, errors.tan_expired).into_any(),
+        AppError::TanVoid => t!(i18n, errors.tan_void).into_any(),
+        AppError::TanQuotaExceeded { free_at, free_at_text } => {
+            t!(i18n, errors.tan_quota, at = move || view! { <LocalTime unix=free_at text=free_at_text.clone() /> })
+                .into_any()
+        }
+        AppError::NoOrganisation => t!(i18n, errors.no_organisation).into_any(),
         AppError::Input(input) => match input {
             InputError::EmailMalformed => t!(i18n, errors.email_malformed).into_any(),
             InputError::PasswordMissing => t!(i18n, errors.password_missing).into_any(),
@@ -42,6 +52,17 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::PhoneNotMobile => t!(i18n, errors.phone_not_mobile).into_any(),
             InputError::PhoneCountryNotAllowed => t!(i18n, errors.phone_country_not_allowed).into_any(),
             InputError::MethodUnavailable => t!(i18n, errors.method_unavailable).into_any(),
+            InputError::TanMalformed => t!(i18n, errors.tan_malformed).into_any(),
+            InputError::IbanInvalid => t!(i18n, errors.iban_invalid).into_any(),
+            InputError::BicInvalid => t!(i18n, errors.bic_invalid).into_any(),
+            InputError::HolderMissing => t!(i18n, errors.holder_missing).into_any(),
+            InputError::InvoiceNumberInvalid => t!(i18n, errors.invoice_number_invalid).into_any(),
+            InputError::InvoiceNumberTaken => t!(i18n, errors.invoice_number_taken).into_any(),
+            InputError::InvoiceDateInvalid => t!(i18n, errors.invoice_date_invalid).into_any(),
+            InputError::AmountInvalid => t!(i18n, errors.amount_invalid).into_any(),
+            InputError::ThresholdInvalid => t!(i18n, errors.threshold_invalid).into_any(),
+            InputError::PasswordTooShort => t!(i18n, errors.password_too_short).into_any(),
+            InputError::CurrentPasswordWrong => t!(i18n, errors.current_password_wrong).into_any(),
         },
         AppError::NotAuthenticated => t!(i18n, errors.not_authenticated).into_any(),
         AppError::Forbidden => t!(i18n, errors.forbidden).into_any(),

@@ -4,10 +4,14 @@ mod code_input;
 mod error_notice;
 mod header;
 mod local_time;
+mod portal_nav;
 mod resend;
+mod tan_prompt;
 
 pub use code_input::CodeInput;
 pub use error_notice::{ErrorNotice, first_error};
 pub use header::Header;
 pub use local_time::LocalTime;
+pub use portal_nav::{PortalNav, load_error};
 pub use resend::ResendButton;
+pub use tan_prompt::TanPrompt;

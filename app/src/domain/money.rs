@@ -23,7 +23,7 @@ pub fn parse_eur(input: &str) -> Result<i64, AmountError> {
         return Err(AmountError::NotPositive);
     }
     let (int_part, frac_part) = match s.rfind([',', '.']) {
-        Some(i) if s.len() - i - 1 <= 2 && s.len() - i - 1 >= 1 => {
+        Some(i) if (2..=3).contains(&(s.len() - i)) => {
             // The decimal separator cannot also group thousands ("12,345,6").
             if s[..i].contains(&s[i..=i]) {
                 return Err(AmountError::Malformed);
@@ -71,7 +71,7 @@ pub fn format_eur(cents: i64, german: bool) -> String {
     let euros = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i) % 3 == 0 {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
             grouped.push(thousands);
         }
         grouped.push(c);

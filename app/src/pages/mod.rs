@@ -16,8 +16,11 @@ fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnc
     }
 }
 
+pub mod bank;
 pub mod home;
+pub mod invoices;
 pub mod login;
 pub mod mfa;
 pub mod not_found;
+pub mod settings;
 pub mod setup;

@@ -8,6 +8,8 @@ use crate::domain::{lang::Lang, time::Timestamp};
 
 pub mod auth;
 pub mod challenge;
+pub mod portal;
+pub mod tan;
 
 /// What a service needs to know about the request it serves.
 #[derive(Debug)]

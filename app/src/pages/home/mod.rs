@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 
 use crate::{
     api::auth::{Logout, UserInfo, current_user},
-    components::ErrorNotice,
+    components::{ErrorNotice, PortalNav},
     i18n::*,
 };
 
@@ -16,6 +16,7 @@ pub fn HomePage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     view! {
         <Title text=move || t_string!(i18n, home.title).to_string() />
+        <PortalNav />
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match user.await {

@@ -1,0 +1,127 @@
+//! The supplier portal (SPEC 7) and the TAN settings (SPEC 5). Every protected server function
+//! takes an optional `tan`: without it, the TAN system sends one (`AppError::TanRequired`);
+//! with it, the same data are authorised and the action runs.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+use crate::domain::tan::TanSettings;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankAccountView {
+    pub holder: String,
+    /// Grouped in fours, as printed.
+    pub iban: String,
+    pub bic: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRow {
+    pub number: String,
+    /// ISO date.
+    pub date: String,
+    pub amount_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicePage {
+    pub items: Vec<InvoiceRow>,
+    pub page: u32,
+    pub has_more: bool,
+    /// What the user submitted today (Europe/Berlin).
+    pub today_total_cents: i64,
+    pub threshold_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TanStatus {
+    /// Active for every account with a verified phone (SPEC 5.1).
+    pub active: bool,
+    /// The phone, masked.
+    pub phone: String,
+    /// Locked after three wrong TANs until support unlocks it.
+    pub locked: bool,
+    /// A TAN session is open (per-session actions need no TAN).
+    pub session_active: bool,
+    pub tries_left: u32,
+    pub settings: TanSettings,
+}
+
+#[cfg(feature = "ssr")]
+fn tan_of(tan: Option<String>) -> Option<String> {
+    tan.filter(|t| !t.trim().is_empty())
+}
+
+#[server(name = GetBankAccount, prefix = "/api", endpoint = "bank")]
+pub async fn bank_account() -> Result<Option<BankAccountView>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::portal::bank_account(&state, &ctx).await
+}
+
+#[server(prefix = "/api", endpoint = "bank/change")]
+pub async fn change_bank_account(
+    holder: String,
+    iban: String,
+    bic: String,
+    tan: Option<String>,
+) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let tan = tan_of(tan);
+    crate::backend::services::portal::change_bank_account(&state, &ctx, &holder, &iban, &bic, tan.as_deref()).await
+}
+
+#[server(name = GetInvoices, prefix = "/api", endpoint = "invoices")]
+pub async fn invoices(page: u32) -> Result<InvoicePage, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::portal::invoices(&state, &ctx, page).await
+}
+
+#[server(prefix = "/api", endpoint = "invoices/submit")]
+pub async fn submit_invoice(number: String, date: String, amount: String, tan: Option<String>) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let tan = tan_of(tan);
+    crate::backend::services::portal::submit_invoice(&state, &ctx, &number, &date, &amount, tan.as_deref()).await
+}
+
+#[server(name = GetTanStatus, prefix = "/api", endpoint = "tan/status")]
+pub async fn tan_status() -> Result<TanStatus, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::portal::tan_status(&state, &ctx).await
+}
+
+#[server(prefix = "/api", endpoint = "tan/settings")]
+pub async fn change_tan_settings(
+    password: String,
+    email: String,
+    invoice: String,
+    admin: String,
+    threshold: String,
+    tan: Option<String>,
+) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let tan = tan_of(tan);
+    let modes = [password.as_str(), email.as_str(), invoice.as_str(), admin.as_str()];
+    crate::backend::services::portal::change_tan_settings(&state, &ctx, modes, &threshold, tan.as_deref()).await
+}
+
+#[server(prefix = "/api", endpoint = "tan/end")]
+pub async fn end_tan_session() -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::portal::end_tan_session(&state, &ctx).await
+}
+
+#[server(prefix = "/api", endpoint = "password")]
+pub async fn change_password(current: String, new: String, tan: Option<String>) -> Result<(), AppError> {
+    use crate::backend::crypto::Secret;
+    let (state, ctx) = super::context::request()?;
+    let tan = tan_of(tan);
+    crate::backend::services::portal::change_password(
+        &state,
+        &ctx,
+        Secret::new(current),
+        Secret::new(new),
+        tan.as_deref(),
+    )
+    .await
+}

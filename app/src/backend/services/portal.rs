@@ -1,0 +1,347 @@
+//! The supplier portal behind the login (SPEC 7) and the settings page (SPEC 5): each
+//! protected action validates its data, lets the TAN system authorise exactly those data, and
+//! writes its change with its audit event in the same `BEGIN IMMEDIATE` transaction.
+
+use iban::IbanLike;
+
+use super::{RequestCtx, tan as tans};
+use crate::{
+    api::{
+        AppError, InputError,
+        portal::{BankAccountView, InvoicePage, InvoiceRow, TanStatus},
+    },
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::Password,
+        db, sessions, timefmt,
+    },
+    domain::{
+        lang::Lang,
+        mask, money,
+        tan::{self as tan_rules, Action, Mode, TanSettings},
+    },
+};
+
+/// Invoices per page of the list.
+pub const PAGE_SIZE: i64 = 20;
+
+fn organisation(user: &tans::TanUser) -> Result<i64, AppError> {
+    user.organisation_id.ok_or(AppError::NoOrganisation)
+}
+
+fn describe(lang: Lang, de: String, en: String) -> String {
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<BankAccountView>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    let org = organisation(&user)?;
+    let row: Option<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = ?")
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(holder, electronic, bic)| BankAccountView {
+        holder,
+        iban: electronic.parse::<iban::Iban>().map(|i| i.to_string()).unwrap_or(electronic),
+        bic,
+    }))
+}
+
+/// `DEUTDEFF` or `DEUTDEFF500`: bank (4 letters), country (2 letters), location (2), branch (3).
+fn normalise_bic(raw: &str) -> Result<Option<String>, AppError> {
+    let bic: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    if bic.is_empty() {
+        return Ok(None);
+    }
+    let b = bic.as_bytes();
+    let ok = (bic.len() == 8 || bic.len() == 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..].iter().all(u8::is_ascii_alphanumeric);
+    if ok { Ok(Some(bic)) } else { Err(AppError::Input(InputError::BicInvalid)) }
+}
+
+pub async fn change_bank_account(
+    state: &AppState,
+    ctx: &RequestCtx,
+    holder: &str,
+    raw_iban: &str,
+    raw_bic: &str,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let holder = holder.trim();
+    if holder.is_empty() || holder.chars().count() > 140 {
+        return Err(AppError::Input(InputError::HolderMissing));
+    }
+    let iban: iban::Iban =
+        raw_iban.trim().to_ascii_uppercase().parse().map_err(|_| AppError::Input(InputError::IbanInvalid))?;
+    let electronic = iban.electronic_str().to_owned();
+    let bic = normalise_bic(raw_bic)?;
+
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let org = organisation(&user)?;
+    let canonical = format!("{holder}\n{electronic}\n{}", bic.as_deref().unwrap_or(""));
+    let masked = mask::iban(&electronic);
+    let description =
+        describe(ctx.lang, format!("Bankverbindung ändern auf {masked}"), format!("change bank account to {masked}"));
+    let protected = tans::Protected { action: Action::ChangeBankAccount, canonical: &canonical, description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    sqlx::query(
+        "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (organisation_id) DO UPDATE SET holder = excluded.holder, iban = excluded.iban, bic = excluded.bic,
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(org)
+    .bind(holder)
+    .bind(&electronic)
+    .bind(&bic)
+    .bind(ctx.now.0)
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        ctx.now,
+        Some(ctx.ip),
+        AuditEvent::BankAccountChanged { user_id: user.id, iban_masked: masked },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<InvoicePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    let org = organisation(&user)?;
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = ?
+         ORDER BY submitted_at DESC, id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(org)
+    .bind(PAGE_SIZE + 1)
+    .bind(i64::from(page) * PAGE_SIZE)
+    .fetch_all(&mut *conn)
+    .await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let today = today_total(&mut conn, user.id, ctx).await?;
+    Ok(InvoicePage {
+        items: rows
+            .into_iter()
+            .take(PAGE_SIZE as usize)
+            .map(|(number, date, amount_cents, _)| InvoiceRow { number, date, amount_cents })
+            .collect(),
+        page,
+        has_more,
+        today_total_cents: today,
+        threshold_cents: user.invoice_threshold_cents,
+    })
+}
+
+/// What this user submitted today (calendar day in Europe/Berlin).
+async fn today_total(conn: &mut sqlx::SqliteConnection, user_id: i64, ctx: &RequestCtx) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT coalesce(sum(amount_cents), 0) FROM invoices WHERE submitted_by = ? AND submitted_at >= ?",
+    )
+    .bind(user_id)
+    .bind(timefmt::day_start(ctx.now).0)
+    .fetch_one(conn)
+    .await
+}
+
+fn valid_invoice_number(n: &str) -> bool {
+    (1..=40).contains(&n.chars().count())
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | '_' | ' '))
+}
+
+pub async fn submit_invoice(
+    state: &AppState,
+    ctx: &RequestCtx,
+    number: &str,
+    date: &str,
+    amount: &str,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let number = number.trim();
+    if !valid_invoice_number(number) {
+        return Err(AppError::Input(InputError::InvoiceNumberInvalid));
+    }
+    let date = timefmt::parse_date(date).ok_or(AppError::Input(InputError::InvoiceDateInvalid))?;
+    let cents = money::parse_eur(amount).map_err(|_| AppError::Input(InputError::AmountInvalid))?;
+
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let org = organisation(&user)?;
+    let taken: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = ? AND number = ?)")
+            .bind(org)
+            .bind(number)
+            .fetch_one(&mut *tx)
+            .await?;
+    if taken {
+        return Err(AppError::Input(InputError::InvoiceNumberTaken));
+    }
+    let today = today_total(&mut tx, user.id, ctx).await?;
+    if tan_rules::invoice_is_protected(today, cents, &user.settings()) {
+        let canonical = format!("{number}\n{date}\n{cents}");
+        let description = describe(
+            ctx.lang,
+            format!("Rechnung {number} über {} einreichen", money::format_eur(cents, true)),
+            format!("submit invoice {number} for {}", money::format_eur(cents, false)),
+        );
+        let protected = tans::Protected { action: Action::SubmitInvoice, canonical: &canonical, description };
+        if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+            return tans::commit_refusal(state, tx, refusal).await;
+        }
+    }
+    sqlx::query(
+        "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(org)
+    .bind(number)
+    .bind(&date)
+    .bind(cents)
+    .bind(user.id)
+    .bind(ctx.now.0)
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent::InvoiceSubmitted { user_id: user.id, number: number.to_owned(), amount_cents: cents };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (session, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    Ok(TanStatus {
+        active: user.phone_e164.is_some(),
+        phone: user.phone_e164.as_deref().map(mask::phone).unwrap_or_default(),
+        locked: user.tan_locked_at.is_some(),
+        session_active: tans::tan_session_active(&session, ctx),
+        tries_left: user.tries_left(state),
+        settings: user.settings(),
+    })
+}
+
+fn parse_mode(action: Action, raw: &str) -> Result<Mode, AppError> {
+    match Mode::parse(raw) {
+        Some(m) if action.user_may_choose() || m == action.default_mode() => Ok(m),
+        _ => Err(AppError::BadRequest),
+    }
+}
+
+pub async fn change_tan_settings(
+    state: &AppState,
+    ctx: &RequestCtx,
+    modes: [&str; 4],
+    threshold: &str,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let threshold = money::parse_eur(threshold).map_err(|_| AppError::Input(InputError::ThresholdInvalid))?;
+    let settings = TanSettings {
+        password: parse_mode(Action::ChangePassword, modes[0])?,
+        email: parse_mode(Action::ChangeEmail, modes[1])?,
+        invoice: parse_mode(Action::SubmitInvoice, modes[2])?,
+        admin: parse_mode(Action::AdminAccountChange, modes[3])?,
+        invoice_threshold_cents: threshold,
+    };
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let canonical = settings.canonical();
+    let description = describe(ctx.lang, "TAN-Einstellungen ändern".into(), "change TAN settings".into());
+    let protected = tans::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    sqlx::query(
+        "UPDATE users SET tan_mode_password = ?, tan_mode_email = ?, tan_mode_invoice = ?, tan_mode_admin = ?,
+                          invoice_threshold_cents = ? WHERE id = ?",
+    )
+    .bind(settings.password.as_str())
+    .bind(settings.email.as_str())
+    .bind(settings.invoice.as_str())
+    .bind(settings.admin.as_str())
+    .bind(settings.invoice_threshold_cents)
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        ctx.now,
+        Some(ctx.ip),
+        AuditEvent::TanSettingsChanged { user_id: user.id, settings: canonical },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "TAN-Sitzung beenden" / "End TAN session" (SPEC 5.4).
+pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    tans::end_tan_session(&mut tx, ctx, &session, user.id, "ended_by_user").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The shortest new password (SPEC 2.1).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A password change (SPEC 5.3, 5.7): the current password, then the TAN as the second factor.
+/// Success ends every other session and the TAN session, and makes the next login from any IP
+/// meet the MFA challenge (the trusted IP is forgotten).
+pub async fn change_password(
+    state: &AppState,
+    ctx: &RequestCtx,
+    current: Password,
+    new: Password,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let policy = &state.config.policy;
+    if new.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::Input(InputError::PasswordTooShort));
+    }
+    if new.expose().len() > policy.password_max_bytes || current.expose().len() > policy.password_max_bytes {
+        return Err(AppError::Input(InputError::PasswordTooLong));
+    }
+    // The expensive checks run before the write lock is taken.
+    let stored: String = {
+        let mut conn = state.pool.acquire().await?;
+        let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
+    };
+    if !state.hasher.verify(Some(&stored), &current).await? {
+        return Err(AppError::Input(InputError::CurrentPasswordWrong));
+    }
+    let new_hash = state.hasher.hash(&new).await?;
+
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let description = describe(ctx.lang, "Passwort ändern".into(), "change password".into());
+    let protected = tans::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
+        .bind(&new_hash)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = sessions::delete_others(&mut tx, user.id, &session.id_hash).await?;
+    tans::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
+    let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Settings (SPEC 5): the TAN system's status, its rules in words, the modes, the invoice
+//! threshold, "End TAN session", and the password change.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::portal::{ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
+    components::{ErrorNotice, PortalNav, TanPrompt, load_error},
+    domain::{money::format_eur, tan::Mode},
+    i18n::*,
+};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let modes = ServerAction::<ChangeTanSettings>::new();
+    let end = ServerAction::<EndTanSession>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let status =
+        Resource::new(move || (modes.version().get(), end.version().get(), password.version().get()), |_| tan_status());
+    view! {
+        <Title text=move || t_string!(i18n, settings.title).to_string() />
+        <PortalNav />
+        <section class="card wide" aria-labelledby="settings-heading">
+            <h1 id="settings-heading">{t!(i18n, settings.heading)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => view! { <TanSystem status=s modes end /> }.into_any(),
+                        Err(err) => load_error(err),
+                    }
+                })}
+            </Suspense>
+            <h2>{t!(i18n, settings.password_heading)}</h2>
+            {move || {
+                matches!(password.value().get(), Some(Ok(())))
+                    .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, settings.changed)}</p> })
+            }}
+            <ActionForm action=password>
+                <label for="pw-current">{t!(i18n, settings.current)}</label>
+                <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
+                <label for="pw-new">{t!(i18n, settings.new_password)}</label>
+                <input id="pw-new" name="new" type="password" autocomplete="new-password" minlength="12" required />
+                <TanPrompt result=Signal::derive(move || password.value().get()) />
+                <button type="submit" class="secondary">
+                    {t!(i18n, settings.change)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TanSystem(
+    status: TanStatus,
+    modes: ServerAction<ChangeTanSettings>,
+    end: ServerAction<EndTanSession>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let phone = status.phone.clone();
+    let s = status.settings.clone();
+    let german = i18n.get_locale_untracked() == Locale::de;
+    let threshold = format_eur(s.invoice_threshold_cents, german).trim_end_matches(" EUR").to_string();
+    let choice = move |name: &'static str, current: Mode| {
+        view! {
+            <select name=name id=format!("mode-{name}")>
+                <option value="per_session" selected=current == Mode::PerSession>
+                    {t!(i18n, settings.session)}
+                </option>
+                <option value="every_time" selected=current == Mode::EveryTime>
+                    {t!(i18n, settings.every)}
+                </option>
+            </select>
+        }
+    };
+    view! {
+        <h2>{t!(i18n, settings.tan_heading)}</h2>
+        {if status.active {
+            view! { <p>{t!(i18n, settings.active, phone = move || phone.clone())}</p> }.into_any()
+        } else {
+            view! { <p>{t!(i18n, settings.inactive)}</p> }.into_any()
+        }}
+        {status.locked.then(|| view! { <p class="notice notice-error" role="alert">{t!(i18n, settings.locked)}</p> })}
+        {if status.session_active {
+            view! {
+                <p>{t!(i18n, settings.session_open)}</p>
+                <ActionForm action=end>
+                    <button type="submit" class="secondary">
+                        {t!(i18n, settings.end_session)}
+                    </button>
+                </ActionForm>
+            }
+                .into_any()
+        } else {
+            view! { <p>{t!(i18n, settings.session_closed)}</p> }.into_any()
+        }}
+        {move || end.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
+        <h3>{t!(i18n, settings.rules_heading)}</h3>
+        <ul class="rules">
+            <li>{t!(i18n, settings.rule_tan)}</li>
+            <li>{t!(i18n, settings.rule_modes)}</li>
+            <li>{t!(i18n, settings.rule_session)}</li>
+            <li>{t!(i18n, settings.rule_lock)}</li>
+            <li>{t!(i18n, settings.rule_quota)}</li>
+        </ul>
+        <h3>{t!(i18n, settings.modes_heading)}</h3>
+        {move || {
+            matches!(modes.value().get(), Some(Ok(())))
+                .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, settings.saved)}</p> })
+        }}
+        <ActionForm action=modes>
+            <table class="modes">
+                <tbody>
+                    <tr>
+                        <th scope="row">
+                            <label for="mode-password">{t!(i18n, settings.a_password)}</label>
+                        </th>
+                        <td>{choice("password", s.password)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">
+                            <label for="mode-email">{t!(i18n, settings.a_email)}</label>
+                        </th>
+                        <td>{choice("email", s.email)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">{t!(i18n, settings.a_bank)}</th>
+                        <td>{t!(i18n, settings.fixed)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">
+                            <label for="mode-invoice">{t!(i18n, settings.a_invoice)}</label>
+                        </th>
+                        <td>{choice("invoice", s.invoice)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">
+                            <label for="mode-admin">{t!(i18n, settings.a_admin)}</label>
+                        </th>
+                        <td>{choice("admin", s.admin)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">{t!(i18n, settings.a_settings)}</th>
+                        <td>{t!(i18n, settings.fixed)}</td>
+                    </tr>
+                </tbody>
+            </table>
+            <label for="tan-threshold">{t!(i18n, settings.threshold)}</label>
+            <input id="tan-threshold" name="threshold" type="text" inputmode="decimal" value=threshold required />
+            <TanPrompt result=Signal::derive(move || modes.value().get()) />
+            <button type="submit" class="secondary">
+                {t!(i18n, settings.save)}
+            </button>
+        </ActionForm>
+    }
+}
