@@ -7,3 +7,4 @@ mod login;
 mod mfa;
 mod startup;
 mod support;
+mod tan;

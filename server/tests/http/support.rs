@@ -107,6 +107,30 @@ impl TestApp {
         six_digits(&body).unwrap_or_else(|| panic!("no code in {body:?}"))
     }
 
+    /// Delivers what is due and returns the newest TAN sent to `recipient` and its SMS.
+    pub async fn tan_for(&self, recipient: &str) -> (String, String) {
+        self.deliver().await;
+        let outbox = self.state.dev_outbox.as_ref().unwrap().list();
+        let sms = outbox
+            .iter()
+            .find(|m| m.recipient == recipient && m.body.starts_with("TAN "))
+            .unwrap_or_else(|| panic!("no TAN to {recipient}"))
+            .body
+            .clone();
+        (sms[4..10].to_owned(), sms)
+    }
+
+    /// What the support console does to lift a TAN lock.
+    pub async fn unlock_tan(&self, user_id: i64) {
+        let ctx = app::backend::services::RequestCtx {
+            ip: ip(250),
+            now: clock::now(),
+            session_token: None,
+            lang: app::domain::lang::Lang::De,
+        };
+        app::backend::services::tan::unlock(&self.state, &ctx, user_id, None).await.unwrap();
+    }
+
     /// How many messages the development provider delivered to `recipient`.
     pub async fn delivered_to(&self, recipient: &str) -> usize {
         self.deliver().await;
