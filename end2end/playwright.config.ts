@@ -12,7 +12,9 @@ export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  workers: 2,
+  // One worker: the journeys share the demo accounts' phones, and two logins of one account
+  // in parallel would each read the other's code from the development outbox.
+  workers: 1,
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
