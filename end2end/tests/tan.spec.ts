@@ -47,17 +47,18 @@ test('invoices past the daily threshold need a TAN', async ({ page }) => {
     await page.getByLabel('Betrag (EUR)').fill(amount);
     await page.getByRole('button', { name: 'Einreichen' }).click();
   };
-  await submit('RE-2026-001', '9.990,00');
+  const run = test.info().repeatEachIndex;
+  await submit(`RE-${run}-001`, '9.990,00');
   await expect(page.getByRole('status')).toHaveText('Die Rechnung wurde eingereicht.');
-  await expect(page.getByRole('cell', { name: 'RE-2026-001' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: `RE-${run}-001` })).toBeVisible();
 
   const before = await lastMessageId(page, demo.admin.phone);
-  await submit('RE-2026-002', '250,00');
-  await expect(page.getByText(/gesendet für: Rechnung RE-2026-002 über 250,00 EUR einreichen/)).toBeVisible();
+  await submit(`RE-${run}-002`, '250,00');
+  await expect(page.getByText(new RegExp(`gesendet für: Rechnung RE-${run}-002 über 250,00 EUR einreichen`))).toBeVisible();
   const tan = await tanSentTo(page, demo.admin.phone, before);
   await page.getByLabel('TAN', { exact: true }).fill(tan);
   await page.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
-  await expect(page.getByRole('cell', { name: 'RE-2026-002' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: `RE-${run}-002` })).toBeVisible();
   await expect(page.getByRole('cell', { name: '250,00 EUR' })).toBeVisible();
 });
 
