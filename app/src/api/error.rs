@@ -40,6 +40,10 @@ pub enum InputError {
     PasswordTooShort,
     /// The current password given with a password change is wrong.
     CurrentPasswordWrong,
+    /// The new e-mail address is the current one.
+    EmailUnchanged,
+    /// The new e-mail address cannot be used (another account has it).
+    EmailUnavailable,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -83,6 +87,9 @@ pub enum AppError {
     TanVoid,
     #[error("TAN quota used up until {free_at}")]
     TanQuotaExceeded { free_at: i64, free_at_text: String },
+    /// A code was sent to the new e-mail address; it must be entered to go on.
+    #[error("a code was sent to the new address")]
+    EmailCodeRequired { to: String, cooldown_secs: i64 },
     /// The portal area needs an organisation (support agents have none).
     #[error("no organisation")]
     NoOrganisation,
@@ -132,7 +139,7 @@ impl AppError {
             AppError::AccountLocked { .. } => S::LOCKED,
             AppError::CodeWrong { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::ChallengeExhausted | AppError::WrongStep { .. } => S::CONFLICT,
-            AppError::TanRequired { .. } => S::PRECONDITION_REQUIRED,
+            AppError::TanRequired { .. } | AppError::EmailCodeRequired { .. } => S::PRECONDITION_REQUIRED,
             AppError::TanWrong { .. } | AppError::TanExpired | AppError::TanVoid => S::UNPROCESSABLE_ENTITY,
             AppError::TanLocked => S::LOCKED,
             AppError::TanQuotaExceeded { .. } => S::TOO_MANY_REQUESTS,

@@ -125,3 +125,11 @@ pub async fn change_password(current: String, new: String, tan: Option<String>) 
     )
     .await
 }
+
+/// An e-mail change: first the new address (a code goes there), then the code, then the TAN.
+#[server(prefix = "/api", endpoint = "email")]
+pub async fn change_email(email: String, code: Option<String>, tan: Option<String>) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let (code, tan) = (tan_of(code), tan_of(tan));
+    crate::backend::services::portal::change_email(&state, &ctx, &email, code.as_deref(), tan.as_deref()).await
+}

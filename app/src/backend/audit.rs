@@ -130,6 +130,15 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         other_sessions_ended: u64,
     },
+    EmailChangeCodeSent {
+        user_id: i64,
+        to_masked: String,
+    },
+    EmailChanged {
+        user_id: i64,
+        from_masked: String,
+        to_masked: String,
+    },
 }
 
 impl AuditEvent<'_> {
@@ -160,6 +169,8 @@ impl AuditEvent<'_> {
             AuditEvent::BankAccountChanged { .. } => "bank_account.changed",
             AuditEvent::InvoiceSubmitted { .. } => "invoice.submitted",
             AuditEvent::PasswordChanged { .. } => "password.changed",
+            AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
+            AuditEvent::EmailChanged { .. } => "email.changed",
         }
     }
 
@@ -187,7 +198,9 @@ impl AuditEvent<'_> {
             | AuditEvent::TanSettingsChanged { user_id, .. }
             | AuditEvent::BankAccountChanged { user_id, .. }
             | AuditEvent::InvoiceSubmitted { user_id, .. }
-            | AuditEvent::PasswordChanged { user_id, .. } => Some(*user_id),
+            | AuditEvent::PasswordChanged { user_id, .. }
+            | AuditEvent::EmailChangeCodeSent { user_id, .. }
+            | AuditEvent::EmailChanged { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } => *user_id,
             AuditEvent::LoginThrottled { .. } => None,
         }
@@ -237,6 +250,8 @@ impl AuditEvent<'_> {
             AuditEvent::InvoiceSubmitted { number, amount_cents, .. } => {
                 json!({ "number": number, "amount_cents": amount_cents })
             }
+            AuditEvent::EmailChangeCodeSent { to_masked, .. } => json!({ "to": to_masked }),
+            AuditEvent::EmailChanged { from_masked, to_masked, .. } => json!({ "from": from_masked, "to": to_masked }),
             AuditEvent::PasswordChanged { other_sessions_ended, .. } => {
                 json!({ "other_sessions_ended": other_sessions_ended })
             }

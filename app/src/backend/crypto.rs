@@ -60,6 +60,7 @@ pub enum Purpose {
     OneTimeCode,
     Tan,
     TanDigest,
+    EmailChangeCode,
 }
 
 impl Purpose {
@@ -70,6 +71,7 @@ impl Purpose {
             Purpose::OneTimeCode => b"riegel/one-time-code",
             Purpose::Tan => b"riegel/tan",
             Purpose::TanDigest => b"riegel/tan-digest",
+            Purpose::EmailChangeCode => b"riegel/email-change-code",
         }
     }
 }

@@ -37,3 +37,45 @@ pub fn code(lang: Lang, channel: Method, purpose: Purpose, code: &str, ttl_minut
     };
     Text { subject: subject.to_owned(), body }
 }
+
+/// The code that proves a new e-mail address.
+pub fn email_change_code(lang: Lang, code: &str, ttl_minutes: i64) -> Text {
+    match lang {
+        Lang::De => Text {
+            subject: "Bestätigung Ihrer neuen E-Mail-Adresse".into(),
+            body: format!(
+                "Guten Tag,\n\nIhr Code zur Bestätigung dieser E-Mail-Adresse für das Lieferantenportal lautet: {code}\n\n\
+                 Er ist {ttl_minutes} Minuten gültig. Wenn Sie das nicht veranlasst haben, ignorieren Sie diese E-Mail.\n\n\
+                 Ihr Lieferantenportal"
+            ),
+        },
+        Lang::En => Text {
+            subject: "Confirming your new e-mail address".into(),
+            body: format!(
+                "Hello,\n\nyour code to confirm this e-mail address for the supplier portal is: {code}\n\n\
+                 It is valid for {ttl_minutes} minutes. If you did not ask for this, ignore this e-mail.\n\n\
+                 Your supplier portal"
+            ),
+        },
+    }
+}
+
+/// The notice to the old address after an e-mail change.
+pub fn email_changed_notice(lang: Lang, new_masked: &str) -> Text {
+    match lang {
+        Lang::De => Text {
+            subject: "Ihre E-Mail-Adresse wurde geändert".into(),
+            body: format!(
+                "Guten Tag,\n\ndie E-Mail-Adresse Ihres Kontos im Lieferantenportal wurde auf {new_masked} geändert.\n\
+                 Wenn Sie das nicht waren, wenden Sie sich sofort an das Account-Sicherheitsteam.\n\nIhr Lieferantenportal"
+            ),
+        },
+        Lang::En => Text {
+            subject: "Your e-mail address was changed".into(),
+            body: format!(
+                "Hello,\n\nthe e-mail address of your supplier portal account was changed to {new_masked}.\n\
+                 If this was not you, contact the account security team at once.\n\nYour supplier portal"
+            ),
+        },
+    }
+}

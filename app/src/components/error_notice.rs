@@ -43,6 +43,9 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
                 .into_any()
         }
         AppError::NoOrganisation => t!(i18n, errors.no_organisation).into_any(),
+        AppError::EmailCodeRequired { to, .. } => {
+            t!(i18n, errors.email_code_required, to = move || to.clone()).into_any()
+        }
         AppError::Input(input) => match input {
             InputError::EmailMalformed => t!(i18n, errors.email_malformed).into_any(),
             InputError::PasswordMissing => t!(i18n, errors.password_missing).into_any(),
@@ -63,6 +66,8 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::ThresholdInvalid => t!(i18n, errors.threshold_invalid).into_any(),
             InputError::PasswordTooShort => t!(i18n, errors.password_too_short).into_any(),
             InputError::CurrentPasswordWrong => t!(i18n, errors.current_password_wrong).into_any(),
+            InputError::EmailUnchanged => t!(i18n, errors.email_unchanged).into_any(),
+            InputError::EmailUnavailable => t!(i18n, errors.email_unavailable).into_any(),
         },
         AppError::NotAuthenticated => t!(i18n, errors.not_authenticated).into_any(),
         AppError::Forbidden => t!(i18n, errors.forbidden).into_any(),

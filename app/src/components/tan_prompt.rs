@@ -32,11 +32,11 @@ pub fn TanPrompt(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView 
                 p.cooldown_secs = 0;
             }
         }),
-        Some(Err(AppError::Input(_))) => {}
+        Some(Err(AppError::Input(_) | AppError::CodeWrong { .. })) => {}
         _ => pending.set(None),
     });
     let notice = move || match result.get() {
-        Some(Err(AppError::TanRequired { .. })) | None | Some(Ok(())) => None,
+        Some(Err(AppError::TanRequired { .. } | AppError::EmailCodeRequired { .. })) | None | Some(Ok(())) => None,
         Some(Err(err)) => Some(view! { <ErrorNotice err /> }),
     };
     // Server-rendered first paint (JavaScript off): the effect has not run, so read directly.

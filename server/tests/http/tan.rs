@@ -241,6 +241,7 @@ async fn a_password_change_ends_other_sessions_and_the_next_login_meets_the_chal
     assert_eq!(c.post("/api/password", &body(PW, "a new long passphrase", &tan)).await.status, StatusCode::OK);
 
     assert!(c.me().await.contains("anna@example.org"), "this session goes on");
+    assert!(c.post("/api/tan/status", "").await.body.contains("\"session_active\":false"), "the TAN session ended");
     assert_eq!(other.me().await, "null", "every other session ended");
     let again = Client::new(&t, ip(1)).login("anna@example.org", "a new long passphrase").await;
     assert_eq!(again.header(header::LOCATION).as_deref(), Some("/mfa"), "the first login after a change meets MFA");
@@ -302,4 +303,43 @@ async fn support_agents_and_anonymous_visitors_have_no_portal() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body.contains("NoOrganisation"));
     assert_eq!(Client::new(&t, ip(1)).post("/api/bank", "").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_e_mail_change_needs_a_code_to_the_new_address_and_a_tan_and_tells_the_old_one() {
+    let t = TestApp::start().await;
+    let c = logged_in(&t, "anna@example.org").await;
+    let step = |code: &str, tan: &str| form(&[("email", "Neu@Example.org"), ("code", code), ("tan", tan)]);
+    let first = c.post("/api/email", &step("", "")).await;
+    assert_eq!(first.status, StatusCode::PRECONDITION_REQUIRED);
+    assert!(first.body.contains("EmailCodeRequired") && first.body.contains("n•••@example.org"), "{}", first.body);
+    let code = t.code_for("neu@example.org").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert!(c.post("/api/email", &step(wrong, "")).await.body.contains("CodeWrong"));
+    let asked = c.post("/api/email", &step(&code, "")).await;
+    assert!(asked.body.contains("TanRequired"), "{}", asked.body);
+    let (tan, sms) = t.tan_for(PHONE).await;
+    assert!(sms.contains("E-Mail-Adresse ändern auf n•••@example.org"), "{sms}");
+    assert_eq!(c.post("/api/email", &step(&code, &tan)).await.status, StatusCode::OK);
+    let email: String = sqlx::query_scalar("SELECT email FROM users").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(email, "neu@example.org");
+    assert_eq!(t.delivered_to("anna@example.org").await, 1, "the old address is told");
+    assert!(c.post("/api/tan/status", "").await.body.contains("\"session_active\":false"), "the TAN session ended");
+    assert!(c.post("/api/email", &form(&[("email", "neu@example.org")])).await.body.contains("EmailUnchanged"));
+}
+
+#[tokio::test]
+async fn an_address_of_another_account_cannot_be_taken() {
+    let t = TestApp::start().await;
+    t.user("bert@example.org", PW, "member").await;
+    let c = logged_in(&t, "anna@example.org").await;
+    let step = |code: &str, tan: &str| form(&[("email", "bert@example.org"), ("code", code), ("tan", tan)]);
+    c.post("/api/email", &step("", "")).await;
+    let code = t.code_for("bert@example.org").await;
+    c.post("/api/email", &step(&code, "")).await;
+    let (tan, _) = t.tan_for(PHONE).await;
+    assert!(c.post("/api/email", &step(&code, &tan)).await.body.contains("EmailUnavailable"));
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM users ORDER BY id").fetch_all(&t.state.pool).await.unwrap();
+    assert_eq!(emails, ["bert@example.org", "anna@example.org"]);
 }

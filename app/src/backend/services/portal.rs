@@ -13,13 +13,19 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::Password,
-        db, sessions, timefmt,
+        crypto::{Password, Purpose, hashes_equal, random_code},
+        db, messages,
+        outbox::{self, NewMessage},
+        sessions, timefmt,
     },
     domain::{
+        email,
         lang::Lang,
-        mask, money,
+        mask,
+        mfa::{self, Method},
+        money,
         tan::{self as tan_rules, Action, Mode, TanSettings},
+        time::Timestamp,
     },
 };
 
@@ -343,5 +349,134 @@ pub async fn change_password(
     let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EmailChange {
+    id: i64,
+    code_hash: Vec<u8>,
+    sent_at: i64,
+    failures: i64,
+}
+
+fn email_code_hash(state: &AppState, change_id: i64, code: &str) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::EmailChangeCode, format!("{change_id}:{code}").as_bytes())
+}
+
+/// An e-mail change (SPEC 5.3, 5.7): a code to the new address proves it, then the TAN
+/// authorises the change. Success ends the TAN session and tells the old address.
+pub async fn change_email(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_email: &str,
+    code: Option<&str>,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let policy = &state.config.policy;
+    let new_email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    if new_email == user.email {
+        return Err(AppError::Input(InputError::EmailUnchanged));
+    }
+    let latest: Option<EmailChange> = sqlx::query_as(
+        "SELECT id, code_hash, sent_at, failures FROM email_changes
+         WHERE session_hash = ? AND new_email = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&session.id_hash)
+    .bind(&new_email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        // Step 1: a code to the new address (once per countdown).
+        if let Some(wait) =
+            latest.as_ref().map(|c| mfa::cooldown_left(Timestamp(c.sent_at), ctx.now, policy)).filter(|w| *w > 0)
+        {
+            return Err(AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: wait });
+        }
+        let code = random_code();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO email_changes (session_hash, user_id, new_email, code_hash, sent_at)
+             VALUES (?, ?, ?, x'', ?) RETURNING id",
+        )
+        .bind(&session.id_hash)
+        .bind(user.id)
+        .bind(&new_email)
+        .bind(ctx.now.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE email_changes SET code_hash = ? WHERE id = ?")
+            .bind(email_code_hash(state, id, code.expose()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let text = messages::email_change_code(ctx.lang, code.expose(), policy.code_ttl_secs / 60);
+        let msg =
+            NewMessage { channel: Method::Email, recipient: &new_email, subject: &text.subject, body: &text.body };
+        outbox::enqueue(&mut tx, msg, ctx.now).await?;
+        let to_masked = mask::email(&new_email);
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::EmailChangeCodeSent { user_id: user.id, to_masked })
+            .await?;
+        tans::commit_refusal(
+            state,
+            tx,
+            AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: policy.resend_cooldown_secs },
+        )
+        .await?;
+        return Ok(());
+    };
+    // Step 2: the code proves the address; a wrong one counts like a wrong MFA code.
+    let typed = mfa::normalise_code(code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let Some(change) = latest.filter(|c| {
+        mfa::code_is_fresh(Timestamp(c.sent_at), ctx.now, policy)
+            && u32::try_from(c.failures).unwrap_or(u32::MAX) < policy.code_max_failures
+    }) else {
+        return Err(AppError::ChallengeExhausted);
+    };
+    if !hashes_equal(&email_code_hash(state, change.id, &typed), &change.code_hash) {
+        sqlx::query("UPDATE email_changes SET failures = failures + 1 WHERE id = ?")
+            .bind(change.id)
+            .execute(&mut *tx)
+            .await?;
+        let tries_left =
+            policy.code_max_failures.saturating_sub(u32::try_from(change.failures + 1).unwrap_or(u32::MAX));
+        return tans::commit_refusal(state, tx, AppError::CodeWrong { tries_left }).await;
+    }
+    // Step 3: the TAN is the second factor for exactly this address.
+    let description = describe(
+        ctx.lang,
+        format!("E-Mail-Adresse ändern auf {}", mask::email(&new_email)),
+        format!("change e-mail address to {}", mask::email(&new_email)),
+    );
+    let protected = tans::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+        .bind(&new_email)
+        .fetch_one(&mut *tx)
+        .await?;
+    if taken {
+        return Err(AppError::Input(InputError::EmailUnavailable));
+    }
+    sqlx::query("UPDATE email_changes SET used_at = ? WHERE id = ?")
+        .bind(ctx.now.0)
+        .bind(change.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET email = ? WHERE id = ?").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
+    tans::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
+    let text = messages::email_changed_notice(ctx.lang, &mask::email(&new_email));
+    let msg = NewMessage { channel: Method::Email, recipient: &user.email, subject: &text.subject, body: &text.body };
+    outbox::enqueue(&mut tx, msg, ctx.now).await?;
+    let event = AuditEvent::EmailChanged {
+        user_id: user.id,
+        from_masked: mask::email(&user.email),
+        to_masked: mask::email(&new_email),
+    };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
     Ok(())
 }

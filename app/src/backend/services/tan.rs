@@ -92,7 +92,8 @@ pub fn tan_session_active(session: &Session, ctx: &RequestCtx) -> bool {
     session.tan_ip.as_deref() == Some(ctx.ip.to_string().as_str())
 }
 
-/// Ends the session's TAN session (SPEC 5.4).
+/// Ends the session's TAN session (SPEC 5.4), if one is open: asks the database, not the
+/// session as loaded, since `authorise` may have opened one in the same transaction.
 pub async fn end_tan_session(
     conn: &mut SqliteConnection,
     ctx: &RequestCtx,
@@ -100,14 +101,16 @@ pub async fn end_tan_session(
     user_id: i64,
     reason: &'static str,
 ) -> Result<(), sqlx::Error> {
-    if session.tan_ip.is_none() {
-        return Ok(());
+    let ended =
+        sqlx::query("UPDATE sessions SET tan_ip = NULL, tan_opened_at = NULL WHERE id_hash = ? AND tan_ip IS NOT NULL")
+            .bind(&session.id_hash)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if ended > 0 {
+        audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::TanSessionEnded { user_id, reason }).await?;
     }
-    sqlx::query("UPDATE sessions SET tan_ip = NULL, tan_opened_at = NULL WHERE id_hash = ?")
-        .bind(&session.id_hash)
-        .execute(&mut *conn)
-        .await?;
-    audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::TanSessionEnded { user_id, reason }).await
+    Ok(())
 }
 
 /// What an action presents to be authorised.

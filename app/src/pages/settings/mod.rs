@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::portal::{ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
+    api::{
+        AppError,
+        portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
+    },
     components::{ErrorNotice, PortalNav, TanPrompt, load_error},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
@@ -32,6 +35,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <EmailChange />
             <h2>{t!(i18n, settings.password_heading)}</h2>
             {move || {
                 matches!(password.value().get(), Some(Ok(())))
@@ -151,6 +155,59 @@ fn TanSystem(
             <TanPrompt result=Signal::derive(move || modes.value().get()) />
             <button type="submit" class="secondary">
                 {t!(i18n, settings.save)}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// The e-mail change: the new address, then the code sent there, then (if needed) the TAN.
+#[component]
+fn EmailChange() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = ServerAction::<ChangeEmail>::new();
+    let result = Signal::derive(move || change.value().get());
+    // The code field stays once a code was sent, through TAN prompts and wrong entries.
+    let code_sent = RwSignal::new(None::<String>);
+    Effect::new(move |_| match result.get() {
+        Some(Err(AppError::EmailCodeRequired { to, .. })) => code_sent.set(Some(to)),
+        Some(Ok(())) => code_sent.set(None),
+        _ => {}
+    });
+    let sent_to = move || {
+        code_sent.get().or_else(|| match result.get() {
+            Some(Err(AppError::EmailCodeRequired { to, .. })) => Some(to),
+            _ => None,
+        })
+    };
+    view! {
+        <h2>{t!(i18n, settings.email_heading)}</h2>
+        {move || {
+            matches!(result.get(), Some(Ok(())))
+                .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, settings.email_changed)}</p> })
+        }}
+        <ActionForm action=change>
+            <label for="email-new">{t!(i18n, settings.new_email)}</label>
+            <input id="email-new" name="email" type="email" autocomplete="email" required />
+            {move || {
+                sent_to()
+                    .map(|to| {
+                        view! {
+                            <p>{t!(i18n, settings.email_code_sent, to = move || to.clone())}</p>
+                            <label for="email-code">{t!(i18n, settings.email_code)}</label>
+                            <input
+                                id="email-code"
+                                name="code"
+                                type="text"
+                                inputmode="numeric"
+                                autocomplete="one-time-code"
+                                maxlength="12"
+                            />
+                        }
+                    })
+            }}
+            <TanPrompt result />
+            <button type="submit" class="secondary">
+                {t!(i18n, settings.email_submit)}
             </button>
         </ActionForm>
     }
