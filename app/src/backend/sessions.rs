@@ -123,7 +123,7 @@ pub async fn load(
         return Ok(None);
     };
     if is_expired(created_at, last_seen_at, now, policy) {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&hash).execute(&mut *conn).await?;
+        delete_by_hash(conn, &hash).await?;
         return Ok(None);
     }
     if last_seen_at.secs_until(now) >= policy.session_touch_secs {
