@@ -418,13 +418,12 @@ pub async fn change_email(
         let to_masked = mask::email(&new_email);
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::EmailChangeCodeSent { user_id: user.id, to_masked })
             .await?;
-        tans::commit_refusal(
+        return tans::commit_refusal(
             state,
             tx,
             AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: policy.resend_cooldown_secs },
         )
-        .await?;
-        return Ok(());
+        .await;
     };
     // Step 2: the code proves the address; a wrong one counts like a wrong MFA code.
     let typed = mfa::normalise_code(code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
