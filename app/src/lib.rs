@@ -80,6 +80,31 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/invoices") view=pages::invoices::InvoicesPage ssr=SsrMode::Async />
                         <Route path=path!("/bank") view=pages::bank::BankPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/invitation")
+                            view=pages::invitation::InvitationPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/password/forgot")
+                            view=pages::recovery::ForgotPasswordPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/password/reset")
+                            view=pages::recovery::ResetPasswordPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/password/new")
+                            view=pages::recovery::NewPasswordPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/phone/reset") view=pages::recovery::PhoneResetPage ssr=SsrMode::Async />
+                        <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async />
+                        <Route path=path!("/support") view=pages::support::SupportPage ssr=SsrMode::Async />
+                        <Route path=path!("/activity") view=pages::activity::ActivityPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </Router>

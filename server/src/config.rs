@@ -6,7 +6,7 @@ use std::{
 };
 
 use app::backend::hasher::Argon2Config;
-use clap::{ArgAction, Parser, builder::BoolishValueParser};
+use clap::{ArgAction, Parser, Subcommand, builder::BoolishValueParser};
 
 #[derive(Parser, Debug, Clone)]
 #[command(name = "server", version, about = "Riegel: login and transaction security for the supplier portal")]
@@ -71,6 +71,37 @@ pub struct Cli {
     /// Seed the demo organisation and accounts and print their logins (development mode only).
     #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub seed_demo: bool,
+
+    /// Without a command the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Administration from the command line, so a real deployment starts without the demo seed.
+/// Each prints an invitation link (72 h): the person sets a password there and then sets up
+/// MFA with their own phone. Links use `--public-origin`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Create an organisation and its first admin.
+    CreateOrganisation {
+        /// The organisation's (the supplier company's) name.
+        #[arg(long)]
+        name: String,
+        /// The admin's e-mail address.
+        #[arg(long)]
+        admin_email: String,
+        /// The admin's full name.
+        #[arg(long)]
+        admin_name: String,
+    },
+    /// Create a support agent (the account security team).
+    CreateSupportAgent {
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// A fixed key for development mode only, so sessions survive a restart of `cargo leptos watch`.

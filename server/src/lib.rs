@@ -34,6 +34,8 @@ pub struct Settings {
     pub argon2: Argon2Config,
     pub policy: Policy,
     pub support_contact: String,
+    /// The origin e-mailed links point to.
+    pub link_origin: String,
 }
 
 /// Opens and migrates the database and prepares the hasher. Errors are one line.
@@ -49,6 +51,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
             dev_mode: settings.dev_mode,
             policy: settings.policy,
             support_contact: settings.support_contact,
+            link_origin: settings.link_origin,
         }),
         leptos_options,
         outbox_nudge: Arc::new(Notify::new()),
@@ -93,7 +96,10 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
         .layer(middleware::from_fn_with_state(net.clone(), guard::bounded_body))
         .layer(middleware::from_fn_with_state(net, guard::security_headers))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: a query string can carry a link's token.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }
 

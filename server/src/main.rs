@@ -5,7 +5,12 @@ use std::{net::SocketAddr, process::ExitCode};
 
 use app::{backend::clock, domain::policy::Policy};
 use clap::Parser;
-use server::{Settings, build_state, config::Cli, guard::NetConfig, router};
+use server::{
+    Settings, build_state,
+    config::{Cli, Command},
+    guard::NetConfig,
+    router,
+};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -34,8 +39,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         argon2: cli.argon2()?,
         policy: Policy::default(),
         support_contact: cli.support_contact.clone(),
+        link_origin: cli.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),
     };
     let state = build_state(settings, conf.leptos_options).await?;
+    if let Some(command) = &cli.command {
+        return administer(&state, command).await;
+    }
     if cli.dev {
         tracing::warn!("development mode: not for production");
     }
@@ -60,6 +69,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn administer(state: &app::backend::AppState, command: &Command) -> Result<(), String> {
+    use app::backend::services::accounts::{NewAccount, create_by_command_line};
+    let (what, email, name) = match command {
+        Command::CreateOrganisation { name, admin_email, admin_name } => {
+            (NewAccount::Organisation { name }, admin_email, admin_name)
+        }
+        Command::CreateSupportAgent { email, name } => (NewAccount::SupportAgent, email, name),
+    };
+    let link = create_by_command_line(state, clock::now(), what, email, name).await?;
+    println!("Created. Send this invitation link to {email} (valid 72 hours, works once):");
+    println!("{}", link.expose());
+    Ok(())
 }
 
 fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketAddr) {

@@ -16,12 +16,16 @@ pub struct UserInfo {
 
 /// E-mail + password. Success sets a new session cookie and goes to the next step: MFA setup,
 /// the MFA challenge, or (from the trusted IP) the start page.
+///
+/// `phone_reset` carries the token of a support phone-reset link (SPEC 6.2): with the right
+/// password it replaces the challenge by the setup of a new phone.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, phone_reset: Option<String>) -> Result<(), AppError> {
     use crate::backend::{crypto::Secret, services::auth, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
-    let outcome = auth::login(&state, &ctx, &email, Secret::new(password)).await?;
-    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&outcome.token))?;
+    let phone_reset = phone_reset.filter(|t| !t.trim().is_empty());
+    let outcome = auth::login(&state, &ctx, &email, Secret::new(password), phone_reset.as_deref()).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&outcome.token))?;
     leptos_axum::redirect(outcome.stage.home());
     Ok(())
 }
@@ -32,7 +36,7 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::backend::{services::auth, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
     auth::logout(&state, &ctx).await?;
-    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.clear())?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;
     leptos_axum::redirect("/login");
     Ok(())
 }

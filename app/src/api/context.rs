@@ -17,8 +17,14 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
         .get::<ClientIp>()
         .map(|c| c.0)
         .ok_or_else(|| AppError::internal("client IP missing from request"))?;
-    let jar = CookieJar { dev_mode: state.config.dev_mode };
-    let ctx = RequestCtx { ip, now: clock::now(), session_token: jar.token(&parts.headers), lang: lang_of(&parts) };
+    let dev = state.config.dev_mode;
+    let ctx = RequestCtx {
+        ip,
+        now: clock::now(),
+        session_token: CookieJar::session(dev).token(&parts.headers),
+        registration_token: CookieJar::registration(dev).token(&parts.headers),
+        lang: lang_of(&parts),
+    };
     Ok((state, ctx))
 }
 

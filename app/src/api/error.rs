@@ -44,6 +44,35 @@ pub enum InputError {
     EmailUnchanged,
     /// The new e-mail address cannot be used (another account has it).
     EmailUnavailable,
+    /// A new password containing the e-mail name, the full name or the company.
+    PasswordPersonal,
+    /// A new password that is a common password or close to one.
+    PasswordCommon,
+    /// A new password made of keyboard rows, repeats, sequences or dates.
+    PasswordPattern,
+    /// A new password the strength estimator finds guessable.
+    PasswordGuessable,
+    CompanyMissing,
+    NameMissing,
+    /// A support action without a reason of at least the minimum length.
+    ReasonMissing,
+    /// A search term of fewer than three characters.
+    SearchTooShort,
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::domain::password::WeakPassword> for InputError {
+    fn from(w: crate::domain::password::WeakPassword) -> Self {
+        use crate::domain::password::WeakPassword as W;
+        match w {
+            W::TooShort => InputError::PasswordTooShort,
+            W::TooLong => InputError::PasswordTooLong,
+            W::Personal => InputError::PasswordPersonal,
+            W::Common => InputError::PasswordCommon,
+            W::Pattern => InputError::PasswordPattern,
+            W::Guessable => InputError::PasswordGuessable,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -90,6 +119,12 @@ pub enum AppError {
     /// A code was sent to the new e-mail address; it must be entered to go on.
     #[error("a code was sent to the new address")]
     EmailCodeRequired { to: String, cooldown_secs: i64 },
+    /// An e-mailed link that is unknown, used, replaced, expired or another account's.
+    #[error("the link is invalid or has expired")]
+    LinkInvalid,
+    /// The registration in this browser ran out of time or tries; it must start again.
+    #[error("the registration has expired")]
+    RegistrationExpired,
     /// The portal area needs an organisation (support agents have none).
     #[error("no organisation")]
     NoOrganisation,
@@ -144,6 +179,7 @@ impl AppError {
             AppError::TanLocked => S::LOCKED,
             AppError::TanQuotaExceeded { .. } => S::TOO_MANY_REQUESTS,
             AppError::NoOrganisation => S::FORBIDDEN,
+            AppError::LinkInvalid | AppError::RegistrationExpired => S::GONE,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
             AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Forbidden => S::FORBIDDEN,

@@ -6,9 +6,24 @@ use serde::{Deserialize, Serialize};
 use super::AppError;
 use crate::domain::mfa::Method;
 
+/// The flow an MFA step belongs to (headings, step indicator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaFlow {
+    Login,
+    /// Step 3 of the self-registration.
+    Registration,
+    /// After the invited colleague set a password.
+    Invitation,
+    /// A new phone after a support phone-reset link.
+    PhoneReset,
+    /// The challenge of a forgotten-password link.
+    PasswordReset,
+}
+
 /// What the MFA pages show.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MfaStatus {
+    pub flow: MfaFlow,
     /// Setting up MFA (true) or answering the login challenge (false).
     pub setup: bool,
     /// The channel of the current code; `None` while setup has no number yet.
@@ -56,13 +71,14 @@ pub async fn switch_method(method: String) -> Result<(), AppError> {
     crate::backend::services::challenge::switch_method(&state, &ctx, &method).await
 }
 
-/// The typed code. Success sets the new session cookie and goes to the start page.
+/// The typed code. Success sets the new session cookie and goes on: to the start page, or
+/// after a forgotten-password link to the new-password form.
 #[server(prefix = "/api", endpoint = "mfa/verify")]
 pub async fn verify_code(code: String) -> Result<(), AppError> {
     use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
-    let token = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
-    super::context::set_cookie(&CookieJar { dev_mode: state.config.dev_mode }.set(&token))?;
-    leptos_axum::redirect("/");
+    let (token, stage) = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
+    leptos_axum::redirect(stage.home());
     Ok(())
 }

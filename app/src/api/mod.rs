@@ -3,11 +3,13 @@
 //! Each function is thin (convention 3): it reads the session and client IP from the
 //! request, calls one backend service and maps the error.
 
+pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
 pub mod error;
 pub mod mfa;
 pub mod portal;
+pub mod support;
 
 pub use error::{AppError, InputError};

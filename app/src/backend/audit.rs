@@ -108,6 +108,7 @@ pub enum AuditEvent<'a> {
     TanUnlocked {
         user_id: i64,
         by: Option<i64>,
+        reason: &'a str,
     },
     TanSessionEnded {
         user_id: i64,
@@ -138,6 +139,61 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         from_masked: String,
         to_masked: String,
+    },
+    /// A self-registration began; `existing` is the account that already has the address
+    /// (it gets a notice, the registrant gets nothing that works).
+    RegistrationStarted {
+        email: &'a str,
+        existing: Option<i64>,
+    },
+    RegistrationCompleted {
+        user_id: i64,
+        organisation_id: i64,
+    },
+    InvitationSent {
+        user_id: i64,
+        by: i64,
+    },
+    InvitationAccepted {
+        user_id: i64,
+    },
+    AccountDisabled {
+        user_id: i64,
+        by: i64,
+        sessions_ended: u64,
+    },
+    AccountEnabled {
+        user_id: i64,
+        by: i64,
+    },
+    PasswordResetRequested {
+        user_id: i64,
+    },
+    PasswordResetLinkFollowed {
+        user_id: i64,
+    },
+    PasswordReset {
+        user_id: i64,
+        sessions_ended: u64,
+    },
+    PhoneResetLinkSent {
+        user_id: i64,
+        by: i64,
+        reason: &'a str,
+    },
+    /// A phone-reset link came with the correct password: setup replaces the challenge.
+    PhoneResetStarted {
+        user_id: i64,
+    },
+    PhoneReset {
+        user_id: i64,
+        phone_masked: String,
+        other_sessions_ended: u64,
+    },
+    LockLifted {
+        user_id: i64,
+        by: i64,
+        reason: &'a str,
     },
 }
 
@@ -171,6 +227,19 @@ impl AuditEvent<'_> {
             AuditEvent::PasswordChanged { .. } => "password.changed",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
             AuditEvent::EmailChanged { .. } => "email.changed",
+            AuditEvent::RegistrationStarted { .. } => "registration.started",
+            AuditEvent::RegistrationCompleted { .. } => "registration.completed",
+            AuditEvent::InvitationSent { .. } => "invitation.sent",
+            AuditEvent::InvitationAccepted { .. } => "invitation.accepted",
+            AuditEvent::AccountDisabled { .. } => "account.disabled",
+            AuditEvent::AccountEnabled { .. } => "account.enabled",
+            AuditEvent::PasswordResetRequested { .. } => "password_reset.requested",
+            AuditEvent::PasswordResetLinkFollowed { .. } => "password_reset.link_followed",
+            AuditEvent::PasswordReset { .. } => "password_reset.completed",
+            AuditEvent::PhoneResetLinkSent { .. } => "phone_reset.link_sent",
+            AuditEvent::PhoneResetStarted { .. } => "phone_reset.started",
+            AuditEvent::PhoneReset { .. } => "phone_reset.completed",
+            AuditEvent::LockLifted { .. } => "account.lock_lifted",
         }
     }
 
@@ -200,8 +269,21 @@ impl AuditEvent<'_> {
             | AuditEvent::InvoiceSubmitted { user_id, .. }
             | AuditEvent::PasswordChanged { user_id, .. }
             | AuditEvent::EmailChangeCodeSent { user_id, .. }
-            | AuditEvent::EmailChanged { user_id, .. } => Some(*user_id),
+            | AuditEvent::EmailChanged { user_id, .. }
+            | AuditEvent::RegistrationCompleted { user_id, .. }
+            | AuditEvent::InvitationSent { user_id, .. }
+            | AuditEvent::InvitationAccepted { user_id }
+            | AuditEvent::AccountDisabled { user_id, .. }
+            | AuditEvent::AccountEnabled { user_id, .. }
+            | AuditEvent::PasswordResetRequested { user_id }
+            | AuditEvent::PasswordResetLinkFollowed { user_id }
+            | AuditEvent::PasswordReset { user_id, .. }
+            | AuditEvent::PhoneResetLinkSent { user_id, .. }
+            | AuditEvent::PhoneResetStarted { user_id }
+            | AuditEvent::PhoneReset { user_id, .. }
+            | AuditEvent::LockLifted { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } => *user_id,
+            AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,
         }
     }
@@ -209,6 +291,12 @@ impl AuditEvent<'_> {
     fn actor_id(&self) -> Option<i64> {
         match self {
             AuditEvent::AccountCreated { by, .. } | AuditEvent::TanUnlocked { by, .. } => *by,
+            AuditEvent::InvitationSent { by, .. }
+            | AuditEvent::AccountDisabled { by, .. }
+            | AuditEvent::AccountEnabled { by, .. }
+            | AuditEvent::PhoneResetLinkSent { by, .. }
+            | AuditEvent::LockLifted { by, .. } => Some(*by),
+            AuditEvent::RegistrationStarted { .. } => None,
             other => other.user_id(),
         }
     }
@@ -255,6 +343,17 @@ impl AuditEvent<'_> {
             AuditEvent::PasswordChanged { other_sessions_ended, .. } => {
                 json!({ "other_sessions_ended": other_sessions_ended })
             }
+            AuditEvent::RegistrationStarted { email, .. } => json!({ "email": email }),
+            AuditEvent::RegistrationCompleted { organisation_id, .. } => json!({ "organisation_id": organisation_id }),
+            AuditEvent::AccountDisabled { sessions_ended, .. } | AuditEvent::PasswordReset { sessions_ended, .. } => {
+                json!({ "sessions_ended": sessions_ended })
+            }
+            AuditEvent::PhoneReset { phone_masked, other_sessions_ended, .. } => {
+                json!({ "phone": phone_masked, "other_sessions_ended": other_sessions_ended })
+            }
+            AuditEvent::TanUnlocked { reason, .. }
+            | AuditEvent::PhoneResetLinkSent { reason, .. }
+            | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
             _ => json!({}),
         }
     }

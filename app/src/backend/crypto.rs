@@ -61,6 +61,12 @@ pub enum Purpose {
     Tan,
     TanDigest,
     EmailChangeCode,
+    /// A single-use e-mail link (invitation, forgotten password, phone reset).
+    Link,
+    /// The cookie of a registration in progress.
+    RegistrationFlow,
+    /// The e-mail code of a registration.
+    RegistrationCode,
 }
 
 impl Purpose {
@@ -71,6 +77,9 @@ impl Purpose {
             Purpose::OneTimeCode => b"riegel/one-time-code",
             Purpose::Tan => b"riegel/tan",
             Purpose::TanDigest => b"riegel/tan-digest",
+            Purpose::Link => b"riegel/link",
+            Purpose::RegistrationFlow => b"riegel/registration-flow",
+            Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",
         }
     }

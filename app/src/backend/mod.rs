@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod delivery;
 pub mod hasher;
+pub mod links;
 pub mod messages;
 pub mod outbox;
 pub mod phone;

@@ -85,8 +85,8 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
             let org_id = (login.role != "support").then_some(org);
             let created: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
-                                    created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
+                                    created_at, origin)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'seed') ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(org_id)
             .bind(login.email)

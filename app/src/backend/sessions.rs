@@ -15,9 +15,6 @@ use sqlx::SqliteConnection;
 use super::crypto::{Keys, Purpose, Secret, random_token};
 use crate::domain::{login::LoginState, policy::Policy, time::Timestamp};
 
-const DEV_COOKIE: &str = "riegel_session";
-const SECURE_COOKIE: &str = "__Host-riegel_session";
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     /// The keyed hash of the token: the row's key, and what challenges are bound to.
@@ -31,15 +28,26 @@ pub struct Session {
     pub tan_ip: Option<String>,
 }
 
-/// Builds and reads the session cookie.
+/// Builds and reads one of Riegel's two cookies: the session, and the registration in
+/// progress (same attributes, its own name).
 #[derive(Clone, Copy, Debug)]
 pub struct CookieJar {
     pub dev_mode: bool,
+    /// `(development name, secure name)`.
+    names: (&'static str, &'static str),
 }
 
 impl CookieJar {
+    pub const fn session(dev_mode: bool) -> Self {
+        CookieJar { dev_mode, names: ("riegel_session", "__Host-riegel_session") }
+    }
+
+    pub const fn registration(dev_mode: bool) -> Self {
+        CookieJar { dev_mode, names: ("riegel_registration", "__Host-riegel_registration") }
+    }
+
     pub const fn name(self) -> &'static str {
-        if self.dev_mode { DEV_COOKIE } else { SECURE_COOKIE }
+        if self.dev_mode { self.names.0 } else { self.names.1 }
     }
 
     const fn attributes(self) -> &'static str {
@@ -194,20 +202,20 @@ mod tests {
     #[test]
     fn cookie_attributes() {
         let t = Secret::new("abc".to_string());
-        assert_eq!(CookieJar { dev_mode: true }.set(&t), "riegel_session=abc; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(CookieJar::session(true).set(&t), "riegel_session=abc; Path=/; HttpOnly; SameSite=Lax");
         assert_eq!(
-            CookieJar { dev_mode: false }.set(&t),
+            CookieJar::session(false).set(&t),
             "__Host-riegel_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
-        assert!(CookieJar { dev_mode: false }.clear().contains("Max-Age=0"));
+        assert!(CookieJar::session(false).clear().contains("Max-Age=0"));
     }
 
     #[test]
     fn reads_only_its_own_cookie() {
         let mut h = HeaderMap::new();
         h.insert(http::header::COOKIE, "i18n_pref_locale=en; riegel_session=tok; other=1".parse().unwrap());
-        let jar = CookieJar { dev_mode: true };
+        let jar = CookieJar::session(true);
         assert_eq!(jar.token(&h).map(|t| t.expose().clone()), Some("tok".into()));
-        assert!(CookieJar { dev_mode: false }.token(&h).is_none());
+        assert!(CookieJar::session(false).token(&h).is_none());
     }
 }

@@ -19,6 +19,9 @@ pub struct RuntimeConfig {
     pub policy: Policy,
     /// How a locked-out user reaches the account security team (shown with the lock).
     pub support_contact: String,
+    /// The origin e-mailed links point to (`https://portal.example.com`). Never taken from a
+    /// request's `Host`, which an attacker could set to steal a reset link.
+    pub link_origin: String,
 }
 
 #[derive(Clone, Debug)]

@@ -43,6 +43,8 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
                 .into_any()
         }
         AppError::NoOrganisation => t!(i18n, errors.no_organisation).into_any(),
+        AppError::LinkInvalid => t!(i18n, errors.link_invalid).into_any(),
+        AppError::RegistrationExpired => t!(i18n, errors.registration_expired).into_any(),
         AppError::EmailCodeRequired { to, .. } => {
             t!(i18n, errors.email_code_required, to = move || to.clone()).into_any()
         }
@@ -68,6 +70,14 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::CurrentPasswordWrong => t!(i18n, errors.current_password_wrong).into_any(),
             InputError::EmailUnchanged => t!(i18n, errors.email_unchanged).into_any(),
             InputError::EmailUnavailable => t!(i18n, errors.email_unavailable).into_any(),
+            InputError::PasswordPersonal => t!(i18n, errors.password_personal).into_any(),
+            InputError::PasswordCommon => t!(i18n, errors.password_common).into_any(),
+            InputError::PasswordPattern => t!(i18n, errors.password_pattern).into_any(),
+            InputError::PasswordGuessable => t!(i18n, errors.password_guessable).into_any(),
+            InputError::CompanyMissing => t!(i18n, errors.company_missing).into_any(),
+            InputError::NameMissing => t!(i18n, errors.name_missing).into_any(),
+            InputError::ReasonMissing => t!(i18n, errors.reason_missing).into_any(),
+            InputError::SearchTooShort => t!(i18n, errors.search_too_short).into_any(),
         },
         AppError::NotAuthenticated => t!(i18n, errors.not_authenticated).into_any(),
         AppError::Forbidden => t!(i18n, errors.forbidden).into_any(),

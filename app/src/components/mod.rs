@@ -6,6 +6,7 @@ mod header;
 mod local_time;
 mod portal_nav;
 mod resend;
+mod steps;
 mod tan_prompt;
 
 pub use code_input::CodeInput;
@@ -14,4 +15,5 @@ pub use header::Header;
 pub use local_time::LocalTime;
 pub use portal_nav::{PortalNav, load_error};
 pub use resend::ResendButton;
+pub use steps::Steps;
 pub use tan_prompt::TanPrompt;

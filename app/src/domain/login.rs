@@ -8,6 +8,10 @@
 //!   last fully authenticated login) → `Authenticated` (1.4).
 //! - Otherwise → `ChallengeRequired` (1.5).
 //! - Setup completed or challenge passed → `Authenticated`; that IP becomes the trusted IP.
+//! - A correct password presented with a valid phone-reset link → `PhoneReset`: setup of a
+//!   new number replaces the challenge for that one login (6.2); done → `Authenticated`.
+//! - A followed forgotten-password link → `ResetChallenge` (the MFA challenge, 6.3); passed →
+//!   `NewPassword`; the new password ends every session → `Anonymous`.
 //! - Every stage change issues a new session id (1.7); the caller does that, this module only
 //!   decides whether the step is legal.
 //! - Logging out is legal from every stage and ends the session server-side.
@@ -20,6 +24,12 @@ pub enum LoginState {
     SetupRequired,
     ChallengeRequired,
     Authenticated,
+    /// Setting up a new phone after a support phone-reset link (SPEC 6.2).
+    PhoneReset,
+    /// The MFA challenge of a forgotten-password link (SPEC 6.3).
+    ResetChallenge,
+    /// Challenge passed: the user may set a new password, nothing else.
+    NewPassword,
 }
 
 /// What the password step learned about the account and the request.
@@ -27,6 +37,8 @@ pub enum LoginState {
 pub struct PasswordContext {
     pub mfa_active: bool,
     pub ip_trusted: bool,
+    /// A valid phone-reset link for this account came with the password.
+    pub phone_reset: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +46,10 @@ pub enum LoginEvent {
     PasswordAccepted(PasswordContext),
     SetupCompleted,
     ChallengePassed,
+    /// A valid forgotten-password link was followed.
+    ResetLinkFollowed,
+    /// The new password is set; every session of the account ends.
+    PasswordReset,
     LoggedOut,
 }
 
@@ -50,8 +66,15 @@ impl std::fmt::Display for IllegalStep {
 }
 
 impl LoginState {
-    pub const ALL: [LoginState; 4] =
-        [LoginState::Anonymous, LoginState::SetupRequired, LoginState::ChallengeRequired, LoginState::Authenticated];
+    pub const ALL: [LoginState; 7] = [
+        LoginState::Anonymous,
+        LoginState::SetupRequired,
+        LoginState::ChallengeRequired,
+        LoginState::Authenticated,
+        LoginState::PhoneReset,
+        LoginState::ResetChallenge,
+        LoginState::NewPassword,
+    ];
 
     /// The stage's name in the `sessions.stage` column.
     pub const fn as_str(self) -> &'static str {
@@ -60,6 +83,9 @@ impl LoginState {
             LoginState::SetupRequired => "setup_required",
             LoginState::ChallengeRequired => "challenge_required",
             LoginState::Authenticated => "authenticated",
+            LoginState::PhoneReset => "phone_reset",
+            LoginState::ResetChallenge => "reset_challenge",
+            LoginState::NewPassword => "new_password",
         }
     }
 
@@ -74,6 +100,9 @@ impl LoginState {
             LoginState::SetupRequired => "/mfa/setup",
             LoginState::ChallengeRequired => "/mfa",
             LoginState::Authenticated => "/",
+            LoginState::PhoneReset => "/mfa/setup",
+            LoginState::ResetChallenge => "/mfa",
+            LoginState::NewPassword => "/password/new",
         }
     }
 }
@@ -84,11 +113,15 @@ pub fn transition(from: LoginState, event: LoginEvent) -> Result<LoginState, Ill
     use LoginState::*;
     match (from, event) {
         (Anonymous, PasswordAccepted(ctx)) => Ok(match ctx {
+            PasswordContext { phone_reset: true, .. } => PhoneReset,
             PasswordContext { mfa_active: false, .. } => SetupRequired,
-            PasswordContext { mfa_active: true, ip_trusted: true } => Authenticated,
-            PasswordContext { mfa_active: true, ip_trusted: false } => ChallengeRequired,
+            PasswordContext { mfa_active: true, ip_trusted: true, .. } => Authenticated,
+            PasswordContext { mfa_active: true, ip_trusted: false, .. } => ChallengeRequired,
         }),
-        (SetupRequired, SetupCompleted) | (ChallengeRequired, ChallengePassed) => Ok(Authenticated),
+        (SetupRequired | PhoneReset, SetupCompleted) | (ChallengeRequired, ChallengePassed) => Ok(Authenticated),
+        (Anonymous, ResetLinkFollowed) => Ok(ResetChallenge),
+        (ResetChallenge, ChallengePassed) => Ok(NewPassword),
+        (NewPassword, PasswordReset) => Ok(Anonymous),
         (_, LoggedOut) => Ok(Anonymous),
         _ => Err(IllegalStep { from, event }),
     }
@@ -101,7 +134,7 @@ mod tests {
     use LoginState::*;
 
     const fn pw(mfa_active: bool, ip_trusted: bool) -> LoginEvent {
-        PasswordAccepted(PasswordContext { mfa_active, ip_trusted })
+        PasswordAccepted(PasswordContext { mfa_active, ip_trusted, phone_reset: false })
     }
 
     #[test]
@@ -127,8 +160,29 @@ mod tests {
     }
 
     #[test]
+    fn a_phone_reset_link_replaces_the_challenge_with_setup_whatever_the_ip() {
+        for (mfa_active, ip_trusted) in [(true, true), (true, false), (false, false)] {
+            let ev = PasswordAccepted(PasswordContext { mfa_active, ip_trusted, phone_reset: true });
+            assert_eq!(transition(Anonymous, ev), Ok(PhoneReset));
+        }
+        assert_eq!(transition(PhoneReset, SetupCompleted), Ok(Authenticated));
+        assert!(transition(PhoneReset, ChallengePassed).is_err());
+    }
+
+    #[test]
+    fn a_forgotten_password_needs_the_challenge_before_the_new_password() {
+        assert_eq!(transition(Anonymous, ResetLinkFollowed), Ok(ResetChallenge));
+        assert_eq!(transition(ResetChallenge, ChallengePassed), Ok(NewPassword), "no login, only a new password");
+        assert!(transition(ResetChallenge, PasswordReset).is_err(), "no new password without the challenge");
+        assert_eq!(transition(NewPassword, PasswordReset), Ok(Anonymous));
+        for s in [SetupRequired, ChallengeRequired, Authenticated, NewPassword] {
+            assert!(transition(s, ResetLinkFollowed).is_err());
+        }
+    }
+
+    #[test]
     fn a_password_is_accepted_only_from_an_anonymous_visitor() {
-        for s in [SetupRequired, ChallengeRequired, Authenticated] {
+        for s in [SetupRequired, ChallengeRequired, Authenticated, PhoneReset, ResetChallenge, NewPassword] {
             assert!(transition(s, pw(true, true)).is_err());
         }
     }

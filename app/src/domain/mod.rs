@@ -1,10 +1,11 @@
 //! Pure rules of Riegel: no I/O, no clock. Every function that needs the time takes `now`.
 //!
 //! The modules here are compiled into both the server and the browser bundle, so they use
-//! nothing but `std` and `serde`.
+//! nothing but `std` and `serde` (the password strength estimator, `zxcvbn`, is server-only).
 
 pub mod email;
 pub mod lang;
+pub mod links;
 pub mod login;
 pub mod mask;
 pub mod mfa;

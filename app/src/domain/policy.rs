@@ -52,6 +52,27 @@ pub struct Policy {
     pub tan_max_wrong: u32,
     /// 5.6: TAN SMS per account in the rolling window (no lock beyond).
     pub tan_sms_quota: u32,
+    /// 2.1: a new password has at least this many characters.
+    pub password_min_chars: usize,
+    /// 2.1: and at least this zxcvbn score (0–4; below 3 is "too guessable").
+    pub password_min_score: u8,
+    /// 6.1: an invitation link is valid this long.
+    pub invitation_ttl_secs: i64,
+    /// 6.3: a forgotten-password link is valid this long.
+    pub password_reset_ttl_secs: i64,
+    /// 6.2: a phone-reset link is valid this long.
+    pub phone_reset_ttl_secs: i64,
+    /// 2.1: a registration must be finished (e-mail code) this long after it began.
+    pub registration_ttl_secs: i64,
+    /// 2.1: e-mail codes one registration may send (first send and resends).
+    pub registration_codes_max: u32,
+    /// 2.1, 6.3: registrations and forgotten-password requests one IP may make in the rolling
+    /// hour (stops using the portal to flood other people's inboxes).
+    pub anonymous_requests_per_ip: u32,
+    /// 6.3: forgotten-password links one account is sent in the rolling quota window.
+    pub password_reset_links_per_window: u32,
+    /// 6.4: a support action's reason has at least this many characters.
+    pub support_reason_min_chars: usize,
 }
 
 /// EU and EEA members, Switzerland and the United Kingdom (SPEC 2.2).
@@ -85,6 +106,16 @@ impl Default for Policy {
             tan_ttl_secs: 5 * 60,
             tan_max_wrong: 3,
             tan_sms_quota: 20,
+            password_min_chars: 12,
+            password_min_score: 3,
+            invitation_ttl_secs: 72 * 60 * 60,
+            password_reset_ttl_secs: 60 * 60,
+            phone_reset_ttl_secs: 24 * 60 * 60,
+            registration_ttl_secs: 60 * 60,
+            registration_codes_max: 5,
+            anonymous_requests_per_ip: 10,
+            password_reset_links_per_window: 5,
+            support_reason_min_chars: 10,
         }
     }
 }

@@ -16,11 +16,17 @@ fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnc
     }
 }
 
+pub mod activity;
 pub mod bank;
 pub mod home;
+pub mod invitation;
 pub mod invoices;
 pub mod login;
 pub mod mfa;
 pub mod not_found;
+pub mod recovery;
+pub mod register;
 pub mod settings;
 pub mod setup;
+pub mod support;
+pub mod team;

@@ -2,6 +2,7 @@
 //! They assert what a browser or an attacker sees: statuses, headers, bodies, cookies, and
 //! the messages that reach the development outbox.
 
+mod accounts;
 mod delivery;
 mod login;
 mod mfa;

@@ -56,6 +56,7 @@ impl TestApp {
             argon2,
             policy,
             support_contact: "support@riegel.example".into(),
+            link_origin: "https://portal.example".into(),
         };
         let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();
@@ -120,15 +121,46 @@ impl TestApp {
         (sms[4..10].to_owned(), sms)
     }
 
+    /// A support agent (MFA set up, `ip(250)` trusted) logged in; returns its client.
+    pub async fn support_agent(&self) -> Client {
+        let email = "agent@riegel.example";
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+            .bind(email)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap();
+        if !exists {
+            self.user(email, "agent-password-1", "support").await;
+            self.trust(email, ip(250)).await;
+        }
+        let (_, token) = Client::new(self, ip(250)).password(email, "agent-password-1").await;
+        Client::new(self, ip(250)).with_session(&token)
+    }
+
     /// What the support console does to lift a TAN lock.
     pub async fn unlock_tan(&self, user_id: i64) {
-        let ctx = app::backend::services::RequestCtx {
-            ip: ip(250),
-            now: clock::now(),
-            session_token: None,
-            lang: app::domain::lang::Lang::De,
-        };
-        app::backend::services::tan::unlock(&self.state, &ctx, user_id, None).await.unwrap();
+        let agent = self.support_agent().await;
+        let form = format!("user_id={user_id}&reason=customer%20called%20from%20office");
+        let res = agent.post("/api/support/unlock-tan", &form).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+
+    /// The newest message to `recipient`, as a tester reads it from the development outbox.
+    pub async fn message_to(&self, recipient: &str) -> String {
+        self.deliver().await;
+        let outbox = self.state.dev_outbox.as_ref().unwrap().list();
+        outbox
+            .iter()
+            .find(|m| m.recipient == recipient)
+            .map(|m| m.body.clone())
+            .unwrap_or_else(|| panic!("no message to {recipient}"))
+    }
+
+    /// The token of the newest link e-mailed to `recipient`.
+    pub async fn link_token(&self, recipient: &str) -> String {
+        let body = self.message_to(recipient).await;
+        let at = body.find("?token=").unwrap_or_else(|| panic!("no link in {body:?}"));
+        body[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
     }
 
     /// How many messages the development provider delivered to `recipient`.
@@ -149,14 +181,18 @@ impl TestApp {
     /// Creates an account without MFA (like an imported legacy account).
     pub async fn user_without_mfa(&self, email: &str, password: &str, role: &str) -> i64 {
         let hash = self.state.hasher.hash(&Secret::new(password.to_string())).await.unwrap();
-        let org: i64 = sqlx::query_scalar(
-            "INSERT INTO organisations (name, created_at) VALUES ('Muster GmbH', 0)
-             ON CONFLICT DO NOTHING RETURNING id",
+        // Every test account belongs to the one organisation "Muster GmbH".
+        sqlx::query(
+            "INSERT INTO organisations (name, created_at) SELECT 'Muster GmbH', 0
+             WHERE NOT EXISTS (SELECT 1 FROM organisations WHERE name = 'Muster GmbH')",
         )
-        .fetch_optional(&self.state.pool)
+        .execute(&self.state.pool)
         .await
-        .unwrap()
-        .unwrap_or(1);
+        .unwrap();
+        let org: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Muster GmbH'")
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap();
         let org = (role != "support").then_some(org);
         sqlx::query_scalar(
             "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
@@ -200,17 +236,29 @@ impl Answer {
     }
 
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie_named("riegel_session=")
+    }
+
+    fn cookie_named(&self, prefix: &str) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.contains("riegel_session="))
+            .find(|c| c.contains(prefix))
             .map(str::to_owned)
     }
 
     pub fn session_token(&self) -> Option<String> {
-        let c = self.session_cookie()?;
-        let value = c.split(';').next()?.split_once('=')?.1;
+        Self::value_of(self.session_cookie()?)
+    }
+
+    /// The token of a registration cookie set by this answer.
+    pub fn registration_token(&self) -> Option<String> {
+        Self::value_of(self.cookie_named("riegel_registration=")?)
+    }
+
+    fn value_of(cookie: String) -> Option<String> {
+        let value = cookie.split(';').next()?.split_once('=')?.1;
         (!value.is_empty()).then(|| value.to_owned())
     }
 }
@@ -227,7 +275,12 @@ impl Client {
     }
 
     pub fn with_session(&self, token: &str) -> Self {
-        Client { router: self.router.clone(), peer: self.peer, cookie: Some(format!("riegel_session={token}")) }
+        self.with_cookie(&format!("riegel_session={token}"))
+    }
+
+    /// Sends this `Cookie` header (e.g. a registration's cookie).
+    pub fn with_cookie(&self, cookie: &str) -> Self {
+        Client { router: self.router.clone(), peer: self.peer, cookie: Some(cookie.to_owned()) }
     }
 
     /// The same session from another address.
@@ -308,7 +361,7 @@ impl Client {
     }
 }
 
-fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
+pub fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {

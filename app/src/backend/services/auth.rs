@@ -16,12 +16,13 @@ use crate::{
         AppState,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
-        db,
+        db, links,
         services::challenge,
         sessions,
     },
     domain::{
         email,
+        links::LinkKind,
         login::{LoginEvent, LoginState, PasswordContext, transition},
         password::{self, PasswordInputError},
         throttle::{self, AttemptDecision, IpFailures, PairFailures},
@@ -57,6 +58,7 @@ pub async fn login(
     ctx: &RequestCtx,
     raw_email: &str,
     password: Password,
+    phone_reset: Option<&str>,
 ) -> Result<LoginOutcome, AppError> {
     let policy = &state.config.policy;
     let email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
@@ -67,7 +69,9 @@ pub async fn login(
 
     let reservation = reserve_attempt(state, ctx, &email).await?;
 
-    let verified = state.hasher.verify(reservation.account.as_ref().map(|a| a.password_hash.as_str()), &password).await;
+    // An invited account without a password yet is checked against the dummy hash.
+    let stored = reservation.account.as_ref().map(|a| a.password_hash.as_str()).filter(|h| !h.is_empty());
+    let verified = state.hasher.verify(stored, &password).await;
     let verified = match verified {
         Ok(v) => v,
         Err(e) => {
@@ -84,7 +88,7 @@ pub async fn login(
             if let Some(old) = &ctx.session_token {
                 sessions::delete(&mut tx, &state.keys, old).await?;
             }
-            password_accepted(&mut tx, state, ctx, account).await
+            password_accepted(&mut tx, state, ctx, account, phone_reset).await
         }
         account => {
             let why = match account {
@@ -108,20 +112,28 @@ pub async fn login(
 }
 
 /// After a correct password (SPEC 1.3–1.6): a locked account says until when; otherwise the
-/// state machine picks setup, challenge or a completed login, each with a new session.
+/// state machine picks setup, challenge or a completed login, each with a new session. A
+/// phone-reset link for this account (SPEC 6.2) is used up here and makes it setup.
 async fn password_accepted(
     tx: &mut SqliteConnection,
     state: &AppState,
     ctx: &RequestCtx,
     account: &Account,
+    phone_reset: Option<&str>,
 ) -> Result<LoginOutcome, AppError> {
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginLocked { user_id: account.id, until }).await?;
         return Err(challenge::locked_error(state, ctx, until));
     }
+    if let Some(token) = phone_reset {
+        let link = links::find(tx, &state.keys, LinkKind::PhoneReset, token, Some(account.id), ctx.now).await?;
+        links::use_once(tx, link).await?;
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetStarted { user_id: account.id }).await?;
+    }
     let facts = PasswordContext {
         mfa_active: account.phone_verified_at.is_some(),
         ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()),
+        phone_reset: phone_reset.is_some(),
     };
     let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
     let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
@@ -131,7 +143,7 @@ async fn password_accepted(
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
             let hash = sessions::id_hash(&state.keys, &token);
-            challenge::open_login_challenge(tx, state, ctx, account.id, &hash).await?;
+            challenge::open_login_challenge(tx, state, ctx, account.id, &hash, stage).await?;
             token
         }
         _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,

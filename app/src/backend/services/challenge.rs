@@ -8,7 +8,10 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::RequestCtx;
 use crate::{
-    api::{AppError, InputError, mfa::MfaStatus},
+    api::{
+        AppError, InputError,
+        mfa::{MfaFlow, MfaStatus},
+    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -35,7 +38,11 @@ struct Account {
     phone_e164: Option<String>,
     last_mfa_method: String,
     quota_reset_at: i64,
+    origin: String,
 }
+
+const ACCOUNT_COLUMNS: &str =
+    "SELECT id, email, phone_e164, last_mfa_method, quota_reset_at, origin FROM users WHERE id = ?";
 
 #[derive(sqlx::FromRow)]
 struct ChallengeRow {
@@ -90,15 +97,11 @@ async fn load_step(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestC
         .await?
         .ok_or(AppError::NotAuthenticated)?;
     let purpose = match session.stage {
-        LoginState::SetupRequired => Purpose::Setup,
-        LoginState::ChallengeRequired => Purpose::Login,
+        LoginState::SetupRequired | LoginState::PhoneReset => Purpose::Setup,
+        LoginState::ChallengeRequired | LoginState::ResetChallenge => Purpose::Login,
         other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
     };
-    let account: Account =
-        sqlx::query_as("SELECT id, email, phone_e164, last_mfa_method, quota_reset_at FROM users WHERE id = ?")
-            .bind(session.user_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let account: Account = sqlx::query_as(ACCOUNT_COLUMNS).bind(session.user_id).fetch_one(&mut *conn).await?;
     let challenge: Option<ChallengeRow> =
         sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
             .bind(&session.id_hash)
@@ -107,9 +110,28 @@ async fn load_step(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestC
     Ok(Step { session, purpose, account, challenge })
 }
 
-/// The methods an account can use at login.
-fn methods_of(account: &Account) -> Vec<Method> {
-    Method::ALL.into_iter().filter(|m| *m != Method::Sms || account.phone_e164.is_some()).collect()
+/// The methods an account can use at login. After a forgotten-password link the e-mail
+/// already proved the address, so the phone is the second factor when there is one.
+fn methods_of(account: &Account, stage: LoginState) -> Vec<Method> {
+    let has_phone = account.phone_e164.is_some();
+    Method::ALL
+        .into_iter()
+        .filter(|m| match m {
+            Method::Sms => has_phone,
+            Method::Email => !(has_phone && stage == LoginState::ResetChallenge),
+        })
+        .collect()
+}
+
+/// Which flow an MFA step belongs to, for the page's headings and step indicator.
+fn flow_of(step: &Step) -> MfaFlow {
+    match step.session.stage {
+        LoginState::PhoneReset => MfaFlow::PhoneReset,
+        LoginState::ResetChallenge => MfaFlow::PasswordReset,
+        LoginState::SetupRequired if step.account.origin == "registration" => MfaFlow::Registration,
+        LoginState::SetupRequired if step.account.origin == "invitation" => MfaFlow::Invitation,
+        _ => MfaFlow::Login,
+    }
 }
 
 fn destination(step: &Step, method: Method) -> Option<String> {
@@ -275,14 +297,14 @@ pub(crate) async fn open_login_challenge(
     ctx: &RequestCtx,
     user_id: i64,
     session_hash: &[u8],
+    stage: LoginState,
 ) -> Result<(), AppError> {
-    let account: Account =
-        sqlx::query_as("SELECT id, email, phone_e164, last_mfa_method, quota_reset_at FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let method =
-        Method::parse(&account.last_mfa_method).filter(|m| methods_of(&account).contains(m)).unwrap_or(Method::Email);
+    let account: Account = sqlx::query_as(ACCOUNT_COLUMNS).bind(user_id).fetch_one(&mut *tx).await?;
+    let methods = methods_of(&account, stage);
+    let method = Method::parse(&account.last_mfa_method)
+        .filter(|m| methods.contains(m))
+        .or_else(|| methods.first().copied())
+        .unwrap_or(Method::Email);
     let challenge_id: i64 = sqlx::query_scalar(
         "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
          VALUES (?, ?, 'login', ?, 'open', ?) RETURNING id",
@@ -324,10 +346,13 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         _ => 0,
     };
     let other_methods = match step.purpose {
-        Purpose::Login => methods_of(&step.account).into_iter().filter(|m| Some(*m) != method).collect(),
+        Purpose::Login => {
+            methods_of(&step.account, step.session.stage).into_iter().filter(|m| Some(*m) != method).collect()
+        }
         Purpose::Setup => Vec::new(),
     };
     Ok(MfaStatus {
+        flow: flow_of(&step),
         setup: step.purpose == Purpose::Setup,
         method,
         destination: method.and_then(|m| destination(&step, m)),
@@ -420,7 +445,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
     let Some(challenge) = &step.challenge else {
         return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
     };
-    if step.purpose != Purpose::Login || !methods_of(&step.account).contains(&method) {
+    if step.purpose != Purpose::Login || !methods_of(&step.account, step.session.stage).contains(&method) {
         return Err(AppError::Input(InputError::MethodUnavailable));
     }
     sqlx::query("UPDATE challenges SET method = ? WHERE id = ?")
@@ -491,8 +516,13 @@ async fn finish_send(
 
 /// Checks a typed code (SPEC 3.3, 3.4). Success ends the MFA step: the account's trusted IP
 /// becomes this IP, its daily limits reset, and the session gets a new id at stage
-/// `Authenticated`, whose token is returned.
-pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
+/// `Authenticated` (or, after a forgotten-password link, `NewPassword`); its token and stage
+/// are returned.
+pub async fn verify(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_code: &str,
+) -> Result<(Secret<String>, LoginState), AppError> {
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
     let policy = &state.config.policy;
     let mut tx = db::begin(&state.pool).await?;
@@ -553,6 +583,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         .await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::CodeAccepted { user_id, purpose: step.purpose, channel })
         .await?;
+    let mut new_phone = None;
     if step.purpose == Purpose::Setup {
         let phone =
             challenge.phone_e164.clone().ok_or_else(|| AppError::internal("setup challenge without a phone"))?;
@@ -564,10 +595,44 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
             .await?;
         let event = AuditEvent::MfaSetupCompleted { user_id, phone_masked: mask::phone(&phone) };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        new_phone = Some(phone);
+    }
+    if stage == LoginState::NewPassword {
+        // A forgotten password: the challenge leads to the new-password form, not a login.
+        sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
+        let token = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
+        tx.commit().await?;
+        return Ok((token, stage));
     }
     let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, Some(channel)).await?;
+    if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
+        phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
+    }
     tx.commit().await?;
-    Ok(token)
+    state.outbox_nudge.notify_one();
+    Ok((token, stage))
+}
+
+/// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with
+/// them; the new session has none), and a notice goes to the e-mail address.
+async fn phone_reset_done(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    token: &Secret<String>,
+    phone: &str,
+) -> Result<(), AppError> {
+    let keep = sessions::id_hash(&state.keys, token);
+    let other_sessions_ended = sessions::delete_others(tx, user_id, &keep).await?;
+    let address: String =
+        sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
+    let phone_masked = mask::phone(phone);
+    let text = messages::phone_reset_notice(ctx.lang, &phone_masked);
+    super::accounts::email_to(tx, &address, text, ctx.now).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneReset { user_id, phone_masked, other_sessions_ended })
+        .await?;
+    Ok(())
 }
 
 /// The end of every successful login (SPEC 1.4, 1.5, 4.2): the IP becomes trusted, the daily

@@ -6,9 +6,13 @@ use std::net::IpAddr;
 use super::crypto::Secret;
 use crate::domain::{lang::Lang, time::Timestamp};
 
+pub mod accounts;
 pub mod auth;
 pub mod challenge;
 pub mod portal;
+pub mod recovery;
+pub mod registration;
+pub mod support;
 pub mod tan;
 
 /// What a service needs to know about the request it serves.
@@ -18,6 +22,8 @@ pub struct RequestCtx {
     /// Read once per request from the clock module.
     pub now: Timestamp,
     pub session_token: Option<Secret<String>>,
+    /// The cookie of a self-registration in progress in this browser.
+    pub registration_token: Option<Secret<String>>,
     /// The user's language, for messages that leave the server.
     pub lang: Lang,
 }

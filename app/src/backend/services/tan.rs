@@ -36,6 +36,8 @@ use crate::{
 pub struct TanUser {
     pub id: i64,
     pub organisation_id: Option<i64>,
+    pub role: String,
+    pub full_name: String,
     pub email: String,
     pub phone_e164: Option<String>,
     pub tan_locked_at: Option<i64>,
@@ -76,7 +78,7 @@ pub async fn logged_in(
         .filter(|s| s.stage == LoginState::Authenticated)
         .ok_or(AppError::NotAuthenticated)?;
     let user: TanUser = sqlx::query_as(
-        "SELECT id, organisation_id, email, phone_e164, tan_locked_at, tan_wrong_in_a_row, tan_mode_password,
+        "SELECT id, organisation_id, role, full_name, email, phone_e164, tan_locked_at, tan_wrong_in_a_row, tan_mode_password,
                 tan_mode_email, tan_mode_invoice, tan_mode_admin, invoice_threshold_cents
          FROM users WHERE id = ? AND disabled_at IS NULL",
     )
@@ -330,14 +332,19 @@ pub async fn commit_refusal(
     Err(refusal)
 }
 
-/// Lifts a TAN lock (SPEC 5.5); the support console calls this with the agent's identity.
-pub async fn unlock(state: &AppState, ctx: &RequestCtx, user_id: i64, by: Option<i64>) -> Result<(), AppError> {
-    let mut tx = crate::backend::db::begin(&state.pool).await?;
+/// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction; the support console calls
+/// this with the agent's identity and reason.
+pub async fn unlock(
+    tx: &mut SqliteConnection,
+    ctx: &RequestCtx,
+    user_id: i64,
+    by: Option<i64>,
+    reason: &str,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET tan_locked_at = NULL, tan_wrong_in_a_row = 0 WHERE id = ?")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TanUnlocked { user_id, by }).await?;
-    tx.commit().await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanUnlocked { user_id, by, reason }).await?;
     Ok(())
 }

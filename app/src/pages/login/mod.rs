@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::auth::{Login, current_user},
@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let user = Resource::new(|| (), |_| current_user());
     let pending = login.pending();
+    let reset_done = use_query_map().with_untracked(|q| q.get("reset").as_deref() == Some("done"));
     view! {
         <Title text=move || t_string!(i18n, login.title).to_string() />
         // A visitor who is already logged in goes to the start page.
@@ -26,6 +27,7 @@ pub fn LoginPage() -> impl IntoView {
         </Suspense>
         <section class="card" aria-labelledby="login-heading">
             <h1 id="login-heading">{t!(i18n, login.heading)}</h1>
+            {reset_done.then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, recovery.done)}</p> })}
             <p>{t!(i18n, login.intro)}</p>
             {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
             <ActionForm action=login>
@@ -49,6 +51,12 @@ pub fn LoginPage() -> impl IntoView {
                     }}
                 </button>
             </ActionForm>
+            <p>
+                <a href="/password/forgot">{t!(i18n, login.forgot)}</a>
+            </p>
+            <p>
+                <a href="/register">{t!(i18n, login.register)}</a>
+            </p>
         </section>
     }
 }

@@ -60,7 +60,9 @@ fn Challenge(
         _ => t!(i18n, mfa.sent_sms, to = move || to.clone()).into_any(),
     };
     let total = status.codes_total;
+    let resetting = status.flow == crate::api::mfa::MfaFlow::PasswordReset;
     view! {
+        {resetting.then(|| view! { <p>{t!(i18n, recovery.challenge_intro)}</p> })}
         <p>{sent}</p>
         {status
             .codes_left

@@ -6,9 +6,9 @@ use leptos_meta::Title;
 use crate::{
     api::{
         auth::Logout,
-        mfa::{MfaStatus, ResendCode, StartSetup, VerifyCode, mfa_status},
+        mfa::{MfaFlow, MfaStatus, ResendCode, StartSetup, VerifyCode, mfa_status},
     },
-    components::{CodeInput, ErrorNotice, ResendButton, first_error},
+    components::{CodeInput, ErrorNotice, ResendButton, Steps, first_error},
     i18n::*,
 };
 
@@ -50,12 +50,20 @@ fn Setup(
     let logout = ServerAction::<Logout>::new();
     let code_step = status.destination.is_some();
     let to = status.destination.clone().unwrap_or_default();
+    // A flow that began elsewhere (registration, invitation) continues its step indicator.
+    let (names, current) = match status.flow {
+        MfaFlow::Registration => (super::register::registration_steps(), 2),
+        MfaFlow::Invitation => (super::invitation::invitation_steps(), 1),
+        _ => (vec![t!(i18n, mfa.step_phone).into_any(), t!(i18n, mfa.step_code).into_any()], usize::from(code_step)),
+    };
+    let intro = if status.flow == MfaFlow::PhoneReset {
+        t!(i18n, recovery.phone_setup_intro).into_any()
+    } else {
+        t!(i18n, mfa.setup_intro).into_any()
+    };
     view! {
-        <ol class="steps" aria-label=move || t_string!(i18n, mfa.steps).to_string()>
-            <li aria-current=(!code_step).then_some("step")>{t!(i18n, mfa.step_phone)}</li>
-            <li aria-current=code_step.then_some("step")>{t!(i18n, mfa.step_code)}</li>
-        </ol>
-        <p>{t!(i18n, mfa.setup_intro)}</p>
+        <Steps names current />
+        <p>{intro}</p>
         <p class="notice notice-info">{t!(i18n, mfa.setup_shared)}</p>
         {code_step
             .then(|| {

@@ -1,0 +1,78 @@
+//! The support console (SPEC 6.4): find an account, see its security state, act with a
+//! reason. Only accounts with the role `support` reach any of these.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, accounts::ActivityItem};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountHit {
+    pub id: i64,
+    pub full_name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub role: String,
+}
+
+/// One quota's use in its rolling window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaUse {
+    /// `login_sms`, `login_email`, `setup_sms`, `tan_sms`.
+    pub name: String,
+    pub used: u32,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub id: i64,
+    pub full_name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub role: String,
+    pub disabled: bool,
+    /// Verified phone, masked; `None` while MFA is not set up.
+    pub phone: Option<String>,
+    pub last_method: String,
+    pub trusted_ip: Option<String>,
+    /// The 24-hour lock, while it holds: (unix time, text).
+    pub locked_until: Option<(i64, String)>,
+    pub tan_locked: bool,
+    /// The IP of the wrong TAN that locked the TAN system.
+    pub tan_locked_ip: Option<String>,
+    pub quotas: Vec<QuotaUse>,
+    /// An unused phone-reset link is out.
+    pub phone_reset_open: bool,
+    pub events: Vec<ActivityItem>,
+}
+
+#[server(name = SearchAccounts, prefix = "/api", endpoint = "support/search")]
+pub async fn search_accounts(q: String) -> Result<Vec<AccountHit>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::support::search(&state, &ctx, &q).await
+}
+
+#[server(name = GetAccount, prefix = "/api", endpoint = "support/account")]
+pub async fn account(id: i64) -> Result<AccountDetail, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::support::account(&state, &ctx, id).await
+}
+
+#[server(prefix = "/api", endpoint = "support/phone-reset")]
+pub async fn send_phone_reset(user_id: i64, reason: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::support::send_phone_reset(&state, &ctx, user_id, &reason).await
+}
+
+#[server(prefix = "/api", endpoint = "support/lift-lock")]
+pub async fn lift_lock(user_id: i64, reason: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::support::lift_lock(&state, &ctx, user_id, &reason).await
+}
+
+#[server(prefix = "/api", endpoint = "support/unlock-tan")]
+pub async fn unlock_tan(user_id: i64, reason: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::support::unlock_tan(&state, &ctx, user_id, &reason).await
+}

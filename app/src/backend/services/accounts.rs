@@ -1,0 +1,423 @@
+//! Accounts (SPEC 2.1, 6.1, 6.5): new passwords, the per-IP cap on anonymous requests,
+//! invitations and the team page of organisation admins, and the security activity list.
+//!
+//! An invited account exists from the invitation on, with an empty password hash: nobody can
+//! log in to it (the login verifies against the dummy hash) until the link sets a password.
+
+use sqlx::SqliteConnection;
+
+use super::{RequestCtx, tan as tans};
+use crate::{
+    api::{
+        AppError, InputError,
+        accounts::{ActivityItem, InvitationInfo, MemberStatus, TeamMember},
+    },
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Password, Secret},
+        db, links, messages,
+        outbox::{self, NewMessage},
+        sessions, timefmt,
+    },
+    domain::{
+        email,
+        lang::Lang,
+        links::LinkKind,
+        login::LoginState,
+        mask,
+        mfa::Method,
+        password::{self, personal_words},
+        tan::Action,
+        time::Timestamp,
+    },
+};
+
+/// Checks a new password against the account's own words and the strength estimator, then
+/// hashes it (outside any transaction).
+pub(crate) async fn new_password_hash(
+    state: &AppState,
+    password: &Password,
+    email: &str,
+    full_name: &str,
+    company: &str,
+) -> Result<String, AppError> {
+    let personal = personal_words(email, full_name, company);
+    password::check_new(password.expose(), &personal, &state.config.policy)
+        .map_err(|w| AppError::Input(InputError::from(w)))?;
+    Ok(state.hasher.hash(password).await?)
+}
+
+/// A trimmed name of 1 to 200 characters.
+pub(crate) fn name_field(raw: &str, missing: InputError) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::Input(missing));
+    }
+    Ok(name.to_owned())
+}
+
+/// Counts a request anyone may make without an account (registration, forgotten password)
+/// against the per-IP cap of the rolling hour, whether or not an account has the address.
+pub(crate) async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -> Result<(), AppError> {
+    const WINDOW: i64 = 60 * 60;
+    let ip = ctx.ip.to_string();
+    let mut tx = db::begin(&state.pool).await?;
+    sqlx::query("DELETE FROM anonymous_requests WHERE ip = ? AND at <= ?")
+        .bind(&ip)
+        .bind(ctx.now.minus_secs(WINDOW).0)
+        .execute(&mut *tx)
+        .await?;
+    let (count, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), min(at) FROM anonymous_requests WHERE ip = ?")
+            .bind(&ip)
+            .fetch_one(&mut *tx)
+            .await?;
+    if count >= i64::from(state.config.policy.anonymous_requests_per_ip) {
+        let retry_at = Timestamp(oldest.unwrap_or(ctx.now.0)).plus_secs(WINDOW);
+        return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
+    }
+    sqlx::query("INSERT INTO anonymous_requests (ip, kind, at) VALUES (?, ?, ?)")
+        .bind(&ip)
+        .bind(kind)
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends one e-mail through the outbox, inside the caller's transaction.
+pub(crate) async fn email_to(
+    conn: &mut SqliteConnection,
+    to: &str,
+    text: messages::Text,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    outbox::enqueue(
+        conn,
+        NewMessage { channel: Method::Email, recipient: to, subject: &text.subject, body: &text.body },
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
+fn describe(lang: Lang, de: String, en: String) -> String {
+    match lang {
+        Lang::De => de,
+        Lang::En => en,
+    }
+}
+
+/// The logged-in organisation admin (SPEC 6.1).
+async fn admin(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<(sessions::Session, tans::TanUser, i64), AppError> {
+    let (session, user) = tans::logged_in(conn, state, ctx).await?;
+    match user.organisation_id {
+        Some(org) if user.role == "admin" => Ok((session, user, org)),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (_, me, org) = admin(&mut conn, state, ctx).await?;
+    let rows: Vec<(i64, String, String, String, bool, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, full_name, email, role, password_hash = '', phone_e164, phone_verified_at, disabled_at
+         FROM users WHERE organisation_id = ? ORDER BY full_name COLLATE NOCASE, id",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, full_name, email, role, invited, phone, verified, disabled)| TeamMember {
+            id,
+            status: match (disabled, invited, verified) {
+                (Some(_), _, _) => MemberStatus::Disabled,
+                (None, true, _) => MemberStatus::Invited,
+                (None, false, None) => MemberStatus::SetupPending,
+                (None, false, Some(_)) => MemberStatus::Active,
+            },
+            phone: phone.filter(|_| verified.is_some()).as_deref().map(mask::phone),
+            is_me: id == me.id,
+            full_name,
+            email,
+            role,
+        })
+        .collect())
+}
+
+/// An admin invites a colleague (SPEC 6.1): the account exists at once without a password,
+/// the link (72 h, single use) lets the colleague set one. Inviting a pending colleague again
+/// sends a new link and voids the old one.
+pub async fn invite(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_name: &str,
+    raw_email: &str,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let full_name = name_field(raw_name, InputError::NameMissing)?;
+    let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, me, org) = admin(&mut tx, state, ctx).await?;
+    let existing: Option<(i64, Option<i64>, bool)> =
+        sqlx::query_as("SELECT id, organisation_id, password_hash = '' FROM users WHERE email = ?")
+            .bind(&address)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let pending = match existing {
+        None => None,
+        Some((id, Some(o), true)) if o == org => Some(id),
+        Some(_) => return Err(AppError::Input(InputError::EmailUnavailable)),
+    };
+    let canonical = format!("invite\n{address}\n{full_name}");
+    let description = describe(ctx.lang, format!("{address} einladen"), format!("invite {address}"));
+    let protected = tans::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &me, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    let user_id = match pending {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
+                 VALUES (?, ?, ?, 'member', '', ?, 'invitation') RETURNING id",
+            )
+            .bind(org)
+            .bind(&address)
+            .bind(&full_name)
+            .bind(ctx.now.0)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    let organisation: String =
+        sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?").bind(org).fetch_one(&mut *tx).await?;
+    let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, Some(me.id), ctx.now).await?;
+    let hours = state.config.policy.invitation_ttl_secs / 3600;
+    let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
+    email_to(&mut tx, &address, text, ctx.now).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::InvitationSent { user_id, by: me.id }).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
+
+/// An admin disables or re-enables a colleague (SPEC 6.1). Disabling ends every session of
+/// the account; its login then fails like a wrong password.
+pub async fn set_enabled(
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    enabled: bool,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    let (session, me, org) = admin(&mut tx, state, ctx).await?;
+    let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND organisation_id = ?")
+        .bind(user_id)
+        .bind(org)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(address) = target.filter(|_| user_id != me.id) else {
+        return Err(AppError::Forbidden);
+    };
+    let (verb, de, en) = if enabled {
+        ("enable", format!("Konto {address} aktivieren"), format!("enable account {address}"))
+    } else {
+        ("disable", format!("Konto {address} deaktivieren"), format!("disable account {address}"))
+    };
+    let canonical = format!("{verb}\n{user_id}");
+    let protected = tans::Protected {
+        action: Action::AdminAccountChange,
+        canonical: &canonical,
+        description: describe(ctx.lang, de, en),
+    };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &me, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await;
+    }
+    if enabled {
+        sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::AccountEnabled { user_id, by: me.id }).await?;
+    } else {
+        sqlx::query("UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE id = ?")
+            .bind(ctx.now.0)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
+        let event = AuditEvent::AccountDisabled { user_id, by: me.id, sessions_ended };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Invited {
+    full_name: String,
+    email: String,
+    organisation: Option<String>,
+}
+
+async fn invited(conn: &mut SqliteConnection, user_id: i64) -> Result<Invited, AppError> {
+    sqlx::query_as(
+        "SELECT u.full_name, u.email, o.name AS organisation FROM users u
+         LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ? AND u.password_hash = ''",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::LinkInvalid)
+}
+
+/// What an invitation link's page shows.
+pub async fn invitation(state: &AppState, ctx: &RequestCtx, token: &str) -> Result<InvitationInfo, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let link = links::find(&mut conn, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
+    let i = invited(&mut conn, link.user_id).await?;
+    Ok(InvitationInfo { full_name: i.full_name, email: i.email, organisation: i.organisation })
+}
+
+/// The invited colleague sets a password (SPEC 6.1); MFA setup with their own phone follows.
+pub async fn accept_invitation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &str,
+    password: Password,
+) -> Result<Secret<String>, AppError> {
+    let i = {
+        let mut conn = state.pool.acquire().await?;
+        let link = links::find(&mut conn, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
+        invited(&mut conn, link.user_id).await?
+    };
+    let hash =
+        new_password_hash(state, &password, &i.email, &i.full_name, i.organisation.as_deref().unwrap_or("")).await?;
+    let mut tx = db::begin(&state.pool).await?;
+    let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
+    links::use_once(&mut tx, link).await?;
+    let set = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ''")
+        .bind(&hash)
+        .bind(link.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if set != 1 {
+        return Err(AppError::LinkInvalid);
+    }
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::InvitationAccepted { user_id: link.user_id }).await?;
+    if let Some(old) = &ctx.session_token {
+        sessions::delete(&mut tx, &state.keys, old).await?;
+    }
+    let token =
+        sessions::create(&mut tx, &state.keys, link.user_id, LoginState::SetupRequired, ctx.ip, ctx.now).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The most recent security events of one account, newest first.
+pub(crate) async fn events_of(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    limit: i64,
+    lang: Lang,
+) -> Result<Vec<ActivityItem>, sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name, actor.role FROM audit_events a
+         LEFT JOIN users actor ON actor.id = a.actor_id
+         WHERE a.user_id = ? ORDER BY a.id DESC LIMIT ?",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, kind, ip, actor_id, actor_name, actor_role)| ActivityItem {
+            at,
+            at_text: timefmt::minute(Timestamp(at), lang),
+            kind,
+            ip,
+            by: actor_id.filter(|a| *a != user_id).map(|_| match (actor_name, actor_role) {
+                (Some(name), Some(role)) => format!("{name} ({role})"),
+                _ => "—".to_owned(),
+            }),
+        })
+        .collect())
+}
+
+/// The logged-in user's own recent security activity (SPEC 6.5).
+pub async fn activity(state: &AppState, ctx: &RequestCtx) -> Result<Vec<ActivityItem>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    Ok(events_of(&mut conn, user.id, 50, ctx.lang).await?)
+}
+
+/// What the admin command line creates (no demo seed needed in a real deployment).
+pub enum NewAccount<'a> {
+    /// A new organisation with its first admin.
+    Organisation { name: &'a str },
+    /// A support agent (portal staff, no organisation).
+    SupportAgent,
+}
+
+/// Creates an account without a password and returns its invitation link (72 h): the person
+/// sets a password through it, then sets up MFA like every invited colleague.
+pub async fn create_by_command_line(
+    state: &AppState,
+    now: Timestamp,
+    what: NewAccount<'_>,
+    raw_email: &str,
+    raw_name: &str,
+) -> Result<Secret<String>, String> {
+    let address = email::normalise(raw_email).ok_or_else(|| format!("not an e-mail address: {raw_email}"))?;
+    let full_name =
+        name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
+    let run = async {
+        let mut tx = db::begin(&state.pool).await?;
+        let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+            .bind(&address)
+            .fetch_one(&mut *tx)
+            .await?;
+        if taken {
+            return Ok(Err(format!("an account with {address} exists already")));
+        }
+        let (organisation_id, role) = match what {
+            NewAccount::Organisation { name } => {
+                let Ok(name) = name_field(name, InputError::CompanyMissing) else {
+                    return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
+                };
+                let id: i64 =
+                    sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES (?, ?) RETURNING id")
+                        .bind(name)
+                        .bind(now.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                (Some(id), "admin")
+            }
+            NewAccount::SupportAgent => (None, "support"),
+        };
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
+             VALUES (?, ?, ?, ?, '', ?, 'command_line') RETURNING id",
+        )
+        .bind(organisation_id)
+        .bind(&address)
+        .bind(&full_name)
+        .bind(role)
+        .bind(now.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
+        let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, None, now).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(Ok(link))
+    };
+    run.await.map_err(|e| format!("database: {e}"))?
+}

@@ -1,0 +1,152 @@
+//! Forgotten password (SPEC 6.3): an e-mail link (single use, 1 h), then the MFA challenge,
+//! then a new password; every session of the account ends and a notice goes to the address.
+//!
+//! - The request answers the same whether or not an account has the address, counts against
+//!   the per-IP cap, and sends an account at most `password_reset_links_per_window` links in
+//!   the rolling quota window (more requests are answered the same and send nothing).
+//! - Following the link is a button press (a POST), so a mail scanner that opens links does
+//!   not use it up. It starts a session at `ResetChallenge`: the login challenge, with the
+//!   account's phone when it has one (the e-mail already proved the address).
+//! - The challenge passed, the session is at `NewPassword` and can do nothing else.
+
+use super::{
+    RequestCtx,
+    accounts::{anonymous_request, email_to, new_password_hash},
+    challenge,
+};
+use crate::{
+    api::{AppError, InputError},
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Password, Secret},
+        db, links, messages, sessions,
+    },
+    domain::{
+        email,
+        links::LinkKind,
+        login::{LoginEvent, LoginState, transition},
+    },
+};
+
+pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_email: &str) -> Result<(), AppError> {
+    let policy = &state.config.policy;
+    let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    anonymous_request(state, ctx, "password_reset").await?;
+    let mut tx = db::begin(&state.pool).await?;
+    let account: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = ? AND disabled_at IS NULL AND password_hash != ''")
+            .bind(&address)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(user_id) = account else {
+        return Ok(());
+    };
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM links WHERE user_id = ? AND kind = 'password_reset' AND created_at > ?",
+    )
+    .bind(user_id)
+    .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if sent >= i64::from(policy.password_reset_links_per_window) {
+        return Ok(());
+    }
+    let link = links::issue(&mut tx, state, LinkKind::PasswordReset, user_id, None, ctx.now).await?;
+    let text = messages::password_reset_link(ctx.lang, link.expose(), policy.password_reset_ttl_secs / 60);
+    email_to(&mut tx, &address, text, ctx.now).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetRequested { user_id }).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
+
+/// Uses the link and opens the challenge. Returns the new session's token.
+pub async fn follow_password_reset(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &str,
+) -> Result<Secret<String>, AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
+    let disabled: bool = sqlx::query_scalar("SELECT disabled_at IS NOT NULL FROM users WHERE id = ?")
+        .bind(link.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if disabled {
+        return Err(AppError::LinkInvalid);
+    }
+    links::use_once(&mut tx, link).await?;
+    let user_id = link.user_id;
+    let locked_until: Option<i64> =
+        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ? AND locked_until > ?")
+            .bind(user_id)
+            .bind(ctx.now.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetLinkFollowed { user_id }).await?;
+    if let Some(until) = locked_until {
+        // The code quota locked the account: the challenge cannot send a code before then.
+        tx.commit().await?;
+        return Err(challenge::locked_error(state, ctx, crate::domain::time::Timestamp(until)));
+    }
+    let stage = transition(LoginState::Anonymous, LoginEvent::ResetLinkFollowed).map_err(AppError::internal)?;
+    if let Some(old) = &ctx.session_token {
+        sessions::delete(&mut tx, &state.keys, old).await?;
+    }
+    let session = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
+    let hash = sessions::id_hash(&state.keys, &session);
+    match challenge::open_login_challenge(&mut tx, state, ctx, user_id, &hash, stage).await {
+        Ok(()) => {}
+        Err(lock @ AppError::AccountLocked { .. }) => {
+            tx.commit().await?;
+            return Err(lock);
+        }
+        Err(e) => return Err(e),
+    }
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(session)
+}
+
+/// The new password (after the challenge). Ends every session of the account, the TAN
+/// session with them, forgets the trusted IP and tells the address.
+pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Password) -> Result<(), AppError> {
+    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
+    let (user_id, address, full_name, company) = {
+        let mut conn = state.pool.acquire().await?;
+        let session = sessions::load(&mut conn, &state.keys, token, ctx.now, &state.config.policy)
+            .await?
+            .ok_or(AppError::NotAuthenticated)?;
+        if session.stage != LoginState::NewPassword {
+            return Err(AppError::WrongStep { home: session.stage.home().to_owned() });
+        }
+        let row: (String, String, Option<String>) = sqlx::query_as(
+            "SELECT u.email, u.full_name, o.name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
+             WHERE u.id = ?",
+        )
+        .bind(session.user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        (session.user_id, row.0, row.1, row.2)
+    };
+    let hash = new_password_hash(state, &password, &address, &full_name, company.as_deref().unwrap_or("")).await?;
+    let mut tx = db::begin(&state.pool).await?;
+    let session = sessions::load(&mut tx, &state.keys, token, ctx.now, &state.config.policy)
+        .await?
+        .filter(|s| s.stage == LoginState::NewPassword && s.user_id == user_id)
+        .ok_or(AppError::NotAuthenticated)?;
+    transition(session.stage, LoginEvent::PasswordReset).map_err(AppError::internal)?;
+    sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
+        .bind(&hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
+    email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordReset { user_id, sessions_ended }).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}

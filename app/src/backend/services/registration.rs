@@ -1,0 +1,268 @@
+//! Self-registration (SPEC 2.1): company, full name, e-mail, password → e-mail code → MFA
+//! setup, one flow with a step indicator.
+//!
+//! - Step 1 checks the inputs and the password's strength, counts the request against the
+//!   per-IP cap, hashes the password and stores the registration under a cookie of its own.
+//!   No account exists yet.
+//! - If the address already has an account, its owner gets a notice instead of a code, and
+//!   the registrant sees exactly what anyone else sees (no code will ever match).
+//! - Step 2: the code (10 minutes, 5 wrong entries end the registration, at most
+//!   `registration_codes_max` sends, 30 s between sends). The right code creates the
+//!   organisation and its first account (role `admin`) in one transaction and starts a
+//!   session at MFA setup (step 3).
+//! - A registration ends after `registration_ttl_secs`.
+
+use sqlx::SqliteConnection;
+
+use super::{
+    RequestCtx,
+    accounts::{anonymous_request, email_to, name_field},
+};
+use crate::{
+    api::{AppError, InputError, accounts::RegistrationStatus},
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
+        db, messages, sessions,
+    },
+    domain::{
+        email,
+        login::LoginState,
+        mask,
+        mfa::{self},
+        time::Timestamp,
+    },
+};
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    flow_hash: Vec<u8>,
+    company: String,
+    full_name: String,
+    email: String,
+    password_hash: String,
+    code_hash: Option<Vec<u8>>,
+    codes_sent: i64,
+    last_sent_at: i64,
+    failures: i64,
+    created_at: i64,
+}
+
+fn flow_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::RegistrationFlow, token.expose().as_bytes())
+}
+
+fn code_hash(state: &AppState, flow_hash: &[u8], code: &str) -> Vec<u8> {
+    let mut data = flow_hash.to_vec();
+    data.extend_from_slice(b":");
+    data.extend_from_slice(code.as_bytes());
+    state.keys.keyed_hash(Purpose::RegistrationCode, &data)
+}
+
+/// The registration of this browser, if it is still running.
+async fn pending(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<Option<Pending>, AppError> {
+    let Some(token) = &ctx.registration_token else {
+        return Ok(None);
+    };
+    let row: Option<Pending> = sqlx::query_as(
+        "SELECT flow_hash, company, full_name, email, password_hash, code_hash, codes_sent, last_sent_at, failures,
+                created_at
+         FROM registrations WHERE flow_hash = ?",
+    )
+    .bind(flow_hash(state, token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.filter(|p| Timestamp(p.created_at).plus_secs(state.config.policy.registration_ttl_secs) > ctx.now))
+}
+
+/// Sends the registration's code (or, for a taken address, the notice to its owner) and
+/// stores what was sent.
+async fn send(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    flow: &[u8],
+    address: &str,
+) -> Result<(), AppError> {
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(address).fetch_optional(&mut *tx).await?;
+    let code_hash = match existing {
+        None => {
+            let code = random_code();
+            let text = messages::registration_code(ctx.lang, code.expose(), state.config.policy.code_ttl_secs / 60);
+            email_to(tx, address, text, ctx.now).await?;
+            Some(code_hash(state, flow, code.expose()))
+        }
+        Some(_) => {
+            email_to(tx, address, messages::registration_attempt_notice(ctx.lang), ctx.now).await?;
+            None
+        }
+    };
+    sqlx::query(
+        "UPDATE registrations SET code_hash = ?, codes_sent = codes_sent + 1, last_sent_at = ? WHERE flow_hash = ?",
+    )
+    .bind(code_hash)
+    .bind(ctx.now.0)
+    .bind(flow)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::RegistrationStarted { email: address, existing }).await?;
+    Ok(())
+}
+
+/// Step 1. Returns the registration cookie's token.
+pub async fn start(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_company: &str,
+    raw_name: &str,
+    raw_email: &str,
+    password: Password,
+) -> Result<Secret<String>, AppError> {
+    let company = name_field(raw_company, InputError::CompanyMissing)?;
+    let full_name = name_field(raw_name, InputError::NameMissing)?;
+    let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    // The strength check runs before the request is counted: fixing a weak password is free.
+    crate::domain::password::check_new(
+        password.expose(),
+        &crate::domain::password::personal_words(&address, &full_name, &company),
+        &state.config.policy,
+    )
+    .map_err(|w| AppError::Input(InputError::from(w)))?;
+    anonymous_request(state, ctx, "registration").await?;
+    let hash = state.hasher.hash(&password).await?;
+
+    let token = random_token();
+    let flow = flow_hash(state, &token);
+    let mut tx = db::begin(&state.pool).await?;
+    sqlx::query("DELETE FROM registrations WHERE created_at <= ?")
+        .bind(ctx.now.minus_secs(state.config.policy.registration_ttl_secs).0)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(old) = &ctx.registration_token {
+        sqlx::query("DELETE FROM registrations WHERE flow_hash = ?")
+            .bind(flow_hash(state, old))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO registrations (flow_hash, company, full_name, email, password_hash, last_sent_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&flow)
+    .bind(&company)
+    .bind(&full_name)
+    .bind(&address)
+    .bind(&hash)
+    .bind(ctx.now.0)
+    .bind(ctx.now.0)
+    .execute(&mut *tx)
+    .await?;
+    send(&mut tx, state, ctx, &flow, &address).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(token)
+}
+
+fn status_of(state: &AppState, ctx: &RequestCtx, p: &Pending) -> RegistrationStatus {
+    let policy = &state.config.policy;
+    RegistrationStatus {
+        to: mask::email(&p.email),
+        cooldown_secs: mfa::cooldown_left(Timestamp(p.last_sent_at), ctx.now, policy),
+        codes_left: policy.registration_codes_max.saturating_sub(u32::try_from(p.codes_sent).unwrap_or(u32::MAX)),
+        tries_left: policy.code_max_failures.saturating_sub(u32::try_from(p.failures).unwrap_or(u32::MAX)),
+    }
+}
+
+pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<Option<RegistrationStatus>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(pending(&mut conn, state, ctx).await?.map(|p| status_of(state, ctx, &p)))
+}
+
+pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = db::begin(&state.pool).await?;
+    let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
+    let s = status_of(state, ctx, &p);
+    if s.cooldown_secs > 0 {
+        return Err(AppError::Cooldown { retry_after_secs: s.cooldown_secs });
+    }
+    if s.codes_left == 0 || s.tries_left == 0 {
+        return Err(AppError::RegistrationExpired);
+    }
+    send(&mut tx, state, ctx, &p.flow_hash, &p.email).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
+
+pub async fn cancel(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    if let Some(token) = &ctx.registration_token {
+        let mut tx = db::begin(&state.pool).await?;
+        sqlx::query("DELETE FROM registrations WHERE flow_hash = ?")
+            .bind(flow_hash(state, token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Step 2. The right code creates the organisation and its admin account and returns the
+/// session token for MFA setup.
+pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
+    let policy = &state.config.policy;
+    let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let mut tx = db::begin(&state.pool).await?;
+    let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
+    if p.failures >= i64::from(policy.code_max_failures) {
+        return Err(AppError::RegistrationExpired);
+    }
+    let typed = code_hash(state, &p.flow_hash, &code);
+    let fresh = mfa::code_is_fresh(Timestamp(p.last_sent_at), ctx.now, policy);
+    let right = p.code_hash.as_deref().is_some_and(|h| hashes_equal(h, &typed)) && fresh;
+    if !right {
+        sqlx::query("UPDATE registrations SET failures = failures + 1 WHERE flow_hash = ?")
+            .bind(&p.flow_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let left = policy.code_max_failures.saturating_sub(u32::try_from(p.failures + 1).unwrap_or(u32::MAX));
+        return Err(if left == 0 { AppError::RegistrationExpired } else { AppError::CodeWrong { tries_left: left } });
+    }
+    sqlx::query("DELETE FROM registrations WHERE flow_hash = ?").bind(&p.flow_hash).execute(&mut *tx).await?;
+    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+        .bind(&p.email)
+        .fetch_one(&mut *tx)
+        .await?;
+    if taken {
+        // Registered meanwhile (another browser): this registration is over.
+        tx.commit().await?;
+        return Err(AppError::RegistrationExpired);
+    }
+    let organisation_id: i64 =
+        sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES (?, ?) RETURNING id")
+            .bind(&p.company)
+            .bind(ctx.now.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
+         VALUES (?, ?, ?, 'admin', ?, ?, 'registration') RETURNING id",
+    )
+    .bind(organisation_id)
+    .bind(&p.email)
+    .bind(&p.full_name)
+    .bind(&p.password_hash)
+    .bind(ctx.now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let event = AuditEvent::RegistrationCompleted { user_id, organisation_id };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    if let Some(old) = &ctx.session_token {
+        sessions::delete(&mut tx, &state.keys, old).await?;
+    }
+    let token = sessions::create(&mut tx, &state.keys, user_id, LoginState::SetupRequired, ctx.ip, ctx.now).await?;
+    tx.commit().await?;
+    Ok(token)
+}

@@ -1,0 +1,233 @@
+//! The support console (SPEC 6.4): support agents (role `support`, logged in with MFA like
+//! everyone) find an account by e-mail or organisation, see its MFA and TAN state, the quotas
+//! used in their windows, the 24-hour lock, the trusted IP and recent audit events, and act:
+//! send a phone-reset link, lift the lock early, unlock the TAN system. Every action needs a
+//! reason and is audited with the agent as the actor, in the same transaction.
+
+use sqlx::SqliteConnection;
+
+use super::{RequestCtx, accounts, tan as tans};
+use crate::{
+    api::{
+        AppError, InputError,
+        support::{AccountDetail, AccountHit, QuotaUse},
+    },
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        db, links, messages, timefmt,
+    },
+    domain::{links::LinkKind, mask, quota, time::Timestamp},
+};
+
+/// The logged-in support agent's id.
+async fn agent(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<i64, AppError> {
+    let (_, user) = tans::logged_in(conn, state, ctx).await?;
+    if user.role == "support" { Ok(user.id) } else { Err(AppError::Forbidden) }
+}
+
+fn reason_of(state: &AppState, raw: &str) -> Result<String, AppError> {
+    let reason = raw.trim();
+    let n = reason.chars().count();
+    if n < state.config.policy.support_reason_min_chars || n > 500 {
+        return Err(AppError::Input(InputError::ReasonMissing));
+    }
+    Ok(reason.to_owned())
+}
+
+pub async fn search(state: &AppState, ctx: &RequestCtx, raw: &str) -> Result<Vec<AccountHit>, AppError> {
+    let q = raw.trim().to_lowercase();
+    if q.chars().count() < 3 {
+        return Err(AppError::Input(InputError::SearchTooShort));
+    }
+    let mut conn = state.pool.acquire().await?;
+    agent(&mut conn, state, ctx).await?;
+    let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT u.id, u.full_name, u.email, o.name, u.role FROM users u
+         LEFT JOIN organisations o ON o.id = u.organisation_id
+         WHERE u.email LIKE ?1 ESCAPE '\\' OR lower(o.name) LIKE ?1 ESCAPE '\\' OR lower(u.full_name) LIKE ?1 ESCAPE '\\'
+         ORDER BY o.name, u.email LIMIT 50",
+    )
+    .bind(&pattern)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, full_name, email, organisation, role)| AccountHit { id, full_name, email, organisation, role })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    full_name: String,
+    email: String,
+    organisation: Option<String>,
+    role: String,
+    disabled_at: Option<i64>,
+    phone_e164: Option<String>,
+    phone_verified_at: Option<i64>,
+    last_mfa_method: String,
+    trusted_ip: Option<String>,
+    locked_until: Option<i64>,
+    tan_locked_at: Option<i64>,
+    quota_reset_at: i64,
+}
+
+/// Codes sent for `purpose` on `channel` since `since`.
+async fn sends(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    purpose: &str,
+    channel: &str,
+    since: Timestamp,
+) -> Result<u32, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ? AND at > ?",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(channel)
+    .bind(since.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AccountDetail, AppError> {
+    let policy = &state.config.policy;
+    let mut conn = state.pool.acquire().await?;
+    agent(&mut conn, state, ctx).await?;
+    let r: Row = sqlx::query_as(
+        "SELECT u.id, u.full_name, u.email, o.name AS organisation, u.role, u.disabled_at, u.phone_e164,
+                u.phone_verified_at, u.last_mfa_method, u.trusted_ip, u.locked_until, u.tan_locked_at, u.quota_reset_at
+         FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::BadRequest)?;
+    let login_since = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(r.quota_reset_at));
+    let window_since = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(0));
+    let tans: i64 = sqlx::query_scalar("SELECT count(*) FROM tans WHERE user_id = ? AND issued_at > ?")
+        .bind(r.id)
+        .bind(window_since.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let quotas = vec![
+        QuotaUse {
+            name: "login_sms".into(),
+            used: sends(&mut conn, r.id, "login", "sms", login_since).await?,
+            limit: policy.login_codes_per_channel,
+        },
+        QuotaUse {
+            name: "login_email".into(),
+            used: sends(&mut conn, r.id, "login", "email", login_since).await?,
+            limit: policy.login_codes_per_channel,
+        },
+        QuotaUse {
+            name: "setup_sms".into(),
+            used: sends(&mut conn, r.id, "setup", "sms", login_since).await?,
+            limit: policy.setup_sms_quota,
+        },
+        QuotaUse { name: "tan_sms".into(), used: u32::try_from(tans).unwrap_or(u32::MAX), limit: policy.tan_sms_quota },
+    ];
+    let tan_locked_ip: Option<String> = match r.tan_locked_at {
+        Some(_) => sqlx::query_scalar(
+            "SELECT ip FROM audit_events WHERE user_id = ? AND kind = 'tan.locked' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(r.id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten(),
+        None => None,
+    };
+    let phone_reset_open: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM links WHERE user_id = ? AND kind = 'phone_reset' AND state = 'open' AND expires_at > ?)",
+    )
+    .bind(r.id)
+    .bind(ctx.now.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let events = accounts::events_of(&mut conn, r.id, 30, ctx.lang).await?;
+    Ok(AccountDetail {
+        id: r.id,
+        full_name: r.full_name,
+        email: r.email,
+        organisation: r.organisation,
+        role: r.role,
+        disabled: r.disabled_at.is_some(),
+        phone: r.phone_e164.filter(|_| r.phone_verified_at.is_some()).as_deref().map(mask::phone),
+        last_method: r.last_mfa_method,
+        trusted_ip: r.trusted_ip,
+        locked_until: r
+            .locked_until
+            .map(Timestamp)
+            .filter(|u| *u > ctx.now)
+            .map(|u| (u.0, timefmt::minute(u, ctx.lang))),
+        tan_locked: r.tan_locked_at.is_some(),
+        tan_locked_ip,
+        quotas,
+        phone_reset_open,
+        events,
+    })
+}
+
+/// Sends a phone-reset link to the account's address (SPEC 6.2): single use, 24 h.
+pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
+    let reason = reason_of(state, raw)?;
+    let mut tx = db::begin(&state.pool).await?;
+    let by = agent(&mut tx, state, ctx).await?;
+    let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND password_hash != ''")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::BadRequest)?;
+    let link = links::issue(&mut tx, state, LinkKind::PhoneReset, user_id, Some(by), ctx.now).await?;
+    let text = messages::phone_reset_link(ctx.lang, link.expose(), state.config.policy.phone_reset_ttl_secs / 3600);
+    accounts::email_to(&mut tx, &address, text, ctx.now).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetLinkSent { user_id, by, reason: &reason })
+        .await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
+
+/// Lifts the 24-hour lock early (SPEC 4.4); the daily limits start afresh.
+pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
+    let reason = reason_of(state, raw)?;
+    let mut tx = db::begin(&state.pool).await?;
+    let by = agent(&mut tx, state, ctx).await?;
+    let lifted =
+        sqlx::query("UPDATE users SET locked_until = NULL, quota_reset_at = ? WHERE id = ? AND locked_until > ?")
+            .bind(ctx.now.0)
+            .bind(user_id)
+            .bind(ctx.now.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if lifted == 0 {
+        return Err(AppError::BadRequest);
+    }
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LockLifted { user_id, by, reason: &reason }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Unlocks the TAN system after three wrong TANs (SPEC 5.5).
+pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
+    let reason = reason_of(state, raw)?;
+    let mut tx = db::begin(&state.pool).await?;
+    let by = agent(&mut tx, state, ctx).await?;
+    let locked: Option<Option<i64>> = sqlx::query_scalar("SELECT tan_locked_at FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if !matches!(locked, Some(Some(_))) {
+        return Err(AppError::BadRequest);
+    }
+    tans::unlock(&mut tx, ctx, user_id, Some(by), &reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
