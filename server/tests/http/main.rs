@@ -6,6 +6,7 @@ mod accounts;
 mod delivery;
 mod login;
 mod mfa;
+mod secrets;
 mod startup;
 mod support;
 mod tan;

@@ -64,6 +64,11 @@ impl TestApp {
         TestApp { router: router(state.clone(), net), state, _dir: dir }
     }
 
+    /// The folder of the database file (and its WAL).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Creates an account in the organisation "Muster GmbH" with MFA set up (phone
     /// `PHONE`) and `ip(1)` as its trusted IP.
     pub async fn user(&self, email: &str, password: &str, role: &str) -> i64 {

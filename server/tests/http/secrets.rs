@@ -1,0 +1,125 @@
+//! SPEC 6.5: no secret (password, code, TAN, token) is ever written to a log or the audit
+//! table. A full journey runs with every log level captured; then the database file (with
+//! its WAL) and the logs are searched for every secret the journey used.
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use http::header;
+
+use crate::support::{Client, TestApp, ip, serde_urlencoded as form};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn token_of(res: &crate::support::Answer) -> String {
+    res.session_token().unwrap_or_else(|| panic!("no session: {res:?}"))
+}
+
+#[tokio::test]
+async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
+    let logs = Capture::default();
+    let sink = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .try_init()
+        .expect("this test binary installs one log subscriber");
+    let t = TestApp::start().await;
+    let mut secrets: Vec<String> = Vec::new();
+    let phone = "+4915112340001";
+    let (pw1, pw2, pw3) = ("Kiefer-Wolke-Laterne-73", "Ampel-Tunnel-Drossel-58", "Segel-Kompass-Birke-41");
+    secrets.extend([pw1, pw2, pw3].map(String::from));
+
+    // Registration, e-mail code, MFA setup.
+    let c = Client::new(&t, ip(60));
+    let body = form(&[
+        ("company", "Dach & Fach KG"),
+        ("full_name", "Ute Zimmer"),
+        ("email", "ute@dachfach.de"),
+        ("password", pw1),
+    ]);
+    let res = c.post("/api/register", &body).await;
+    let reg_token = res.registration_token().unwrap();
+    secrets.push(reg_token.clone());
+    let reg = c.with_cookie(&format!("riegel_registration={reg_token}"));
+    let code = t.code_for("ute@dachfach.de").await;
+    secrets.push(code.clone());
+    let s = token_of(&reg.post("/api/register/verify", &format!("code={code}")).await);
+    secrets.push(s.clone());
+    let setup = c.with_session(&s);
+    setup.post("/api/mfa/setup", &form(&[("phone", phone)])).await;
+    let code = t.code_for(phone).await;
+    secrets.push(code.clone());
+    let s = token_of(&setup.verify(&code).await);
+    secrets.push(s.clone());
+    let me = c.with_session(&s);
+
+    // A TAN-protected change.
+    let bank = [("holder", "Dach & Fach KG"), ("iban", "DE89370400440532013000"), ("bic", "")];
+    me.post("/api/bank/change", &form(&[&bank[..], &[("tan", "")]].concat())).await;
+    let (tan, _) = t.tan_for(phone).await;
+    secrets.push(tan.clone());
+    let done = me.post("/api/bank/change", &form(&[&bank[..], &[("tan", tan.as_str())]].concat())).await;
+    assert_eq!(done.status, http::StatusCode::OK, "{}", done.body);
+
+    // An invitation, accepted.
+    let invite = [("full_name", "Max Dach"), ("email", "max@dachfach.de")];
+    me.post("/api/team/invite", &form(&[&invite[..], &[("tan", "")]].concat())).await;
+    let (tan, _) = t.tan_for(phone).await;
+    secrets.push(tan.clone());
+    me.post("/api/team/invite", &form(&[&invite[..], &[("tan", tan.as_str())]].concat())).await;
+    let link = t.link_token("max@dachfach.de").await;
+    secrets.push(link.clone());
+    let accepted =
+        Client::new(&t, ip(61)).post("/api/invitation/accept", &form(&[("token", &link), ("password", pw3)])).await;
+    secrets.push(token_of(&accepted));
+
+    // Forgotten password from another IP, then a login with the challenge.
+    let other = Client::new(&t, ip(62));
+    other.post("/api/password/forgot", "email=ute%40dachfach.de").await;
+    let link = t.link_token("ute@dachfach.de").await;
+    secrets.push(link.clone());
+    let s = token_of(&other.post("/api/password/reset", &form(&[("token", &link)])).await);
+    secrets.push(s.clone());
+    let code = t.code_for(phone).await;
+    secrets.push(code.clone());
+    let s = token_of(&other.with_session(&s).verify(&code).await);
+    secrets.push(s.clone());
+    let res = other.with_session(&s).post("/api/password/new", &form(&[("password", pw2)])).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/login?reset=done"), "{res:?}");
+    let (_, s) = other.password("ute@dachfach.de", pw2).await;
+    secrets.push(s.clone());
+    let code = t.code_for(phone).await;
+    secrets.push(code.clone());
+    let res = other.with_session(&s).verify(&code).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
+    secrets.push(token_of(&res));
+
+    t.deliver().await;
+    t.state.pool.close().await;
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(t.dir()).unwrap() {
+        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let logged = logs.0.lock().unwrap().clone();
+    assert!(logged.len() > 1000, "the logs were captured ({} bytes)", logged.len());
+    assert!(secrets.len() >= 17, "{}", secrets.len());
+    for secret in &secrets {
+        let needle = secret.as_bytes();
+        assert!(!stored.windows(needle.len()).any(|w| w == needle), "the database holds a secret: {secret}");
+        assert!(!logged.windows(needle.len()).any(|w| w == needle), "the logs hold a secret: {secret}");
+    }
+}
