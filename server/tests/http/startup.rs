@@ -64,3 +64,74 @@ fn a_migration_changed_after_it_was_applied_stops_the_start() {
     assert_eq!(code, 1);
     assert_one_line(&err, "migrating database");
 }
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .env_remove("RIEGEL_DEV")
+        .env("RIEGEL_SECRET_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn the_command_line_creates_an_organisation_and_a_support_agent_with_invitation_links() {
+    let (code, help, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(help.contains("create-organisation") && help.contains("create-support-agent"), "{help}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("riegel.sqlite").to_string_lossy().into_owned();
+    let base = ["--database", db.as_str(), "--public-origin", "https://portal.example"];
+    let org = [
+        "create-organisation",
+        "--name",
+        "Nordholz AG",
+        "--admin-email",
+        "Clara@Nordholz.example",
+        "--admin-name",
+        "Clara Chef",
+    ];
+    let (code, out, err) = run(&[&base[..], &org[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("https://portal.example/invitation?token="), "{out}");
+    let (code, _, err) = run(&[&base[..], &org[..]].concat());
+    assert_eq!(code, 1);
+    assert_one_line(&err, "an account with clara@nordholz.example exists already");
+    let agent = ["create-support-agent", "--email", "agent@riegel.example", "--name", "Sam Support"];
+    let (code, out, err) = run(&[&base[..], &agent[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/invitation?token="), "{out}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = app::backend::db::open(std::path::Path::new(&db)).await.unwrap();
+        let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT u.email, u.role, o.name, u.password_hash, u.origin FROM users u
+             LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "clara@nordholz.example".into(),
+                    "admin".into(),
+                    Some("Nordholz AG".into()),
+                    String::new(),
+                    "command_line".into()
+                ),
+                ("agent@riegel.example".into(), "support".into(), None, String::new(), "command_line".into()),
+            ]
+        );
+        let open: i64 = sqlx::query_scalar("SELECT count(*) FROM links WHERE kind = 'invitation' AND state = 'open'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(open, 2);
+    });
+}

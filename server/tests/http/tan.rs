@@ -229,6 +229,7 @@ async fn a_password_change_ends_other_sessions_and_the_next_login_meets_the_chal
     let res = c.post("/api/password", &body("wrong password", "a new long passphrase", "")).await;
     assert!(res.body.contains("CurrentPasswordWrong"));
     assert!(c.post("/api/password", &body(PW, "short", "")).await.body.contains("PasswordTooShort"));
+    assert!(c.post("/api/password", &body(PW, "password123456", "")).await.body.contains("PasswordCommon"));
     assert_eq!(
         c.post("/api/password", &body(PW, "a new long passphrase", "")).await.status,
         StatusCode::PRECONDITION_REQUIRED

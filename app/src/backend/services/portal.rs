@@ -23,7 +23,7 @@ use crate::{
         lang::Lang,
         mask,
         mfa::{self, Method},
-        money,
+        money, password as password_rules,
         tan::{self as tan_rules, Action, Mode, TanSettings},
         time::Timestamp,
     },
@@ -301,12 +301,10 @@ pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), A
     Ok(())
 }
 
-/// The shortest new password (SPEC 2.1).
-pub const MIN_PASSWORD_CHARS: usize = 12;
-
 /// A password change (SPEC 5.3, 5.7): the current password, then the TAN as the second factor.
 /// Success ends every other session and the TAN session, and makes the next login from any IP
-/// meet the MFA challenge (the trusted IP is forgotten).
+/// meet the MFA challenge (the trusted IP is forgotten). The new password meets the same
+/// strength rules as at registration (SPEC 2.1).
 pub async fn change_password(
     state: &AppState,
     ctx: &RequestCtx,
@@ -315,16 +313,19 @@ pub async fn change_password(
     tan: Option<&str>,
 ) -> Result<(), AppError> {
     let policy = &state.config.policy;
-    if new.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::Input(InputError::PasswordTooShort));
-    }
-    if new.expose().len() > policy.password_max_bytes || current.expose().len() > policy.password_max_bytes {
+    if current.expose().len() > policy.password_max_bytes {
         return Err(AppError::Input(InputError::PasswordTooLong));
     }
     // The expensive checks run before the write lock is taken.
     let stored: String = {
         let mut conn = state.pool.acquire().await?;
         let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+        let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?")
+            .bind(user.organisation_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let personal = password_rules::personal_words(&user.email, &user.full_name, company.as_deref().unwrap_or(""));
+        password_rules::check_new(new.expose(), &personal, policy).map_err(|w| AppError::Input(w.into()))?;
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
     };
     if !state.hasher.verify(Some(&stored), &current).await? {

@@ -45,7 +45,18 @@ pub fn SettingsPage() -> impl IntoView {
                 <label for="pw-current">{t!(i18n, settings.current)}</label>
                 <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
                 <label for="pw-new">{t!(i18n, settings.new_password)}</label>
-                <input id="pw-new" name="new" type="password" autocomplete="new-password" minlength="12" required />
+                <input
+                    id="pw-new"
+                    name="new"
+                    type="password"
+                    autocomplete="new-password"
+                    minlength="12"
+                    aria-describedby="pw-new-hint"
+                    required
+                />
+                <p id="pw-new-hint" class="hint">
+                    {t!(i18n, register.password_hint)}
+                </p>
                 <TanPrompt result=Signal::derive(move || password.value().get()) />
                 <button type="submit" class="secondary">
                     {t!(i18n, settings.change)}

@@ -1,0 +1,210 @@
+import { test, expect, demo, js, open, settled, comeFromNewIp, enterPassword, logIn, lastMessageId, codeSentTo } from './fixtures';
+import type { Browser, Page, TestInfo } from '@playwright/test';
+
+const PASSWORD = 'Kiefer-Wolke-Laterne-73';
+
+/** An address and a German mobile number no other test uses. */
+function fresh(info: TestInfo, label: string) {
+  const n = `${Date.now()}${info.repeatEachIndex}`.slice(-7);
+  return { email: `${label}-${info.project.name}-${n}@e2e.example`, phone: `+491512${n}` };
+}
+
+/** The newest link e-mailed to `to` after message `after`, as a path on this server. */
+async function linkSentTo(page: Page, to: string, after: number): Promise<string> {
+  let link = '';
+  await expect
+    .poll(async () => {
+      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
+      link = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/https?:\/\/[^\s]+\?token=[\w-]+/)?.[0] ?? '';
+      return link;
+    })
+    .not.toBe('');
+  return new URL(link).pathname + new URL(link).search;
+}
+
+async function tanSentTo(page: Page, to: string, after: number): Promise<string> {
+  let tan = '';
+  await expect
+    .poll(async () => {
+      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
+      tan = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/^TAN ([2-9A-Z]{6}):/)?.[1] ?? '';
+      return tan;
+    })
+    .not.toBe('');
+  return tan;
+}
+
+/** MFA setup from the setup page: number, SMS code, start page. */
+async function setUpPhone(page: Page, phone: string) {
+  await settled(page);
+  const before = await lastMessageId(page, phone);
+  await page.getByLabel('Mobilnummer', { exact: true }).fill(phone);
+  await page.getByRole('button', { name: 'Code senden' }).click();
+  await expect(page.getByText(/Wir haben einen Code per SMS an/)).toBeVisible();
+  await page.getByLabel('Code', { exact: true }).fill(await codeSentTo(page, phone, before));
+  await page.getByRole('button', { name: 'Nummer bestätigen' }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+/** The whole self-registration: company and account, e-mail code, phone. */
+async function register(page: Page, who: { email: string; phone: string }, name: string) {
+  await comeFromNewIp(page, test.info());
+  await open(page, '/login');
+  await page.getByRole('link', { name: 'Noch kein Konto? Als Lieferant registrieren' }).click();
+  await expect(page.getByRole('heading', { name: 'Als Lieferant registrieren' })).toBeVisible();
+  await settled(page);
+  await expect(page.getByRole('list', { name: 'Schritte der Einrichtung' }).getByRole('listitem')).toHaveText([
+    'Firma und Konto',
+    'E-Mail bestätigen',
+    'Mobiltelefon einrichten',
+  ]);
+  await page.getByLabel('Firma').fill(`${name} GmbH`);
+  await page.getByLabel('Vollständiger Name').fill(name);
+  await page.getByLabel('E-Mail-Adresse').fill(who.email);
+  // A weak password is refused with its reason, and nothing else is lost.
+  await page.getByLabel('Passwort').fill('Passwort12345');
+  await page.getByRole('button', { name: 'Weiter' }).click();
+  await expect(page.getByRole('alert')).toContainText('zu verbreitet');
+  if (!js(test.info())) {
+    await page.getByLabel('Firma').fill(`${name} GmbH`);
+    await page.getByLabel('Vollständiger Name').fill(name);
+    await page.getByLabel('E-Mail-Adresse').fill(who.email);
+  }
+  const before = await lastMessageId(page, who.email);
+  await page.getByLabel('Passwort').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Weiter' }).click();
+  await expect(page.getByText(/Wir haben einen Code an .* gesendet/)).toBeVisible();
+  await expect(page.locator('.steps [aria-current="step"]')).toHaveText('E-Mail bestätigen');
+  await settled(page);
+  await page.getByLabel('Code', { exact: true }).fill(await codeSentTo(page, who.email, before));
+  await page.getByRole('button', { name: 'E-Mail-Adresse bestätigen' }).click();
+  await expect(page).toHaveURL(/\/mfa\/setup$/);
+  await expect(page.locator('.steps [aria-current="step"]')).toHaveText('Mobiltelefon einrichten');
+  await setUpPhone(page, who.phone);
+  await expect(page.getByRole('heading', { name: `Willkommen, ${name}` })).toBeVisible();
+}
+
+async function newPage(browser: Browser, info: TestInfo): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: js(info), locale: 'de-DE' });
+  return context.newPage();
+}
+
+test('a supplier registers: company, e-mail code, phone, and is the admin of the new organisation', async ({ page }, info) => {
+  const who = fresh(info, 'reg');
+  await register(page, who, 'Jana Becker');
+  await expect(page.getByText('Administrator der Organisation')).toBeVisible();
+  await expect(page.getByText('Jana Becker GmbH')).toBeVisible();
+});
+
+test('an invited colleague sets a password and their own phone at the first login', async ({ page, browser }, info) => {
+  test.skip(!js(info), 'the TAN prompt keeps the form only with JavaScript');
+  const colleague = fresh(info, 'kai');
+  await logIn(page, demo.admin);
+  await page.getByRole('link', { name: 'Team' }).click();
+  await expect(page.getByRole('heading', { name: 'Team', exact: true })).toBeVisible();
+  await settled(page);
+  const sms = await lastMessageId(page, demo.admin.phone);
+  const mail = await lastMessageId(page, colleague.email);
+  await page.getByLabel('Vollständiger Name').fill('Kai Kollege');
+  await page.getByLabel('E-Mail-Adresse').fill(colleague.email);
+  await page.getByRole('button', { name: 'Einladung senden' }).click();
+  await expect(page.getByText(new RegExp(`gesendet für: ${colleague.email.replace(/[.+]/g, '\\$&')} einladen`))).toBeVisible();
+  await page.getByLabel('TAN', { exact: true }).fill(await tanSentTo(page, demo.admin.phone, sms));
+  await page.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
+  await expect(page.getByRole('status')).toHaveText('Die Einladung ist unterwegs (72 Stunden gültig).');
+  await expect(page.getByRole('row', { name: new RegExp(`Kai Kollege.*eingeladen`) })).toBeVisible();
+
+  const link = await linkSentTo(page, colleague.email, mail);
+  const kai = await newPage(browser, info);
+  await comeFromNewIp(kai, info);
+  await kai.goto(link);
+  await expect(kai.getByText(/Willkommen, Kai Kollege! Sie wurden eingeladen, für Muster Lieferant GmbH/)).toBeVisible();
+  await settled(kai);
+  await kai.getByLabel('Passwort').fill(PASSWORD);
+  await kai.getByRole('button', { name: 'Passwort festlegen und weiter' }).click();
+  await expect(kai).toHaveURL(/\/mfa\/setup$/);
+  await expect(kai.locator('.steps [aria-current="step"]')).toHaveText('Mobiltelefon einrichten');
+  await setUpPhone(kai, colleague.phone);
+  await expect(kai.getByRole('heading', { name: 'Willkommen, Kai Kollege' })).toBeVisible();
+  // The link worked once.
+  await kai.goto(link);
+  await expect(kai.getByRole('alert')).toContainText('ungültig, wurde schon verwendet oder ist abgelaufen');
+
+  await page.reload();
+  await expect(page.getByRole('row', { name: /Kai Kollege.*MFA aktiv/ })).toBeVisible();
+});
+
+test('a forgotten password: e-mail link, SMS code, new password, and every session ends', async ({ page, browser }, info) => {
+  const who = fresh(info, 'forgot');
+  await register(page, who, 'Olga Vergessen');
+  const other = await newPage(browser, info);
+  await comeFromNewIp(other, info);
+  const mail = await lastMessageId(other, who.email);
+  await other.goto('/login');
+  await other.getByRole('link', { name: 'Passwort vergessen?' }).click();
+  await expect(other.getByRole('heading', { name: 'Passwort vergessen' })).toBeVisible();
+  await settled(other);
+  await other.getByLabel('E-Mail-Adresse').fill(who.email);
+  await other.getByRole('button', { name: 'Link senden' }).click();
+  await expect(other.getByRole('status')).toContainText('Wenn es ein Konto mit dieser Adresse gibt');
+  const link = await linkSentTo(other, who.email, mail);
+  const sms = await lastMessageId(other, who.phone);
+  await other.goto(link);
+  await settled(other);
+  await other.getByRole('button', { name: 'Weiter zur Bestätigung' }).click();
+  await expect(other).toHaveURL(/\/mfa$/);
+  await expect(other.getByText('Sie haben ein neues Passwort angefordert.')).toBeVisible();
+  await settled(other);
+  await other.getByLabel('Code', { exact: true }).fill(await codeSentTo(other, who.phone, sms));
+  await other.getByRole('button', { name: 'Bestätigen' }).click();
+  await expect(other).toHaveURL(/\/password\/new$/);
+  await settled(other);
+  await other.getByLabel('Passwort').fill('Ampel-Tunnel-Drossel-58');
+  await other.getByRole('button', { name: 'Passwort speichern' }).click();
+  await expect(other).toHaveURL(/\/login\?reset=done$/);
+  await expect(other.getByRole('status')).toContainText('Ihr Passwort wurde geändert.');
+  // The first browser's session ended with the reset.
+  await page.reload();
+  await expect(page).toHaveURL(/\/login$/);
+  await settled(other);
+  await enterPassword(other, who.email, 'Ampel-Tunnel-Drossel-58');
+  await expect(other).toHaveURL(/\/mfa$/);
+});
+
+test('support sends a phone-reset link; the user logs in through it and sets a new phone', async ({ page, browser }, info) => {
+  const who = fresh(info, 'phone');
+  await register(page, who, 'Paul Telefon');
+  const agent = await newPage(browser, info);
+  await logIn(agent, demo.support);
+  await agent.getByRole('link', { name: 'Support-Konsole' }).click();
+  await settled(agent);
+  await agent.getByLabel('Konto suchen (E-Mail, Name oder Organisation)').fill(who.email);
+  await agent.getByRole('button', { name: 'Suchen' }).click();
+  await agent.getByRole('link', { name: new RegExp('Paul Telefon') }).click();
+  await expect(agent.getByRole('heading', { name: new RegExp(`Paul Telefon`) })).toBeVisible();
+  await settled(agent);
+  const mail = await lastMessageId(agent, who.email);
+  await agent.locator('#reason-reset').fill('Telefon verloren, Ticket 4711');
+  await agent.getByRole('button', { name: 'Link zum Telefon-Reset senden' }).click();
+  await expect(agent.getByRole('status')).toHaveText('Erledigt und protokolliert.');
+  await expect(agent.getByRole('cell', { name: 'Link zum Telefon-Reset gesendet' })).toBeVisible();
+
+  const link = await linkSentTo(agent, who.email, mail);
+  const user = await newPage(browser, info);
+  await comeFromNewIp(user, info);
+  await user.goto(link);
+  await expect(user.getByRole('heading', { name: 'Neue Mobilnummer einrichten' })).toBeVisible();
+  await settled(user);
+  await enterPassword(user, who.email, PASSWORD);
+  await expect(user).toHaveURL(/\/mfa\/setup$/);
+  await expect(user.getByText('Geben Sie Ihre neue Mobilnummer ein.')).toBeVisible();
+  const newPhone = fresh(info, 'new').phone.replace('+491512', '+491522');
+  await setUpPhone(user, newPhone);
+  await expect(user.getByRole('heading', { name: 'Willkommen, Paul Telefon' })).toBeVisible();
+  // The first browser's session ended; the activity page names the support agent.
+  await page.reload();
+  await expect(page).toHaveURL(/\/login$/);
+  await user.getByRole('link', { name: 'Aktivität' }).click();
+  await expect(user.getByRole('row', { name: /Link zum Telefon-Reset gesendet.*Sam Support/ })).toBeVisible();
+  await expect(user.getByRole('cell', { name: 'Neue Mobilnummer eingerichtet' })).toBeVisible();
+});
