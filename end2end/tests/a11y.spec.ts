@@ -3,7 +3,7 @@ import { test, expect, open, demo, logIn, comeFromNewIp, enterPassword } from '.
 
 // axe needs JavaScript in the page, so this runs in the hydrated project only.
 
-for (const path of ['/login']) {
+for (const path of ['/login', '/register', '/password/forgot']) {
   test(`${path} has no accessibility violations (WCAG 2.1 AA)`, async ({ page }) => {
     await open(page, path);
     const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

@@ -1,4 +1,17 @@
-import { test, expect, demo, js, open, settled, comeFromNewIp, enterPassword, logIn, lastMessageId, codeSentTo } from './fixtures';
+import {
+  test,
+  expect,
+  demo,
+  js,
+  open,
+  settled,
+  comeFromNewIp,
+  enterPassword,
+  logIn,
+  lastMessageId,
+  codeSentTo,
+  tanSentTo,
+} from './fixtures';
 import type { Browser, Page, TestInfo } from '@playwright/test';
 
 const PASSWORD = 'Kiefer-Wolke-Laterne-73';
@@ -20,18 +33,6 @@ async function linkSentTo(page: Page, to: string, after: number): Promise<string
     })
     .not.toBe('');
   return new URL(link).pathname + new URL(link).search;
-}
-
-async function tanSentTo(page: Page, to: string, after: number): Promise<string> {
-  let tan = '';
-  await expect
-    .poll(async () => {
-      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
-      tan = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/^TAN ([2-9A-Z]{6}):/)?.[1] ?? '';
-      return tan;
-    })
-    .not.toBe('');
-  return tan;
 }
 
 /** MFA setup from the setup page: number, SMS code, start page. */

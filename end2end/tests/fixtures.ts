@@ -66,6 +66,18 @@ export async function codeSentTo(page: Page, to: string, after: number): Promise
   return code;
 }
 
+/** The TAN of the first SMS to `to` after `after`, read from the development outbox. */
+export async function tanSentTo(page: Page, to: string, after: number): Promise<string> {
+  let tan = '';
+  await expect
+    .poll(async () => {
+      tan = (await outbox(page)).find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/^TAN ([2-9A-Z]{6}):/)?.[1] ?? '';
+      return tan;
+    })
+    .not.toBe('');
+  return tan;
+}
+
 /** Password step from the current page. */
 export async function enterPassword(page: Page, email: string, password: string) {
   await page.getByLabel('E-Mail-Adresse').fill(email);

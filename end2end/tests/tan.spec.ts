@@ -1,20 +1,6 @@
-import { test, expect, demo, logIn, settled, lastMessageId } from './fixtures';
-import type { Page } from '@playwright/test';
+import { test, expect, demo, logIn, settled, lastMessageId, tanSentTo } from './fixtures';
 
 // Hydrated only: the TAN prompt keeps the form's data on the page while the TAN is typed.
-
-/** The TAN of the first SMS to `to` after `after`, read from the development outbox. */
-async function tanSentTo(page: Page, to: string, after: number): Promise<string> {
-  let tan = '';
-  await expect
-    .poll(async () => {
-      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
-      tan = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/^TAN ([2-9A-Z]{6}):/)?.[1] ?? '';
-      return tan;
-    })
-    .not.toBe('');
-  return tan;
-}
 
 test('the payout bank account changes only with a TAN from the SMS', async ({ page }) => {
   await logIn(page, demo.admin);

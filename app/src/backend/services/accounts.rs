@@ -123,11 +123,23 @@ async fn admin(
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    full_name: String,
+    email: String,
+    role: String,
+    invited: bool,
+    phone_e164: Option<String>,
+    phone_verified_at: Option<i64>,
+    disabled_at: Option<i64>,
+}
+
 pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>, AppError> {
     let mut conn = state.pool.acquire().await?;
     let (_, me, org) = admin(&mut conn, state, ctx).await?;
-    let rows: Vec<(i64, String, String, String, bool, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT id, full_name, email, role, password_hash = '', phone_e164, phone_verified_at, disabled_at
+    let rows: Vec<MemberRow> = sqlx::query_as(
+        "SELECT id, full_name, email, role, password_hash = '' AS invited, phone_e164, phone_verified_at, disabled_at
          FROM users WHERE organisation_id = ? ORDER BY full_name COLLATE NOCASE, id",
     )
     .bind(org)
@@ -135,19 +147,19 @@ pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>,
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, full_name, email, role, invited, phone, verified, disabled)| TeamMember {
-            id,
-            status: match (disabled, invited, verified) {
+        .map(|m| TeamMember {
+            id: m.id,
+            status: match (m.disabled_at, m.invited, m.phone_verified_at) {
                 (Some(_), _, _) => MemberStatus::Disabled,
                 (None, true, _) => MemberStatus::Invited,
                 (None, false, None) => MemberStatus::SetupPending,
                 (None, false, Some(_)) => MemberStatus::Active,
             },
-            phone: phone.filter(|_| verified.is_some()).as_deref().map(mask::phone),
-            is_me: id == me.id,
-            full_name,
-            email,
-            role,
+            phone: m.phone_e164.filter(|_| m.phone_verified_at.is_some()).as_deref().map(mask::phone),
+            is_me: m.id == me.id,
+            full_name: m.full_name,
+            email: m.email,
+            role: m.role,
         })
         .collect())
 }
@@ -321,6 +333,16 @@ pub async fn accept_invitation(
     Ok(token)
 }
 
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    at: i64,
+    kind: String,
+    ip: Option<String>,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    actor_role: Option<String>,
+}
+
 /// The most recent security events of one account, newest first.
 pub(crate) async fn events_of(
     conn: &mut SqliteConnection,
@@ -328,9 +350,9 @@ pub(crate) async fn events_of(
     limit: i64,
     lang: Lang,
 ) -> Result<Vec<ActivityItem>, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<String>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name, actor.role FROM audit_events a
-         LEFT JOIN users actor ON actor.id = a.actor_id
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
+         FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
          WHERE a.user_id = ? ORDER BY a.id DESC LIMIT ?",
     )
     .bind(user_id)
@@ -339,12 +361,12 @@ pub(crate) async fn events_of(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, kind, ip, actor_id, actor_name, actor_role)| ActivityItem {
-            at,
-            at_text: timefmt::minute(Timestamp(at), lang),
-            kind,
-            ip,
-            by: actor_id.filter(|a| *a != user_id).map(|_| match (actor_name, actor_role) {
+        .map(|e| ActivityItem {
+            at: e.at,
+            at_text: timefmt::minute(Timestamp(e.at), lang),
+            kind: e.kind,
+            ip: e.ip,
+            by: e.actor_id.filter(|a| *a != user_id).map(|_| match (e.actor_name, e.actor_role) {
                 (Some(name), Some(role)) => format!("{name} ({role})"),
                 _ => "—".to_owned(),
             }),

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::accounts::{AcceptInvitation, invitation},
-    components::{ErrorNotice, Steps},
+    components::{ErrorNotice, NewPasswordInput, Steps},
     i18n::*,
 };
 
@@ -45,19 +45,11 @@ pub fn InvitationPage() -> impl IntoView {
                                     <input type="hidden" name="token" value=token() />
                                     <label for="inv-email">{t!(i18n, register.email)}</label>
                                     <input id="inv-email" type="email" autocomplete="username" value=i.email readonly />
-                                    <label for="inv-password">{t!(i18n, register.password)}</label>
-                                    <input
+                                    <NewPasswordInput
                                         id="inv-password"
                                         name="password"
-                                        type="password"
-                                        autocomplete="new-password"
-                                        minlength="12"
-                                        aria-describedby="inv-password-hint"
-                                        required
+                                        label=t!(i18n, register.password).into_any()
                                     />
-                                    <p id="inv-password-hint" class="hint">
-                                        {t!(i18n, register.password_hint)}
-                                    </p>
                                     <button type="submit">{t!(i18n, invitation.submit)}</button>
                                 </ActionForm>
                             }

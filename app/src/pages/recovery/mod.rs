@@ -9,7 +9,7 @@ use crate::{
         accounts::{FollowPasswordReset, RequestPasswordReset, SetNewPassword},
         auth::Login,
     },
-    components::ErrorNotice,
+    components::{ErrorNotice, NewPasswordInput},
     i18n::*,
 };
 
@@ -78,19 +78,7 @@ pub fn NewPasswordPage() -> impl IntoView {
             {move || set.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
             <p>{t!(i18n, recovery.new_intro)}</p>
             <ActionForm action=set>
-                <label for="new-password">{t!(i18n, register.password)}</label>
-                <input
-                    id="new-password"
-                    name="password"
-                    type="password"
-                    autocomplete="new-password"
-                    minlength="12"
-                    aria-describedby="new-password-hint"
-                    required
-                />
-                <p id="new-password-hint" class="hint">
-                    {t!(i18n, register.password_hint)}
-                </p>
+                <NewPasswordInput id="new-password" name="password" label=t!(i18n, register.password).into_any() />
                 <button type="submit">{t!(i18n, recovery.new_submit)}</button>
             </ActionForm>
         </section>

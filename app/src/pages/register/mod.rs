@@ -9,7 +9,7 @@ use crate::{
         CancelRegistration, Register, RegistrationStatus, ResendRegistrationCode, VerifyRegistration,
         registration_status,
     },
-    components::{CodeInput, ErrorNotice, ResendButton, Steps, first_error},
+    components::{CodeInput, ErrorNotice, NewPasswordInput, ResendButton, Steps, first_error},
     i18n::*,
 };
 
@@ -69,19 +69,7 @@ fn AccountStep(register: ServerAction<Register>) -> impl IntoView {
             <input id="reg-name" name="full_name" type="text" autocomplete="name" maxlength="200" required />
             <label for="reg-email">{t!(i18n, register.email)}</label>
             <input id="reg-email" name="email" type="email" autocomplete="email" required />
-            <label for="reg-password">{t!(i18n, register.password)}</label>
-            <input
-                id="reg-password"
-                name="password"
-                type="password"
-                autocomplete="new-password"
-                minlength="12"
-                aria-describedby="reg-password-hint"
-                required
-            />
-            <p id="reg-password-hint" class="hint">
-                {t!(i18n, register.password_hint)}
-            </p>
+            <NewPasswordInput id="reg-password" name="password" label=t!(i18n, register.password).into_any() />
             <button type="submit" disabled=pending>
                 {t!(i18n, register.submit)}
             </button>

@@ -9,7 +9,7 @@ use crate::{
         AppError,
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
-    components::{ErrorNotice, PortalNav, TanPrompt, load_error},
+    components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
 };
@@ -44,19 +44,7 @@ pub fn SettingsPage() -> impl IntoView {
             <ActionForm action=password>
                 <label for="pw-current">{t!(i18n, settings.current)}</label>
                 <input id="pw-current" name="current" type="password" autocomplete="current-password" required />
-                <label for="pw-new">{t!(i18n, settings.new_password)}</label>
-                <input
-                    id="pw-new"
-                    name="new"
-                    type="password"
-                    autocomplete="new-password"
-                    minlength="12"
-                    aria-describedby="pw-new-hint"
-                    required
-                />
-                <p id="pw-new-hint" class="hint">
-                    {t!(i18n, register.password_hint)}
-                </p>
+                <NewPasswordInput id="pw-new" name="new" label=t!(i18n, settings.new_password).into_any() />
                 <TanPrompt result=Signal::derive(move || password.value().get()) />
                 <button type="submit" class="secondary">
                     {t!(i18n, settings.change)}
