@@ -152,7 +152,10 @@ pub async fn set_account_enabled(user_id: i64, enabled: bool, tan: Option<String
 #[server(prefix = "/api", endpoint = "password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::recovery::request_password_reset(&state, &ctx, &email).await
+    crate::backend::services::recovery::request_password_reset(&state, &ctx, &email).await?;
+    // The page says what happened, with or without JavaScript.
+    leptos_axum::redirect("/password/forgot?sent=1");
+    Ok(())
 }
 
 /// Follows a forgotten-password link (a button, so mail scanners that open links do not use

@@ -47,6 +47,13 @@ pub struct AccountDetail {
     pub events: Vec<ActivityItem>,
 }
 
+/// Back to the account, saying the action is done (with or without JavaScript).
+#[cfg(feature = "ssr")]
+fn done(user_id: i64) -> Result<(), AppError> {
+    leptos_axum::redirect(&format!("/support?id={user_id}&done=1"));
+    Ok(())
+}
+
 #[server(name = SearchAccounts, prefix = "/api", endpoint = "support/search")]
 pub async fn search_accounts(q: String) -> Result<Vec<AccountHit>, AppError> {
     let (state, ctx) = super::context::request()?;
@@ -62,17 +69,20 @@ pub async fn account(id: i64) -> Result<AccountDetail, AppError> {
 #[server(prefix = "/api", endpoint = "support/phone-reset")]
 pub async fn send_phone_reset(user_id: i64, reason: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::support::send_phone_reset(&state, &ctx, user_id, &reason).await
+    crate::backend::services::support::send_phone_reset(&state, &ctx, user_id, &reason).await?;
+    done(user_id)
 }
 
 #[server(prefix = "/api", endpoint = "support/lift-lock")]
 pub async fn lift_lock(user_id: i64, reason: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::support::lift_lock(&state, &ctx, user_id, &reason).await
+    crate::backend::services::support::lift_lock(&state, &ctx, user_id, &reason).await?;
+    done(user_id)
 }
 
 #[server(prefix = "/api", endpoint = "support/unlock-tan")]
 pub async fn unlock_tan(user_id: i64, reason: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::support::unlock_tan(&state, &ctx, user_id, &reason).await
+    crate::backend::services::support::unlock_tan(&state, &ctx, user_id, &reason).await?;
+    done(user_id)
 }

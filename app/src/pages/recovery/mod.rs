@@ -26,12 +26,18 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, recovery.forgot_title).to_string() />
         <section class="card" aria-labelledby="forgot-heading">
             <h1 id="forgot-heading">{t!(i18n, recovery.forgot_heading)}</h1>
-            {move || match request.value().get() {
-                Some(Ok(())) => {
-                    Some(view! { <p class="notice notice-ok" role="status">{t!(i18n, recovery.forgot_sent)}</p> }.into_any())
+            {move || {
+                let sent = use_query_map().with(|q| q.get("sent").is_some());
+                match request.value().get() {
+                    Some(Err(err)) => Some(view! { <ErrorNotice err /> }.into_any()),
+                    Some(Ok(())) | None if sent => {
+                        Some(
+                            view! { <p class="notice notice-ok" role="status">{t!(i18n, recovery.forgot_sent)}</p> }
+                                .into_any(),
+                        )
+                    }
+                    _ => None,
                 }
-                Some(Err(err)) => Some(view! { <ErrorNotice err /> }.into_any()),
-                None => None,
             }}
             <p>{t!(i18n, recovery.forgot_intro)}</p>
             <ActionForm action=request>

@@ -58,9 +58,8 @@ pub fn SupportPage() -> impl IntoView {
                     .map(|err| view! { <ErrorNotice err /> })
             }}
             {move || {
-                [reset.value().get(), lift.value().get(), unlock.value().get()]
-                    .iter()
-                    .any(|r| matches!(r, Some(Ok(()))))
+                let failed = first_error([reset.value().get(), lift.value().get(), unlock.value().get()]).is_some();
+                (query.with(|m| m.get("done").is_some()) && !failed)
                     .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, support.done)}</p> })
             }}
             <Suspense>
