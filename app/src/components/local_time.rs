@@ -11,7 +11,17 @@ pub fn LocalTime(unix: i64, text: String) -> impl IntoView {
         Effect::new(move |_| {
             let date = js_sys::Date::new(&leptos::wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
             let options = js_sys::Object::new();
-            for (k, v) in [("dateStyle", "medium"), ("timeStyle", "short"), ("timeZoneName", "short")] {
+            // `dateStyle`/`timeStyle` cannot be combined with `timeZoneName` (the browser throws
+            // "Invalid option"), so the fields are named one by one.
+            let fields = [
+                ("year", "numeric"),
+                ("month", "2-digit"),
+                ("day", "2-digit"),
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+                ("timeZoneName", "short"),
+            ];
+            for (k, v) in fields {
                 let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
             }
             let locale = leptos_i18n::Locale::as_str(i18n.get_locale());

@@ -384,3 +384,28 @@ async fn users_see_their_own_security_activity_with_the_support_agent_named() {
     assert!(anna.body.contains("tan.unlocked") && anna.body.contains("(support)"), "{}", anna.body);
     assert!(anna.body.contains("login.succeeded"), "{}", anna.body);
 }
+
+#[tokio::test]
+async fn a_phone_reset_link_expires_after_a_day_and_only_a_support_agent_sends_one() {
+    let t = TestApp::start().await;
+    let admin = logged_in(&t, "admin@example.org", "admin").await;
+    let uid: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@example.org'")
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    let reason = format!("user_id={uid}&reason=lost%20the%20phone%20yesterday");
+    assert_eq!(
+        admin.post("/api/support/phone-reset", &reason).await.status,
+        StatusCode::FORBIDDEN,
+        "admins are not support"
+    );
+    let agent = t.support_agent().await;
+    assert_eq!(agent.post("/api/support/phone-reset", &reason).await.status, StatusCode::OK);
+    let token = t.link_token("admin@example.org").await;
+    sqlx::query("UPDATE links SET expires_at = expires_at - 24 * 3600").execute(&t.state.pool).await.unwrap();
+    let res = Client::new(&t, ip(40))
+        .post("/api/login", &form(&[("email", "admin@example.org"), ("password", PW), ("phone_reset", &token)]))
+        .await;
+    assert_eq!(res.status, StatusCode::GONE, "{}", res.body);
+    assert!(res.session_token().is_none(), "no session from an expired link");
+}
