@@ -142,6 +142,21 @@ impl Cli {
         }
     }
 
+    /// The origin e-mailed links point to: the public origin, which outside development mode
+    /// must be set and use HTTPS (a reset link must not travel in clear text or to a host the
+    /// request named).
+    pub fn link_origin(&self, addr: SocketAddr) -> Result<String, String> {
+        match (&self.public_origin, self.dev) {
+            (Some(origin), true) => Ok(origin.clone()),
+            (Some(origin), false) if origin.starts_with("https://") => Ok(origin.clone()),
+            (None, true) => Ok(format!("http://{addr}")),
+            _ => {
+                Err("RIEGEL_PUBLIC_ORIGIN (https://…) is required outside development mode: e-mailed links point to it"
+                    .into())
+            }
+        }
+    }
+
     pub fn check(&self) -> Result<(), String> {
         if self.seed_demo && !self.dev {
             return Err("--seed-demo is allowed only with --dev".into());

@@ -39,7 +39,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         argon2: cli.argon2()?,
         policy: Policy::default(),
         support_contact: cli.support_contact.clone(),
-        link_origin: cli.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),
+        link_origin: cli.link_origin(addr)?,
     };
     let state = build_state(settings, conf.leptos_options).await?;
     if let Some(command) = &cli.command {

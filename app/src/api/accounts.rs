@@ -170,6 +170,13 @@ pub async fn follow_password_reset(token: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether a phone-reset link is still good (its page shows the login form only then).
+#[server(name = CheckPhoneResetLink, prefix = "/api", endpoint = "phone/reset/check")]
+pub async fn check_phone_reset_link(token: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::recovery::check_phone_reset_link(&state, &ctx, &token).await
+}
+
 /// The new password after the challenge; every session ends, the user logs in again.
 #[server(prefix = "/api", endpoint = "password/new")]
 pub async fn set_new_password(password: String) -> Result<(), AppError> {

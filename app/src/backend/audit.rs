@@ -19,6 +19,8 @@ pub enum LoginFailure {
     UnknownEmail,
     WrongPassword,
     Disabled,
+    /// The right password came with a phone-reset link that is not this account's open one.
+    PhoneResetLinkInvalid,
 }
 
 #[derive(Clone, Debug)]
@@ -166,8 +168,15 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         by: i64,
     },
+    /// `user_id` is `None` for an address without a usable account (nothing was sent).
     PasswordResetRequested {
-        user_id: i64,
+        user_id: Option<i64>,
+        sent: bool,
+    },
+    /// An admin tried to invite an address that has an account already.
+    InvitationRefused {
+        by: i64,
+        email: &'a str,
     },
     PasswordResetLinkFollowed {
         user_id: i64,
@@ -234,6 +243,7 @@ impl AuditEvent<'_> {
             AuditEvent::AccountDisabled { .. } => "account.disabled",
             AuditEvent::AccountEnabled { .. } => "account.enabled",
             AuditEvent::PasswordResetRequested { .. } => "password_reset.requested",
+            AuditEvent::InvitationRefused { .. } => "invitation.refused",
             AuditEvent::PasswordResetLinkFollowed { .. } => "password_reset.link_followed",
             AuditEvent::PasswordReset { .. } => "password_reset.completed",
             AuditEvent::PhoneResetLinkSent { .. } => "phone_reset.link_sent",
@@ -275,14 +285,14 @@ impl AuditEvent<'_> {
             | AuditEvent::InvitationAccepted { user_id }
             | AuditEvent::AccountDisabled { user_id, .. }
             | AuditEvent::AccountEnabled { user_id, .. }
-            | AuditEvent::PasswordResetRequested { user_id }
             | AuditEvent::PasswordResetLinkFollowed { user_id }
             | AuditEvent::PasswordReset { user_id, .. }
             | AuditEvent::PhoneResetLinkSent { user_id, .. }
             | AuditEvent::PhoneResetStarted { user_id }
             | AuditEvent::PhoneReset { user_id, .. }
             | AuditEvent::LockLifted { user_id, .. } => Some(*user_id),
-            AuditEvent::LoginFailed { user_id, .. } => *user_id,
+            AuditEvent::LoginFailed { user_id, .. } | AuditEvent::PasswordResetRequested { user_id, .. } => *user_id,
+            AuditEvent::InvitationRefused { .. } => None,
             AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,
         }
@@ -295,7 +305,8 @@ impl AuditEvent<'_> {
             | AuditEvent::AccountDisabled { by, .. }
             | AuditEvent::AccountEnabled { by, .. }
             | AuditEvent::PhoneResetLinkSent { by, .. }
-            | AuditEvent::LockLifted { by, .. } => Some(*by),
+            | AuditEvent::LockLifted { by, .. }
+            | AuditEvent::InvitationRefused { by, .. } => Some(*by),
             AuditEvent::RegistrationStarted { .. } => None,
             other => other.user_id(),
         }
@@ -309,6 +320,7 @@ impl AuditEvent<'_> {
                     LoginFailure::UnknownEmail => "unknown_email",
                     LoginFailure::WrongPassword => "wrong_password",
                     LoginFailure::Disabled => "disabled",
+                    LoginFailure::PhoneResetLinkInvalid => "phone_reset_link_invalid",
                 },
             }),
             AuditEvent::LoginThrottled { email, retry_at } => json!({ "email": email, "retry_at": retry_at.0 }),
@@ -343,7 +355,10 @@ impl AuditEvent<'_> {
             AuditEvent::PasswordChanged { other_sessions_ended, .. } => {
                 json!({ "other_sessions_ended": other_sessions_ended })
             }
-            AuditEvent::RegistrationStarted { email, .. } => json!({ "email": email }),
+            AuditEvent::RegistrationStarted { email, .. } | AuditEvent::InvitationRefused { email, .. } => {
+                json!({ "email": email })
+            }
+            AuditEvent::PasswordResetRequested { sent, .. } => json!({ "sent": sent }),
             AuditEvent::RegistrationCompleted { organisation_id, .. } => json!({ "organisation_id": organisation_id }),
             AuditEvent::AccountDisabled { sessions_ended, .. } | AuditEvent::PasswordReset { sessions_ended, .. } => {
                 json!({ "sessions_ended": sessions_ended })

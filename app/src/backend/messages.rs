@@ -176,6 +176,30 @@ pub fn password_reset_link(lang: Lang, link: &str, minutes: i64) -> Text {
     )
 }
 
+/// "Forgot password" for an account without a second factor (SPEC 6.3).
+pub fn password_reset_needs_support(lang: Lang, support: &str) -> Text {
+    text(
+        lang,
+        (
+            "Passwort vergessen: bitte wenden Sie sich an den Support",
+            format!(
+                "Sie haben ein neues Passwort angefordert. Für Ihr Konto ist noch keine Mobilnummer als zweiter Faktor \
+                 eingerichtet, deshalb kann das Passwort nicht allein per E-Mail zurückgesetzt werden. Bitte wenden Sie \
+                 sich an das Account-Sicherheitsteam: {support}\nWenn Sie das nicht angefordert haben, ignorieren Sie \
+                 diese E-Mail."
+            ),
+        ),
+        (
+            "Forgot password: please contact support",
+            format!(
+                "You asked for a new password. Your account has no mobile number as a second factor yet, so its \
+                 password cannot be reset by e-mail alone. Please contact the account security team: {support}\nIf \
+                 you did not ask for this, ignore this e-mail."
+            ),
+        ),
+    )
+}
+
 /// After a forgotten-password reset.
 pub fn password_reset_notice(lang: Lang) -> Text {
     text(

@@ -73,6 +73,11 @@ pub struct Policy {
     pub password_reset_links_per_window: u32,
     /// 6.4: a support action's reason has at least this many characters.
     pub support_reason_min_chars: usize,
+    /// 2.1: registration e-mails (codes or notices) one address gets in the rolling quota
+    /// window, whoever asks.
+    pub registration_mails_per_address: u32,
+    /// 6.1: invitations (sent or refused) one admin may make in the rolling quota window.
+    pub invitations_per_window: u32,
 }
 
 /// EU and EEA members, Switzerland and the United Kingdom (SPEC 2.2).
@@ -116,6 +121,8 @@ impl Default for Policy {
             anonymous_requests_per_ip: 10,
             password_reset_links_per_window: 5,
             support_reason_min_chars: 10,
+            registration_mails_per_address: 5,
+            invitations_per_window: 20,
         }
     }
 }

@@ -136,7 +136,6 @@ async fn an_invitation_is_single_use_for_its_own_kind_and_leads_to_setup() {
     let token = t.link_token("kai@example.org").await;
     let anon = Client::new(&t, ip(20));
     // Before the link sets a password, nobody logs in to the account.
-    assert_eq!(anon.login("kai@example.org", "").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(anon.login("kai@example.org", STRONG).await.status, StatusCode::UNAUTHORIZED);
     let info = anon.post("/api/invitation", &form(&[("token", &token)])).await;
     assert!(info.body.contains("Kai Kollege") && info.body.contains("Muster GmbH"), "{}", info.body);
@@ -227,9 +226,13 @@ async fn a_forgotten_password_needs_the_link_and_the_phone_then_ends_every_sessi
     let t = TestApp::start().await;
     let old = logged_in(&t, "anna@example.org", "member").await;
     let anon = Client::new(&t, ip(30));
-    assert_eq!(anon.post("/api/password/forgot", "email=nobody%40example.org").await.status, StatusCode::OK);
-    assert_eq!(t.delivered_to("nobody@example.org").await, 0);
-    assert_eq!(anon.post("/api/password/forgot", "email=anna%40example.org").await.status, StatusCode::OK);
+    let unknown = anon.post("/api/password/forgot", "email=nobody%40example.org").await;
+    let known = anon.post("/api/password/forgot", "email=anna%40example.org").await;
+    assert_eq!(
+        (unknown.status, unknown.header(header::LOCATION), unknown.body),
+        (known.status, known.header(header::LOCATION), known.body),
+        "the same answer whether or not an account has the address"
+    );
     let token = t.link_token("anna@example.org").await;
 
     let follow = anon.post("/api/password/reset", &form(&[("token", &token)])).await;
@@ -290,13 +293,24 @@ async fn support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessi
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let token = t.link_token("anna@example.org").await;
 
-    // Another account's password with this link: refused, and the link stays usable.
-    t.user("bob@example.org", PW, "member").await;
+    // The link's page checks it first.
     let newcomer = Client::new(&t, ip(40));
+    assert_eq!(newcomer.post("/api/phone/reset/check", &form(&[("token", &token)])).await.status, StatusCode::OK);
+    assert_eq!(newcomer.post("/api/phone/reset/check", "token=forged").await.status, StatusCode::GONE);
+    // Another account's right password with this link fails like a wrong password (no
+    // oracle for the password), and the link stays usable.
+    t.user("bob@example.org", PW, "member").await;
     let foreign = newcomer
         .post("/api/login", &form(&[("email", "bob@example.org"), ("password", PW), ("phone_reset", &token)]))
         .await;
-    assert_eq!(foreign.status, StatusCode::GONE, "{}", foreign.body);
+    let wrong = newcomer
+        .post(
+            "/api/login",
+            &form(&[("email", "bob@example.org"), ("password", "not it at all"), ("phone_reset", &token)]),
+        )
+        .await;
+    assert_eq!((foreign.status, &foreign.body), (StatusCode::UNAUTHORIZED, &wrong.body));
+    assert_eq!(t.delivered_to(PHONE).await, 0, "no challenge SMS went out for bob");
     let res = newcomer
         .post("/api/login", &form(&[("email", "anna@example.org"), ("password", PW), ("phone_reset", &token)]))
         .await;
@@ -320,7 +334,7 @@ async fn support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessi
     let again = Client::new(&t, ip(41))
         .post("/api/login", &form(&[("email", "anna@example.org"), ("password", PW), ("phone_reset", &token)]))
         .await;
-    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
     let detail = agent.post("/api/support/account", &format!("id={uid}")).await;
     assert!(
         detail.body.contains("phone_reset.completed") && detail.body.contains("phone_reset.link_sent"),
@@ -406,6 +420,89 @@ async fn a_phone_reset_link_expires_after_a_day_and_only_a_support_agent_sends_o
     let res = Client::new(&t, ip(40))
         .post("/api/login", &form(&[("email", "admin@example.org"), ("password", PW), ("phone_reset", &token)]))
         .await;
-    assert_eq!(res.status, StatusCode::GONE, "{}", res.body);
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
     assert!(res.session_token().is_none(), "no session from an expired link");
+    let check = Client::new(&t, ip(40)).post("/api/phone/reset/check", &form(&[("token", &token)])).await;
+    assert_eq!(check.status, StatusCode::GONE, "the page says the link has expired");
+}
+
+#[tokio::test]
+async fn an_account_without_a_phone_gets_no_reset_link_but_a_pointer_to_support() {
+    let t = TestApp::start().await;
+    t.user_without_mfa("legacy@example.org", PW, "member").await;
+    let res = Client::new(&t, ip(30)).post("/api/password/forgot", "email=legacy%40example.org").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let mail = t.message_to("legacy@example.org").await;
+    assert!(!mail.contains("token="), "no link: {mail}");
+    assert!(mail.contains("support@riegel.example"), "{mail}");
+    assert_eq!(count(&t, "SELECT count(*) FROM links").await, 0);
+}
+
+#[tokio::test]
+async fn an_admin_acts_only_on_their_own_organisation_and_learns_of_taken_addresses_only_after_the_tan() {
+    let t = TestApp::start().await;
+    let admin = logged_in(&t, "admin@example.org", "admin").await;
+    // An account in another organisation.
+    let other_org: i64 =
+        sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ('Fremd AG', 0) RETURNING id")
+            .fetch_one(&t.state.pool)
+            .await
+            .unwrap();
+    let stranger: i64 = sqlx::query_scalar(
+        "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
+         VALUES (?, 'eve@fremd.example', 'Eve', 'member', 'x', 0) RETURNING id",
+    )
+    .bind(other_org)
+    .fetch_one(&t.state.pool)
+    .await
+    .unwrap();
+    let res = admin.post("/api/team/enabled", &format!("user_id={stranger}&enabled=false&tan=")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Without a TAN, a taken address and a free one get the same answer: a TAN is needed.
+    let taken = admin
+        .post("/api/team/invite", &form(&[("full_name", "Eve"), ("email", "eve@fremd.example"), ("tan", "")]))
+        .await;
+    assert_eq!(taken.status, StatusCode::PRECONDITION_REQUIRED, "{}", taken.body);
+    let (tan, _) = t.tan_for(PHONE).await;
+    let refused = admin
+        .post("/api/team/invite", &form(&[("full_name", "Eve"), ("email", "eve@fremd.example"), ("tan", &tan)]))
+        .await;
+    assert!(refused.body.contains("EmailUnavailable"), "{}", refused.body);
+    assert_eq!(t.audited("invitation.refused").await, 1);
+    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = ?")
+        .bind(stranger)
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(disabled, None);
+}
+
+#[tokio::test]
+async fn disabling_an_invited_colleague_voids_the_invitation() {
+    let t = TestApp::start().await;
+    let admin = logged_in(&t, "admin@example.org", "admin").await;
+    with_tan(&t, &admin, "/api/team/invite", &[("full_name", "Kai Kollege"), ("email", "kai@example.org")]).await;
+    let token = t.link_token("kai@example.org").await;
+    let kai: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'kai@example.org'")
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    let res = admin.post("/api/team/enabled", &format!("user_id={kai}&enabled=false")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let anon = Client::new(&t, ip(20));
+    let accept = anon.post("/api/invitation/accept", &form(&[("token", &token), ("password", STRONG)])).await;
+    assert_eq!(accept.status, StatusCode::GONE);
+    admin.post("/api/team/enabled", &format!("user_id={kai}&enabled=true")).await;
+    let accept = anon.post("/api/invitation/accept", &form(&[("token", &token), ("password", STRONG)])).await;
+    assert_eq!(accept.status, StatusCode::GONE, "re-enabling does not revive the link");
+}
+
+#[tokio::test]
+async fn one_address_gets_at_most_five_registration_mails_a_day_whoever_asks() {
+    let t = TestApp::start().await;
+    for i in 0..7u8 {
+        let res = register(&Client::new(&t, ip(100 + i)), "target@example.org", STRONG).await;
+        assert_eq!(res.header(header::LOCATION).as_deref(), Some("/register"), "the same answer every time");
+    }
+    assert_eq!(t.delivered_to("target@example.org").await, 5);
 }

@@ -61,7 +61,7 @@ pub(crate) fn name_field(raw: &str, missing: InputError) -> Result<String, AppEr
 /// against the per-IP cap of the rolling hour, whether or not an account has the address.
 pub(crate) async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -> Result<(), AppError> {
     const WINDOW: i64 = 60 * 60;
-    let ip = ctx.ip.to_string();
+    let ip = network_of(ctx.ip);
     let mut tx = db::begin(&state.pool).await?;
     sqlx::query("DELETE FROM anonymous_requests WHERE ip = ? AND at <= ?")
         .bind(&ip)
@@ -85,6 +85,18 @@ pub(crate) async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: 
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The network a client counts for: its IPv4 address, or its IPv6 /64 (one subscriber's
+/// prefix, in which every address is the same client).
+pub(crate) fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.
@@ -178,22 +190,42 @@ pub async fn invite(
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     let mut tx = db::begin(&state.pool).await?;
     let (session, me, org) = admin(&mut tx, state, ctx).await?;
-    let existing: Option<(i64, Option<i64>, bool)> =
-        sqlx::query_as("SELECT id, organisation_id, password_hash = '' FROM users WHERE email = ?")
-            .bind(&address)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let pending = match existing {
-        None => None,
-        Some((id, Some(o), true)) if o == org => Some(id),
-        Some(_) => return Err(AppError::Input(InputError::EmailUnavailable)),
-    };
+    let policy = &state.config.policy;
+    let made: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE actor_id = ? AND kind IN ('invitation.sent', 'invitation.refused')
+         AND at > ?",
+    )
+    .bind(me.id)
+    .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if made >= i64::from(policy.invitations_per_window) {
+        return Err(AppError::TooManyAttempts { retry_after_secs: policy.quota_window_secs });
+    }
+    // The TAN comes first: whether an address has an account is told only to an admin who
+    // just proved the second factor, and every such answer counts and is audited.
     let canonical = format!("invite\n{address}\n{full_name}");
     let description = describe(ctx.lang, format!("{address} einladen"), format!("invite {address}"));
     let protected = tans::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
     if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &me, protected, tan).await? {
         return tans::commit_refusal(state, tx, refusal).await;
     }
+    let existing: Option<(i64, Option<i64>, bool, bool)> = sqlx::query_as(
+        "SELECT id, organisation_id, password_hash = '', disabled_at IS NOT NULL FROM users WHERE email = ?",
+    )
+    .bind(&address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let pending = match existing {
+        None => None,
+        Some((id, Some(o), true, false)) if o == org => Some(id),
+        Some(_) => {
+            let event = AuditEvent::InvitationRefused { by: me.id, email: &address };
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+            tx.commit().await?;
+            return Err(AppError::Input(InputError::EmailUnavailable));
+        }
+    };
     let user_id = match pending {
         Some(id) => id,
         None => {
@@ -264,6 +296,12 @@ pub async fn set_enabled(
             .execute(&mut *tx)
             .await?;
         let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
+        // Open links (invitation, password reset, phone reset) must not come back to life
+        // when the account is enabled again.
+        sqlx::query("UPDATE links SET state = 'void' WHERE user_id = ? AND state = 'open'")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let event = AuditEvent::AccountDisabled { user_id, by: me.id, sessions_ended };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     }
@@ -281,7 +319,8 @@ struct Invited {
 async fn invited(conn: &mut SqliteConnection, user_id: i64) -> Result<Invited, AppError> {
     sqlx::query_as(
         "SELECT u.full_name, u.email, o.name AS organisation FROM users u
-         LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ? AND u.password_hash = ''",
+         LEFT JOIN organisations o ON o.id = u.organisation_id
+         WHERE u.id = ? AND u.password_hash = '' AND u.disabled_at IS NULL",
     )
     .bind(user_id)
     .fetch_optional(conn)
@@ -314,12 +353,13 @@ pub async fn accept_invitation(
     let mut tx = db::begin(&state.pool).await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
     links::use_once(&mut tx, link).await?;
-    let set = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ''")
-        .bind(&hash)
-        .bind(link.user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let set =
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = '' AND disabled_at IS NULL")
+            .bind(&hash)
+            .bind(link.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if set != 1 {
         return Err(AppError::LinkInvalid);
     }

@@ -82,18 +82,31 @@ pub async fn login(
     };
 
     let mut tx = db::begin(&state.pool).await?;
+    // A phone-reset link is part of the credentials: one that is not this account's open link
+    // fails the attempt like a wrong password, so it cannot tell a right password apart.
+    let link = match (&reservation.account, phone_reset) {
+        (Some(a), Some(token)) if verified && a.disabled_at.is_none() => {
+            match links::find(&mut tx, &state.keys, LinkKind::PhoneReset, token, Some(a.id), ctx.now).await {
+                Ok(link) => Some(Ok(link)),
+                Err(AppError::LinkInvalid) => Some(Err(())),
+                Err(e) => return Err(e),
+            }
+        }
+        _ => None,
+    };
     let outcome = match &reservation.account {
-        Some(account) if verified && account.disabled_at.is_none() => {
+        Some(account) if verified && account.disabled_at.is_none() && !matches!(link, Some(Err(()))) => {
             clear_failures(&mut tx, &reservation).await?;
             if let Some(old) = &ctx.session_token {
                 sessions::delete(&mut tx, &state.keys, old).await?;
             }
-            password_accepted(&mut tx, state, ctx, account, phone_reset).await
+            password_accepted(&mut tx, state, ctx, account, link.and_then(Result::ok)).await
         }
         account => {
             let why = match account {
                 None => LoginFailure::UnknownEmail,
                 Some(a) if a.disabled_at.is_some() => LoginFailure::Disabled,
+                Some(_) if verified => LoginFailure::PhoneResetLinkInvalid,
                 Some(_) => LoginFailure::WrongPassword,
             };
             let event = AuditEvent::LoginFailed { user_id: account.as_ref().map(|a| a.id), email: &email, why };
@@ -119,14 +132,13 @@ async fn password_accepted(
     state: &AppState,
     ctx: &RequestCtx,
     account: &Account,
-    phone_reset: Option<&str>,
+    phone_reset: Option<links::OpenLink>,
 ) -> Result<LoginOutcome, AppError> {
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginLocked { user_id: account.id, until }).await?;
         return Err(challenge::locked_error(state, ctx, until));
     }
-    if let Some(token) = phone_reset {
-        let link = links::find(tx, &state.keys, LinkKind::PhoneReset, token, Some(account.id), ctx.now).await?;
+    if let Some(link) = phone_reset {
         links::use_once(tx, link).await?;
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetStarted { user_id: account.id }).await?;
     }

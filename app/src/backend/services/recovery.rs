@@ -4,6 +4,8 @@
 //! - The request answers the same whether or not an account has the address, counts against
 //!   the per-IP cap, and sends an account at most `password_reset_links_per_window` links in
 //!   the rolling quota window (more requests are answered the same and send nothing).
+//! - An account without a verified phone gets no link but a notice to contact support: it has
+//!   no second factor, and the mailbox alone must not set a new password.
 //! - Following the link is a button press (a POST), so a mail scanner that opens links does
 //!   not use it up. It starts a session at `ResetChallenge`: the login challenge, with the
 //!   account's phone when it has one (the e-mail already proved the address).
@@ -26,6 +28,7 @@ use crate::{
         email,
         links::LinkKind,
         login::{LoginEvent, LoginState, transition},
+        time::Timestamp,
     },
 };
 
@@ -34,14 +37,41 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     anonymous_request(state, ctx, "password_reset").await?;
     let mut tx = db::begin(&state.pool).await?;
-    let account: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = ? AND disabled_at IS NULL AND password_hash != ''")
-            .bind(&address)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(user_id) = account else {
+    let account: Option<(i64, bool)> = sqlx::query_as(
+        "SELECT id, phone_verified_at IS NOT NULL FROM users WHERE email = ? AND disabled_at IS NULL AND password_hash != ''",
+    )
+    .bind(&address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, has_phone)) = account else {
+        // The same work as for an account: a row and a commit (nothing reveals the difference
+        // but the mailbox).
+        let event = AuditEvent::PasswordResetRequested { user_id: None, sent: false };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        tx.commit().await?;
         return Ok(());
     };
+    if !has_phone {
+        // SPEC 6.3 needs the MFA challenge after the link; an account without a verified
+        // phone has no second factor, so the mailbox alone must not set a new password.
+        email_to(
+            &mut tx,
+            &address,
+            messages::password_reset_needs_support(ctx.lang, &state.config.support_contact),
+            ctx.now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            ctx.now,
+            Some(ctx.ip),
+            AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: false },
+        )
+        .await?;
+        tx.commit().await?;
+        state.outbox_nudge.notify_one();
+        return Ok(());
+    }
     let sent: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM links WHERE user_id = ? AND kind = 'password_reset' AND created_at > ?",
     )
@@ -50,15 +80,25 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     .fetch_one(&mut *tx)
     .await?;
     if sent >= i64::from(policy.password_reset_links_per_window) {
+        let event = AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: false };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        tx.commit().await?;
         return Ok(());
     }
     let link = links::issue(&mut tx, state, LinkKind::PasswordReset, user_id, None, ctx.now).await?;
     let text = messages::password_reset_link(ctx.lang, link.expose(), policy.password_reset_ttl_secs / 60);
     email_to(&mut tx, &address, text, ctx.now).await?;
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetRequested { user_id }).await?;
+    let event = AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: true };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     Ok(())
+}
+
+/// Whether a phone-reset link may still be used (its page shows the login form only then).
+pub async fn check_phone_reset_link(state: &AppState, ctx: &RequestCtx, token: &str) -> Result<(), AppError> {
+    let mut conn = state.pool.acquire().await?;
+    links::find(&mut conn, &state.keys, LinkKind::PhoneReset, token, None, ctx.now).await.map(|_| ())
 }
 
 /// Uses the link and opens the challenge. Returns the new session's token.
@@ -69,28 +109,22 @@ pub async fn follow_password_reset(
 ) -> Result<Secret<String>, AppError> {
     let mut tx = db::begin(&state.pool).await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
-    let disabled: bool = sqlx::query_scalar("SELECT disabled_at IS NOT NULL FROM users WHERE id = ?")
-        .bind(link.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let user_id = link.user_id;
+    let (disabled, locked_until): (bool, Option<i64>) =
+        sqlx::query_as("SELECT disabled_at IS NOT NULL, locked_until FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
     if disabled {
         return Err(AppError::LinkInvalid);
     }
-    links::use_once(&mut tx, link).await?;
-    let user_id = link.user_id;
-    let locked_until: Option<i64> =
-        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ? AND locked_until > ?")
-            .bind(user_id)
-            .bind(ctx.now.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .flatten();
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetLinkFollowed { user_id }).await?;
-    if let Some(until) = locked_until {
-        // The code quota locked the account: the challenge cannot send a code before then.
-        tx.commit().await?;
-        return Err(challenge::locked_error(state, ctx, crate::domain::time::Timestamp(until)));
+    if let Some(until) = locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
+        // The code quota locked the account: no code can be sent before then. The link stays
+        // open for its hour (support may lift the lock meanwhile).
+        return Err(challenge::locked_error(state, ctx, until));
     }
+    links::use_once(&mut tx, link).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetLinkFollowed { user_id }).await?;
     let stage = transition(LoginState::Anonymous, LoginEvent::ResetLinkFollowed).map_err(AppError::internal)?;
     if let Some(old) = &ctx.session_token {
         sessions::delete(&mut tx, &state.keys, old).await?;

@@ -87,7 +87,19 @@ async fn send(
 ) -> Result<(), AppError> {
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(address).fetch_optional(&mut *tx).await?;
+    // Whoever registers, one address gets at most a few registration e-mails a day: past the
+    // cap the page looks the same and nothing is sent.
+    let mailed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'registration.started'
+         AND json_extract(detail, '$.email') = ? AND at > ?",
+    )
+    .bind(address)
+    .bind(ctx.now.minus_secs(state.config.policy.quota_window_secs).0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let capped = mailed >= i64::from(state.config.policy.registration_mails_per_address);
     let code_hash = match existing {
+        _ if capped => None,
         None => {
             let code = random_code();
             let text = messages::registration_code(ctx.lang, code.expose(), state.config.policy.code_ttl_secs / 60);
@@ -107,7 +119,9 @@ async fn send(
     .bind(flow)
     .execute(&mut *tx)
     .await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::RegistrationStarted { email: address, existing }).await?;
+    if !capped {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::RegistrationStarted { email: address, existing }).await?;
+    }
     Ok(())
 }
 

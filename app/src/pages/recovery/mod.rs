@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        accounts::{FollowPasswordReset, RequestPasswordReset, SetNewPassword},
+        accounts::{FollowPasswordReset, RequestPasswordReset, SetNewPassword, check_phone_reset_link},
         auth::Login,
     },
     components::{ErrorNotice, NewPasswordInput},
@@ -96,20 +96,39 @@ pub fn NewPasswordPage() -> impl IntoView {
 pub fn PhoneResetPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
+    let link = Resource::new(|| (), |_| check_phone_reset_link(token()));
     view! {
         <Title text=move || t_string!(i18n, recovery.phone_title).to_string() />
         <section class="card" aria-labelledby="phone-reset-heading">
             <h1 id="phone-reset-heading">{t!(i18n, recovery.phone_heading)}</h1>
             {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
-            <p>{t!(i18n, recovery.phone_intro)}</p>
-            <ActionForm action=login>
-                <input type="hidden" name="phone_reset" value=token() />
-                <label for="login-email">{t!(i18n, login.email)}</label>
-                <input id="login-email" type="email" name="email" autocomplete="username" required />
-                <label for="login-password">{t!(i18n, login.password)}</label>
-                <input id="login-password" type="password" name="password" autocomplete="current-password" required />
-                <button type="submit">{t!(i18n, login.submit)}</button>
-            </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Ok(()) => {
+                            view! {
+                                <p>{t!(i18n, recovery.phone_intro)}</p>
+                                <ActionForm action=login>
+                                    <input type="hidden" name="phone_reset" value=token() />
+                                    <label for="login-email">{t!(i18n, login.email)}</label>
+                                    <input id="login-email" type="email" name="email" autocomplete="username" required />
+                                    <label for="login-password">{t!(i18n, login.password)}</label>
+                                    <input
+                                        id="login-password"
+                                        type="password"
+                                        name="password"
+                                        autocomplete="current-password"
+                                        required
+                                    />
+                                    <button type="submit">{t!(i18n, login.submit)}</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorNotice err /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }
