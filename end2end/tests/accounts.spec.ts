@@ -10,45 +10,13 @@ import {
   logIn,
   lastMessageId,
   codeSentTo,
-  tanSentTo,
+  fresh,
+  linkSentTo,
+  setUpPhone,
+  PASSWORD,
+  newPage,
 } from './fixtures';
-import type { Browser, Page, TestInfo } from '@playwright/test';
-
-const PASSWORD = 'Kiefer-Wolke-Laterne-73';
-
-/** An address and a German mobile number no other test uses. */
-function fresh(info: TestInfo, label: string) {
-  const n = `${Date.now()}${info.repeatEachIndex}`.slice(-7);
-  return { email: `${label}-${info.project.name}-${n}@e2e.example`, phone: `+491512${n}` };
-}
-
-/** The newest link e-mailed to `to` after message `after`, as a path on this server. */
-async function linkSentTo(page: Page, to: string, after: number): Promise<string> {
-  let link = '';
-  await expect
-    .poll(async () => {
-      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
-      link = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/https?:\/\/[^\s]+\?token=[\w-]+/)?.[0] ?? '';
-      return link;
-    })
-    .not.toBe('');
-  return new URL(link).pathname + new URL(link).search;
-}
-
-/** MFA setup from the setup page: number, SMS code, start page. */
-async function setUpPhone(page: Page, phone: string): Promise<number> {
-  await settled(page);
-  const before = await lastMessageId(page, phone);
-  await page.getByLabel('Mobilnummer', { exact: true }).fill(phone);
-  await page.getByRole('button', { name: 'Code senden' }).click();
-  await expect(page.getByText(/Wir haben einen Code per SMS an/)).toBeVisible();
-  const code = await codeSentTo(page, phone, before);
-  const sentAt = Date.now();
-  await page.getByLabel('Code', { exact: true }).fill(code);
-  await page.getByRole('button', { name: 'Nummer bestätigen' }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return sentAt;
-}
+import type { Page } from '@playwright/test';
 
 /** The whole self-registration: company and account, e-mail code, phone. */
 async function register(page: Page, who: { email: string; phone: string }, name: string): Promise<number> {
@@ -89,54 +57,11 @@ async function register(page: Page, who: { email: string; phone: string }, name:
   return sentAt;
 }
 
-async function newPage(browser: Browser, info: TestInfo): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: js(info), locale: 'de-DE' });
-  return context.newPage();
-}
-
 test('a supplier registers: company, e-mail code, phone, and is the admin of the new organisation', async ({ page }, info) => {
   const who = fresh(info, 'reg');
   await register(page, who, 'Jana Becker');
   await expect(page.getByText('Administrator der Organisation')).toBeVisible();
   await expect(page.getByText('Jana Becker GmbH')).toBeVisible();
-});
-
-test('an invited colleague sets a password and their own phone at the first login', async ({ page, browser }, info) => {
-  test.skip(!js(info), 'the TAN prompt keeps the form only with JavaScript');
-  const colleague = fresh(info, 'kai');
-  await logIn(page, demo.admin);
-  await page.getByRole('link', { name: 'Team' }).click();
-  await expect(page.getByRole('heading', { name: 'Team', exact: true })).toBeVisible();
-  await settled(page);
-  const sms = await lastMessageId(page, demo.admin.phone);
-  const mail = await lastMessageId(page, colleague.email);
-  await page.getByLabel('Vollständiger Name').fill('Kai Kollege');
-  await page.getByLabel('E-Mail-Adresse').fill(colleague.email);
-  await page.getByRole('button', { name: 'Einladung senden' }).click();
-  await expect(page.getByText(new RegExp(`gesendet für: ${colleague.email.replace(/[.+]/g, '\\$&')} einladen`))).toBeVisible();
-  await page.getByLabel('TAN', { exact: true }).fill(await tanSentTo(page, demo.admin.phone, sms));
-  await page.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
-  await expect(page.getByRole('status')).toHaveText('Die Einladung ist unterwegs (72 Stunden gültig).');
-  await expect(page.getByRole('row', { name: new RegExp(`Kai Kollege.*eingeladen`) })).toBeVisible();
-
-  const link = await linkSentTo(page, colleague.email, mail);
-  const kai = await newPage(browser, info);
-  await comeFromNewIp(kai, info);
-  await kai.goto(link);
-  await expect(kai.getByText(/Willkommen, Kai Kollege! Sie wurden eingeladen, für Muster Lieferant GmbH/)).toBeVisible();
-  await settled(kai);
-  await kai.getByLabel('Passwort', { exact: true }).fill(PASSWORD);
-  await kai.getByRole('button', { name: 'Passwort festlegen und weiter' }).click();
-  await expect(kai).toHaveURL(/\/mfa\/setup$/);
-  await expect(kai.locator('.steps [aria-current="step"]')).toHaveText('Mobiltelefon einrichten');
-  await setUpPhone(kai, colleague.phone);
-  await expect(kai.getByRole('heading', { name: 'Willkommen, Kai Kollege' })).toBeVisible();
-  // The link worked once.
-  await kai.goto(link);
-  await expect(kai.getByRole('alert')).toContainText('ungültig, wurde schon verwendet oder ist abgelaufen');
-
-  await page.reload();
-  await expect(page.getByRole('row', { name: /Kai Kollege.*MFA aktiv/ })).toBeVisible();
 });
 
 test('a forgotten password: e-mail link, SMS code, new password, and every session ends', async ({ page, browser }, info) => {

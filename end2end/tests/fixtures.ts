@@ -1,4 +1,4 @@
-import { test as base, expect, Page, TestInfo } from '@playwright/test';
+import { test as base, expect, Browser, Page, TestInfo } from '@playwright/test';
 
 /** The demo accounts the server seeds in development mode. */
 export const demo = {
@@ -103,6 +103,47 @@ export async function logIn(page: Page, user: { email: string; password: string;
   await page.getByLabel('Code', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Bestätigen' }).click();
   await expect(page).toHaveURL(/\/$/);
+}
+
+export const PASSWORD = 'Kiefer-Wolke-Laterne-73';
+
+/** An address and a German mobile number no other test uses. */
+export function fresh(info: TestInfo, label: string) {
+  const n = `${Date.now()}${info.repeatEachIndex}`.slice(-7);
+  return { email: `${label}-${info.project.name}-${n}@e2e.example`, phone: `+491512${n}` };
+}
+
+/** The newest link e-mailed to `to` after message `after`, as a path on this server. */
+export async function linkSentTo(page: Page, to: string, after: number): Promise<string> {
+  let link = '';
+  await expect
+    .poll(async () => {
+      const msgs: { outbox_id: number; recipient: string; body: string }[] = await (await page.request.get('/dev/outbox.json')).json();
+      link = msgs.find((m) => m.recipient === to && m.outbox_id > after)?.body.match(/https?:\/\/[^\s]+\?token=[\w-]+/)?.[0] ?? '';
+      return link;
+    })
+    .not.toBe('');
+  return new URL(link).pathname + new URL(link).search;
+}
+
+/** MFA setup from the setup page: number, SMS code, start page. */
+export async function setUpPhone(page: Page, phone: string): Promise<number> {
+  await settled(page);
+  const before = await lastMessageId(page, phone);
+  await page.getByLabel('Mobilnummer', { exact: true }).fill(phone);
+  await page.getByRole('button', { name: 'Code senden' }).click();
+  await expect(page.getByText(/Wir haben einen Code per SMS an/)).toBeVisible();
+  const code = await codeSentTo(page, phone, before);
+  const sentAt = Date.now();
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Nummer bestätigen' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  return sentAt;
+}
+
+export async function newPage(browser: Browser, info: TestInfo): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: js(info), locale: 'de-DE' });
+  return context.newPage();
 }
 
 /**
