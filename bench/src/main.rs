@@ -1,0 +1,503 @@
+//! `./x bench`: measures Riegel's figures against the real release server, in one run on one
+//! machine, and prints them as a Markdown table (ratios are taken within the run):
+//!
+//! 1. raw argon2 verifications per second on all cores, password logins per second through
+//!    HTTP at the best concurrency, and their ratio;
+//! 2. an overload at ten times that rate: p50/p99 of the requests answered 503, and the
+//!    server's peak RSS against its idle RSS;
+//! 3. p50/p99 of MFA code verification and resend at 100 concurrent clients, with the count
+//!    of database-busy failures (answered 500);
+//! 4. the release WebAssembly and JavaScript, raw, gzip and brotli, and what dominates it;
+//! 5. the idle RSS after start and the time from start to a ready `/healthz`.
+//!
+//! It is not a test: it prints, and never fails on a figure.
+
+// A benchmark measures time and waits on purpose: the workspace's rule that only
+// `backend::clock` reads the clock is for the product, not for this tool.
+#![allow(clippy::disallowed_methods)]
+
+use std::{
+    io::Write as _,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
+};
+
+/// The server's default argon2 parameters (`server --help`).
+const M_KIB: u32 = 19_456;
+const T: u32 = 2;
+const PASSWORD: &str = "bench-password-Riegel-2026";
+const MFA_CLIENTS: usize = 100;
+
+type Http = Client<HttpConnector, Full<Bytes>>;
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(3999)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(secs: f64) -> String {
+    format!("{:.1} ms", secs * 1000.0)
+}
+
+/// Starts the release server on a fresh database; returns it and the seconds to a ready
+/// `/healthz` (migrations included).
+async fn start(http: &Http, root: &Path, with_mfa_accounts: bool) -> (Server, f64) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let db = dir.path().join("riegel.sqlite");
+    if with_mfa_accounts {
+        seed_mfa_accounts(&db).await;
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let began = Instant::now();
+    let child = Command::new(root.join("target/release/server"))
+        .env("RIEGEL_DEV", "true")
+        .env("RIEGEL_DATABASE", &db)
+        .env("RIEGEL_BIND", format!("127.0.0.1:{port}"))
+        .env("RIEGEL_TRUSTED_PROXY", "127.0.0.1")
+        .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("target/release/server (run `cargo leptos build --release` first)");
+    let server = Server { child, base, _dir: dir };
+    loop {
+        let ready = http
+            .request(Request::get(format!("{}/healthz", server.base)).body(Full::default()).expect("a request"))
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK);
+        if ready {
+            return (server, began.elapsed().as_secs_f64());
+        }
+        assert!(began.elapsed() < Duration::from_secs(30), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    cookie: Option<String>,
+    secs: f64,
+}
+
+async fn post(http: &Http, base: &str, path: &str, form: &str, ip: &str, cookie: Option<&str>) -> Answer {
+    let mut req = Request::post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("origin", base)
+        .header("x-forwarded-for", ip);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let began = Instant::now();
+    let res = http.request(req.body(Full::new(Bytes::from(form.to_owned()))).expect("a request")).await;
+    let secs = began.elapsed().as_secs_f64();
+    match res {
+        Ok(res) => {
+            let status = res.status();
+            let cookie = res
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|c| c.starts_with("riegel_session="))
+                .and_then(|c| c.split(';').next())
+                .map(str::to_owned);
+            let _ = res.into_body().collect().await;
+            Answer { status, cookie, secs }
+        }
+        Err(_) => Answer { status: StatusCode::BAD_GATEWAY, cookie: None, secs },
+    }
+}
+
+/// A client address of its own for request `n` (the server believes X-Forwarded-For from
+/// 127.0.0.1), so no per-IP limit is reached.
+fn ip(n: u64) -> String {
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+fn argon2_hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(M_KIB, T, 1, None).expect("argon2 parameters"))
+}
+
+/// Figure 1a: argon2 verifications per second on all cores.
+fn raw_argon2(cores: usize) -> f64 {
+    let salt = argon2::password_hash::SaltString::from_b64("cmllZ2VsYmVuY2hzYWx0").expect("a salt");
+    let phc = argon2_hasher().hash_password(PASSWORD.as_bytes(), &salt).expect("a hash").to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let began = Instant::now();
+    let workers: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, done, phc) = (stop.clone(), done.clone(), phc.clone());
+            std::thread::spawn(move || {
+                let parsed = PasswordHash::new(&phc).expect("a PHC string");
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = argon2_hasher().verify_password(b"wrong password", &parsed);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(4));
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.join();
+    }
+    done.load(Ordering::Relaxed) as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Figure 1b: wrong-password logins per second at `concurrency` (each one argon2 verification).
+async fn logins_per_sec(http: &Http, base: &str, concurrency: usize, secs: u64, counter: &Arc<AtomicU64>) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let answered = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, base, answered, counter) = (http.clone(), base.to_owned(), answered.clone(), counter.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let form = format!("email=nobody{n}%40bench.example&password=wrong-{n}");
+                    if post(&http, &base, "/api/login", &form, &ip(n), None).await.status == StatusCode::UNAUTHORIZED {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    let began = Instant::now();
+    for t in tasks {
+        let _ = t.await;
+    }
+    answered.load(Ordering::Relaxed) as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Figure 2: requests at ten times the measured rate for a few seconds, open loop.
+async fn overload(http: &Http, server: &Server, rate: f64, counter: &Arc<AtomicU64>) -> (Vec<f64>, u64, u64) {
+    let pid = server.child.id();
+    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        tokio::spawn(async move {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let interval = Duration::from_secs_f64(1.0 / (rate * 10.0));
+    let total = (rate * 10.0 * 5.0) as usize;
+    let mut tasks = Vec::with_capacity(total);
+    let began = Instant::now();
+    for i in 0..total {
+        let at = began + interval * i as u32;
+        tokio::time::sleep_until(at.into()).await;
+        let (http, base, counter) = (http.clone(), server.base.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let form = format!("email=flood{n}%40bench.example&password=wrong-{n}");
+            post(&http, &base, "/api/login", &form, &ip(n), None).await
+        }));
+    }
+    let mut rejected = Vec::new();
+    let mut other = 0;
+    for t in tasks {
+        match t.await {
+            Ok(a) if a.status == StatusCode::SERVICE_UNAVAILABLE => rejected.push(a.secs),
+            _ => other += 1,
+        }
+    }
+    sampling.store(false, Ordering::Relaxed);
+    let _ = sampler.await;
+    rejected.sort_by(f64::total_cmp);
+    (rejected, other, peak.load(Ordering::Relaxed))
+}
+
+/// Accounts with MFA set up (a verified phone), inserted before the server starts.
+async fn seed_mfa_accounts(db: &Path) {
+    let salt = argon2::password_hash::SaltString::from_b64("cmllZ2VsbWZhc2FsdA").expect("a salt");
+    let phc = argon2_hasher().hash_password(PASSWORD.as_bytes(), &salt).expect("a hash").to_string();
+    {
+        let pool = app::backend::db::open(db).await.expect("the database");
+        let org: i64 =
+            sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ('Bench GmbH', 0) RETURNING id")
+                .fetch_one(&pool)
+                .await
+                .expect("an organisation");
+        for i in 0..MFA_CLIENTS {
+            sqlx::query(
+                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
+                                    created_at)
+                 VALUES (?, ?, 'Bench User', 'member', ?, ?, 0, 0)",
+            )
+            .bind(org)
+            .bind(format!("user{i}@bench.example"))
+            .bind(&phc)
+            .bind(format!("+491512000{i:04}"))
+            .execute(&pool)
+            .await
+            .expect("an account");
+        }
+        pool.close().await;
+    }
+}
+
+/// Figure 3: `MFA_CLIENTS` sessions at the challenge, then all verify (a wrong code) at
+/// once, then, after the resend countdown, all resend at once.
+async fn mfa(http: &Http, server: &Server) -> (Vec<f64>, Vec<f64>, usize) {
+    let mut sessions = Vec::new();
+    for i in 0..MFA_CLIENTS {
+        let form = format!("email=user{i}%40bench.example&password={PASSWORD}");
+        let a = post(http, &server.base, "/api/login", &form, &format!("10.200.0.{i}"), None).await;
+        sessions.push(a.cookie.expect("a session at the challenge"));
+    }
+    let burst = |path: &'static str, form: &'static str| {
+        let tasks: Vec<_> = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, cookie)| {
+                let (http, base, cookie) = (http.clone(), server.base.clone(), cookie.clone());
+                tokio::spawn(
+                    async move { post(&http, &base, path, form, &format!("10.200.0.{i}"), Some(&cookie)).await },
+                )
+            })
+            .collect::<Vec<_>>();
+        async move {
+            let mut secs = Vec::new();
+            let mut busy = 0;
+            for t in tasks {
+                if let Ok(a) = t.await {
+                    busy += usize::from(a.status.is_server_error());
+                    secs.push(a.secs);
+                }
+            }
+            secs.sort_by(f64::total_cmp);
+            (secs, busy)
+        }
+    };
+    let (verify, busy_v) = burst("/api/mfa/verify", "code=000000").await;
+    // "Resend" is possible 30 s after the first code.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let (resend, busy_r) = burst("/api/mfa/resend", "").await;
+    (verify, resend, busy_v + busy_r)
+}
+
+fn compressed(data: &[u8]) -> (usize, usize) {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = gz.write_all(data);
+    let gzip = gz.finish().map(|v| v.len()).unwrap_or(0);
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    let _ = brotli::BrotliCompress(&mut &data[..], &mut br, &params);
+    (gzip, br.len())
+}
+
+/// The wasm's sections by size (code, data, …): what dominates the download.
+fn wasm_sections(wasm: &[u8]) -> Vec<(String, usize)> {
+    fn leb(b: &[u8], i: &mut usize) -> usize {
+        let (mut v, mut shift) = (0usize, 0);
+        while let Some(&byte) = b.get(*i) {
+            *i += 1;
+            v |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        v
+    }
+    let names = [
+        "custom",
+        "type",
+        "import",
+        "function",
+        "table",
+        "memory",
+        "global",
+        "export",
+        "start",
+        "element",
+        "code",
+        "data",
+        "data count",
+    ];
+    let mut out = Vec::new();
+    let mut i = 8;
+    while i < wasm.len() {
+        let id = usize::from(wasm[i]);
+        i += 1;
+        let len = leb(wasm, &mut i);
+        out.push((names.get(id).copied().unwrap_or("?").to_owned(), len));
+        i += len;
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.1));
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .unwrap_or(0);
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    eprintln!("bench: starting the release server");
+
+    // 5. Start-up and idle memory.
+    let (server, ready_secs) = start(&http, &root, false).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = rss_kib(server.child.id());
+    rows.push(("5. start to ready `/healthz` (new database, migrations)".into(), ms(ready_secs), "< 300 ms".into()));
+    rows.push(("5. idle RSS after start".into(), mib(idle), "≤ 30 MB".into()));
+
+    // 1. argon2 and logins.
+    eprintln!("bench: raw argon2 on {cores} cores");
+    let raw = raw_argon2(cores);
+    let counter = Arc::new(AtomicU64::new(1));
+    let mut best = (0.0, 0);
+    for c in [1, 2, 4, 8, 16, 32] {
+        eprintln!("bench: logins at concurrency {c}");
+        let r = logins_per_sec(&http, &server.base, c, 4, &counter).await;
+        if r > best.0 {
+            best = (r, c);
+        }
+    }
+    rows.push((
+        format!("1. argon2id verifications/s (m={M_KIB} KiB, t={T}, p=1, {cores} threads)"),
+        format!("{raw:.1}"),
+        String::new(),
+    ));
+    rows.push((
+        format!("1. password logins/s over HTTP (best concurrency {})", best.1),
+        format!("{:.1}", best.0),
+        String::new(),
+    ));
+    rows.push(("1. ratio logins / raw verifications".into(), format!("{:.2}", best.0 / raw), "≥ 0.9".into()));
+
+    // 2. Overload.
+    eprintln!("bench: overload at 10 × {:.1}/s", best.0);
+    let (rejected, other, peak) = overload(&http, &server, best.0, &counter).await;
+    let bound = idle + (1.2 * cores as f64 * f64::from(M_KIB)) as u64;
+    rows.push((
+        format!("2. overload at 10× ({:.0}/s for 5 s): answered 503 / otherwise", best.0 * 10.0),
+        format!("{} / {other}", rejected.len()),
+        String::new(),
+    ));
+    rows.push((
+        "2. latency of the 503 answers, p50 / p99".into(),
+        format!("{} / {}", ms(percentile(&rejected, 0.5)), ms(percentile(&rejected, 0.99))),
+        "p99 < 50 ms".into(),
+    ));
+    rows.push((
+        "2. peak RSS under overload vs idle".into(),
+        format!("{} vs {}", mib(peak), mib(idle)),
+        format!("≤ idle + 1.2 × {cores} permits × 19 MiB = {}", mib(bound)),
+    ));
+    drop(server);
+
+    // 3. MFA at 100 concurrent clients.
+    eprintln!("bench: MFA with {MFA_CLIENTS} clients (waits 31 s for the resend countdown)");
+    let (server, _) = start(&http, &root, true).await;
+    let (verify, resend, busy) = mfa(&http, &server).await;
+    rows.push((
+        format!("3. MFA code verification, {MFA_CLIENTS} at once, p50 / p99"),
+        format!("{} / {}", ms(percentile(&verify, 0.5)), ms(percentile(&verify, 0.99))),
+        "p99 < 10 ms".into(),
+    ));
+    rows.push((
+        format!("3. MFA resend, {MFA_CLIENTS} at once, p50 / p99"),
+        format!("{} / {}", ms(percentile(&resend, 0.5)), ms(percentile(&resend, 0.99))),
+        "p99 < 10 ms".into(),
+    ));
+    rows.push(("3. database-busy failures (5xx)".into(), busy.to_string(), "0".into()));
+    drop(server);
+
+    // 4. The browser bundle.
+    let pkg = root.join("target/site/pkg");
+    let mut total_br = 0;
+    let mut sections = Vec::new();
+    for (name, label) in [("riegel.wasm", "wasm"), ("riegel.js", "JS")] {
+        let data = std::fs::read(pkg.join(name)).unwrap_or_default();
+        let (gz, br) = compressed(&data);
+        total_br += br;
+        if label == "wasm" {
+            sections = wasm_sections(&data);
+        }
+        rows.push((
+            format!("4. {label}: raw / gzip / brotli"),
+            format!("{} / {gz} / {br} B", data.len()),
+            String::new(),
+        ));
+    }
+    rows.push(("4. wasm + JS, brotli".into(), format!("{:.1} KiB", total_br as f64 / 1024.0), "≤ 100 KiB".into()));
+    let top: Vec<String> = sections.iter().take(3).map(|(n, s)| format!("{n} {:.0} KiB", *s as f64 / 1024.0)).collect();
+    rows.push(("4. largest wasm sections".into(), top.join(", "), String::new()));
+
+    let when = app::backend::timefmt::minute(app::backend::clock::now(), app::domain::lang::Lang::En);
+    println!("Measured {when} on {cores} cores ({cpu}), {:.0} GiB RAM:", mem as f64 / 1048576.0);
+    println!();
+    println!("| figure | measured | goal |");
+    println!("|---|---|---|");
+    for (what, value, goal) in rows {
+        println!("| {what} | {value} | {goal} |");
+    }
+}
