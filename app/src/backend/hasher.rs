@@ -1,23 +1,27 @@
 //! argon2id password hashing behind a bounded admission gate (SPEC 1.1, convention 5).
 //!
-//! - Hashing runs in `spawn_blocking`, at most `permits` at once (a semaphore sized to the
-//!   cores), so the async workers never stall on it.
-//! - At most `permits + queue` requests are admitted (running or waiting); the next one gets
-//!   `Busy` at once, which the API answers with 503 and `Retry-After`. Nothing queues without
-//!   bound, so a login flood costs bounded memory.
+//! - Hashing runs on `permits` dedicated threads (one per core by default), never on the
+//!   async workers. A fixed set of threads also bounds memory: each argon2 run allocates
+//!   `m_kib`, and the allocator keeps a freed block in its thread's arena, so a growing pool of
+//!   blocking threads (tokio's `spawn_blocking`) kept one block per thread it ever used: 522 MiB
+//!   under a login flood with 2 permits, against 2 × 19 MiB now.
+//! - At most `permits + queue` jobs are admitted (running or waiting); the next one gets
+//!   `Busy` at once, which the API answers with 503 and `Retry-After`. A login takes its
+//!   admission before any database work, so a refusal costs nothing. An admitted job keeps its
+//!   slot until it has run, even if its request went away.
 //! - `verify` with no stored hash verifies against a dummy hash of the same parameters, so an
 //!   unknown e-mail costs the same single verification as a wrong password.
 
 use std::sync::{
-    Arc,
+    Arc, Mutex,
     atomic::{AtomicU64, AtomicUsize, Ordering},
+    mpsc,
 };
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng},
 };
-use tokio::sync::Semaphore;
 
 use super::crypto::Password;
 
@@ -42,10 +46,6 @@ impl Argon2Config {
     }
 }
 
-/// Too many hashing jobs are running or waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy;
-
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
     #[error("password hasher busy")]
@@ -54,11 +54,12 @@ pub enum HashError {
     Failed(String),
 }
 
+type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+
 pub struct PasswordHasher {
-    argon: Argon2<'static>,
     config: Argon2Config,
-    gate: Arc<Semaphore>,
-    admitted: AtomicUsize,
+    jobs: Mutex<mpsc::Sender<Job>>,
+    admitted: Arc<AtomicUsize>,
     high_water: AtomicUsize,
     verifications: AtomicU64,
     dummy_hash: String,
@@ -70,10 +71,10 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
-/// Releases an admission slot when a job ends, however it ends.
-struct Admission<'a>(&'a AtomicUsize);
+/// An admission slot, released when its job has run (or when it is dropped unused).
+pub struct Admission(Arc<AtomicUsize>);
 
-impl Drop for Admission<'_> {
+impl Drop for Admission {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
@@ -92,11 +93,31 @@ impl PasswordHasher {
             .hash_password(b"riegel-dummy-password", &salt)
             .map_err(|e| format!("argon2 self-test failed: {e}"))?
             .to_string();
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..config.permits {
+            let (rx, argon) = (rx.clone(), argon.clone());
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&argon),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| format!("cannot start the password hashing threads: {e}"))?;
+        }
         Ok(PasswordHasher {
-            argon,
             config,
-            gate: Arc::new(Semaphore::new(config.permits)),
-            admitted: AtomicUsize::new(0),
+            jobs: Mutex::new(tx),
+            admitted: Arc::new(AtomicUsize::new(0)),
             high_water: AtomicUsize::new(0),
             verifications: AtomicU64::new(0),
             dummy_hash,
@@ -117,12 +138,13 @@ impl PasswordHasher {
         self.high_water.load(Ordering::SeqCst)
     }
 
-    fn admit(&self) -> Result<Admission<'_>, Busy> {
+    /// A slot for one job, or `Busy` when `permits + queue` jobs are admitted already.
+    pub fn admit(&self) -> Result<Admission, HashError> {
         let capacity = self.config.permits + self.config.queue;
         let before = self.admitted.fetch_add(1, Ordering::SeqCst);
-        let admission = Admission(&self.admitted);
+        let admission = Admission(self.admitted.clone());
         if before >= capacity {
-            return Err(Busy);
+            return Err(HashError::Busy);
         }
         self.high_water.fetch_max(before + 1, Ordering::SeqCst);
         Ok(admission)
@@ -130,17 +152,35 @@ impl PasswordHasher {
 
     async fn run<R: Send + 'static>(
         &self,
+        admission: Admission,
         job: impl FnOnce(&Argon2<'static>) -> R + Send + 'static,
     ) -> Result<R, HashError> {
-        let _admission = self.admit().map_err(|Busy| HashError::Busy)?;
-        let _permit = self.gate.acquire().await.map_err(|e| HashError::Failed(e.to_string()))?;
-        let argon = self.argon.clone();
-        tokio::task::spawn_blocking(move || job(&argon)).await.map_err(|e| HashError::Failed(e.to_string()))
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |argon| {
+            let _ = tx.send(job(argon));
+            drop(admission);
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| HashError::Failed("hasher queue poisoned".into()))?
+            .send(job)
+            .map_err(|_| HashError::Failed("hashing threads stopped".into()))?;
+        rx.await.map_err(|_| HashError::Failed("hashing thread stopped".into()))
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no account,
     /// so both paths cost exactly one verification.
     pub async fn verify(&self, stored: Option<&str>, password: &Password) -> Result<bool, HashError> {
+        self.verify_admitted(self.admit()?, stored, password).await
+    }
+
+    /// `verify` with a slot taken earlier (the login takes it before its database work).
+    pub async fn verify_admitted(
+        &self,
+        admission: Admission,
+        stored: Option<&str>,
+        password: &Password,
+    ) -> Result<bool, HashError> {
         let (phc, real) = match stored {
             Some(h) => (h.to_owned(), true),
             None => (self.dummy_hash.clone(), false),
@@ -148,7 +188,7 @@ impl PasswordHasher {
         let candidate = password.expose().clone();
         self.verifications.fetch_add(1, Ordering::SeqCst);
         let matched = self
-            .run(move |argon| match PasswordHash::new(&phc) {
+            .run(admission, move |argon| match PasswordHash::new(&phc) {
                 Ok(parsed) => argon.verify_password(candidate.as_bytes(), &parsed).is_ok(),
                 Err(_) => false,
             })
@@ -162,7 +202,7 @@ impl PasswordHasher {
     /// A new PHC string for `password` with a fresh salt.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let candidate = password.expose().clone();
-        self.run(move |argon| {
+        self.run(self.admit()?, move |argon| {
             let salt = SaltString::generate(&mut OsRng);
             argon.hash_password(candidate.as_bytes(), &salt).map(|h| h.to_string())
         })

@@ -1,6 +1,7 @@
 //! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7).
 //!
-//! A login attempt runs in three steps so that the expensive verification holds no lock:
+//! A login attempt runs in three steps so that the expensive verification holds no lock,
+//! after taking a slot of the password hasher (a full hasher refuses at once, 503):
 //! 1. `BEGIN IMMEDIATE`: the throttle decides; the attempt is counted as a failure in advance
 //!    (so parallel attempts count exactly) and the account is read.
 //! 2. Exactly one argon2 verification, against the account's hash or the dummy hash.
@@ -67,11 +68,14 @@ pub async fn login(
         PasswordInputError::TooLong => AppError::Input(InputError::PasswordTooLong),
     })?;
 
+    // The hasher's slot first: when it is full the attempt is refused (503) before any
+    // database work, and nothing was tried, so nothing is counted.
+    let admission = state.hasher.admit()?;
     let reservation = reserve_attempt(state, ctx, &email).await?;
 
     // An invited account without a password yet is checked against the dummy hash.
     let stored = reservation.account.as_ref().map(|a| a.password_hash.as_str()).filter(|h| !h.is_empty());
-    let verified = state.hasher.verify(stored, &password).await;
+    let verified = state.hasher.verify_admitted(admission, stored, &password).await;
     let verified = match verified {
         Ok(v) => v,
         Err(e) => {
