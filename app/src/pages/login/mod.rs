@@ -10,6 +10,18 @@ use crate::{
     i18n::*,
 };
 
+/// The e-mail and password fields of a login (the login page, the phone-reset link's page).
+#[component]
+pub fn Credentials() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label for="login-email">{t!(i18n, login.email)}</label>
+        <input id="login-email" type="email" name="email" autocomplete="username" required />
+        <label for="login-password">{t!(i18n, login.password)}</label>
+        <input id="login-password" type="password" name="password" autocomplete="current-password" required />
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -31,16 +43,7 @@ pub fn LoginPage() -> impl IntoView {
             <p>{t!(i18n, login.intro)}</p>
             {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
             <ActionForm action=login>
-                <label for="login-email">{t!(i18n, login.email)}</label>
-                <input id="login-email" type="email" name="email" autocomplete="username" required />
-                <label for="login-password">{t!(i18n, login.password)}</label>
-                <input
-                    id="login-password"
-                    type="password"
-                    name="password"
-                    autocomplete="current-password"
-                    required
-                />
+                <Credentials />
                 <button type="submit" disabled=pending>
                     {move || {
                         if pending.get() {

@@ -110,16 +110,7 @@ pub fn PhoneResetPage() -> impl IntoView {
                                 <p>{t!(i18n, recovery.phone_intro)}</p>
                                 <ActionForm action=login>
                                     <input type="hidden" name="phone_reset" value=token() />
-                                    <label for="login-email">{t!(i18n, login.email)}</label>
-                                    <input id="login-email" type="email" name="email" autocomplete="username" required />
-                                    <label for="login-password">{t!(i18n, login.password)}</label>
-                                    <input
-                                        id="login-password"
-                                        type="password"
-                                        name="password"
-                                        autocomplete="current-password"
-                                        required
-                                    />
+                                    <super::login::Credentials />
                                     <button type="submit">{t!(i18n, login.submit)}</button>
                                 </ActionForm>
                             }
