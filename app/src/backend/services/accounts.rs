@@ -6,7 +6,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, tan as tans};
+use super::{RequestCtx, portal::describe, tan as tans};
 use crate::{
     api::{
         AppError, InputError,
@@ -33,8 +33,21 @@ use crate::{
     },
 };
 
-/// Checks a new password against the account's own words and the strength estimator, then
-/// hashes it (outside any transaction).
+/// Checks a new password (SPEC 2.1) against the account's own words and the strength
+/// estimator: the one check of registration, invitation, forgotten password and change.
+pub(crate) fn check_new_password(
+    state: &AppState,
+    password: &Password,
+    email: &str,
+    full_name: &str,
+    company: &str,
+) -> Result<(), AppError> {
+    let personal = personal_words(email, full_name, company);
+    password::check_new(password.expose(), &personal, &state.config.policy)
+        .map_err(|w| AppError::Input(InputError::from(w)))
+}
+
+/// `check_new_password`, then the hash (outside any transaction).
 pub(crate) async fn new_password_hash(
     state: &AppState,
     password: &Password,
@@ -42,9 +55,7 @@ pub(crate) async fn new_password_hash(
     full_name: &str,
     company: &str,
 ) -> Result<String, AppError> {
-    let personal = personal_words(email, full_name, company);
-    password::check_new(password.expose(), &personal, &state.config.policy)
-        .map_err(|w| AppError::Input(InputError::from(w)))?;
+    check_new_password(state, password, email, full_name, company)?;
     Ok(state.hasher.hash(password).await?)
 }
 
@@ -113,13 +124,6 @@ pub(crate) async fn email_to(
     )
     .await
     .map(|_| ())
-}
-
-fn describe(lang: Lang, de: String, en: String) -> String {
-    match lang {
-        Lang::De => de,
-        Lang::En => en,
-    }
 }
 
 /// The logged-in organisation admin (SPEC 6.1).

@@ -158,7 +158,8 @@ fn quota_limit(state: &AppState, purpose: Purpose) -> u32 {
     }
 }
 
-async fn usage(
+/// Codes sent to this account for `purpose` on `channel` in the current quota window.
+pub(crate) async fn usage(
     conn: &mut SqliteConnection,
     state: &AppState,
     user_id: i64,

@@ -4,7 +4,7 @@
 
 use iban::IbanLike;
 
-use super::{RequestCtx, tan as tans};
+use super::{RequestCtx, accounts, tan as tans};
 use crate::{
     api::{
         AppError, InputError,
@@ -23,7 +23,7 @@ use crate::{
         lang::Lang,
         mask,
         mfa::{self, Method},
-        money, password as password_rules,
+        money,
         tan::{self as tan_rules, Action, Mode, TanSettings},
         time::Timestamp,
     },
@@ -36,7 +36,8 @@ fn organisation(user: &tans::TanUser) -> Result<i64, AppError> {
     user.organisation_id.ok_or(AppError::NoOrganisation)
 }
 
-fn describe(lang: Lang, de: String, en: String) -> String {
+/// What a TAN SMS says it authorises, in the user's language.
+pub(crate) fn describe(lang: Lang, de: String, en: String) -> String {
     match lang {
         Lang::De => de,
         Lang::En => en,
@@ -324,8 +325,7 @@ pub async fn change_password(
             .bind(user.organisation_id)
             .fetch_optional(&mut *conn)
             .await?;
-        let personal = password_rules::personal_words(&user.email, &user.full_name, company.as_deref().unwrap_or(""));
-        password_rules::check_new(new.expose(), &personal, policy).map_err(|w| AppError::Input(w.into()))?;
+        accounts::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
     };
     if !state.hasher.verify(Some(&stored), &current).await? {

@@ -16,7 +16,7 @@ use sqlx::SqliteConnection;
 
 use super::{
     RequestCtx,
-    accounts::{anonymous_request, email_to, name_field},
+    accounts::{anonymous_request, check_new_password, email_to, name_field},
 };
 use crate::{
     api::{AppError, InputError, accounts::RegistrationStatus},
@@ -138,12 +138,7 @@ pub async fn start(
     let full_name = name_field(raw_name, InputError::NameMissing)?;
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     // The strength check runs before the request is counted: fixing a weak password is free.
-    crate::domain::password::check_new(
-        password.expose(),
-        &crate::domain::password::personal_words(&address, &full_name, &company),
-        &state.config.policy,
-    )
-    .map_err(|w| AppError::Input(InputError::from(w)))?;
+    check_new_password(state, &password, &address, &full_name, &company)?;
     anonymous_request(state, ctx, "registration").await?;
     let hash = state.hasher.hash(&password).await?;
 

@@ -6,7 +6,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, accounts, tan as tans};
+use super::{RequestCtx, accounts, challenge, tan as tans};
 use crate::{
     api::{
         AppError, InputError,
@@ -17,7 +17,12 @@ use crate::{
         audit::{self, AuditEvent},
         db, links, messages, timefmt,
     },
-    domain::{links::LinkKind, mask, quota, time::Timestamp},
+    domain::{
+        links::LinkKind,
+        mask,
+        mfa::{Method, Purpose},
+        time::Timestamp,
+    },
 };
 
 /// The logged-in support agent's id.
@@ -75,26 +80,6 @@ struct Row {
     quota_reset_at: i64,
 }
 
-/// Codes sent for `purpose` on `channel` since `since`.
-async fn sends(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    purpose: &str,
-    channel: &str,
-    since: Timestamp,
-) -> Result<u32, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ? AND at > ?",
-    )
-    .bind(user_id)
-    .bind(purpose)
-    .bind(channel)
-    .bind(since.0)
-    .fetch_one(conn)
-    .await?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
 pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AccountDetail, AppError> {
     let policy = &state.config.policy;
     let mut conn = state.pool.acquire().await?;
@@ -108,30 +93,33 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::BadRequest)?;
-    let login_since = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(r.quota_reset_at));
-    let window_since = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(0));
-    let tans: i64 = sqlx::query_scalar("SELECT count(*) FROM tans WHERE user_id = ? AND issued_at > ?")
-        .bind(r.id)
-        .bind(window_since.0)
-        .fetch_one(&mut *conn)
-        .await?;
     let quotas = vec![
         QuotaUse {
             name: "login_sms".into(),
-            used: sends(&mut conn, r.id, "login", "sms", login_since).await?,
+            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Login, Method::Sms, ctx.now)
+                .await?
+                .used,
             limit: policy.login_codes_per_channel,
         },
         QuotaUse {
             name: "login_email".into(),
-            used: sends(&mut conn, r.id, "login", "email", login_since).await?,
+            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Login, Method::Email, ctx.now)
+                .await?
+                .used,
             limit: policy.login_codes_per_channel,
         },
         QuotaUse {
             name: "setup_sms".into(),
-            used: sends(&mut conn, r.id, "setup", "sms", login_since).await?,
+            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Setup, Method::Sms, ctx.now)
+                .await?
+                .used,
             limit: policy.setup_sms_quota,
         },
-        QuotaUse { name: "tan_sms".into(), used: u32::try_from(tans).unwrap_or(u32::MAX), limit: policy.tan_sms_quota },
+        QuotaUse {
+            name: "tan_sms".into(),
+            used: tans::sms_usage(&mut conn, state, r.id, ctx.now).await?.used,
+            limit: policy.tan_sms_quota,
+        },
     ];
     let tan_locked_ip: Option<String> = match r.tan_locked_at {
         Some(_) => sqlx::query_scalar(

@@ -266,14 +266,7 @@ async fn issue(
             return Ok(prompt(wait));
         }
     }
-    let start = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(0));
-    let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = ? AND issued_at > ?")
-            .bind(user.id)
-            .bind(start.0)
-            .fetch_one(&mut *tx)
-            .await?;
-    let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
+    let usage = sms_usage(tx, state, user.id, ctx.now).await?;
     if let QuotaDecision::Exceeded { free_at } =
         quota::decide(usage, policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
     {
@@ -319,6 +312,23 @@ async fn issue(
         .await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanIssued { user_id: user.id, action: p.action }).await?;
     Ok(prompt(policy.resend_cooldown_secs))
+}
+
+/// TAN SMS sent to this account in the rolling window (SPEC 5.6; a new login does not reset it).
+pub(crate) async fn sms_usage(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<Usage, sqlx::Error> {
+    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(0));
+    let (used, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = ? AND issued_at > ?")
+            .bind(user_id)
+            .bind(start.0)
+            .fetch_one(conn)
+            .await?;
+    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
 /// Commits a refusal's writes (issued TAN, wrong count, lock) and returns it as the error.
