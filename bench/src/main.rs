@@ -400,10 +400,37 @@ async fn main() {
         .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
         .unwrap_or(0);
     let mut rows: Vec<(String, String, String)> = Vec::new();
+    // `cargo run -p bench -- 3 4` measures figures 3 and 4 only (1, 2 and 5 go together).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let want = |n: &str| args.is_empty() || args.iter().any(|a| a == n);
+    if want("1") || want("2") || want("5") {
+        server_figures(&http, &root, cores, &mut rows).await;
+    }
+    if want("3") {
+        mfa_figures(&http, &root, &mut rows).await;
+    }
+    if want("4") {
+        bundle_figures(&root, &mut rows);
+    }
+
+    let when = app::backend::timefmt::minute(app::backend::clock::now(), app::domain::lang::Lang::En);
+    println!("Measured {when} on {cores} cores ({cpu}), {:.0} GiB RAM:", mem as f64 / 1048576.0);
+    println!();
+    println!("| figure | measured | goal |");
+    println!("|---|---|---|");
+    for (what, value, goal) in rows {
+        println!("| {what} | {value} | {goal} |");
+    }
+}
+
+type Rows = Vec<(String, String, String)>;
+
+/// Figures 5, 1 and 2 on one server.
+async fn server_figures(http: &Http, root: &Path, cores: usize, rows: &mut Rows) {
     eprintln!("bench: starting the release server");
 
     // 5. Start-up and idle memory.
-    let (server, ready_secs) = start(&http, &root, false).await;
+    let (server, ready_secs) = start(http, root, false).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_kib(server.child.id());
     rows.push(("5. start to ready `/healthz` (new database, migrations)".into(), ms(ready_secs), "< 300 ms".into()));
@@ -416,7 +443,7 @@ async fn main() {
     let mut best = (0.0, 0);
     for c in [1, 2, 4, 8, 16, 32] {
         eprintln!("bench: logins at concurrency {c}");
-        let r = logins_per_sec(&http, &server.base, c, 4, &counter).await;
+        let r = logins_per_sec(http, &server.base, c, 4, &counter).await;
         if r > best.0 {
             best = (r, c);
         }
@@ -435,7 +462,7 @@ async fn main() {
 
     // 2. Overload.
     eprintln!("bench: overload at 10 × {:.1}/s", best.0);
-    let (rejected, other, peak) = overload(&http, &server, best.0, &counter).await;
+    let (rejected, other, peak) = overload(http, &server, best.0, &counter).await;
     let bound = idle + (1.2 * cores as f64 * f64::from(M_KIB)) as u64;
     rows.push((
         format!("2. overload at 10× ({:.0}/s for 5 s): answered 503 / otherwise", best.0 * 10.0),
@@ -452,12 +479,13 @@ async fn main() {
         format!("{} vs {}", mib(peak), mib(idle)),
         format!("≤ idle + 1.2 × {cores} permits × 19 MiB = {}", mib(bound)),
     ));
-    drop(server);
+}
 
-    // 3. MFA at 100 concurrent clients.
+/// Figure 3: MFA at 100 concurrent clients.
+async fn mfa_figures(http: &Http, root: &Path, rows: &mut Rows) {
     eprintln!("bench: MFA with {MFA_CLIENTS} clients (waits 31 s for the resend countdown)");
-    let (server, _) = start(&http, &root, true).await;
-    let (verify, resend, busy) = mfa(&http, &server).await;
+    let (server, _) = start(http, root, true).await;
+    let (verify, resend, busy) = mfa(http, &server).await;
     rows.push((
         format!("3. MFA code verification, {MFA_CLIENTS} at once, p50 / p99"),
         format!("{} / {}", ms(percentile(&verify, 0.5)), ms(percentile(&verify, 0.99))),
@@ -469,9 +497,10 @@ async fn main() {
         "p99 < 10 ms".into(),
     ));
     rows.push(("3. database-busy failures (5xx)".into(), busy.to_string(), "0".into()));
-    drop(server);
+}
 
-    // 4. The browser bundle.
+/// Figure 4: the browser bundle.
+fn bundle_figures(root: &Path, rows: &mut Rows) {
     let pkg = root.join("target/site/pkg");
     let mut total_br = 0;
     let mut sections = Vec::new();
@@ -491,13 +520,4 @@ async fn main() {
     rows.push(("4. wasm + JS, brotli".into(), format!("{:.1} KiB", total_br as f64 / 1024.0), "≤ 100 KiB".into()));
     let top: Vec<String> = sections.iter().take(3).map(|(n, s)| format!("{n} {:.0} KiB", *s as f64 / 1024.0)).collect();
     rows.push(("4. largest wasm sections".into(), top.join(", "), String::new()));
-
-    let when = app::backend::timefmt::minute(app::backend::clock::now(), app::domain::lang::Lang::En);
-    println!("Measured {when} on {cores} cores ({cpu}), {:.0} GiB RAM:", mem as f64 / 1048576.0);
-    println!();
-    println!("| figure | measured | goal |");
-    println!("|---|---|---|");
-    for (what, value, goal) in rows {
-        println!("| {what} | {value} | {goal} |");
-    }
 }

@@ -44,6 +44,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
     let hasher = PasswordHasher::new(settings.argon2)?;
     let keys = Keys::new(SecretKey::new(settings.secret_key)?);
     Ok(AppState {
+        writer: db::Writer::new(pool.clone()),
         pool,
         hasher: Arc::new(hasher),
         keys: Arc::new(keys),
@@ -72,7 +73,7 @@ pub fn providers(state: &AppState) -> Providers {
 
 /// Starts the outbox delivery worker.
 pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(delivery::run_worker(state.pool.clone(), providers(state), state.outbox_nudge.clone()))
+    tokio::spawn(delivery::run_worker(state.writer.clone(), providers(state), state.outbox_nudge.clone()))
 }
 
 /// The whole HTTP surface: pages, server functions, static files, `/healthz`.

@@ -116,6 +116,9 @@ pub enum AppError {
     TanVoid,
     #[error("TAN quota used up until {free_at}")]
     TanQuotaExceeded { free_at: i64, free_at_text: String },
+    /// The requester's network triggered too many SMS in the quota window (SMS pumping).
+    #[error("SMS from this network capped until {free_at}")]
+    SmsCapped { free_at: i64, free_at_text: String },
     /// A code was sent to the new e-mail address; it must be entered to go on.
     #[error("a code was sent to the new address")]
     EmailCodeRequired { to: String, cooldown_secs: i64 },
@@ -177,7 +180,7 @@ impl AppError {
             AppError::TanRequired { .. } | AppError::EmailCodeRequired { .. } => S::PRECONDITION_REQUIRED,
             AppError::TanWrong { .. } | AppError::TanExpired | AppError::TanVoid => S::UNPROCESSABLE_ENTITY,
             AppError::TanLocked => S::LOCKED,
-            AppError::TanQuotaExceeded { .. } => S::TOO_MANY_REQUESTS,
+            AppError::TanQuotaExceeded { .. } | AppError::SmsCapped { .. } => S::TOO_MANY_REQUESTS,
             AppError::NoOrganisation => S::FORBIDDEN,
             AppError::LinkInvalid | AppError::RegistrationExpired => S::GONE,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,

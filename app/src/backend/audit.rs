@@ -142,6 +142,9 @@ pub enum AuditEvent<'a> {
         from_masked: String,
         to_masked: String,
     },
+    /// An SMS was refused because the requester's network used up its SMS (pumping); the
+    /// event's IP is the network's.
+    SmsCapped,
     /// A self-registration began; `existing` is the account that already has the address
     /// (it gets a notice, the registrant gets nothing that works).
     RegistrationStarted {
@@ -236,6 +239,7 @@ impl AuditEvent<'_> {
             AuditEvent::PasswordChanged { .. } => "password.changed",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
             AuditEvent::EmailChanged { .. } => "email.changed",
+            AuditEvent::SmsCapped => "sms.capped",
             AuditEvent::RegistrationStarted { .. } => "registration.started",
             AuditEvent::RegistrationCompleted { .. } => "registration.completed",
             AuditEvent::InvitationSent { .. } => "invitation.sent",
@@ -292,7 +296,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PhoneReset { user_id, .. }
             | AuditEvent::LockLifted { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } | AuditEvent::PasswordResetRequested { user_id, .. } => *user_id,
-            AuditEvent::InvitationRefused { .. } => None,
+            AuditEvent::InvitationRefused { .. } | AuditEvent::SmsCapped => None,
             AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,
         }

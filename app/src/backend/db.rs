@@ -4,14 +4,25 @@
 //! connection.
 //! Every read-modify-write starts with `BEGIN IMMEDIATE`: sqlx's `begin()` is a deferred
 //! BEGIN, which fails with SQLITE_BUSY when two writers upgrade at once, whatever the timeout.
+//!
+//! SQLite lets one writer in at a time. Writers that find the lock taken sleep in SQLite's
+//! busy handler in steps of 1, 2, 5, 10 … 100 ms and retry, so under contention most of a
+//! write's latency is sleeping while the lock is free. [`Writer`] queues the writers in the
+//! process instead, first come first served, and hands the lock on the moment it is free.
 
-use std::{path::Path, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    path::Path,
+    sync::Arc,
+    time::Duration,
+};
 
 use sqlx::{
-    Sqlite, SqlitePool, Transaction,
+    Sqlite, SqliteConnection, SqlitePool, Transaction,
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -42,7 +53,60 @@ pub async fn open(path: &Path) -> Result<SqlitePool, String> {
     Ok(pool)
 }
 
-/// A write transaction that holds the write lock from its first statement.
-pub async fn begin(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// The way in for writes: one write transaction at a time, in the order they asked.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    pool: SqlitePool,
+    turn: Arc<Mutex<()>>,
+}
+
+impl Writer {
+    pub fn new(pool: SqlitePool) -> Self {
+        Writer { pool, turn: Arc::new(Mutex::new(())) }
+    }
+
+    /// Waits for this writer's turn, then opens a transaction that holds SQLite's write lock
+    /// from its first statement. The turn ends when the transaction is committed or dropped.
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.turn.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// The turn alone, for a statement that writes outside a transaction (a checkpoint).
+    pub async fn turn(&self) -> OwnedMutexGuard<()> {
+        self.turn.clone().lock_owned().await
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// A write transaction in its turn. Dereferences to the connection, like sqlx's
+/// `Transaction`; dropping it without `commit` rolls back.
+pub struct WriteTx {
+    // Dropped first: the rollback is queued before the next writer's turn begins.
+    tx: Transaction<'static, Sqlite>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }

@@ -14,10 +14,9 @@ use std::{
 };
 
 use serde::Serialize;
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
-use super::clock;
+use super::{clock, db::Writer};
 use crate::domain::{mfa::Method, time::Timestamp};
 
 /// A message as the development provider delivered it.
@@ -114,8 +113,9 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 }
 
 /// Delivers up to `limit` due messages, wiping each body once sent; returns how many were due.
+/// Call [`truncate_wal`] once nothing is due.
 pub async fn deliver_due(
-    pool: &SqlitePool,
+    writer: &Writer,
     providers: &Providers,
     now: Timestamp,
     limit: i64,
@@ -126,9 +126,8 @@ pub async fn deliver_due(
     )
     .bind(now.0)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(writer.pool())
     .await?;
-    let mut wiped = false;
     for m in &due {
         let Some(channel) = Method::parse(&m.channel) else {
             tracing::error!(outbox_id = m.id, channel = %m.channel, "outbox row with an unknown channel");
@@ -136,43 +135,59 @@ pub async fn deliver_due(
         };
         match providers.for_channel(channel).deliver(m, channel, now).await {
             Ok(()) => {
+                let mut tx = writer.begin().await?;
                 sqlx::query(
                     "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL
                      WHERE id = ? AND sent_at IS NULL",
                 )
                 .bind(now.0)
                 .bind(m.id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
-                wiped = true;
+                tx.commit().await?;
             }
             Err(error) => {
                 tracing::warn!(outbox_id = m.id, %error, "delivery failed; will retry");
+                let mut tx = writer.begin().await?;
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
                 )
                 .bind(now.plus_secs(backoff_secs(m.attempts)).0)
                 .bind(error)
                 .bind(m.id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
             }
         }
-    }
-    if wiped {
-        // The wiped bodies' old page versions sit in the WAL until a checkpoint; truncating it
-        // leaves no code of a delivered message in any file (SPEC 6.5). Busy readers only
-        // postpone it to the next pass.
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     }
     Ok(due.len())
 }
 
-/// Runs until the process ends: delivers what is due, then waits for a nudge or half a second.
-pub async fn run_worker(pool: SqlitePool, providers: Providers, nudge: Arc<Notify>) {
+/// Copies the WAL into the database file and empties it. A wiped body's old page versions
+/// sit in the WAL until then; truncating it leaves no code of a delivered message in any file
+/// (SPEC 6.5). Busy readers only postpone it to the next call.
+pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
+    let _turn = writer.turn().await;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(writer.pool()).await?;
+    Ok(())
+}
+
+/// Runs until the process ends: delivers what is due, truncates the WAL once the outbox is
+/// empty after deliveries (a burst of sends costs one checkpoint, not one per message), then
+/// waits for a nudge or half a second.
+pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>) {
+    let mut delivered = false;
     loop {
-        match deliver_due(&pool, &providers, clock::now(), 50).await {
-            Ok(n) if n > 0 => continue,
+        match deliver_due(&writer, &providers, clock::now(), 50).await {
+            Ok(n) if n > 0 => {
+                delivered = true;
+                continue;
+            }
+            Ok(_) if delivered => match truncate_wal(&writer).await {
+                Ok(()) => delivered = false,
+                Err(e) => tracing::error!(error = %e, "truncating the WAL failed"),
+            },
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox delivery pass failed"),
         }

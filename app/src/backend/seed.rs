@@ -7,7 +7,6 @@ use crate::backend::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
-    db,
 };
 use crate::domain::time::Timestamp;
 
@@ -66,7 +65,7 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
         hashes.push(state.hasher.hash(&Secret::new(login.password.to_string())).await.map_err(|e| e.to_string())?);
     }
     let run = async {
-        let mut tx = db::begin(&state.pool).await?;
+        let mut tx = state.writer.begin().await?;
         let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = ?")
             .bind(ORGANISATION)
             .fetch_optional(&mut *tx)

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 
 use tokio::sync::Notify;
 
-use super::{crypto::Keys, delivery::DevOutbox, hasher::PasswordHasher};
+use super::{crypto::Keys, db::Writer, delivery::DevOutbox, hasher::PasswordHasher};
 use crate::domain::policy::Policy;
 
 /// Settings that change behaviour at run time.
@@ -26,7 +26,10 @@ pub struct RuntimeConfig {
 
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// For reads.
     pub pool: SqlitePool,
+    /// For writes: one transaction at a time, queued in the process.
+    pub writer: Writer,
     pub hasher: Arc<PasswordHasher>,
     pub keys: Arc<Keys>,
     pub config: Arc<RuntimeConfig>,

@@ -42,6 +42,10 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             t!(i18n, errors.tan_quota, at = move || view! { <LocalTime unix=free_at text=free_at_text.clone() /> })
                 .into_any()
         }
+        AppError::SmsCapped { free_at, free_at_text } => {
+            t!(i18n, errors.sms_capped, at = move || view! { <LocalTime unix=free_at text=free_at_text.clone() /> })
+                .into_any()
+        }
         AppError::NoOrganisation => t!(i18n, errors.no_organisation).into_any(),
         AppError::LinkInvalid => t!(i18n, errors.link_invalid).into_any(),
         AppError::RegistrationExpired => t!(i18n, errors.registration_expired).into_any(),

@@ -46,6 +46,10 @@ pub struct Policy {
     pub quota_warning_below: u32,
     /// 2.2: countries (ISO 3166 alpha-2) whose mobile numbers may be enrolled.
     pub phone_countries: Vec<String>,
+    /// 4.1, 6.5: SMS (codes and TANs, all accounts together) one network (an IPv4 address
+    /// or an IPv6 /64) may trigger in the rolling quota window. Bounds SMS pumping through
+    /// many accounts; a login challenge that meets it opens on e-mail instead.
+    pub sms_per_network: u32,
     /// 5.2: a TAN is valid this long.
     pub tan_ttl_secs: i64,
     /// 5.5: wrong TANs in a row that lock the TAN system.
@@ -108,6 +112,7 @@ impl Default for Policy {
             lock_secs: 24 * 60 * 60,
             quota_warning_below: 5,
             phone_countries: DEFAULT_PHONE_COUNTRIES.iter().map(|c| (*c).to_owned()).collect(),
+            sms_per_network: 100,
             tan_ttl_secs: 5 * 60,
             tan_max_wrong: 3,
             tan_sms_quota: 20,

@@ -27,7 +27,7 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     let first = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(first.clone()), email: Provider::Dev(first.clone()) };
     let worker =
-        tokio::spawn(delivery::run_worker(t.state.pool.clone(), providers, Arc::new(tokio::sync::Notify::new())));
+        tokio::spawn(delivery::run_worker(t.state.writer.clone(), providers, Arc::new(tokio::sync::Notify::new())));
     while first.list().len() < 5 {
         tokio::task::yield_now().await;
     }
@@ -42,7 +42,7 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // After the restart every message is delivered, and the outbox counts each once.
     let second = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(second.clone()), email: Provider::Dev(second.clone()) };
-    while delivery::deliver_due(&t.state.pool, &providers, clock::now(), 50).await.unwrap() > 0 {}
+    while delivery::deliver_due(&t.state.writer, &providers, clock::now(), 50).await.unwrap() > 0 {}
     let (sent, attempts): (i64, i64) =
         sqlx::query_as("SELECT count(*), sum(attempts) FROM outbox WHERE sent_at IS NOT NULL")
             .fetch_one(&t.state.pool)
@@ -65,7 +65,7 @@ async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
     outbox::enqueue(&mut conn, msg, now).await.unwrap();
     drop(conn);
     let broken = Providers { sms: Provider::Unconfigured, email: Provider::Unconfigured };
-    assert_eq!(delivery::deliver_due(&t.state.pool, &broken, now, 10).await.unwrap(), 1);
+    assert_eq!(delivery::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(), 1);
     let (attempts, next, body, err): (i64, i64, String, Option<String>) =
         sqlx::query_as("SELECT attempts, next_attempt_at, body, last_error FROM outbox")
             .fetch_one(&t.state.pool)
@@ -73,11 +73,15 @@ async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
             .unwrap();
     assert_eq!((attempts, next - now.0, body.as_str()), (1, 1, "b"));
     assert!(err.unwrap().contains("no email provider"));
-    assert_eq!(delivery::deliver_due(&t.state.pool, &broken, now, 10).await.unwrap(), 0, "not due before the backoff");
+    assert_eq!(
+        delivery::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(),
+        0,
+        "not due before the backoff"
+    );
     assert_eq!(t.deliver().await, 0, "still waiting");
     let later = now.plus_secs(1);
     assert_eq!(
-        delivery::deliver_due(&t.state.pool, &server::providers(&t.state), later, 10).await.unwrap(),
+        delivery::deliver_due(&t.state.writer, &server::providers(&t.state), later, 10).await.unwrap(),
         1,
         "delivered once a provider works"
     );

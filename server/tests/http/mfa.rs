@@ -301,3 +301,45 @@ async fn the_development_outbox_exists_only_in_development_mode() {
     let dev = TestApp::start().await;
     assert_eq!(Client::new(&dev, ip(1)).get("/dev/outbox.json").await.body, "[]");
 }
+
+#[tokio::test]
+async fn sms_pumping_through_many_accounts_from_one_network_is_capped() {
+    let policy = Policy { sms_per_network: 3, ..no_cooldown() };
+    let t = TestApp::start_with(policy, TestApp::cheap_argon2()).await;
+    // One IPv6 /64 is one network, whichever of its addresses asks.
+    let net = |host: u16| std::net::IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, host));
+    let mut sessions = Vec::new();
+    for i in 0..4u16 {
+        let email = format!("pump{i}@example.org");
+        t.user(&email, PW, "member").await;
+        let c = Client::new(&t, net(i + 1));
+        let (res, token) = c.password(&email, PW).await;
+        assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+        sessions.push(c.with_session(&token));
+    }
+    t.deliver().await;
+    assert_eq!(t.delivered_to(PHONE).await, 3, "three SMS, then the network's SMS are used up");
+    // The fourth login still gets in: its challenge opened on e-mail.
+    let status = sessions[3].post("/api/mfa/status", "").await.body;
+    assert!(status.contains("\"method\":\"Email\""), "{status}");
+    assert_eq!(t.delivered_to("pump3@example.org").await, 1);
+
+    // Resending an SMS from the network is refused with the time it is possible again.
+    let res = sessions[0].resend().await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{res:?}");
+    assert!(res.body.contains("SmsCapped"), "{}", res.body);
+    // So is a new phone's setup SMS, for another account.
+    t.user_without_mfa("neu@example.org", PW, "member").await;
+    let c = Client::new(&t, net(99));
+    let (_, token) = c.password("neu@example.org", PW).await;
+    let res = c.with_session(&token).post("/api/mfa/setup", "phone=0151+98765432").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{res:?}");
+    t.deliver().await;
+    assert_eq!(t.delivered_to(PHONE).await + t.delivered_to("+4915198765432").await, 3, "no SMS beyond the cap");
+    assert_eq!(t.audited("sms.capped").await, 2);
+
+    // Another network is not affected.
+    let c = Client::new(&t, ip(7));
+    let (_, token) = c.password("neu@example.org", PW).await;
+    assert_eq!(c.with_session(&token).post("/api/mfa/setup", "phone=0151+98765432").await.status, StatusCode::OK);
+}

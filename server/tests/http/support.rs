@@ -93,9 +93,13 @@ impl TestApp {
             .unwrap();
     }
 
-    /// Runs one pass of the delivery worker.
+    /// Runs one pass of the delivery worker, and its WAL truncation once the outbox is empty.
     pub async fn deliver(&self) -> usize {
-        delivery::deliver_due(&self.state.pool, &server::providers(&self.state), clock::now(), 10_000).await.unwrap()
+        let due = delivery::deliver_due(&self.state.writer, &server::providers(&self.state), clock::now(), 10_000)
+            .await
+            .unwrap();
+        delivery::truncate_wal(&self.state.writer).await.unwrap();
+        due
     }
 
     /// Delivers what is due and returns the newest code sent to `recipient`, read from the

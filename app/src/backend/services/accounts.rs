@@ -16,7 +16,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        db, links, messages,
+        links, messages,
         outbox::{self, NewMessage},
         sessions, timefmt,
     },
@@ -73,7 +73,7 @@ pub(crate) fn name_field(raw: &str, missing: InputError) -> Result<String, AppEr
 pub(crate) async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -> Result<(), AppError> {
     const WINDOW: i64 = 60 * 60;
     let ip = network_of(ctx.ip);
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     sqlx::query("DELETE FROM anonymous_requests WHERE ip = ? AND at <= ?")
         .bind(&ip)
         .bind(ctx.now.minus_secs(WINDOW).0)
@@ -192,7 +192,7 @@ pub async fn invite(
 ) -> Result<(), AppError> {
     let full_name = name_field(raw_name, InputError::NameMissing)?;
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, me, org) = admin(&mut tx, state, ctx).await?;
     let policy = &state.config.policy;
     let made: i64 = sqlx::query_scalar(
@@ -266,7 +266,7 @@ pub async fn set_enabled(
     enabled: bool,
     tan: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, me, org) = admin(&mut tx, state, ctx).await?;
     let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND organisation_id = ?")
         .bind(user_id)
@@ -354,7 +354,7 @@ pub async fn accept_invitation(
     };
     let hash =
         new_password_hash(state, &password, &i.email, &i.full_name, i.organisation.as_deref().unwrap_or("")).await?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
     links::use_once(&mut tx, link).await?;
     let set =
@@ -446,7 +446,7 @@ pub async fn create_by_command_line(
     let full_name =
         name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
     let run = async {
-        let mut tx = db::begin(&state.pool).await?;
+        let mut tx = state.writer.begin().await?;
         let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
             .bind(&address)
             .fetch_one(&mut *tx)

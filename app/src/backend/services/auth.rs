@@ -17,7 +17,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
-        db, links,
+        links,
         services::challenge,
         sessions,
     },
@@ -85,7 +85,7 @@ pub async fn login(
         }
     };
 
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     // A phone-reset link is part of the credentials: one that is not this account's open link
     // fails the attempt like a wrong password, so it cannot tell a right password apart.
     let link = match (&reservation.account, phone_reset) {
@@ -171,7 +171,7 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     let policy = &state.config.policy;
     let account_key = state.keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes());
     let ip = ctx.ip.to_string();
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
 
     let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
     sqlx::query("DELETE FROM login_ip_failures WHERE ip = ? AND at <= ?")
@@ -235,7 +235,7 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
 
 /// Takes back an advance failure when no verification took place (the hasher was busy).
 async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     sqlx::query("UPDATE login_failures SET failures = max(failures - 1, 0) WHERE account_key = ? AND ip = (SELECT ip FROM login_ip_failures WHERE id = ?)")
         .bind(&r.account_key)
         .bind(r.ip_failure_id)
@@ -263,7 +263,7 @@ pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
     let Some(token) = &ctx.session_token else {
         return Ok(());
     };
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     if let Some(user_id) = sessions::delete(&mut tx, &state.keys, token).await? {
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoggedOut { user_id }).await?;
     }

@@ -4,7 +4,7 @@
 //! let the domain decide (state machine, quota, cooldown), write the code, the quota count,
 //! the outbox row and the audit event, commit, then wake the delivery worker.
 
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -181,6 +181,67 @@ pub(crate) async fn usage(
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
+/// When the requester's network may trigger its next SMS, if it has used up
+/// `sms_per_network` in the rolling window (SMS pumping through many accounts).
+async fn network_sms_free_at(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<Timestamp>, sqlx::Error> {
+    let policy = &state.config.policy;
+    let network = super::accounts::network_of(ctx.ip);
+    sqlx::query("DELETE FROM sms_sends WHERE network = ? AND at <= ?")
+        .bind(&network)
+        .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
+        .execute(&mut *conn)
+        .await?;
+    let (used, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = ?")
+            .bind(&network)
+            .fetch_one(conn)
+            .await?;
+    let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
+    Ok(match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
+        QuotaDecision::Exceeded { free_at } => Some(free_at),
+        QuotaDecision::Allowed { .. } => None,
+    })
+}
+
+/// The refusal to show when the requester's network has used up its SMS, audited in `conn`.
+pub(crate) async fn network_sms_refusal(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<AppError>, sqlx::Error> {
+    let Some(free_at) = network_sms_free_at(conn, state, ctx).await? else {
+        return Ok(None);
+    };
+    audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::SmsCapped).await?;
+    Ok(Some(AppError::SmsCapped { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) }))
+}
+
+/// Counts one SMS against the requester's network. Every path that sends an SMS for a
+/// request calls this after [`network_sms_refusal`] let it through.
+pub(crate) async fn count_network_sms(conn: &mut SqliteConnection, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sms_sends (network, at) VALUES (?, ?)")
+        .bind(super::accounts::network_of(ctx.ip))
+        .bind(ctx.now.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Lets an SMS request go on, or commits only its audited refusal and returns it.
+async fn admit_sms(state: &AppState, ctx: &RequestCtx, mut tx: db::WriteTx) -> Result<db::WriteTx, AppError> {
+    match network_sms_refusal(&mut tx, state, ctx).await? {
+        None => Ok(tx),
+        Some(refusal) => {
+            tx.commit().await?;
+            Err(refusal)
+        }
+    }
+}
+
 /// Seconds until this account may be sent another code on this channel for this purpose.
 async fn cooldown(
     conn: &mut SqliteConnection,
@@ -235,6 +296,9 @@ async fn send_code(
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::QuotaExceeded { user_id, purpose, channel }).await?;
         return Ok(Sent::QuotaExceeded { free_at });
     }
+    if channel == Method::Sms {
+        count_network_sms(tx, ctx).await?;
+    }
     sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES (?, ?, ?, ?)")
         .bind(user_id)
         .bind(purpose.as_str())
@@ -283,7 +347,7 @@ pub(crate) fn locked_error(state: &AppState, ctx: &RequestCtx, until: Timestamp)
     }
 }
 
-async fn commit(state: &AppState, tx: Transaction<'static, Sqlite>) -> Result<(), AppError> {
+async fn commit(state: &AppState, tx: db::WriteTx) -> Result<(), AppError> {
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     Ok(())
@@ -302,10 +366,18 @@ pub(crate) async fn open_login_challenge(
 ) -> Result<(), AppError> {
     let account: Account = sqlx::query_as(ACCOUNT_COLUMNS).bind(user_id).fetch_one(&mut *tx).await?;
     let methods = methods_of(&account, stage);
-    let method = Method::parse(&account.last_mfa_method)
+    let mut method = Method::parse(&account.last_mfa_method)
         .filter(|m| methods.contains(m))
         .or_else(|| methods.first().copied())
         .unwrap_or(Method::Email);
+    if method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
+        // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
+        // Where e-mail is no method (a forgotten password), the login is refused.
+        match methods.contains(&Method::Email) {
+            true => method = Method::Email,
+            false => return Err(network_sms_refusal(tx, state, ctx).await?.unwrap_or(AppError::Unreachable)),
+        }
+    }
     let challenge_id: i64 = sqlx::query_scalar(
         "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
          VALUES (?, ?, 'login', ?, 'open', ?) RETURNING id",
@@ -375,7 +447,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
             PhoneError::CountryNotAllowed => InputError::PhoneCountryNotAllowed,
         })
     })?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let step = load_step(&mut tx, state, ctx).await?;
     if step.purpose != Purpose::Setup {
         return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
@@ -384,6 +456,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
     if wait > 0 {
         return Err(AppError::Cooldown { retry_after_secs: wait });
     }
+    let mut tx = admit_sms(state, ctx, tx).await?;
     // A new number voids every code sent to the old one.
     let challenge_id = match &step.challenge {
         Some(c) => {
@@ -428,7 +501,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
 
 /// "Resend" (SPEC 3.2), or a new code after too many wrong ones (3.3).
 pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let step = load_step(&mut tx, state, ctx).await?;
     let Some(challenge) = &step.challenge else {
         return Err(AppError::Input(InputError::PhoneMalformed));
@@ -441,7 +514,7 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 /// channel.
 pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> Result<(), AppError> {
     let method = Method::parse(method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let step = load_step(&mut tx, state, ctx).await?;
     let Some(challenge) = &step.challenge else {
         return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
@@ -460,7 +533,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
 async fn send_on(
     state: &AppState,
     ctx: &RequestCtx,
-    mut tx: Transaction<'static, Sqlite>,
+    mut tx: db::WriteTx,
     step: &Step,
     challenge_id: i64,
     current: ChallengeState,
@@ -469,6 +542,9 @@ async fn send_on(
     let wait = cooldown(&mut tx, state, step.account.id, step.purpose, method, ctx.now).await?;
     if wait > 0 {
         return Err(AppError::Cooldown { retry_after_secs: wait });
+    }
+    if method == Method::Sms {
+        tx = admit_sms(state, ctx, tx).await?;
     }
     let next = mfa::transition(current, ChallengeEvent::Renewed, &state.config.policy)
         .map_err(|_| AppError::WrongStep { home: "/".into() })?;
@@ -497,7 +573,7 @@ async fn send_on(
 async fn finish_send(
     state: &AppState,
     ctx: &RequestCtx,
-    mut tx: Transaction<'static, Sqlite>,
+    mut tx: db::WriteTx,
     sent: Sent,
     step: &Step,
 ) -> Result<(), AppError> {
@@ -526,7 +602,7 @@ pub async fn verify(
 ) -> Result<(Secret<String>, LoginState), AppError> {
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
     let policy = &state.config.policy;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let step = load_step(&mut tx, state, ctx).await?;
     let Some(challenge) = &step.challenge else {
         return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });

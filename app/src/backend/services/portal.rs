@@ -14,7 +14,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
-        db, messages,
+        messages,
         outbox::{self, NewMessage},
         sessions, timefmt,
     },
@@ -90,7 +90,7 @@ pub async fn change_bank_account(
     let electronic = iban.electronic_str().to_owned();
     let bic = normalise_bic(raw_bic)?;
 
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     let org = organisation(&user)?;
     let canonical = format!("{holder}\n{electronic}\n{}", bic.as_deref().unwrap_or(""));
@@ -184,7 +184,7 @@ pub async fn submit_invoice(
     let date = timefmt::parse_date(date).ok_or(AppError::Input(InputError::InvoiceDateInvalid))?;
     let cents = money::parse_eur(amount).map_err(|_| AppError::Input(InputError::AmountInvalid))?;
 
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     let org = organisation(&user)?;
     let taken: bool =
@@ -262,7 +262,7 @@ pub async fn change_tan_settings(
         admin: parse_mode(Action::AdminAccountChange, modes[3])?,
         invoice_threshold_cents: threshold,
     };
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     let canonical = settings.canonical();
     let description = describe(ctx.lang, "TAN-Einstellungen ändern".into(), "change TAN settings".into());
@@ -295,7 +295,7 @@ pub async fn change_tan_settings(
 
 /// "TAN-Sitzung beenden" / "End TAN session" (SPEC 5.4).
 pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     tans::end_tan_session(&mut tx, ctx, &session, user.id, "ended_by_user").await?;
     tx.commit().await?;
@@ -333,7 +333,7 @@ pub async fn change_password(
     }
     let new_hash = state.hasher.hash(&new).await?;
 
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     let description = describe(ctx.lang, "Passwort ändern".into(), "change password".into());
     let protected = tans::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
@@ -376,7 +376,7 @@ pub async fn change_email(
 ) -> Result<(), AppError> {
     let policy = &state.config.policy;
     let new_email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
     if new_email == user.email {
         return Err(AppError::Input(InputError::EmailUnchanged));

@@ -22,7 +22,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        db, links, messages, sessions,
+        links, messages, sessions,
     },
     domain::{
         email,
@@ -36,7 +36,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     let policy = &state.config.policy;
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     anonymous_request(state, ctx, "password_reset").await?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let account: Option<(i64, bool)> = sqlx::query_as(
         "SELECT id, phone_verified_at IS NOT NULL FROM users WHERE email = ? AND disabled_at IS NULL AND password_hash != ''",
     )
@@ -107,7 +107,7 @@ pub async fn follow_password_reset(
     ctx: &RequestCtx,
     token: &str,
 ) -> Result<Secret<String>, AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
     let user_id = link.user_id;
     let (disabled, locked_until): (bool, Option<i64>) =
@@ -166,7 +166,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         (session.user_id, row.0, row.1, row.2)
     };
     let hash = new_password_hash(state, &password, &address, &full_name, company.as_deref().unwrap_or("")).await?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let session = sessions::load(&mut tx, &state.keys, token, ctx.now, &state.config.policy)
         .await?
         .filter(|s| s.stage == LoginState::NewPassword && s.user_id == user_id)

@@ -24,7 +24,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
-        db, messages, sessions,
+        messages, sessions,
     },
     domain::{
         email,
@@ -144,7 +144,7 @@ pub async fn start(
 
     let token = random_token();
     let flow = flow_hash(state, &token);
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     sqlx::query("DELETE FROM registrations WHERE created_at <= ?")
         .bind(ctx.now.minus_secs(state.config.policy.registration_ttl_secs).0)
         .execute(&mut *tx)
@@ -190,7 +190,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<Option<Registr
 }
 
 pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
     let s = status_of(state, ctx, &p);
     if s.cooldown_secs > 0 {
@@ -207,7 +207,7 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 
 pub async fn cancel(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     if let Some(token) = &ctx.registration_token {
-        let mut tx = db::begin(&state.pool).await?;
+        let mut tx = state.writer.begin().await?;
         sqlx::query("DELETE FROM registrations WHERE flow_hash = ?")
             .bind(flow_hash(state, token))
             .execute(&mut *tx)
@@ -222,7 +222,7 @@ pub async fn cancel(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
     let policy = &state.config.policy;
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
     if p.failures >= i64::from(policy.code_max_failures) {
         return Err(AppError::RegistrationExpired);

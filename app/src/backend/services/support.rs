@@ -15,7 +15,7 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        db, links, messages, timefmt,
+        links, messages, timefmt,
     },
     domain::{
         links::LinkKind,
@@ -165,7 +165,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
 /// Sends a phone-reset link to the account's address (SPEC 6.2): single use, 24 h.
 pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let by = agent(&mut tx, state, ctx).await?;
     let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND password_hash != ''")
         .bind(user_id)
@@ -185,7 +185,7 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
 /// Lifts the 24-hour lock early (SPEC 4.4); the daily limits start afresh.
 pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let by = agent(&mut tx, state, ctx).await?;
     let lifted =
         sqlx::query("UPDATE users SET locked_until = NULL, quota_reset_at = ? WHERE id = ? AND locked_until > ?")
@@ -206,7 +206,7 @@ pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &s
 /// Unlocks the TAN system after three wrong TANs (SPEC 5.5).
 pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
-    let mut tx = db::begin(&state.pool).await?;
+    let mut tx = state.writer.begin().await?;
     let by = agent(&mut tx, state, ctx).await?;
     let locked: Option<Option<i64>> = sqlx::query_scalar("SELECT tan_locked_at FROM users WHERE id = ?")
         .bind(user_id)

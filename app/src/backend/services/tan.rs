@@ -7,7 +7,7 @@
 //! outbox row, the wrong-TAN count, the lock) must be committed; the caller does that with
 //! `commit_refusal`. `Err` is an internal failure, and nothing is committed.
 
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -16,6 +16,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Purpose, hashes_equal, random_tan},
+        db,
         outbox::{self, NewMessage},
         sessions::{self, Session},
         timefmt,
@@ -272,6 +273,10 @@ async fn issue(
     {
         return Ok(AppError::TanQuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) });
     }
+    if let Some(refusal) = super::challenge::network_sms_refusal(tx, state, ctx).await? {
+        return Ok(refusal);
+    }
+    super::challenge::count_network_sms(tx, ctx).await?;
     // One valid TAN per action and session: a new one replaces the old.
     sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = ? AND action = ? AND state = 'issued'")
         .bind(&session.id_hash)
@@ -332,11 +337,7 @@ pub(crate) async fn sms_usage(
 }
 
 /// Commits a refusal's writes (issued TAN, wrong count, lock) and returns it as the error.
-pub async fn commit_refusal(
-    state: &AppState,
-    tx: Transaction<'static, Sqlite>,
-    refusal: AppError,
-) -> Result<(), AppError> {
+pub async fn commit_refusal(state: &AppState, tx: db::WriteTx, refusal: AppError) -> Result<(), AppError> {
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     Err(refusal)
