@@ -89,12 +89,33 @@ pub async fn bounded_body(State(net): State<Arc<NetConfig>>, req: Request, next:
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, net.body_limit).await {
+        Ok(bytes) if is_form(&parts.headers) && !form_is_utf8(&bytes) => {
+            // The form decoder would store U+FFFD for bytes that are not UTF-8. Handed on as
+            // an undecodable body instead, the request is refused exactly like raw invalid
+            // bytes: 400 for the app, the page with "the request was malformed" without
+            // JavaScript. Nothing is stored.
+            next.run(Request::from_parts(parts, axum::body::Body::from(vec![0xFF]))).await
+        }
         Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
         Err(_) => {
             let body = serde_json::to_string(&AppError::BadRequest).unwrap_or_default();
             (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
     }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Whether every name and value of a URL-encoded form decodes to UTF-8.
+fn form_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&')
+        .flat_map(|pair| pair.splitn(2, |b| *b == b'='))
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
 }
 
 /// Gives a server function's error answer the HTTP status of its `AppError` (and
@@ -147,6 +168,15 @@ pub async fn security_headers(State(net): State<Arc<NetConfig>>, req: Request, n
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_must_decode_to_utf8() {
+        assert!(form_is_utf8(b"email=anna%40example.org&password=%C3%BCber+alles&empty=&flag"));
+        assert!(!form_is_utf8(b"company=Holz%FF%FE"));
+        assert!(!form_is_utf8(b"full_name=Jana+%C3%28Becker"));
+        assert!(!form_is_utf8(b"%FF=value"));
+        assert!(!form_is_utf8(b"raw=\xff"), "raw bytes are checked too");
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
