@@ -47,6 +47,11 @@ struct Account {
     locked_until: Option<i64>,
 }
 
+const ACCOUNT_BY_EMAIL: &str =
+    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = ?";
+const ACCOUNT_BY_ID: &str =
+    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE id = ?";
+
 /// What step 1 reserved, to be settled in step 3.
 struct Reservation {
     account_key: Vec<u8>,
@@ -86,9 +91,20 @@ pub async fn login(
     };
 
     let mut tx = state.writer.begin().await?;
+    // The account as it is now: a lock, a disable or a new password that came while the hash
+    // was checked (a parallel login's quota lock, say) decides, not the row read before.
+    let account = match &reservation.account {
+        Some(a) => sqlx::query_as::<_, Account>(ACCOUNT_BY_ID).bind(a.id).fetch_optional(&mut *tx).await?,
+        None => None,
+    };
+    let verified = verified
+        && account
+            .as_ref()
+            .zip(reservation.account.as_ref())
+            .is_some_and(|(now, then)| now.password_hash == then.password_hash);
     // A phone-reset link is part of the credentials: one that is not this account's open link
     // fails the attempt like a wrong password, so it cannot tell a right password apart.
-    let link = match (&reservation.account, phone_reset) {
+    let link = match (&account, phone_reset) {
         (Some(a), Some(token)) if verified && a.disabled_at.is_none() => {
             match links::find(&mut tx, &state.keys, LinkKind::PhoneReset, token, Some(a.id), ctx.now).await {
                 Ok(link) => Some(Ok(link)),
@@ -98,7 +114,7 @@ pub async fn login(
         }
         _ => None,
     };
-    let outcome = match &reservation.account {
+    let outcome = match &account {
         Some(account) if verified && account.disabled_at.is_none() && !matches!(link, Some(Err(()))) => {
             clear_failures(&mut tx, &reservation).await?;
             if let Some(old) = &ctx.session_token {
@@ -223,12 +239,7 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
         .bind(ctx.now.0)
         .fetch_one(&mut *tx)
         .await?;
-    let account: Option<Account> = sqlx::query_as(
-        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = ?",
-    )
-    .bind(email)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let account: Option<Account> = sqlx::query_as(ACCOUNT_BY_EMAIL).bind(email).fetch_optional(&mut *tx).await?;
     tx.commit().await?;
     Ok(Reservation { account_key, ip_failure_id, account })
 }

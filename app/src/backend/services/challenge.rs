@@ -39,10 +39,11 @@ struct Account {
     last_mfa_method: String,
     quota_reset_at: i64,
     origin: String,
+    locked_until: Option<i64>,
 }
 
 const ACCOUNT_COLUMNS: &str =
-    "SELECT id, email, phone_e164, last_mfa_method, quota_reset_at, origin FROM users WHERE id = ?";
+    "SELECT id, email, phone_e164, last_mfa_method, quota_reset_at, origin, locked_until FROM users WHERE id = ?";
 
 #[derive(sqlx::FromRow)]
 struct ChallengeRow {
@@ -102,6 +103,10 @@ async fn load_step(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestC
         other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
     };
     let account: Account = sqlx::query_as(ACCOUNT_COLUMNS).bind(session.user_id).fetch_one(&mut *conn).await?;
+    // A lock stops every login in progress, not only the one that exceeded the quota.
+    if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
+        return Err(locked_error(state, ctx, until));
+    }
     let challenge: Option<ChallengeRow> =
         sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
             .bind(&session.id_hash)
@@ -321,20 +326,22 @@ async fn send_code(
     Ok(Sent::Yes)
 }
 
-/// Locks the account for `lock_secs` and ends the session (SPEC 4.1): the login must start
-/// again, and after a correct password the page says until when.
+/// Locks the account for `lock_secs` and ends every login in progress, in any browser
+/// (SPEC 4.1): a challenge opened before the lock must not let its code in. The login must
+/// start again, and after a correct password the page says until when.
 async fn lock_account(
     tx: &mut SqliteConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
-    session_hash: Option<&[u8]>,
 ) -> Result<AppError, AppError> {
     let until = ctx.now.plus_secs(state.config.policy.lock_secs);
     sqlx::query("UPDATE users SET locked_until = ? WHERE id = ?").bind(until.0).bind(user_id).execute(&mut *tx).await?;
-    if let Some(hash) = session_hash {
-        sessions::delete_by_hash(tx, hash).await?;
-    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND stage <> ?")
+        .bind(user_id)
+        .bind(LoginState::Authenticated.as_str())
+        .execute(&mut *tx)
+        .await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::AccountLocked { user_id, until }).await?;
     Ok(locked_error(state, ctx, until))
 }
@@ -394,7 +401,7 @@ pub(crate) async fn open_login_challenge(
     };
     match send_code(tx, state, ctx, user_id, account.quota_reset_at, challenge_id, Purpose::Login, method, &to).await? {
         Sent::Yes => Ok(()),
-        Sent::QuotaExceeded { .. } => Err(lock_account(tx, state, ctx, user_id, Some(session_hash)).await?),
+        Sent::QuotaExceeded { .. } => Err(lock_account(tx, state, ctx, user_id).await?),
     }
 }
 
@@ -584,7 +591,7 @@ async fn finish_send(
             Err(AppError::QuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) })
         }
         (Sent::QuotaExceeded { .. }, Purpose::Login) => {
-            let err = lock_account(&mut tx, state, ctx, step.account.id, Some(&step.session.id_hash)).await?;
+            let err = lock_account(&mut tx, state, ctx, step.account.id).await?;
             commit(state, tx).await?;
             Err(err)
         }
