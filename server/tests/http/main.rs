@@ -3,6 +3,7 @@
 //! the messages that reach the development outbox.
 
 mod accounts;
+mod attacks;
 mod delivery;
 mod login;
 mod mfa;

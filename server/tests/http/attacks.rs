@@ -1,0 +1,1051 @@
+//! The attack suite (issue 7): what an attacker tries, and what they observe.
+//!
+//! Every item of the issue and the tests that cover it (tests in this file by name alone):
+//!
+//! - serial code guessing stops at 5 per challenge and 20 challenges per day:
+//!   `serial_code_guessing_stops_at_five_per_code_and_twenty_codes_per_channel_a_day`,
+//!   `mfa::five_wrong_codes_end_the_challenge_until_a_new_code_is_requested`,
+//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`
+//! - 30 parallel verifications or resends count exactly:
+//!   `thirty_parallel_wrong_codes_count_exactly_five`,
+//!   `thirty_parallel_wrong_tans_count_exactly_three_and_lock_once`,
+//!   `thirty_parallel_logins_from_new_ips_send_at_most_twenty_codes_and_lock_once`,
+//!   `mfa::thirty_parallel_verifications_of_one_code_succeed_once`,
+//!   `mfa::one_hundred_parallel_resends_send_at_most_the_quota_and_lock_once`,
+//!   `tan::thirty_parallel_uses_of_one_tan_succeed_once`,
+//!   `login::parallel_wrong_passwords_are_counted_exactly`
+//! - reused, expired and foreign codes and TANs are refused:
+//!   `a_used_code_is_refused_in_the_next_challenge`, `a_tan_older_than_five_minutes_is_refused`,
+//!   `mfa::a_code_older_than_ten_minutes_is_refused`, `mfa::a_code_from_another_challenge_is_refused`,
+//!   `tan::every_bank_account_change_needs_its_own_tan_named_in_the_sms` (a TAN twice),
+//!   `tan::a_tan_issued_in_one_session_is_refused_in_another`,
+//!   `accounts::registration_proves_the_address_then_creates_the_organisation_and_goes_to_mfa_setup`
+//!   (a registration code twice)
+//! - SMS pumping is capped per account, per IP and by the country allow-list:
+//!   `a_phone_outside_the_allowed_countries_gets_no_sms`,
+//!   `mfa::an_account_without_mfa_must_set_it_up_first_whatever_the_ip`,
+//!   `mfa::setup_allows_fifteen_sms_a_day_then_says_when_and_locks_nothing`,
+//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`,
+//!   `tan::tan_sms_stop_at_twenty_a_day_without_a_lock`,
+//!   `accounts::one_address_gets_at_most_five_registration_mails_a_day_whoever_asks`,
+//!   `accounts::anonymous_requests_are_capped_per_ip`,
+//!   `mfa::sms_pumping_through_many_accounts_from_one_network_is_capped`
+//! - sending a code never reveals whether the password was right for an unknown account:
+//!   `a_wrong_password_sends_no_code_and_looks_like_an_unknown_account`,
+//!   `login::wrong_password_unknown_email_and_disabled_account_look_the_same`,
+//!   `accounts::registering_a_taken_address_looks_the_same_and_only_tells_the_owner`,
+//!   `accounts::a_forgotten_password_needs_the_link_and_the_phone_then_ends_every_session`
+//! - password failures never lock anyone:
+//!   `login::password_failures_slow_down_per_account_and_ip_but_never_lock`,
+//!   `login::one_ip_is_capped_across_accounts`
+//! - session fixation (the pre-login id does not survive login):
+//!   `login::a_new_session_id_at_login_ends_the_planted_one`,
+//!   `mfa::a_new_ip_gets_the_challenge_and_the_sms_code_completes_the_login`
+//! - idle and absolute timeouts: `login::sessions_end_after_idle_and_absolute_timeouts`
+//! - other sessions end on password change and phone reset:
+//!   `tan::a_password_change_ends_other_sessions_and_the_next_login_meets_the_challenge`,
+//!   `accounts::support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessions`,
+//!   `accounts::a_forgotten_password_needs_the_link_and_the_phone_then_ends_every_session`
+//! - cookie flags: `every_cookie_of_a_production_server_is_a_secure_http_only_host_cookie`,
+//!   `login::a_user_logs_in_sees_who_they_are_and_logs_out`,
+//!   `login::production_cookies_are_secure_host_cookies`
+//! - cross-origin POSTs to server functions are refused:
+//!   `cross_origin_posts_to_every_server_function_are_refused`, `login::cross_origin_posts_are_refused`
+//! - a TAN is void when the action's data change: `tan::a_tan_for_iban_a_is_void_for_iban_b`,
+//!   `tan::invoices_need_a_tan_once_the_day_exceeds_the_threshold_every_time_by_default`,
+//!   `tan::a_password_change_ends_other_sessions_and_the_next_login_meets_the_challenge`
+//! - a login flood against a small semaphore is bounded:
+//!   `login::a_login_flood_against_two_permits_is_bounded_and_answered_503`
+//! - kill -9 of the server during delivery loses no outbox message and no counter:
+//!   `kill_9_during_delivery_loses_no_outbox_message_and_no_counter`,
+//!   `delivery::a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_once`
+//! - oversized bodies, invalid UTF-8, and malformed phone numbers, IBANs and amounts get clear
+//!   errors and store nothing: `oversized_bodies_are_refused_and_store_nothing`,
+//!   `invalid_utf8_bytes_get_a_clear_error_in_the_users_language_and_store_nothing`,
+//!   `percent_encoded_invalid_utf8_is_refused_and_stores_nothing`,
+//!   `login::bad_input_gets_a_clear_error_and_costs_no_hashing`,
+//!   `mfa::an_account_without_mfa_must_set_it_up_first_whatever_the_ip` (phone numbers),
+//!   `tan::bad_portal_input_gets_clear_errors_and_stores_nothing` (IBANs, amounts)
+//! - no secret appears in the logs or the audit table:
+//!   `secrets::a_full_journey_leaves_no_secret_in_the_database_or_the_logs`,
+//!   `mfa::codes_are_stored_hashed_and_wiped_from_the_outbox_once_delivered`, `login::health_and_audit`
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    io::{Read, Write},
+    net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use app::domain::policy::Policy;
+use axum::{body::Body, extract::ConnectInfo};
+use http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+use crate::support::{Answer, Client, PHONE, TestApp, ip, serde_urlencoded as form, six_digits};
+
+const PW: &str = "correct horse battery staple";
+const STRONG: &str = "Kiefer-Wolke-Laterne-73";
+const IBAN_A: &str = "DE89370400440532013000";
+const ANNA: &str = "anna@example.org";
+
+fn no_cooldown() -> Policy {
+    Policy { resend_cooldown_secs: 0, ..Policy::default() }
+}
+
+/// Another client address for each `n`, outside the ones `support::ip` hands out.
+fn ip_n(n: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 7, (n / 250) as u8, (n % 250) as u8 + 1))
+}
+
+/// One number from the database; the SQL is the test's own.
+async fn count(t: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
+}
+
+/// Every row of every table, as text: what an attack may not change.
+async fn snapshot(t: &TestApp) -> BTreeMap<String, String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&t.state.pool)
+    .await
+    .unwrap();
+    let mut all = BTreeMap::new();
+    for table in tables {
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+            .bind(&table)
+            .fetch_all(&t.state.pool)
+            .await
+            .unwrap();
+        let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
+        let sql = format!(
+            "SELECT coalesce(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY r)"
+        );
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
+        all.insert(table, rows);
+    }
+    all
+}
+
+/// The tables whose content differs between two snapshots.
+fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<String> {
+    after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect()
+}
+
+/// A six-digit guess that is none of `avoid`, from the attacker's running counter.
+fn guess(counter: &mut u32, avoid: &[&str]) -> String {
+    loop {
+        let g = format!("{:06}", *counter);
+        *counter += 1;
+        if !avoid.contains(&g.as_str()) {
+            return g;
+        }
+    }
+}
+
+/// A request as built here (any body, any headers), sent from `peer`.
+async fn send(t: &TestApp, peer: IpAddr, mut req: Request<Body>) -> Answer {
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    let res = t.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn set_cookies(res: &Answer) -> Vec<String> {
+    res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+/// A user logged in from its trusted IP, and that session's client.
+async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
+    t.user(email, PW, role).await;
+    let c = Client::new(t, ip(1));
+    let (res, token) = c.password(email, PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
+    c.with_session(&token)
+}
+
+async fn change_bank(c: &Client, iban: &str, tan: &str) -> Answer {
+    c.post("/api/bank/change", &form(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)])).await
+}
+
+#[tokio::test]
+async fn serial_code_guessing_stops_at_five_per_code_and_twenty_codes_per_channel_a_day() {
+    // The attacker has the password and, from a new address each time, logs in and guesses;
+    // each challenge they exhaust by SMS they renew by switching to e-mail, and back by a new
+    // login. Every code they make the server send counts against the day's quota.
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
+    t.user(ANNA, PW, "member").await;
+    let mut counter = 0;
+    let mut held = None;
+    for round in 0..20 {
+        let c = Client::new(&t, ip_n(round));
+        let (res, token) = c.password(ANNA, PW).await;
+        assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "round {round}: {res:?}");
+        let s = c.with_session(&token);
+        for channel in ["sms", "email"] {
+            if channel == "email" {
+                let switched = s.post("/api/mfa/switch", "method=email").await;
+                assert_eq!(switched.status, StatusCode::OK, "round {round}: {switched:?}");
+            }
+            let code = t.code_for(if channel == "sms" { PHONE } else { ANNA }).await;
+            if round == 19 && channel == "email" {
+                // The last challenge is kept open with one try and its right code unused.
+                for tries_left in (1..5).rev() {
+                    let res = s.verify(&guess(&mut counter, &[&code])).await;
+                    assert!(res.body.contains(&format!("\"tries_left\":{tries_left}")), "{}", res.body);
+                }
+                held = Some((token.clone(), code));
+                continue;
+            }
+            for attempt in 1..=8 {
+                let res = s.verify(&guess(&mut counter, &[&code])).await;
+                if attempt < 5 {
+                    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{res:?}");
+                    assert!(res.body.contains(&format!("\"tries_left\":{}", 5 - attempt)), "{}", res.body);
+                } else {
+                    assert_eq!(res.status, StatusCode::CONFLICT, "attempt {attempt}: {res:?}");
+                    assert!(res.body.contains("ChallengeExhausted"), "{}", res.body);
+                }
+            }
+            let right = s.verify(&code).await;
+            assert!(right.body.contains("ChallengeExhausted") && right.session_token().is_none(), "{right:?}");
+        }
+    }
+    assert_eq!(t.delivered_to(PHONE).await, 20);
+    assert_eq!(t.delivered_to(ANNA).await, 20);
+
+    // The 21st SMS code of the day is refused and locks the account.
+    let locked = Client::new(&t, ip_n(20)).login(ANNA, PW).await;
+    assert_eq!(locked.status, StatusCode::LOCKED, "{locked:?}");
+    assert!(locked.session_cookie().is_none());
+    assert_eq!(t.delivered_to(PHONE).await, 20, "no 21st SMS");
+
+    // Once locked, neither the right password nor the right code of a challenge still open
+    // gets anyone in, and no further guess is judged.
+    let (token, code) = held.unwrap();
+    let s = Client::new(&t, ip_n(19)).with_session(&token);
+    let late = s.verify(&code).await;
+    assert!(
+        late.session_token().is_none() && late.status.is_client_error(),
+        "a challenge opened before the lock must not log in after it: {late:?}"
+    );
+    assert_eq!(s.me().await, "null");
+    let guessing = s.verify(&guess(&mut counter, &[&code])).await;
+    assert!(guessing.status.is_client_error(), "{guessing:?}");
+    let home = Client::new(&t, ip(1)).login(ANNA, PW).await;
+    assert_eq!(home.status, StatusCode::LOCKED, "even from the trusted IP");
+    assert_eq!(t.audited("login.succeeded").await, 0);
+
+    // The server judged five guesses per code sent (four in the challenge kept open), and
+    // never more than 5 × 20 per channel in the day.
+    let judged = t.audited("code.refused").await;
+    assert_eq!(t.audited("code.sent").await, 40);
+    assert_eq!(judged, 19 * 10 + 5 + 4, "{judged}");
+    assert!(judged <= 2 * 20 * 5);
+    assert_eq!(t.audited("account.locked").await, 1);
+}
+
+#[tokio::test]
+async fn thirty_parallel_wrong_codes_count_exactly_five() {
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "member").await;
+    let c = Client::new(&t, ip(2));
+    let (_, token) = c.password(ANNA, PW).await;
+    let code = t.code_for(PHONE).await;
+    let s = c.with_session(&token);
+    let mut counter = 0;
+    let guesses: Vec<String> = (0..30).map(|_| guess(&mut counter, &[&code])).collect();
+    let answers = futures::future::join_all(guesses.iter().map(|g| s.verify(g))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert!(answers.iter().all(|a| !a.status.is_server_error()), "no database-busy error: {statuses:?}");
+    let mut tries_left: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY)
+        .map(|a| a.body.split("\"tries_left\":").nth(1).unwrap().trim_end_matches('}'))
+        .collect();
+    tries_left.sort();
+    assert_eq!(tries_left, ["1", "2", "3", "4"], "four judged wrong with the tries counting down: {statuses:?}");
+    let exhausted = answers.iter().filter(|a| a.body.contains("ChallengeExhausted")).count();
+    assert_eq!(exhausted, 26, "the fifth judged guess and every later one: {statuses:?}");
+    assert_eq!(t.audited("code.refused").await, 5, "exactly five guesses were judged");
+    assert_eq!(t.audited("challenge.exhausted").await, 1);
+    assert!(s.verify(&code).await.body.contains("ChallengeExhausted"), "the right code is too late");
+}
+
+#[tokio::test]
+async fn thirty_parallel_wrong_tans_count_exactly_three_and_lock_once() {
+    let t = TestApp::start().await;
+    let c = logged_in(&t, ANNA, "member").await;
+    change_bank(&c, IBAN_A, "").await;
+    let (tan, _) = t.tan_for(PHONE).await;
+    let wrong = if tan == "222222" { "333333" } else { "222222" };
+    let answers = futures::future::join_all((0..30).map(|_| change_bank(&c, IBAN_A, wrong))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert!(answers.iter().all(|a| !a.status.is_server_error()), "{statuses:?}");
+    let mut wrong_answers: Vec<&str> =
+        answers.iter().filter(|a| a.body.contains("TanWrong")).map(|a| a.body.as_str()).collect();
+    wrong_answers.sort();
+    assert_eq!(
+        wrong_answers,
+        ["{\"TanWrong\":{\"tries_left\":1}}", "{\"TanWrong\":{\"tries_left\":2}}"],
+        "{statuses:?}"
+    );
+    let locked = answers.iter().filter(|a| a.status == StatusCode::LOCKED && a.body.contains("TanLocked")).count();
+    assert_eq!(locked, 28, "the third wrong TAN locks, and every later one meets the lock: {statuses:?}");
+    assert_eq!(t.audited("tan.refused").await, 3);
+    assert_eq!(t.audited("tan.locked").await, 1);
+    assert!(change_bank(&c, IBAN_A, &tan).await.body.contains("TanLocked"), "the right TAN is refused now");
+    assert_eq!(count(&t, "SELECT count(*) FROM bank_accounts").await, 0);
+}
+
+#[tokio::test]
+async fn thirty_parallel_logins_from_new_ips_send_at_most_twenty_codes_and_lock_once() {
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "member").await;
+    let clients: Vec<Client> = (0..30).map(|i| Client::new(&t, ip_n(i))).collect();
+    let answers = futures::future::join_all(clients.iter().map(|c| c.login(ANNA, PW))).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert!(answers.iter().all(|a| !a.status.is_server_error()), "{statuses:?}");
+    let challenged = answers.iter().filter(|a| a.header(header::LOCATION).as_deref() == Some("/mfa")).count();
+    let locked = answers.iter().filter(|a| a.status == StatusCode::LOCKED).count();
+    assert_eq!((challenged, locked), (20, 10), "{statuses:?}");
+    assert!(answers.iter().filter(|a| a.status == StatusCode::LOCKED).all(|a| a.session_cookie().is_none()));
+    assert_eq!(t.delivered_to(PHONE).await, 20);
+    assert_eq!(count(&t, "SELECT count(*) FROM code_sends").await, 20);
+    assert_eq!(t.audited("account.locked").await, 1, "one lock: a login that meets it must not lock again");
+}
+
+#[tokio::test]
+async fn a_used_code_is_refused_in_the_next_challenge() {
+    // Someone who saw the SMS after Anna used it, and knows her password, tries it.
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "member").await;
+    let anna = Client::new(&t, ip(2));
+    let (_, token) = anna.password(ANNA, PW).await;
+    let used = t.code_for(PHONE).await;
+    assert!(anna.with_session(&token).verify(&used).await.session_token().is_some());
+
+    let mut n = 0;
+    let (attacker, fresh) = loop {
+        let c = Client::new(&t, ip_n(n));
+        let (res, token) = c.password(ANNA, PW).await;
+        assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "a new IP meets the challenge");
+        let fresh = t.code_for(PHONE).await;
+        // One in a million: the new code happens to be the old one; another challenge then.
+        if fresh != used {
+            break (c.with_session(&token), fresh);
+        }
+        n += 1;
+    };
+    let res = attacker.verify(&used).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{res:?}");
+    assert!(res.body.contains("\"tries_left\":4") && res.session_token().is_none(), "{}", res.body);
+    assert_eq!(attacker.me().await, "null");
+    assert!(attacker.verify(&fresh).await.session_token().is_some(), "the challenge's own code works");
+}
+
+#[tokio::test]
+async fn a_tan_older_than_five_minutes_is_refused() {
+    let t = TestApp::start().await;
+    let c = logged_in(&t, ANNA, "member").await;
+    assert_eq!(change_bank(&c, IBAN_A, "").await.status, StatusCode::PRECONDITION_REQUIRED);
+    let (tan, _) = t.tan_for(PHONE).await;
+    sqlx::query("UPDATE tans SET issued_at = issued_at - 300").execute(&t.state.pool).await.unwrap();
+    let late = change_bank(&c, IBAN_A, &tan).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY, "{late:?}");
+    assert!(late.body.contains("TanExpired"), "{}", late.body);
+    assert_eq!(count(&t, "SELECT count(*) FROM bank_accounts").await, 0);
+    // A new TAN is sent for the same change, and only it works.
+    assert_eq!(change_bank(&c, IBAN_A, "").await.status, StatusCode::PRECONDITION_REQUIRED);
+    let (fresh, _) = t.tan_for(PHONE).await;
+    if fresh != tan {
+        assert!(change_bank(&c, IBAN_A, &tan).await.status.is_client_error(), "the expired TAN stays void");
+    }
+    assert_eq!(change_bank(&c, IBAN_A, &fresh).await.status, StatusCode::OK);
+    assert_eq!(t.delivered_to(PHONE).await, 2);
+}
+
+#[tokio::test]
+async fn a_phone_outside_the_allowed_countries_gets_no_sms() {
+    // Numbers SMS pumping favours: premium destinations far from the portal's customers.
+    let t = TestApp::start().await;
+    t.user_without_mfa("neu@example.org", PW, "member").await;
+    let c = Client::new(&t, ip(1));
+    let (_, token) = c.password("neu@example.org", PW).await;
+    let s = c.with_session(&token);
+    for phone in [
+        "+7 912 345 67 89",  // Russia, mobile
+        "+234 803 123 4567", // Nigeria, mobile
+        "+880 1712 345678",  // Bangladesh, mobile
+        "+998 90 123 45 67", // Uzbekistan, mobile
+        "+1 202 555 0143",   // USA
+        "+882 16 1234 5678", // international networks (satellite)
+    ] {
+        let res = s.post("/api/mfa/setup", &form(&[("phone", phone)])).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{phone}: {res:?}");
+        assert!(res.body.starts_with("{\"Input\":\"Phone"), "{phone}: {}", res.body);
+    }
+    assert_eq!(count(&t, "SELECT count(*) FROM code_sends").await, 0);
+    assert_eq!(count(&t, "SELECT count(*) FROM outbox").await, 0);
+    assert_eq!(t.deliver().await, 0, "no SMS left");
+
+    // The list is the policy's: narrowed to Germany, an Austrian mobile is refused too.
+    let policy = Policy { phone_countries: vec!["DE".into()], ..Policy::default() };
+    let t = TestApp::start_with(policy, TestApp::cheap_argon2()).await;
+    t.user_without_mfa("neu@example.org", PW, "member").await;
+    let (_, token) = Client::new(&t, ip(1)).password("neu@example.org", PW).await;
+    let s = Client::new(&t, ip(1)).with_session(&token);
+    let austria = s.post("/api/mfa/setup", &form(&[("phone", "+43 664 1234567")])).await;
+    assert!(austria.body.contains("PhoneCountryNotAllowed"), "{}", austria.body);
+    assert_eq!(t.deliver().await, 0);
+    assert_eq!(s.post("/api/mfa/setup", &form(&[("phone", "+49 151 98765432")])).await.status, StatusCode::OK);
+    assert_eq!(t.delivered_to("+4915198765432").await, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_password_sends_no_code_and_looks_like_an_unknown_account() {
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "member").await;
+    t.user_without_mfa("legacy@example.org", PW, "member").await;
+    t.user("old@example.org", PW, "member").await;
+    t.user("locked@example.org", PW, "member").await;
+    sqlx::query("UPDATE users SET disabled_at = 1 WHERE email = 'old@example.org'")
+        .execute(&t.state.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET locked_until = strftime('%s','now') + 3600 WHERE email = 'locked@example.org'")
+        .execute(&t.state.pool)
+        .await
+        .unwrap();
+    let cases = [
+        ("nobody@example.org", "wrong password here", ip(10)),
+        (ANNA, "wrong password here", ip(11)), // a new IP: the right password would send a code
+        (ANNA, "wrong password here", ip(1)),  // the trusted IP
+        ("legacy@example.org", "wrong password here", ip(12)),
+        ("old@example.org", PW, ip(13)),
+        ("locked@example.org", "wrong password here", ip(14)),
+    ];
+    let mut answers = Vec::new();
+    for (email, password, from) in cases {
+        let res = Client::new(&t, from).login(email, password).await;
+        assert!(set_cookies(&res).is_empty(), "{email}: {res:?}");
+        answers.push((email, res.status, res.header(header::LOCATION), res.body));
+    }
+    assert_eq!(answers[0].1, StatusCode::UNAUTHORIZED);
+    for a in &answers[1..] {
+        assert_eq!((a.1, &a.2, &a.3), (answers[0].1, &answers[0].2, &answers[0].3), "{} differs", a.0);
+    }
+    // Nothing was sent, counted or opened for any of them.
+    for table in ["outbox", "code_sends", "challenges", "challenge_codes", "sessions"] {
+        assert_eq!(count(&t, &format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
+    }
+    assert_eq!(t.deliver().await, 0);
+    // A forged session cookie opens no MFA step either.
+    let forged = Client::new(&t, ip(15)).with_session("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(forged.resend().await.status, StatusCode::UNAUTHORIZED);
+
+    // Only the right password meets the challenge and sends a code.
+    let right = Client::new(&t, ip(11)).login(ANNA, PW).await;
+    assert_eq!(right.header(header::LOCATION).as_deref(), Some("/mfa"), "{right:?}");
+    assert_eq!(t.delivered_to(PHONE).await, 1);
+    assert_eq!(count(&t, "SELECT count(*) FROM code_sends").await, 1);
+}
+
+#[tokio::test]
+async fn cross_origin_posts_to_every_server_function_are_refused() {
+    let t = TestApp::start().await;
+    let admin = logged_in(&t, ANNA, "admin").await;
+    let mut paths: Vec<(&str, http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+    paths.sort_by_key(|p| p.0);
+    let names: Vec<&str> = paths.iter().map(|p| p.0).collect();
+    assert!(paths.len() > 30, "every server function is registered: {names:?}");
+    for must in
+        ["/api/login", "/api/logout", "/api/password", "/api/bank/change", "/api/team/invite", "/api/mfa/verify"]
+    {
+        assert!(names.contains(&must), "{must} in {names:?}");
+    }
+    // What a forged form would ask for, where it matters.
+    let body_for = |path: &str| match path {
+        "/api/login" => form(&[("email", ANNA), ("password", PW)]),
+        "/api/password" => form(&[("current", PW), ("new", "a new long passphrase"), ("tan", "")]),
+        "/api/bank/change" => form(&[("holder", "Evil Ltd"), ("iban", IBAN_A), ("bic", ""), ("tan", "")]),
+        "/api/team/invite" => form(&[("full_name", "Eve Evil"), ("email", "eve@evil.example"), ("tan", "")]),
+        "/api/register" => form(&[
+            ("company", "Evil Ltd"),
+            ("full_name", "Eve Evil"),
+            ("email", "eve@evil.example"),
+            ("password", STRONG),
+        ]),
+        "/api/password/forgot" => form(&[("email", ANNA)]),
+        "/api/locale" => "locale=en".into(),
+        _ => String::new(),
+    };
+    let before = snapshot(&t).await;
+    let variants: [&[(&str, &str)]; 6] = [
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("origin", "http://localhost:3000.evil.example")],
+        &[("sec-fetch-site", "cross-site"), ("origin", "http://localhost:3000")],
+        &[("sec-fetch-site", "same-site"), ("origin", "http://sub.localhost:3000")],
+        &[],
+    ];
+    let mut refused = 0;
+    for (path, method) in &paths {
+        assert_eq!(*method, http::Method::POST, "{path}: only POST server functions, which the guard covers");
+        for headers in variants {
+            let res = admin.raw_post(path, &body_for(path), headers).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{path} {headers:?}: {res:?}");
+            assert_eq!(res.body, "\"Forbidden\"", "{path} {headers:?}");
+            assert!(set_cookies(&res).is_empty(), "{path} {headers:?}");
+            refused += 1;
+        }
+        // Nor does a GET reach it.
+        let get = admin.get(path).await;
+        assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED, "GET {path}: {get:?}");
+    }
+    assert_eq!(refused, paths.len() * variants.len());
+    assert_eq!(changed(&before, &snapshot(&t).await), Vec::<String>::new(), "no table changed");
+    assert_eq!(t.deliver().await, 0, "no message was sent");
+    // The session the forged requests rode on was alive all along, and a same-origin logout
+    // (the control) ends it.
+    assert!(admin.me().await.contains(ANNA));
+    assert_eq!(admin.post("/api/logout", "").await.status, StatusCode::OK);
+    assert_eq!(admin.me().await, "null");
+}
+
+/// A streamed body without a length, in 4 KiB chunks.
+fn streamed(bytes: Vec<u8>) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = bytes.chunks(4096).map(|c| Ok(c.to_vec())).collect();
+    Body::from_stream(futures::stream::iter(chunks))
+}
+
+fn form_post(path: &str, body: Body, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(path)
+        .header(header::HOST, "localhost:3000")
+        .header(header::ORIGIN, "http://localhost:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(body).unwrap()
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_and_store_nothing() {
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "member").await;
+    let (_, token) = Client::new(&t, ip(1)).password(ANNA, PW).await;
+    let cookie = format!("riegel_session={token}");
+    let big = "x".repeat(70 * 1024);
+    let posts = [
+        (
+            "/api/register",
+            form(&[
+                ("company", big.as_str()),
+                ("full_name", "Eve"),
+                ("email", "eve@evil.example"),
+                ("password", STRONG),
+            ]),
+            None,
+        ),
+        ("/api/password/forgot", form(&[("email", ANNA), ("pad", big.as_str())]), None),
+        (
+            "/api/bank/change",
+            form(&[("holder", big.as_str()), ("iban", IBAN_A), ("bic", ""), ("tan", "")]),
+            Some(cookie.as_str()),
+        ),
+        ("/api/mfa/setup", form(&[("phone", big.as_str())]), Some(cookie.as_str())),
+    ];
+    let before = snapshot(&t).await;
+    for (path, body, cookie) in &posts {
+        for (how, body) in [("sized", Body::from(body.clone())), ("streamed", streamed(body.clone().into_bytes()))] {
+            let res = send(&t, ip(9), form_post(path, body, *cookie)).await;
+            assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{path} {how}: {res:?}");
+            assert_eq!(res.body, "\"BadRequest\"", "{path} {how}");
+        }
+    }
+    assert_eq!(changed(&before, &snapshot(&t).await), Vec::<String>::new(), "nothing stored");
+    assert_eq!(t.deliver().await, 0, "nothing sent");
+
+    // The limit is exactly the configured 64 KiB: one byte less reaches the function.
+    let prefix = "email=anna%40example.org&password=";
+    let at_limit = format!("{prefix}{}", "x".repeat(64 * 1024 - prefix.len()));
+    let res = send(&t, ip(9), form_post("/api/login", streamed(at_limit.clone().into_bytes()), None)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{res:?}");
+    assert!(res.body.contains("PasswordTooLong"), "{}", res.body);
+    let over = format!("{at_limit}x");
+    let res = send(&t, ip(9), form_post("/api/login", streamed(over.into_bytes()), None)).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// A form post as a browser without JavaScript sends it: answered by a redirect back to the
+/// page, which then shows the error.
+async fn html_form_post(
+    t: &TestApp,
+    path: &str,
+    page: &str,
+    body: Vec<u8>,
+    cookie: Option<&str>,
+    lang: &str,
+) -> String {
+    let mut b = Request::post(path)
+        .header(header::HOST, "localhost:3000")
+        .header(header::ORIGIN, "http://localhost:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header(header::REFERER, format!("http://localhost:3000{page}"))
+        .header(header::ACCEPT_LANGUAGE, lang);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    let res = send(t, ip(9), b.body(Body::from(body)).unwrap()).await;
+    assert!(res.status.is_redirection(), "{res:?}");
+    let location = res.header(header::LOCATION).unwrap();
+    let back = location.strip_prefix("http://localhost:3000").unwrap_or(&location).to_owned();
+    assert!(back.starts_with(page), "{back}");
+    let mut headers = vec![("accept-language", lang)];
+    if let Some(c) = cookie {
+        headers.push(("cookie", c));
+    }
+    let shown = Client::new(t, ip(9)).get_with(&back, &headers).await;
+    assert_eq!(shown.status, StatusCode::OK, "{back}");
+    shown.body
+}
+
+#[tokio::test]
+async fn invalid_utf8_bytes_get_a_clear_error_in_the_users_language_and_store_nothing() {
+    let t = TestApp::start().await;
+    t.user(ANNA, PW, "admin").await;
+    let (_, token) = Client::new(&t, ip(1)).password(ANNA, PW).await;
+    let cookie = format!("riegel_session={token}");
+    let session = Client::new(&t, ip(1)).with_session(&token);
+    let anon = Client::new(&t, ip(9));
+    let register = b"company=Holz\xff\xfe&full_name=Jana+Becker&email=jana%40holz.de&password=Kiefer-Wolke-Laterne-73";
+    let bank = b"holder=Muster\xc3\x28GmbH&iban=DE89370400440532013000&bic=&tan=";
+    let invoice = b"number=R-\xed\xa0\x80&date=2026-11-20&amount=10&tan=";
+    let forgot = b"email=anna\xff%40example.org";
+    let invite = b"full_name=Kai\x80&email=kai%40example.org&tan=";
+    let before = snapshot(&t).await;
+    for (client, path, body) in [
+        (&anon, "/api/register", &register[..]),
+        (&anon, "/api/password/forgot", &forgot[..]),
+        (&session, "/api/bank/change", &bank[..]),
+        (&session, "/api/invoices/submit", &invoice[..]),
+        (&session, "/api/team/invite", &invite[..]),
+    ] {
+        let res = client.raw_post_bytes(path, body.to_vec()).await;
+        assert_eq!((res.status, res.body.as_str()), (StatusCode::BAD_REQUEST, "\"BadRequest\""), "{path}: {res:?}");
+    }
+    // Without JavaScript the page says it in the user's language: German unless asked otherwise.
+    for (lang, expected) in [("de", "Die Anfrage war fehlerhaft."), ("en-GB,en;q=0.9", "The request was malformed.")] {
+        let page = html_form_post(&t, "/api/register", "/register", register.to_vec(), None, lang).await;
+        assert!(page.contains(expected), "{lang}: {page}");
+        let page = html_form_post(&t, "/api/bank/change", "/bank", bank.to_vec(), Some(&cookie), lang).await;
+        assert!(page.contains(expected), "{lang}: {page}");
+    }
+    assert_eq!(changed(&before, &snapshot(&t).await), Vec::<String>::new(), "nothing stored");
+    assert_eq!(t.deliver().await, 0, "nothing sent");
+}
+
+#[tokio::test]
+async fn percent_encoded_invalid_utf8_is_refused_and_stores_nothing() {
+    // Browsers percent-encode form fields, so this is the form invalid UTF-8 arrives in.
+    let t = TestApp::start().await;
+    let c = logged_in(&t, ANNA, "member").await;
+    let anon = Client::new(&t, ip(9));
+    let before = snapshot(&t).await;
+    let register =
+        "company=Holz%FF%FE&full_name=Jana+%C3%28Becker&email=jana%40holz.de&password=Kiefer-Wolke-Laterne-73";
+    let res = anon.post("/api/register", register).await;
+    assert!(res.status.is_client_error(), "register: decoded with U+FFFD instead of refused: {res:?}");
+    let bank = "holder=Muster%FF&iban=DE89370400440532013000&bic=&tan=";
+    let res = c.post("/api/bank/change", bank).await;
+    assert!(res.status.is_client_error() && !res.body.contains("TanRequired"), "bank: {res:?}");
+    let stored = snapshot(&t).await;
+    assert!(stored.values().all(|rows| !rows.contains('\u{FFFD}')), "no replacement character was stored");
+    assert_eq!(changed(&before, &stored), Vec::<String>::new(), "nothing stored");
+    assert_eq!(t.deliver().await, 0, "nothing sent");
+}
+
+#[tokio::test]
+async fn every_cookie_of_a_production_server_is_a_secure_http_only_host_cookie() {
+    let t = TestApp::start_prod().await;
+    t.user(ANNA, PW, "member").await;
+    // Production has no development outbox: codes are read where they wait for a provider.
+    let code_to = |to: &'static str| {
+        let pool = t.state.pool.clone();
+        async move {
+            let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = ? ORDER BY id DESC")
+                .bind(to)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            six_digits(&body).unwrap()
+        }
+    };
+    let mut cookies = Vec::new();
+    let c = Client::new(&t, ip(7));
+
+    // A registration and its e-mail code.
+    let body = form(&[
+        ("company", "Holzbau Meier GmbH"),
+        ("full_name", "Jana Becker"),
+        ("email", "jana@holz.de"),
+        ("password", STRONG),
+    ]);
+    let res = c.post("/api/register", &body).await;
+    assert!(res.header(header::STRICT_TRANSPORT_SECURITY).is_some(), "HSTS in production");
+    cookies.extend(set_cookies(&res));
+    let reg = res.registration_token().unwrap();
+    let res = c
+        .with_cookie(&format!("__Host-riegel_registration={reg}"))
+        .post("/api/register/verify", &format!("code={}", code_to("jana@holz.de").await))
+        .await;
+    assert!(res.session_token().is_some(), "{res:?}");
+    cookies.extend(set_cookies(&res));
+
+    // A login from a new IP: the challenge's session, then the logged-in one, then logout.
+    let res = c.login(ANNA, PW).await;
+    cookies.extend(set_cookies(&res));
+    let challenge = res.session_token().unwrap();
+    let s = c.with_cookie(&format!("__Host-riegel_session={challenge}"));
+    let res = s.verify(&code_to(PHONE).await).await;
+    cookies.extend(set_cookies(&res));
+    let token = res.session_token().unwrap();
+    let s = c.with_cookie(&format!("__Host-riegel_session={token}"));
+    assert!(s.me().await.contains(ANNA));
+    // A cookie without the prefix (one a sibling subdomain could plant) is not read.
+    assert_eq!(c.with_cookie(&format!("riegel_session={token}")).me().await, "null");
+    let res = s.post("/api/logout", "").await;
+    cookies.extend(set_cookies(&res));
+    assert!(set_cookies(&res).iter().any(|c| c.contains("Max-Age=0")), "{res:?}");
+
+    assert!(cookies.len() >= 5, "{cookies:?}");
+    for cookie in &cookies {
+        let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
+        assert!(attributes[0].starts_with("__Host-riegel_"), "{cookie}");
+        for required in ["Secure", "HttpOnly", "Path=/"] {
+            assert!(attributes.contains(&required), "{required} missing: {cookie}");
+        }
+        assert!(attributes.contains(&"SameSite=Lax") || attributes.contains(&"SameSite=Strict"), "{cookie}");
+        assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    }
+}
+
+/// The real server binary in development mode on `db`, believing `X-Forwarded-For` from
+/// 127.0.0.1; killed (SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    async fn start(db: &std::path::Path, log: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env_remove("RIEGEL_SECRET_KEY")
+            .env("RIEGEL_DEV", "true")
+            .env("RIEGEL_DATABASE", db)
+            .env("RIEGEL_BIND", addr.to_string())
+            .env("RIEGEL_TRUSTED_PROXY", "127.0.0.1")
+            .env("RIEGEL_ARGON2_M_KIB", "256")
+            .env("RIEGEL_ARGON2_T", "1")
+            .env("RIEGEL_ARGON2_QUEUE", "64")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap();
+        let server = Server { child, addr };
+        for _ in 0..600 {
+            let ready = tokio::task::spawn_blocking(move || http(addr, "GET", "/healthz", "", None, None))
+                .await
+                .unwrap()
+                .is_ok_and(|r| r.status == 200);
+            if ready {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not start: {}", std::fs::read_to_string(log).unwrap_or_default());
+    }
+
+    fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Raw {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request over a fresh connection; `Err` when no whole answer came back.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+    from: Option<&str>,
+    cookie: Option<&str>,
+) -> std::io::Result<Raw> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(ip) = from {
+        req.push_str(&format!("X-Forwarded-For: {ip}\r\n"));
+    }
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    stream.write_all(req.as_bytes())?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").ok_or(std::io::ErrorKind::UnexpectedEof)?;
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(std::io::ErrorKind::InvalidData)?;
+    let length: Option<usize> = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)));
+    if length.is_some_and(|n| body.len() < n) {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Raw { status, head: head.to_owned(), body: body.to_owned() })
+}
+
+impl Raw {
+    fn challenged(&self) -> bool {
+        self.head.lines().any(|l| l.eq_ignore_ascii_case("location: /mfa"))
+    }
+}
+
+const USERS: usize = 40;
+const LOADERS: usize = 8;
+
+fn phone_of(user: usize) -> String {
+    format!("+4915120000{user:03}")
+}
+
+/// Per account: logins tried, answered with a challenge, answered "locked", cut off.
+#[derive(Default)]
+struct Tally {
+    tried: Vec<AtomicUsize>,
+    challenged: Vec<AtomicUsize>,
+    locked: Vec<AtomicUsize>,
+    cut: Vec<AtomicUsize>,
+    unexpected: Mutex<Vec<String>>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
+    // Forty accounts with MFA, created before the server starts.
+    let t = TestApp::start().await;
+    for u in 0..USERS {
+        let email = format!("user{u}@example.org");
+        t.user(&email, PW, "member").await;
+        sqlx::query("UPDATE users SET phone_e164 = ? WHERE email = ?")
+            .bind(phone_of(u))
+            .bind(&email)
+            .execute(&t.state.pool)
+            .await
+            .unwrap();
+    }
+    let user_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(&t.state.pool).await.unwrap();
+    t.state.pool.close().await;
+    let db = t.dir().join("riegel.sqlite");
+    let log = t.dir().join("server.log");
+    let mut server = Server::start(&db, &log).await;
+
+    // Logins from new addresses, each a challenge and an SMS, from eight loaders at once.
+    let tally = Arc::new(Tally {
+        tried: (0..USERS).map(|_| AtomicUsize::new(0)).collect(),
+        challenged: (0..USERS).map(|_| AtomicUsize::new(0)).collect(),
+        locked: (0..USERS).map(|_| AtomicUsize::new(0)).collect(),
+        cut: (0..USERS).map(|_| AtomicUsize::new(0)).collect(),
+        unexpected: Mutex::new(Vec::new()),
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let loaders: Vec<_> = (0..LOADERS)
+        .map(|l| {
+            let (tally, stop, addr) = (tally.clone(), stop.clone(), server.addr);
+            std::thread::spawn(move || {
+                let mut j = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let u = (l * 5 + j) % USERS;
+                    let from = format!("10.{}.{}.{}", 100 + l, j / 250, j % 250 + 1);
+                    j += 1;
+                    tally.tried[u].fetch_add(1, Ordering::SeqCst);
+                    let body = format!("email=user{u}%40example.org&password=correct+horse+battery+staple");
+                    match http(addr, "POST", "/api/login", &body, Some(&from), None) {
+                        Ok(r) if r.challenged() => tally.challenged[u].fetch_add(1, Ordering::SeqCst),
+                        Ok(r) if r.status == 423 => tally.locked[u].fetch_add(1, Ordering::SeqCst),
+                        Ok(r) => {
+                            tally.unexpected.lock().unwrap().push(format!("{} {}", r.status, r.body));
+                            0
+                        }
+                        Err(_) => {
+                            tally.cut[u].fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                    };
+                }
+            })
+        })
+        .collect();
+    let total = |v: &Vec<AtomicUsize>| v.iter().map(|a| a.load(Ordering::SeqCst)).sum::<usize>();
+    for _ in 0..6000 {
+        if total(&tally.challenged) >= 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(total(&tally.challenged) >= 200, "the load ran: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    server.kill_9();
+    stop.store(true, Ordering::Relaxed);
+    for l in loaders {
+        tokio::task::spawn_blocking(move || l.join().unwrap()).await.unwrap();
+    }
+    assert_eq!(*tally.unexpected.lock().unwrap(), Vec::<String>::new(), "only challenges and locks were answered");
+
+    // What the crash left behind: each send is whole (counter, code, message, audit event)
+    // or absent, and every answered challenge is among them.
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&db))
+        .await
+        .unwrap();
+    let per = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let rows: Vec<(String, i64)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            rows.into_iter().collect::<BTreeMap<String, i64>>()
+        }
+    };
+    let sends =
+        per("SELECT u.phone_e164, count(*) FROM code_sends s JOIN users u ON u.id = s.user_id GROUP BY 1").await;
+    let codes = per("SELECT u.phone_e164, count(*) FROM challenge_codes k JOIN challenges c ON c.id = k.challenge_id
+         JOIN users u ON u.id = c.user_id GROUP BY 1")
+    .await;
+    let audited = per("SELECT u.phone_e164, count(*) FROM audit_events a JOIN users u ON u.id = a.user_id
+         WHERE a.kind = 'code.sent' GROUP BY 1")
+    .await;
+    let messages = per("SELECT recipient, count(*) FROM outbox WHERE channel = 'sms' GROUP BY 1").await;
+    assert_eq!(sends, messages, "one SMS in the outbox for every counted send");
+    assert_eq!(sends, codes, "one stored code for every counted send");
+    assert_eq!(sends, audited, "one audit event for every counted send");
+    let network_counted: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends").fetch_one(&pool).await.unwrap();
+    assert_eq!(network_counted, sends.values().sum::<i64>(), "one per-network count for every SMS");
+    for u in 0..USERS {
+        let stored = *sends.get(&phone_of(u)).unwrap_or(&0) as usize;
+        let acked = tally.challenged[u].load(Ordering::SeqCst);
+        let cut = tally.cut[u].load(Ordering::SeqCst);
+        assert!(acked <= stored && stored <= acked + cut, "user {u}: {acked} answered, {cut} cut off, {stored} stored");
+        assert!(stored <= 20, "user {u}: the quota held under load ({stored})");
+    }
+    let pending: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert!(!pending.is_empty(), "the server was killed while messages waited for delivery");
+    let sent_twice: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND (attempts != 1 OR body != '')")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(sent_twice, 0, "a row marked sent was marked once and wiped");
+
+    // After the restart the worker delivers exactly what was waiting, each message once.
+    let server = Server::start(&db, &log).await;
+    let mut waiting = pending.len() as i64;
+    for _ in 0..1200 {
+        waiting =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&pool).await.unwrap();
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting, 0, "delivery caught up");
+    let addr = server.addr;
+    let outbox = move || async move {
+        let raw = tokio::task::spawn_blocking(move || http(addr, "GET", "/dev/outbox.json", "", None, None))
+            .await
+            .unwrap()
+            .unwrap();
+        let list: Vec<serde_json::Value> = serde_json::from_str(&raw.body).unwrap();
+        list.iter()
+            .map(|m| (m["outbox_id"].as_i64().unwrap(), m["recipient"].as_str().unwrap().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let delivered = outbox().await;
+    let mut ids: Vec<i64> = delivered.iter().map(|d| d.0).collect();
+    ids.sort();
+    assert_eq!(ids, pending, "the restarted server delivered each waiting message once, and nothing else");
+    let (rows, marked): (i64, i64) =
+        sqlx::query_as("SELECT count(*), sum(attempts = 1 AND body = '') FROM outbox").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, marked, "every message sent, marked once, wiped");
+
+    // The counters survived: the account with the most codes gets exactly the rest of its 20.
+    let (phone, before) = sends.iter().max_by_key(|(_, n)| **n).map(|(p, n)| (p.clone(), *n)).unwrap();
+    assert!(before > 0 && before < 20, "{before}");
+    let u = (0..USERS).find(|u| phone_of(*u) == phone).unwrap();
+    let mut more = 0;
+    for j in 0..25 {
+        let from = format!("10.250.{}.{}", j / 250, j % 250 + 1);
+        let body = format!("email=user{u}%40example.org&password=correct+horse+battery+staple");
+        let res = tokio::task::spawn_blocking(move || http(addr, "POST", "/api/login", &body, Some(&from), None))
+            .await
+            .unwrap()
+            .unwrap();
+        if res.challenged() {
+            more += 1;
+        } else {
+            assert_eq!(res.status, 423, "{}", res.body);
+            break;
+        }
+    }
+    assert_eq!(more, 20 - before, "{phone} had {before} codes before the crash");
+    for _ in 0..200 {
+        let waiting: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&pool).await.unwrap();
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let to_phone: Vec<i64> = outbox().await.iter().filter(|d| d.1 == phone).map(|d| d.0).collect();
+    let distinct = to_phone.iter().collect::<BTreeSet<_>>().len();
+    assert_eq!(distinct, to_phone.len(), "no SMS delivered twice");
+    let waited_for_phone = delivered.iter().filter(|d| d.1 == phone).count();
+    assert_eq!((to_phone.len() - waited_for_phone) as i64, 20 - before, "each new code's SMS delivered once");
+    let locks: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = 'account.locked' AND user_id = ?")
+            .bind(user_ids[u])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(locks, 1);
+}
