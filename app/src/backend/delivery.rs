@@ -1,10 +1,11 @@
 //! The delivery worker and its providers (SPEC 8).
 //!
-//! - One worker per server takes the due rows of the outbox in order, hands each to the
-//!   provider of its channel and marks it sent (wiping its body) in its own transaction.
+//! - One worker per server takes the due rows of the outbox in order (up to 50 a pass), hands
+//!   each to the provider of its channel, then marks the pass's rows sent (wiping their
+//!   bodies) or failed in one transaction.
 //! - A failed delivery is retried with exponential backoff (1 s, 2 s, 4 s … up to 5 min).
-//! - A crash between sending and marking means the row is sent again after the restart:
-//!   delivery is at-least-once, and the outbox never loses a message.
+//! - A crash between sending and marking means the pass's rows are sent again after the
+//!   restart: delivery is at-least-once, and the outbox never loses a message.
 //! - The development provider keeps delivered messages in memory for `/dev/outbox`.
 
 use std::{
@@ -128,39 +129,43 @@ pub async fn deliver_due(
     .bind(limit)
     .fetch_all(writer.pool())
     .await?;
+    // The outcomes are written in one transaction per pass: a burst of sends costs the
+    // writers one turn, not one per message. A crash before it resends this pass (at least once).
+    let mut outcomes = Vec::with_capacity(due.len());
     for m in &due {
         let Some(channel) = Method::parse(&m.channel) else {
             tracing::error!(outbox_id = m.id, channel = %m.channel, "outbox row with an unknown channel");
             continue;
         };
-        match providers.for_channel(channel).deliver(m, channel, now).await {
-            Ok(()) => {
-                let mut tx = writer.begin().await?;
-                sqlx::query(
-                    "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL
-                     WHERE id = ? AND sent_at IS NULL",
-                )
-                .bind(now.0)
-                .bind(m.id)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-            }
-            Err(error) => {
-                tracing::warn!(outbox_id = m.id, %error, "delivery failed; will retry");
-                let mut tx = writer.begin().await?;
-                sqlx::query(
-                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-                )
-                .bind(now.plus_secs(backoff_secs(m.attempts)).0)
-                .bind(error)
-                .bind(m.id)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-            }
+        let outcome = providers.for_channel(channel).deliver(m, channel, now).await;
+        if let Err(error) = &outcome {
+            tracing::warn!(outbox_id = m.id, %error, "delivery failed; will retry");
         }
+        outcomes.push((m, outcome));
     }
+    if outcomes.is_empty() {
+        return Ok(due.len());
+    }
+    let mut tx = writer.begin().await?;
+    for (m, outcome) in outcomes {
+        match outcome {
+            Ok(()) => sqlx::query(
+                "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL
+                 WHERE id = ? AND sent_at IS NULL",
+            )
+            .bind(now.0)
+            .bind(m.id),
+            Err(error) => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            )
+            .bind(now.plus_secs(backoff_secs(m.attempts)).0)
+            .bind(error)
+            .bind(m.id),
+        }
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(due.len())
 }
 
