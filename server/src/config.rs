@@ -5,7 +5,12 @@ use std::{
     path::PathBuf,
 };
 
-use app::backend::hasher::Argon2Config;
+use app::backend::{
+    hasher::Argon2Config,
+    providers::{SmsGatewaySettings, SmtpSettings},
+};
+
+use crate::Delivery;
 use clap::{ArgAction, Parser, Subcommand, builder::BoolishValueParser};
 
 #[derive(Parser, Debug, Clone)]
@@ -67,6 +72,37 @@ pub struct Cli {
     /// How a locked-out user reaches the account security team (shown with the lock).
     #[arg(long, env = "RIEGEL_SUPPORT_CONTACT", default_value = "support@riegel.example")]
     pub support_contact: String,
+
+    /// SMTP server for e-mail: `smtps://user:password@host:465` (TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtp://host:25` (no TLS).
+    /// Unset: e-mail goes to the development outbox in development mode, and waits otherwise.
+    #[arg(long, env = "RIEGEL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The e-mails' sender, e.g. `Riegel <no-reply@portal.example>`.
+    #[arg(long, env = "RIEGEL_MAIL_FROM", default_value = "Riegel <no-reply@riegel.example>")]
+    pub mail_from: String,
+
+    /// Base URL of an SMS gateway with Twilio's API (e.g. `https://api.twilio.com`). Unset: SMS
+    /// go to the development outbox in development mode, and wait otherwise.
+    #[arg(long, env = "RIEGEL_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+
+    /// The SMS gateway account (Twilio's account SID).
+    #[arg(long, env = "RIEGEL_SMS_ACCOUNT", default_value = "")]
+    pub sms_account: String,
+
+    /// The SMS gateway token.
+    #[arg(long, env = "RIEGEL_SMS_TOKEN", hide_env_values = true, default_value = "")]
+    pub sms_token: String,
+
+    /// The SMS sender: a number in E.164 or an alphanumeric sender id.
+    #[arg(long, env = "RIEGEL_SMS_FROM", default_value = "Riegel")]
+    pub sms_from: String,
+
+    /// Seconds one delivery attempt (SMTP or SMS gateway) may take before it counts as failed.
+    #[arg(long, env = "RIEGEL_DELIVERY_TIMEOUT_SECS", default_value_t = 10)]
+    pub delivery_timeout_secs: u64,
 
     /// Seed the demo organisation and accounts and print their logins (development mode only).
     #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
@@ -155,6 +191,23 @@ impl Cli {
                     .into())
             }
         }
+    }
+
+    /// The delivery providers' settings (SPEC 8.2).
+    pub fn delivery(&self) -> Result<Delivery, String> {
+        if self.delivery_timeout_secs == 0 {
+            return Err("--delivery-timeout-secs must be at least 1".into());
+        }
+        Ok(Delivery {
+            smtp: self.smtp_url.clone().map(|url| SmtpSettings { url, from: self.mail_from.clone() }),
+            sms_gateway: self.sms_gateway_url.clone().map(|base_url| SmsGatewaySettings {
+                base_url,
+                account: self.sms_account.clone(),
+                token: self.sms_token.clone(),
+                from: self.sms_from.clone(),
+            }),
+            timeout: std::time::Duration::from_secs(self.delivery_timeout_secs),
+        })
     }
 
     pub fn check(&self) -> Result<(), String> {

@@ -16,6 +16,7 @@ use app::{
         db,
         delivery::{self, DevOutbox, Provider, Providers},
         hasher::{Argon2Config, PasswordHasher},
+        providers::{SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
     },
     domain::policy::Policy,
     shell,
@@ -36,6 +37,24 @@ pub struct Settings {
     pub support_contact: String,
     /// The origin e-mailed links point to.
     pub link_origin: String,
+    pub delivery: Delivery,
+}
+
+/// Where messages go (SPEC 8.2): each channel to its provider when one is configured, else to
+/// the development outbox in development mode, else nowhere yet (they wait in the outbox).
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub smtp: Option<SmtpSettings>,
+    pub sms_gateway: Option<SmsGatewaySettings>,
+    /// How long one delivery attempt may take.
+    pub timeout: std::time::Duration,
+}
+
+impl Delivery {
+    /// Development outbox for both channels.
+    pub fn dev() -> Self {
+        Delivery { smtp: None, sms_gateway: None, timeout: std::time::Duration::from_secs(10) }
+    }
 }
 
 /// Opens and migrates the database and prepares the hasher. Errors are one line.
@@ -43,6 +62,22 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
     let pool = db::open(&settings.database).await?;
     let hasher = PasswordHasher::new(settings.argon2)?;
     let keys = Keys::new(SecretKey::new(settings.secret_key)?);
+    let dev_outbox = settings.dev_mode.then(|| Arc::new(DevOutbox::default()));
+    let fallback = match &dev_outbox {
+        Some(outbox) => Provider::Dev(outbox.clone()),
+        None => Provider::Unconfigured,
+    };
+    let d = &settings.delivery;
+    let providers = Providers {
+        email: match &d.smtp {
+            Some(smtp) => Provider::Smtp(Arc::new(Smtp::new(smtp, d.timeout)?)),
+            None => fallback.clone(),
+        },
+        sms: match &d.sms_gateway {
+            Some(gateway) => Provider::SmsGateway(Arc::new(SmsGateway::new(gateway, d.timeout)?)),
+            None => fallback,
+        },
+    };
     Ok(AppState {
         writer: db::Writer::new(pool.clone()),
         pool,
@@ -56,19 +91,14 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         }),
         leptos_options,
         outbox_nudge: Arc::new(Notify::new()),
-        dev_outbox: settings.dev_mode.then(|| Arc::new(DevOutbox::default())),
+        dev_outbox,
+        providers,
     })
 }
 
-/// The providers messages are delivered by: the development outbox in development mode.
-/// Outside it, no provider is configured yet, so messages wait in the outbox (with retries)
-/// and nothing is lost.
+/// The providers messages are delivered by.
 pub fn providers(state: &AppState) -> Providers {
-    let provider = match &state.dev_outbox {
-        Some(outbox) => Provider::Dev(outbox.clone()),
-        None => Provider::Unconfigured,
-    };
-    Providers { sms: provider.clone(), email: provider }
+    state.providers.clone()
 }
 
 /// Starts the outbox delivery worker.

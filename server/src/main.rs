@@ -3,7 +3,10 @@
 
 use std::{net::SocketAddr, process::ExitCode};
 
-use app::{backend::clock, domain::policy::Policy};
+use app::{
+    backend::{clock, delivery::Provider},
+    domain::policy::Policy,
+};
 use clap::Parser;
 use server::{
     Settings, build_state,
@@ -40,6 +43,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         policy: Policy::default(),
         support_contact: cli.support_contact.clone(),
         link_origin: cli.link_origin(addr)?,
+        delivery: cli.delivery()?,
     };
     let state = build_state(settings, conf.leptos_options).await?;
     if let Some(command) = &cli.command {
@@ -58,8 +62,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         body_limit: cli.body_limit,
         dev_mode: cli.dev,
     };
-    if state.dev_outbox.is_none() {
-        tracing::warn!("no SMS or e-mail provider is configured: messages wait in the outbox");
+    for (channel, provider) in [("e-mail", &state.providers.email), ("SMS", &state.providers.sms)] {
+        match provider {
+            Provider::Unconfigured => {
+                tracing::warn!("no {channel} provider is configured: messages wait in the outbox")
+            }
+            Provider::Dev(_) => tracing::info!("{channel} goes to the development outbox at /dev/outbox"),
+            Provider::Smtp(_) | Provider::SmsGateway(_) => tracing::info!("{channel} goes to its configured provider"),
+        }
     }
     let _worker = server::spawn_worker(&state);
     let app = router(state, net);

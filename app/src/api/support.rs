@@ -24,6 +24,22 @@ pub struct QuotaUse {
     pub limit: u32,
 }
 
+/// One message to the account's address or phone and how its delivery went (SPEC 8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageState {
+    /// `sms` or `email`.
+    pub channel: String,
+    /// When it was written: (unix time, text).
+    pub created: (i64, String),
+    pub attempts: i64,
+    /// Delivered at: (unix time, text).
+    pub sent: Option<(i64, String)>,
+    /// The last failure (the provider's status and code, never the message).
+    pub last_error: Option<String>,
+    /// The next attempt, while it waits: (unix time, text).
+    pub next_attempt: Option<(i64, String)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountDetail {
     pub id: i64,
@@ -44,6 +60,8 @@ pub struct AccountDetail {
     pub quotas: Vec<QuotaUse>,
     /// An unused phone-reset link is out.
     pub phone_reset_open: bool,
+    /// The newest messages to the account, with their delivery state.
+    pub messages: Vec<MessageState>,
     pub events: Vec<ActivityItem>,
 }
 

@@ -6,7 +6,8 @@
 //! - A failed delivery is retried with exponential backoff (1 s, 2 s, 4 s … up to 5 min).
 //! - A crash between sending and marking means the pass's rows are sent again after the
 //!   restart: delivery is at-least-once, and the outbox never loses a message.
-//! - The development provider keeps delivered messages in memory for `/dev/outbox`.
+//! - The development provider keeps delivered messages in memory for `/dev/outbox`; SMTP and
+//!   the SMS gateway are in `providers.rs`.
 
 use std::{
     collections::VecDeque,
@@ -17,7 +18,11 @@ use std::{
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::{clock, db::Writer};
+use super::{
+    clock,
+    db::Writer,
+    providers::{SmsGateway, Smtp},
+};
 use crate::domain::{mfa::Method, time::Timestamp};
 
 /// A message as the development provider delivered it.
@@ -59,6 +64,10 @@ impl DevOutbox {
 #[derive(Clone, Debug)]
 pub enum Provider {
     Dev(Arc<DevOutbox>),
+    /// E-mail through an SMTP server.
+    Smtp(Arc<Smtp>),
+    /// SMS through a gateway with Twilio's API.
+    SmsGateway(Arc<SmsGateway>),
     /// No provider configured: every attempt fails and the message waits in the outbox.
     Unconfigured,
 }
@@ -88,6 +97,8 @@ impl Provider {
                 });
                 Ok(())
             }
+            Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body).await,
+            Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
             Provider::Unconfigured => Err(format!("no {} provider is configured", channel.as_str())),
         }
     }

@@ -12,6 +12,7 @@ pub mod links;
 pub mod messages;
 pub mod outbox;
 pub mod phone;
+pub mod providers;
 pub mod seed;
 pub mod services;
 pub mod sessions;

@@ -8,7 +8,12 @@ use sqlx::SqlitePool;
 
 use tokio::sync::Notify;
 
-use super::{crypto::Keys, db::Writer, delivery::DevOutbox, hasher::PasswordHasher};
+use super::{
+    crypto::Keys,
+    db::Writer,
+    delivery::{DevOutbox, Providers},
+    hasher::PasswordHasher,
+};
 use crate::domain::policy::Policy;
 
 /// Settings that change behaviour at run time.
@@ -38,6 +43,8 @@ pub struct AppState {
     pub outbox_nudge: Arc<Notify>,
     /// The development provider's mailbox (development mode only).
     pub dev_outbox: Option<Arc<DevOutbox>>,
+    /// Where the delivery worker hands messages, per channel.
+    pub providers: Providers,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -7,6 +7,7 @@ mod attacks;
 mod delivery;
 mod login;
 mod mfa;
+mod providers;
 mod secrets;
 mod startup;
 mod support;

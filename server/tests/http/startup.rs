@@ -48,6 +48,22 @@ fn bad_databases_and_settings_stop_the_start_with_one_line() {
     let (code, err) = start(&["--database", &db("a.sqlite"), "--seed-demo"], &[]);
     assert_eq!(code, 1);
     assert_one_line(&err, "--seed-demo is allowed only with --dev");
+
+    // A wrong provider setting stops the start, and never prints the SMTP password.
+    let (code, err) =
+        start(&["--dev", "--database", &db("a.sqlite")], &[("RIEGEL_SMTP_URL", "ftp://mailer:s3cret@mail.example")]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "invalid SMTP URL");
+    assert!(!err.contains("s3cret"), "{err}");
+    let (code, err) = start(&["--dev", "--database", &db("a.sqlite")], &[("RIEGEL_SMS_GATEWAY_URL", "api.twilio.com")]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "invalid SMS gateway URL");
+    let (code, err) = start(
+        &["--dev", "--database", &db("a.sqlite")],
+        &[("RIEGEL_SMS_GATEWAY_URL", "https://api.twilio.com"), ("RIEGEL_SMS_ACCOUNT", "AC1")],
+    );
+    assert_eq!(code, 1);
+    assert_one_line(&err, "the SMS gateway needs an account, a token and a sender");
 }
 
 #[test]

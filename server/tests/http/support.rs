@@ -47,7 +47,16 @@ impl TestApp {
         Self::build(policy, argon2, true).await
     }
 
+    /// Development mode with these providers (a channel without one uses the dev outbox).
+    pub async fn start_with_delivery(delivery: server::Delivery) -> Self {
+        Self::build_with(Policy::default(), Self::cheap_argon2(), true, delivery).await
+    }
+
     async fn build(policy: Policy, argon2: Argon2Config, dev_mode: bool) -> Self {
+        Self::build_with(policy, argon2, dev_mode, server::Delivery::dev()).await
+    }
+
+    async fn build_with(policy: Policy, argon2: Argon2Config, dev_mode: bool, delivery: server::Delivery) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let settings = Settings {
             database: dir.path().join("riegel.sqlite"),
@@ -57,6 +66,7 @@ impl TestApp {
             policy,
             support_contact: "support@riegel.example".into(),
             link_origin: "https://portal.example".into(),
+            delivery,
         };
         let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();

@@ -10,7 +10,7 @@ use super::{RequestCtx, accounts, challenge, tan as tans};
 use crate::{
     api::{
         AppError, InputError,
-        support::{AccountDetail, AccountHit, QuotaUse},
+        support::{AccountDetail, AccountHit, MessageState, QuotaUse},
     },
     backend::{
         AppState,
@@ -138,6 +138,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     .bind(ctx.now.0)
     .fetch_one(&mut *conn)
     .await?;
+    let messages = messages_to(&mut conn, ctx, &r.email, r.phone_e164.as_deref()).await?;
     let events = accounts::events_of(&mut conn, r.id, 30, ctx.lang).await?;
     Ok(AccountDetail {
         id: r.id,
@@ -158,8 +159,49 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
         tan_locked_ip,
         quotas,
         phone_reset_open,
+        messages,
         events,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    channel: String,
+    created_at: i64,
+    attempts: i64,
+    sent_at: Option<i64>,
+    last_error: Option<String>,
+    next_attempt_at: i64,
+}
+
+/// The newest 10 messages to an address or phone, with how their delivery went: a failing
+/// provider shows here with its error and the next attempt.
+async fn messages_to(
+    conn: &mut SqliteConnection,
+    ctx: &RequestCtx,
+    email: &str,
+    phone: Option<&str>,
+) -> Result<Vec<MessageState>, AppError> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT channel, created_at, attempts, sent_at, last_error, next_attempt_at FROM outbox
+         WHERE recipient = ? OR recipient = ? ORDER BY id DESC LIMIT 10",
+    )
+    .bind(email)
+    .bind(phone.unwrap_or(email))
+    .fetch_all(&mut *conn)
+    .await?;
+    let at = |unix: i64| (unix, timefmt::minute(Timestamp(unix), ctx.lang));
+    Ok(rows
+        .into_iter()
+        .map(|m| MessageState {
+            channel: m.channel,
+            created: at(m.created_at),
+            attempts: m.attempts,
+            sent: m.sent_at.map(at),
+            last_error: m.last_error,
+            next_attempt: m.sent_at.is_none().then(|| at(m.next_attempt_at)),
+        })
+        .collect())
 }
 
 /// Sends a phone-reset link to the account's address (SPEC 6.2): single use, 24 h.

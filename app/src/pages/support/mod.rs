@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::support::{AccountDetail, AccountHit, LiftLock, SendPhoneReset, UnlockTan, account, search_accounts},
+    api::support::{
+        AccountDetail, AccountHit, LiftLock, MessageState, SendPhoneReset, UnlockTan, account, search_accounts,
+    },
     components::{ErrorNotice, LocalTime, PortalNav, first_error, load_error},
     i18n::*,
     pages::activity::EventTable,
@@ -206,7 +208,72 @@ fn Detail(
                     </ActionForm>
                 }
             })}
+        <h3>{t!(i18n, support.messages)}</h3>
+        <Messages list=d.messages />
         <h3>{t!(i18n, support.events)}</h3>
         <EventTable items=d.events />
     }
+}
+
+/// The newest messages to the account and their delivery (a failing provider shows here).
+#[component]
+fn Messages(list: Vec<MessageState>) -> impl IntoView {
+    let i18n = use_i18n();
+    if list.is_empty() {
+        return view! { <p>{t!(i18n, support.no_messages)}</p> }.into_any();
+    }
+    view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, support.message_written)}</th>
+                    <th scope="col">{t!(i18n, support.message_channel)}</th>
+                    <th scope="col">{t!(i18n, support.message_state)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|m| {
+                        let (unix, text) = m.created;
+                        let channel = if m.channel == "sms" { "SMS" } else { "E-Mail" };
+                        let attempts = m.attempts;
+                        let state = match (m.sent, m.next_attempt, m.last_error) {
+                            (Some((unix, text)), ..) => {
+                                view! {
+                                    {t!(i18n, support.message_sent)}
+                                    " "
+                                    <LocalTime unix text />
+                                }
+                                    .into_any()
+                            }
+                            (None, Some((unix, text)), Some(error)) => {
+                                view! {
+                                    <strong>{t!(i18n, support.message_failed, attempts = move || attempts)}</strong>
+                                    " "
+                                    <code>{error}</code>
+                                    " · "
+                                    {t!(i18n, support.message_next)}
+                                    " "
+                                    <LocalTime unix text />
+                                }
+                                    .into_any()
+                            }
+                            _ => t!(i18n, support.message_waiting).into_any(),
+                        };
+                        view! {
+                            <tr>
+                                <td>
+                                    <LocalTime unix text />
+                                </td>
+                                <td>{channel}</td>
+                                <td>{state}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
