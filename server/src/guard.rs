@@ -31,7 +31,10 @@ pub struct NetConfig {
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
 /// the configured trusted proxy.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxy: Option<IpAddr>) -> IpAddr {
-    if trusted_proxy != Some(peer) {
+    // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`: it is the IPv4
+    // address (otherwise every IPv4 client would share one IPv6 /64 in the per-network caps).
+    let peer = peer.to_canonical();
+    if trusted_proxy.map(|p| p.to_canonical()) != Some(peer) {
         return peer;
     }
     headers
@@ -41,7 +44,7 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxy: Option<IpAddr
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .next_back()
-        .unwrap_or(peer)
+        .map_or(peer, |ip| ip.to_canonical())
 }
 
 /// Whether a state-changing request comes from our own pages.
@@ -89,7 +92,7 @@ pub async fn bounded_body(State(net): State<Arc<NetConfig>>, req: Request, next:
     }
     let (parts, body) = req.into_parts();
     match axum::body::to_bytes(body, net.body_limit).await {
-        Ok(bytes) if is_form(&parts.headers) && !form_is_utf8(&bytes) => {
+        Ok(bytes) if !is_json(&parts.headers) && !form_is_utf8(&bytes) => {
             // The form decoder would store U+FFFD for bytes that are not UTF-8. Handed on as
             // an undecodable body instead, the request is refused exactly like raw invalid
             // bytes: 400 for the app, the page with "the request was malformed" without
@@ -104,11 +107,13 @@ pub async fn bounded_body(State(net): State<Arc<NetConfig>>, req: Request, next:
     }
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
+/// Server functions read a form body whatever its `Content-Type` says, so every body but
+/// JSON is checked as one.
+fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// Whether every name and value of a URL-encoded form decodes to UTF-8.
@@ -168,6 +173,16 @@ pub async fn security_headers(State(net): State<Arc<NetConfig>>, req: Request, n
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv4_client_of_a_dual_stack_listener_is_its_ipv4_address() {
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_ip(mapped, &HeaderMap::new(), None), v4);
+        let proxy: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "::ffff:198.51.100.4")]);
+        assert_eq!(client_ip(proxy, &h, Some("10.0.0.1".parse().unwrap())), "198.51.100.4".parse::<IpAddr>().unwrap());
+    }
 
     #[test]
     fn a_form_must_decode_to_utf8() {

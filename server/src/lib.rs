@@ -70,11 +70,11 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
     let d = &settings.delivery;
     let providers = Providers {
         email: match &d.smtp {
-            Some(smtp) => Provider::Smtp(Arc::new(Smtp::new(smtp, d.timeout)?)),
+            Some(smtp) => Provider::Smtp(Arc::new(Smtp::new(smtp, d.timeout, settings.dev_mode)?)),
             None => fallback.clone(),
         },
         sms: match &d.sms_gateway {
-            Some(gateway) => Provider::SmsGateway(Arc::new(SmsGateway::new(gateway, d.timeout)?)),
+            Some(gateway) => Provider::SmsGateway(Arc::new(SmsGateway::new(gateway, d.timeout, settings.dev_mode)?)),
             None => fallback,
         },
     };

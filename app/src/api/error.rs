@@ -205,7 +205,14 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::internal(e)
+        match e {
+            // No connection or no turn to write within the timeout: the server is overloaded.
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("database busy: request shed");
+                AppError::Busy { retry_after_secs: 1 }
+            }
+            e => AppError::internal(e),
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub struct MessageState {
     pub last_error: Option<String>,
     /// The next attempt, while it waits: (unix time, text).
     pub next_attempt: Option<(i64, String)>,
+    /// Given up (refused for good, or a day old): (unix time, text).
+    pub gave_up: Option<(i64, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
+/// How long a write waits for its turn, in the process or in SQLite.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Opens (creating the file if its folder exists) and migrates the database.
 /// The error is one line meant for the operator.
 pub async fn open(path: &Path) -> Result<SqlitePool, String> {
@@ -38,7 +41,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, String> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         // Deleted and overwritten content is zeroed, so a wiped outbox body (a code) or a
         // deleted session leaves no bytes behind in the file (SPEC 6.5).
@@ -67,8 +70,12 @@ impl Writer {
 
     /// Waits for this writer's turn, then opens a transaction that holds SQLite's write lock
     /// from its first statement. The turn ends when the transaction is committed or dropped.
+    /// Waiting longer than SQLite's busy timeout gives `PoolTimedOut`, which the API answers
+    /// with 503 and `Retry-After`, so a flood of writes is shed instead of queued without end.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        let turn = self.turn.clone().lock_owned().await;
+        let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _turn: turn })
     }

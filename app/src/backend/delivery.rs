@@ -1,9 +1,11 @@
 //! The delivery worker and its providers (SPEC 8).
 //!
-//! - One worker per server takes the due rows of the outbox in order (up to 50 a pass), hands
-//!   each to the provider of its channel, then marks the pass's rows sent (wiping their
-//!   bodies) or failed in one transaction.
-//! - A failed delivery is retried with exponential backoff (1 s, 2 s, 4 s … up to 5 min).
+//! - One worker per server claims the due rows of the outbox in order (up to 50 a pass), hands
+//!   each to the provider of its channel, then marks the pass's rows in one transaction: sent
+//!   (body wiped), failed, or given up.
+//! - A failed delivery is retried with exponential backoff (1 s, 2 s, 4 s … up to 5 min). A
+//!   message the provider refuses for good, or one undelivered for a day, is given up and its
+//!   body wiped; support sees it with the reason.
 //! - A crash between sending and marking means the pass's rows are sent again after the
 //!   restart: delivery is at-least-once, and the outbox never loses a message.
 //! - The development provider keeps delivered messages in memory for `/dev/outbox`; SMTP and
@@ -81,10 +83,30 @@ pub struct Pending {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// Why an attempt failed: the provider's status and code (never the message), and whether
+/// trying again can help.
+#[derive(Debug)]
+pub struct Failure {
+    pub reason: String,
+    /// The provider refused the message for good (an unknown number, a rejected address).
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn transient(reason: impl Into<String>) -> Self {
+        Failure { reason: reason.into(), permanent: false }
+    }
+
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Failure { reason: reason.into(), permanent: true }
+    }
 }
 
 impl Provider {
-    async fn deliver(&self, m: &Pending, channel: Method, now: Timestamp) -> Result<(), String> {
+    async fn deliver(&self, m: &Pending, channel: Method, now: Timestamp) -> Result<(), Failure> {
         match self {
             Provider::Dev(outbox) => {
                 outbox.push(Delivered {
@@ -99,7 +121,9 @@ impl Provider {
             }
             Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body).await,
             Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
-            Provider::Unconfigured => Err(format!("no {} provider is configured", channel.as_str())),
+            Provider::Unconfigured => {
+                Err(Failure::transient(format!("no {} provider is configured", channel.as_str())))
+            }
         }
     }
 }
@@ -124,41 +148,60 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     1i64.checked_shl(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20)).unwrap_or(i64::MAX).min(300)
 }
 
-/// Delivers up to `limit` due messages, wiping each body once sent; returns how many were due.
-/// Call [`truncate_wal`] once nothing is due.
+/// How long a pass holds the rows it took: a crash or a failed write after sending makes them
+/// due again after this, not at once (and a restart releases them).
+const CLAIM_SECS: i64 = 60;
+
+/// A message not delivered within a day is given up (its body wiped); a code or TAN in it
+/// expired long before.
+pub const GIVE_UP_AFTER_SECS: i64 = 24 * 60 * 60;
+
+/// Delivers up to `limit` due messages; returns how many were due.
+///
+/// - One transaction takes the due rows (pushing their next attempt `CLAIM_SECS` ahead).
+/// - Each goes to its channel's provider.
+/// - One transaction writes the outcomes: sent (body wiped), failed (the next attempt after
+///   the backoff), or given up (refused for good, or a day old; body wiped).
+///
+/// Delivery is at least once: a crash between sending and the second transaction sends the
+/// pass again once its claim runs out. Call [`truncate_wal`] after deliveries.
 pub async fn deliver_due(
     writer: &Writer,
     providers: &Providers,
     now: Timestamp,
     limit: i64,
 ) -> Result<usize, sqlx::Error> {
-    let due: Vec<Pending> = sqlx::query_as(
-        "SELECT id, channel, recipient, subject, body, attempts FROM outbox
-         WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+    let mut tx = writer.begin().await?;
+    let mut due: Vec<Pending> = sqlx::query_as(
+        "UPDATE outbox SET next_attempt_at = ? WHERE id IN (
+             SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
+             ORDER BY id LIMIT ?)
+         RETURNING id, channel, recipient, subject, body, attempts, created_at",
     )
+    .bind(now.plus_secs(CLAIM_SECS).0)
     .bind(now.0)
     .bind(limit)
-    .fetch_all(writer.pool())
+    .fetch_all(&mut *tx)
     .await?;
-    // The outcomes are written in one transaction per pass: a burst of sends costs the
-    // writers one turn, not one per message. A crash before it resends this pass (at least once).
+    tx.commit().await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    due.sort_by_key(|m| m.id);
     let mut outcomes = Vec::with_capacity(due.len());
     for m in &due {
-        let Some(channel) = Method::parse(&m.channel) else {
-            tracing::error!(outbox_id = m.id, channel = %m.channel, "outbox row with an unknown channel");
-            continue;
+        let outcome = match Method::parse(&m.channel) {
+            Some(channel) => providers.for_channel(channel).deliver(m, channel, now).await,
+            None => Err(Failure::permanent(format!("unknown channel {:?}", m.channel))),
         };
-        let outcome = providers.for_channel(channel).deliver(m, channel, now).await;
-        if let Err(error) = &outcome {
-            tracing::warn!(outbox_id = m.id, %error, "delivery failed; will retry");
+        if let Err(failure) = &outcome {
+            tracing::warn!(outbox_id = m.id, reason = %failure.reason, permanent = failure.permanent, "delivery failed");
         }
         outcomes.push((m, outcome));
     }
-    if outcomes.is_empty() {
-        return Ok(due.len());
-    }
     let mut tx = writer.begin().await?;
     for (m, outcome) in outcomes {
+        let give_up = |f: &Failure| f.permanent || now.0 - m.created_at >= GIVE_UP_AFTER_SECS;
         match outcome {
             Ok(()) => sqlx::query(
                 "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL
@@ -166,11 +209,17 @@ pub async fn deliver_due(
             )
             .bind(now.0)
             .bind(m.id),
-            Err(error) => sqlx::query(
+            Err(failure) if give_up(&failure) => sqlx::query(
+                "UPDATE outbox SET gave_up_at = ?, body = '', attempts = attempts + 1, last_error = ? WHERE id = ?",
+            )
+            .bind(now.0)
+            .bind(failure.reason)
+            .bind(m.id),
+            Err(failure) => sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
             )
             .bind(now.plus_secs(backoff_secs(m.attempts)).0)
-            .bind(error)
+            .bind(failure.reason)
             .bind(m.id),
         }
         .execute(&mut *tx)
@@ -178,6 +227,19 @@ pub async fn deliver_due(
     }
     tx.commit().await?;
     Ok(due.len())
+}
+
+/// After a restart nothing is being sent: every waiting message is due now.
+pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = ? WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at > ?",
+    )
+    .bind(now.0)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// Copies the WAL into the database file and empties it. A wiped body's old page versions
@@ -189,23 +251,41 @@ pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Runs until the process ends: delivers what is due, truncates the WAL once the outbox is
-/// empty after deliveries (a burst of sends costs one checkpoint, not one per message), then
-/// waits for a nudge or half a second.
+/// Runs until the process ends: delivers what is due, truncates the WAL after deliveries
+/// once the outbox is empty or at least every `TRUNCATE_EVERY_SECS` under steady traffic (a
+/// burst of sends costs one checkpoint, not one per message), then waits for a nudge or half
+/// a second. A failed pass waits five seconds before the next.
 pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>) {
-    let mut delivered = false;
+    const TRUNCATE_EVERY_SECS: i64 = 5;
+    if let Err(e) = release_claims(&writer, clock::now()).await {
+        tracing::error!(error = %e, "releasing the outbox claims failed");
+    }
+    let mut delivered_since_truncate: Option<Timestamp> = None;
     loop {
-        match deliver_due(&writer, &providers, clock::now(), 50).await {
-            Ok(n) if n > 0 => {
-                delivered = true;
+        let now = clock::now();
+        let pass = deliver_due(&writer, &providers, now, 50).await;
+        if let Ok(n) = pass
+            && n > 0
+        {
+            delivered_since_truncate.get_or_insert(now);
+        }
+        let busy = matches!(pass, Ok(n) if n > 0);
+        if let Some(first) = delivered_since_truncate
+            && (!busy || first.secs_until(now) >= TRUNCATE_EVERY_SECS)
+        {
+            match truncate_wal(&writer).await {
+                Ok(()) => delivered_since_truncate = None,
+                Err(e) => tracing::error!(error = %e, "truncating the WAL failed"),
+            }
+        }
+        match pass {
+            Ok(_) if busy => continue,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "outbox delivery pass failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
                 continue;
             }
-            Ok(_) if delivered => match truncate_wal(&writer).await {
-                Ok(()) => delivered = false,
-                Err(e) => tracing::error!(error = %e, "truncating the WAL failed"),
-            },
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox delivery pass failed"),
         }
         tokio::select! {
             _ = nudge.notified() => {}

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use super::delivery::Failure;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, header::ContentType},
@@ -44,7 +45,7 @@ pub struct SmsGatewaySettings {
 impl std::fmt::Debug for SmsGatewaySettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmsGatewaySettings")
-            .field("base_url", &self.base_url)
+            .field("base_url", &"[redacted]")
             .field("account", &self.account)
             .field("token", &"[redacted]")
             .field("from", &self.from)
@@ -65,9 +66,18 @@ impl std::fmt::Debug for Smtp {
 }
 
 impl Smtp {
-    /// Checks the settings; connects only when the first message goes out. The error is one
-    /// line for the operator, without the URL's password.
-    pub fn new(settings: &SmtpSettings, timeout: Duration) -> Result<Self, String> {
+    /// Checks the settings; connects only when a message goes out (a new connection for each:
+    /// after a timeout no half-read conversation can be reused). Outside development mode a
+    /// server that is given credentials must be reached over TLS. The error is one line for
+    /// the operator, without the URL's password.
+    pub fn new(settings: &SmtpSettings, timeout: Duration, dev_mode: bool) -> Result<Self, String> {
+        let url = settings.url.as_str();
+        let has_credentials =
+            url.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'));
+        let tls = url.starts_with("smtps://") || url.contains("tls=required");
+        if !dev_mode && has_credentials && !tls {
+            return Err("the SMTP password must travel over TLS: use smtps:// or ?tls=required".into());
+        }
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.url)
             .map_err(|e| format!("invalid SMTP URL: {e}"))?
             .timeout(Some(timeout))
@@ -77,27 +87,27 @@ impl Smtp {
         Ok(Smtp { transport, from, timeout })
     }
 
-    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
-        let to = to.parse::<Mailbox>().map_err(|_| "invalid recipient address".to_owned())?;
+    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), Failure> {
+        let to = to.parse::<Mailbox>().map_err(|_| Failure::permanent("invalid recipient address"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
-            .map_err(|e| format!("cannot build the e-mail: {e}"))?;
+            .map_err(|e| Failure::permanent(format!("cannot build the e-mail: {e}")))?;
         // lettre's timeout covers each socket operation; this bounds the whole attempt, so a
         // server that accepts and never greets cannot hold the delivery worker.
         match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
             Ok(sent) => sent.map(|_| ()).map_err(|e| smtp_error(&e)),
-            Err(_) => Err("SMTP timed out".into()),
+            Err(_) => Err(Failure::transient("SMTP timed out")),
         }
     }
 }
 
 /// The SMTP failure in a line: its kind and the server's reply code, never the reply's text
 /// (a server may quote the message back).
-fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
+fn smtp_error(e: &lettre::transport::smtp::Error) -> Failure {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_permanent() {
@@ -109,10 +119,11 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
     } else {
         "connection error"
     };
-    match e.status() {
+    let reason = match e.status() {
         Some(code) => format!("SMTP {kind} ({code})"),
         None => format!("SMTP {kind}"),
-    }
+    };
+    Failure { reason, permanent: e.is_permanent() }
 }
 
 pub struct SmsGateway {
@@ -128,10 +139,15 @@ impl std::fmt::Debug for SmsGateway {
 }
 
 impl SmsGateway {
-    pub fn new(settings: &SmsGatewaySettings, timeout: Duration) -> Result<Self, String> {
+    /// Outside development mode the gateway must be reached over HTTPS (the token and every
+    /// code travel to it), or over HTTP on this machine only.
+    pub fn new(settings: &SmsGatewaySettings, timeout: Duration, dev_mode: bool) -> Result<Self, String> {
         let base = settings.base_url.trim_end_matches('/');
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(format!("invalid SMS gateway URL {base:?}: it must start with https://"));
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| base.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+        if !(base.starts_with("https://") || (base.starts_with("http://") && (dev_mode || local))) {
+            return Err("invalid SMS gateway URL: it must start with https://".into());
         }
         if settings.account.is_empty() || settings.token.is_empty() || settings.from.is_empty() {
             return Err("the SMS gateway needs an account, a token and a sender".into());
@@ -139,13 +155,15 @@ impl SmsGateway {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            // A redirect would post the message (and its code) to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot set up the SMS gateway client: {e}"))?;
         let url = format!("{base}/2010-04-01/Accounts/{}/Messages.json", settings.account);
         Ok(SmsGateway { client, url, settings: settings.clone() })
     }
 
-    pub async fn send(&self, to: &str, body: &str) -> Result<(), String> {
+    pub async fn send(&self, to: &str, body: &str) -> Result<(), Failure> {
         let s = &self.settings;
         let res = self
             .client
@@ -155,7 +173,7 @@ impl SmsGateway {
             .send()
             .await
             .map_err(|e| {
-                if e.is_timeout() { "SMS gateway timed out".to_owned() } else { "SMS gateway unreachable".to_owned() }
+                Failure::transient(if e.is_timeout() { "SMS gateway timed out" } else { "SMS gateway unreachable" })
             })?;
         let status = res.status();
         if status.is_success() {
@@ -163,9 +181,13 @@ impl SmsGateway {
         }
         // Twilio's error answer: {"code": 21211, "message": "...", ...}. Only the code is kept.
         let code = res.json::<serde_json::Value>().await.ok().and_then(|v| v.get("code").and_then(|c| c.as_i64()));
-        Err(match code {
+        let reason = match code {
             Some(code) => format!("SMS gateway answered {} (error {code})", status.as_u16()),
             None => format!("SMS gateway answered {}", status.as_u16()),
-        })
+        };
+        // A 4xx other than 429 refuses this message for good (an invalid or blocked number);
+        // a 429 or 5xx may pass on a later attempt.
+        let permanent = status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+        Err(Failure { reason, permanent })
     }
 }

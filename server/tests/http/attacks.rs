@@ -670,6 +670,12 @@ async fn percent_encoded_invalid_utf8_is_refused_and_stores_nothing() {
     let bank = "holder=Muster%FF&iban=DE89370400440532013000&bic=&tan=";
     let res = c.post("/api/bank/change", bank).await;
     assert!(res.status.is_client_error() && !res.body.contains("TanRequired"), "bank: {res:?}");
+    // The server function reads the body as a form whatever the Content-Type says.
+    for content_type in ["text/plain", "Application/X-WWW-Form-Urlencoded"] {
+        let headers = [("origin", "http://localhost:3000"), ("content-type", content_type)];
+        let res = anon.raw_post("/api/register", register, &headers).await;
+        assert!(res.status.is_client_error(), "register as {content_type}: {res:?}");
+    }
     let stored = snapshot(&t).await;
     assert!(stored.values().all(|rows| !rows.contains('\u{FFFD}')), "no replacement character was stored");
     assert_eq!(changed(&before, &stored), Vec::<String>::new(), "nothing stored");

@@ -134,6 +134,8 @@ struct SmsRequest {
 struct SmsStub {
     requests: Arc<Mutex<Vec<SmsRequest>>>,
     fail_first: Arc<Mutex<usize>>,
+    /// Refuses every number as invalid (Twilio's 400, error 21211).
+    refuse: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -168,6 +170,13 @@ impl SmsStub {
                 from: form.from,
                 body: form.body,
             });
+            if stub.refuse {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    r#"{"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400}"#
+                        .into(),
+                );
+            }
             let mut fail = stub.fail_first.lock().unwrap();
             if *fail > 0 {
                 *fail -= 1;
@@ -351,4 +360,42 @@ async fn a_provider_that_never_answers_times_out_and_the_message_waits() {
             .await
             .unwrap();
     assert_eq!((attempts, error.as_deref()), (1, Some("SMTP timed out")));
+}
+
+#[tokio::test]
+async fn a_message_refused_for_good_is_given_up_and_its_code_wiped() {
+    let (stub, url) = SmsStub { refuse: true, ..SmsStub::default() }.start().await;
+    let t = TestApp::start_with_delivery(delivery(None, Some(url), Duration::from_secs(5))).await;
+    let anna = t.user("anna@example.org", PW, "member").await;
+    Client::new(&t, ip(2)).password("anna@example.org", PW).await;
+    let providers = server::providers(&t.state);
+    let now = clock::now();
+    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
+    let (body, error, gave_up): (String, Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT body, last_error, gave_up_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(
+        (body.as_str(), error.as_deref(), gave_up),
+        ("", Some("SMS gateway answered 400 (error 21211)"), Some(now.0))
+    );
+    // Never tried again.
+    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(3600), 10).await.unwrap(), 0);
+    assert_eq!(stub.requests().len(), 1);
+    let detail = t.support_agent().await.post("/api/support/account", &format!("id={anna}")).await;
+    assert!(detail.body.contains("\"gave_up\":[") && detail.body.contains("(error 21211)"), "{}", detail.body);
+}
+
+#[tokio::test]
+async fn a_message_undelivered_for_a_day_is_given_up() {
+    let t = TestApp::start_prod().await;
+    t.user("anna@example.org", PW, "member").await;
+    Client::new(&t, ip(2)).password("anna@example.org", PW).await;
+    // Production without providers: the SMS waits, and is retried until it is a day old.
+    let providers = server::providers(&t.state);
+    let now = clock::now();
+    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
+    let later = now.plus_secs(delivery::GIVE_UP_AFTER_SECS);
+    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, later, 10).await.unwrap(), 1);
+    let (body, attempts, gave_up): (String, i64, Option<i64>) =
+        sqlx::query_as("SELECT body, attempts, gave_up_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!((body.as_str(), attempts, gave_up), ("", 2, Some(later.0)));
 }

@@ -64,6 +64,29 @@ fn bad_databases_and_settings_stop_the_start_with_one_line() {
     );
     assert_eq!(code, 1);
     assert_one_line(&err, "the SMS gateway needs an account, a token and a sender");
+
+    // Outside development mode the SMTP password and the gateway token travel over TLS only.
+    let prod = [("RIEGEL_SECRET_KEY", "ab".repeat(32)), ("RIEGEL_PUBLIC_ORIGIN", "https://portal.example".into())];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut env: Vec<(&str, String)> = prod.iter().map(|(k, v)| (*k, v.clone())).collect();
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        env
+    };
+    let env = with(&[("RIEGEL_SMTP_URL", "smtp://mailer:s3cret@mail.example:587")]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, err) = start(&["--database", &db("a.sqlite")], &env);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "the SMTP password must travel over TLS");
+    assert!(!err.contains("s3cret"), "{err}");
+    let env = with(&[
+        ("RIEGEL_SMS_GATEWAY_URL", "http://sms.example"),
+        ("RIEGEL_SMS_ACCOUNT", "AC1"),
+        ("RIEGEL_SMS_TOKEN", "t"),
+    ]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, err) = start(&["--database", &db("a.sqlite")], &env);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "invalid SMS gateway URL: it must start with https://");
 }
 
 #[test]

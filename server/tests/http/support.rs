@@ -364,10 +364,11 @@ impl Client {
     }
 
     async fn raw_post_inner(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Answer {
-        let mut b = Request::post(path)
-            .header(header::HOST, "localhost:3000")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+        let mut b =
+            Request::post(path).header(header::HOST, "localhost:3000").header(header::ACCEPT, "application/json");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
         for (k, v) in headers {
             b = b.header(*k, *v);
         }

@@ -195,8 +195,7 @@ async fn network_sms_free_at(
 ) -> Result<Option<Timestamp>, sqlx::Error> {
     let policy = &state.config.policy;
     let network = super::accounts::network_of(ctx.ip);
-    sqlx::query("DELETE FROM sms_sends WHERE network = ? AND at <= ?")
-        .bind(&network)
+    sqlx::query("DELETE FROM sms_sends WHERE at <= ?")
         .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
         .execute(&mut *conn)
         .await?;
@@ -528,6 +527,10 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
     };
     if step.purpose != Purpose::Login || !methods_of(&step.account, step.session.stage).contains(&method) {
         return Err(AppError::Input(InputError::MethodUnavailable));
+    }
+    // A refused SMS leaves the challenge on its method.
+    if method == Method::Sms {
+        tx = admit_sms(state, ctx, tx).await?;
     }
     sqlx::query("UPDATE challenges SET method = ? WHERE id = ?")
         .bind(method.as_str())

@@ -172,6 +172,7 @@ struct MessageRow {
     sent_at: Option<i64>,
     last_error: Option<String>,
     next_attempt_at: i64,
+    gave_up_at: Option<i64>,
 }
 
 /// The newest 10 messages to an address or phone, with how their delivery went: a failing
@@ -183,7 +184,7 @@ async fn messages_to(
     phone: Option<&str>,
 ) -> Result<Vec<MessageState>, AppError> {
     let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT channel, created_at, attempts, sent_at, last_error, next_attempt_at FROM outbox
+        "SELECT channel, created_at, attempts, sent_at, last_error, next_attempt_at, gave_up_at FROM outbox
          WHERE recipient = ? OR recipient = ? ORDER BY id DESC LIMIT 10",
     )
     .bind(email)
@@ -199,7 +200,8 @@ async fn messages_to(
             attempts: m.attempts,
             sent: m.sent_at.map(at),
             last_error: m.last_error,
-            next_attempt: m.sent_at.is_none().then(|| at(m.next_attempt_at)),
+            next_attempt: (m.sent_at.is_none() && m.gave_up_at.is_none()).then(|| at(m.next_attempt_at)),
+            gave_up: m.gave_up_at.map(at),
         })
         .collect())
 }

@@ -238,7 +238,17 @@ fn Messages(list: Vec<MessageState>) -> impl IntoView {
                         let (unix, text) = m.created;
                         let channel = if m.channel == "sms" { "SMS" } else { "E-Mail" };
                         let attempts = m.attempts;
-                        let state = match (m.sent, m.next_attempt, m.last_error) {
+                        let state = match (m.sent, m.next_attempt, m.last_error, m.gave_up) {
+                            (_, _, error, Some((unix, text))) => {
+                                view! {
+                                    <strong>{t!(i18n, support.message_gave_up)}</strong>
+                                    " "
+                                    <LocalTime unix text />
+                                    " "
+                                    <code>{error.unwrap_or_default()}</code>
+                                }
+                                    .into_any()
+                            }
                             (Some((unix, text)), ..) => {
                                 view! {
                                     {t!(i18n, support.message_sent)}
@@ -247,7 +257,7 @@ fn Messages(list: Vec<MessageState>) -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            (None, Some((unix, text)), Some(error)) => {
+                            (None, Some((unix, text)), Some(error), None) => {
                                 view! {
                                     <strong>{t!(i18n, support.message_failed, attempts = move || attempts)}</strong>
                                     " "
