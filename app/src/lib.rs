@@ -77,6 +77,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/mfa") view=pages::mfa::MfaPage ssr=SsrMode::Async />
                         <Route path=path!("/mfa/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/mfa/recovery-codes")
+                            view=pages::recovery_codes::RecoveryCodesPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/invoices") view=pages::invoices::InvoicesPage ssr=SsrMode::Async />
                         <Route path=path!("/bank") view=pages::bank::BankPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />

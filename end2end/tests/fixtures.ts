@@ -126,7 +126,10 @@ export async function linkSentTo(page: Page, to: string, after: number): Promise
   return new URL(link).pathname + new URL(link).search;
 }
 
-/** MFA setup from the setup page: number, SMS code, start page. */
+/**
+ * MFA setup from the setup page: number, SMS code, then (after a first setup) the ten recovery
+ * codes, shown once, and on to the start page.
+ */
 export async function setUpPhone(page: Page, phone: string): Promise<number> {
   await settled(page);
   const before = await lastMessageId(page, phone);
@@ -137,7 +140,12 @@ export async function setUpPhone(page: Page, phone: string): Promise<number> {
   const sentAt = Date.now();
   await page.getByLabel('Code', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Nummer bestätigen' }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/(mfa\/recovery-codes)?$/);
+  if (new URL(page.url()).pathname === '/mfa/recovery-codes') {
+    await expect(page.getByRole('list', { name: 'Ihre Wiederherstellungscodes' }).getByRole('listitem')).toHaveCount(10);
+    await page.getByRole('link', { name: 'Weiter zum Portal' }).click();
+    await expect(page).toHaveURL(/\/$/);
+  }
   return sentAt;
 }
 

@@ -28,7 +28,33 @@ test('an account without MFA sets up its mobile number before anything else', as
   const code = await codeSentTo(page, phone, before);
   await page.getByLabel('Code', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Nummer bestätigen' }).click();
+
+  // Ten recovery codes, shown once.
+  await expect(page.getByRole('heading', { name: 'Ihre Wiederherstellungscodes' })).toBeVisible();
+  const codes = page.getByRole('list', { name: 'Ihre Wiederherstellungscodes' }).getByRole('listitem');
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.nth(2).innerText()).trim();
+  expect(recovery).toMatch(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/);
+  await page.getByRole('link', { name: 'Weiter zum Portal' }).click();
   await expect(page.getByRole('heading', { name: `Willkommen, ${user.name}` })).toBeVisible();
+  await open(page, '/mfa/recovery-codes');
+  await expect(page.getByText('Ihre Wiederherstellungscodes wurden bereits angezeigt.', { exact: false })).toBeVisible();
+
+  // Later, from another address and without the phone: a recovery code gets in, once.
+  await open(page, '/');
+  await page.getByRole('button', { name: 'Abmelden' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.setExtraHTTPHeaders({ 'X-Forwarded-For': `10.254.${info.project.name === 'hydrated' ? 1 : 2}.9` });
+  await enterPassword(page, user.email, user.password);
+  await expect(page.getByRole('heading', { name: 'Anmeldung bestätigen' })).toBeVisible();
+  await settled(page);
+  await page.getByText('Kein Zugriff auf Ihr Telefon? Wiederherstellungscode verwenden').click();
+  await page.getByLabel('Wiederherstellungscode').fill(recovery.toLowerCase());
+  await page.getByRole('button', { name: 'Mit Wiederherstellungscode anmelden' }).click();
+  await expect(page.getByRole('heading', { name: `Willkommen, ${user.name}` })).toBeVisible();
+  await expect(page.getByRole('status')).toHaveText(
+    'Sie haben sich mit einem Wiederherstellungscode angemeldet. Es bleiben 9.',
+  );
 });
 
 test('resend counts down, another method sends by e-mail, and wrong codes are counted', async ({ page }, info) => {

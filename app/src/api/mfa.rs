@@ -77,8 +77,34 @@ pub async fn switch_method(method: String) -> Result<(), AppError> {
 pub async fn verify_code(code: String) -> Result<(), AppError> {
     use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
-    let (token, stage) = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
-    leptos_axum::redirect(stage.home());
+    let passed = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&passed.token))?;
+    leptos_axum::redirect(passed.next);
     Ok(())
+}
+
+/// "Wiederherstellungscode verwenden" / "Use a recovery code" at the login challenge; the
+/// start page then says how many codes are left.
+#[server(prefix = "/api", endpoint = "mfa/recovery")]
+pub async fn use_recovery_code(code: String) -> Result<(), AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let (token, left) = crate::backend::services::challenge::use_recovery_code(&state, &ctx, &code).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
+    leptos_axum::redirect(&format!("/?recovery_left={left}"));
+    Ok(())
+}
+
+/// The recovery codes due after MFA setup, once; `None` once shown.
+#[server(name = GetDueRecoveryCodes, prefix = "/api", endpoint = "mfa/recovery-codes")]
+pub async fn due_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::recovery_codes::due(&state, &ctx).await
+}
+
+/// A new set of recovery codes, behind a TAN every time.
+#[server(prefix = "/api", endpoint = "mfa/recovery-codes/new")]
+pub async fn new_recovery_codes(tan: Option<String>) -> Result<Vec<String>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::recovery_codes::renew(&state, &ctx, tan.as_deref().filter(|t| !t.is_empty())).await
 }

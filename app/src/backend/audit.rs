@@ -64,6 +64,15 @@ pub enum AuditEvent<'a> {
         purpose: Purpose,
         channel: Method,
     },
+    /// A new set of recovery codes replaced the old one (at MFA setup, or on demand).
+    RecoveryCodesCreated {
+        user_id: i64,
+    },
+    /// A recovery code passed the login challenge; `remaining` unused ones are left.
+    RecoveryCodeUsed {
+        user_id: i64,
+        remaining: i64,
+    },
     CodeRefused {
         user_id: i64,
         purpose: Purpose,
@@ -222,6 +231,8 @@ impl AuditEvent<'_> {
             AuditEvent::CodeSent { .. } => "code.sent",
             AuditEvent::CodeAccepted { .. } => "code.accepted",
             AuditEvent::CodeRefused { .. } => "code.refused",
+            AuditEvent::RecoveryCodesCreated { .. } => "recovery_codes.created",
+            AuditEvent::RecoveryCodeUsed { .. } => "recovery_code.used",
             AuditEvent::ChallengeExhausted { .. } => "challenge.exhausted",
             AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
             AuditEvent::AccountLocked { .. } => "account.locked",
@@ -267,6 +278,8 @@ impl AuditEvent<'_> {
             | AuditEvent::CodeSent { user_id, .. }
             | AuditEvent::CodeAccepted { user_id, .. }
             | AuditEvent::CodeRefused { user_id, .. }
+            | AuditEvent::RecoveryCodesCreated { user_id }
+            | AuditEvent::RecoveryCodeUsed { user_id, .. }
             | AuditEvent::ChallengeExhausted { user_id, .. }
             | AuditEvent::QuotaExceeded { user_id, .. }
             | AuditEvent::AccountLocked { user_id, .. }
@@ -363,6 +376,7 @@ impl AuditEvent<'_> {
                 json!({ "email": email })
             }
             AuditEvent::PasswordResetRequested { sent, .. } => json!({ "sent": sent }),
+            AuditEvent::RecoveryCodeUsed { remaining, .. } => json!({ "remaining": remaining }),
             AuditEvent::RegistrationCompleted { organisation_id, .. } => json!({ "organisation_id": organisation_id }),
             AuditEvent::AccountDisabled { sessions_ended, .. } | AuditEvent::PasswordReset { sessions_ended, .. } => {
                 json!({ "sessions_ended": sessions_ended })

@@ -67,6 +67,8 @@ pub enum Purpose {
     RegistrationFlow,
     /// The e-mail code of a registration.
     RegistrationCode,
+    /// A recovery code, bound to its account.
+    RecoveryCode,
 }
 
 impl Purpose {
@@ -78,6 +80,7 @@ impl Purpose {
             Purpose::Tan => b"riegel/tan",
             Purpose::TanDigest => b"riegel/tan-digest",
             Purpose::Link => b"riegel/link",
+            Purpose::RecoveryCode => b"riegel/recovery-code",
             Purpose::RegistrationFlow => b"riegel/registration-flow",
             Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",
@@ -126,6 +129,15 @@ pub fn random_tan() -> Secret<String> {
     use rand::Rng;
     let mut rng = rand::rngs::OsRng;
     Secret::new((0..TAN_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
+}
+
+/// A recovery code: `RECOVERY_CODE_LEN` characters of the TAN alphabet (no 0/O, 1/I/L), about
+/// 49 bits, uniform, from the OS's CSPRNG.
+pub fn random_recovery_code() -> Secret<String> {
+    use crate::domain::{mfa::RECOVERY_CODE_LEN, tan::ALPHABET};
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    Secret::new((0..RECOVERY_CODE_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
 }
 
 /// A bearer token of 256 random bits from the operating system's CSPRNG, base64url.

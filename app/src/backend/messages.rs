@@ -265,3 +265,25 @@ pub fn phone_reset_notice(lang: Lang, phone_masked: &str) -> Text {
         ),
     )
 }
+
+/// A recovery code passed a login (issue 8): the owner learns of it, and how many remain.
+pub fn recovery_code_used_notice(lang: Lang, remaining: i64) -> Text {
+    text(
+        lang,
+        (
+            "Ein Wiederherstellungscode wurde verwendet",
+            format!(
+                "bei der Anmeldung im Lieferantenportal wurde soeben einer Ihrer Wiederherstellungscodes verwendet. \
+                 Es bleiben {remaining}.\nWenn Sie das nicht waren, wenden Sie sich sofort an das \
+                 Account-Sicherheitsteam."
+            ),
+        ),
+        (
+            "A recovery code was used",
+            format!(
+                "one of your recovery codes was just used to log in to the supplier portal. {remaining} remain.\nIf \
+                 this was not you, contact the account security team at once."
+            ),
+        ),
+    )
+}

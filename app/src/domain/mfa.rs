@@ -66,6 +66,26 @@ pub fn normalise_code(input: &str) -> Result<String, CodeInputError> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { Ok(code) } else { Err(CodeInputError::Malformed) }
 }
 
+/// Recovery codes per account, and their length (without the dash shown in the middle).
+pub const RECOVERY_CODES: usize = 10;
+pub const RECOVERY_CODE_LEN: usize = 10;
+
+/// A typed recovery code: case, spaces and dashes do not matter; only the TAN alphabet's
+/// characters of the right length pass.
+pub fn normalise_recovery_code(input: &str) -> Option<String> {
+    let code: String =
+        input.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    (code.len() == RECOVERY_CODE_LEN && code.bytes().all(|b| crate::domain::tan::ALPHABET.contains(&b))).then_some(code)
+}
+
+/// A recovery code as shown: two groups of five.
+pub fn display_recovery_code(code: &str) -> String {
+    match code.split_at_checked(RECOVERY_CODE_LEN / 2) {
+        Some((a, b)) => format!("{a}-{b}"),
+        None => code.to_owned(),
+    }
+}
+
 /// The state of a challenge, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChallengeState {
@@ -133,6 +153,16 @@ pub fn cooldown_left(last_sent_at: Timestamp, now: Timestamp, policy: &Policy) -
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_recovery_code_is_read_however_it_is_typed() {
+        assert_eq!(normalise_recovery_code("abcde-fghjk").as_deref(), Some("ABCDEFGHJK"));
+        assert_eq!(normalise_recovery_code(" ABCDE FGHJK ").as_deref(), Some("ABCDEFGHJK"));
+        assert_eq!(normalise_recovery_code("ABCDE-FGHJ"), None, "too short");
+        assert_eq!(normalise_recovery_code("ABCDE-FGHJ0"), None, "0 is not in the alphabet");
+        assert_eq!(normalise_recovery_code("123456"), None);
+        assert_eq!(display_recovery_code("ABCDEFGHJK"), "ABCDE-FGHJK");
+    }
+
     use super::*;
 
     const T0: Timestamp = Timestamp(1_800_000_000);

@@ -32,6 +32,8 @@ pub enum Action {
     SubmitInvoice,
     AdminAccountChange,
     ChangeTanSettings,
+    /// A new set of recovery codes (issue 8): every time.
+    NewRecoveryCodes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,13 +60,14 @@ impl Mode {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::ChangePassword,
         Action::ChangeEmail,
         Action::ChangeBankAccount,
         Action::SubmitInvoice,
         Action::AdminAccountChange,
         Action::ChangeTanSettings,
+        Action::NewRecoveryCodes,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Action {
             Action::SubmitInvoice => "submit_invoice",
             Action::AdminAccountChange => "admin_account_change",
             Action::ChangeTanSettings => "change_tan_settings",
+            Action::NewRecoveryCodes => "new_recovery_codes",
         }
     }
 
@@ -86,13 +90,16 @@ impl Action {
     pub const fn default_mode(self) -> Mode {
         match self {
             Action::ChangePassword | Action::ChangeEmail | Action::AdminAccountChange => Mode::PerSession,
-            Action::ChangeBankAccount | Action::SubmitInvoice | Action::ChangeTanSettings => Mode::EveryTime,
+            Action::ChangeBankAccount
+            | Action::SubmitInvoice
+            | Action::ChangeTanSettings
+            | Action::NewRecoveryCodes => Mode::EveryTime,
         }
     }
 
     /// Whether the user may choose the per-session mode for this action (5.3).
     pub const fn user_may_choose(self) -> bool {
-        !matches!(self, Action::ChangeBankAccount | Action::ChangeTanSettings)
+        !matches!(self, Action::ChangeBankAccount | Action::ChangeTanSettings | Action::NewRecoveryCodes)
     }
 }
 
@@ -127,7 +134,7 @@ impl TanSettings {
             Action::ChangeEmail => self.email,
             Action::SubmitInvoice => self.invoice,
             Action::AdminAccountChange => self.admin,
-            Action::ChangeBankAccount | Action::ChangeTanSettings => Mode::EveryTime,
+            Action::ChangeBankAccount | Action::ChangeTanSettings | Action::NewRecoveryCodes => Mode::EveryTime,
         }
     }
 

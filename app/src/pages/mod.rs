@@ -25,6 +25,7 @@ pub mod login;
 pub mod mfa;
 pub mod not_found;
 pub mod recovery;
+pub mod recovery_codes;
 pub mod register;
 pub mod settings;
 pub mod setup;

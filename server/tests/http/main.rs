@@ -8,6 +8,7 @@ mod delivery;
 mod login;
 mod mfa;
 mod providers;
+mod recovery_codes;
 mod secrets;
 mod startup;
 mod support;

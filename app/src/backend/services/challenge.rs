@@ -601,15 +601,18 @@ async fn finish_send(
     }
 }
 
+/// Where a passed MFA step goes: the session token, its stage and the page to show.
+pub struct Passed {
+    pub token: Secret<String>,
+    pub stage: LoginState,
+    /// The stage's page, or, after a first MFA setup, the page with the new recovery codes.
+    pub next: &'static str,
+}
+
 /// Checks a typed code (SPEC 3.3, 3.4). Success ends the MFA step: the account's trusted IP
 /// becomes this IP, its daily limits reset, and the session gets a new id at stage
-/// `Authenticated` (or, after a forgotten-password link, `NewPassword`); its token and stage
-/// are returned.
-pub async fn verify(
-    state: &AppState,
-    ctx: &RequestCtx,
-    raw_code: &str,
-) -> Result<(Secret<String>, LoginState), AppError> {
+/// `Authenticated` (or, after a forgotten-password link, `NewPassword`).
+pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Passed, AppError> {
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
     let policy = &state.config.policy;
     let mut tx = state.writer.begin().await?;
@@ -684,12 +687,17 @@ pub async fn verify(
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
         new_phone = Some(phone);
     }
+    // A first setup (not a phone reset) is followed by the account's recovery codes, once.
+    let first_setup = step.session.stage == LoginState::SetupRequired;
+    if first_setup {
+        sqlx::query("UPDATE users SET recovery_codes_due = 1 WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+    }
     if stage == LoginState::NewPassword {
         // A forgotten password: the challenge leads to the new-password form, not a login.
         sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
         let token = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
         tx.commit().await?;
-        return Ok((token, stage));
+        return Ok(Passed { token, stage, next: stage.home() });
     }
     let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, Some(channel)).await?;
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
@@ -697,7 +705,67 @@ pub async fn verify(
     }
     tx.commit().await?;
     state.outbox_nudge.notify_one();
-    Ok((token, stage))
+    Ok(Passed { token, stage, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })
+}
+
+/// "Use a recovery code" at the login challenge (issue 8). A wrong code counts toward the
+/// challenge's tries like a wrong one-time code; a right one is used up, passes the challenge
+/// like a code would, is audited with the number left, and the owner gets an e-mail. Returns
+/// the new session's token and the number of codes left.
+pub async fn use_recovery_code(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_code: &str,
+) -> Result<(Secret<String>, i64), AppError> {
+    let policy = &state.config.policy;
+    let code = mfa::normalise_recovery_code(raw_code).ok_or(AppError::Input(InputError::CodeMalformed))?;
+    let mut tx = state.writer.begin().await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    let Some(challenge) = &step.challenge else {
+        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
+    };
+    // Only the login challenge: a forgotten password needs the phone (or support).
+    if step.session.stage != LoginState::ChallengeRequired {
+        return Err(AppError::Input(InputError::MethodUnavailable));
+    }
+    let current = challenge.state();
+    if current == ChallengeState::Exhausted {
+        return Err(AppError::ChallengeExhausted);
+    }
+    let user_id = step.account.id;
+    if !super::recovery_codes::use_one(&mut tx, state, user_id, &code, ctx.now).await? {
+        let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
+        set_state(&mut tx, challenge.id, next).await?;
+        let failures_now = match next {
+            ChallengeState::Open { failures } => failures,
+            _ => policy.code_max_failures,
+        };
+        let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        if next == ChallengeState::Exhausted {
+            let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+            tx.commit().await?;
+            return Err(AppError::ChallengeExhausted);
+        }
+        tx.commit().await?;
+        return Err(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) });
+    }
+    mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
+    let stage = login_transition(step.session.stage, LoginEvent::ChallengePassed).map_err(AppError::internal)?;
+    let remaining = super::recovery_codes::remaining(&mut tx, user_id).await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::RecoveryCodeUsed { user_id, remaining }).await?;
+    super::accounts::email_to(
+        &mut tx,
+        &step.account.email,
+        messages::recovery_code_used_notice(ctx.lang, remaining),
+        ctx.now,
+    )
+    .await?;
+    let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, None).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok((token, remaining))
 }
 
 /// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod challenge;
 pub mod portal;
 pub mod recovery;
+pub mod recovery_codes;
 pub mod registration;
 pub mod support;
 pub mod tan;

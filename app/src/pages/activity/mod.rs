@@ -52,6 +52,8 @@ pub fn event_label(kind: &str) -> AnyView {
         "phone_reset.link_sent" => t!(i18n, events.phone_link_sent).into_any(),
         "phone_reset.started" => t!(i18n, events.phone_reset_started).into_any(),
         "phone_reset.completed" => t!(i18n, events.phone_reset_completed).into_any(),
+        "recovery_codes.created" => t!(i18n, events.recovery_codes_created).into_any(),
+        "recovery_code.used" => t!(i18n, events.recovery_code_used).into_any(),
         other => other.to_owned().into_any(),
     }
 }

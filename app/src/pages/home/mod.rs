@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::auth::{Logout, UserInfo, current_user},
@@ -39,9 +39,22 @@ fn Welcome(user: UserInfo) -> impl IntoView {
         "support" => t!(i18n, roles.support).into_any(),
         _ => t!(i18n, roles.member).into_any(),
     };
+    // After a recovery code: how many are left (from the login's redirect).
+    let query = use_query_map();
+    let recovery_left = move || query.with(|m| m.get("recovery_left")).and_then(|v| v.parse::<u32>().ok());
     view! {
         <section class="card" aria-labelledby="home-heading">
             <h1 id="home-heading">{t!(i18n, home.heading, name = move || name.clone())}</h1>
+            {move || {
+                recovery_left()
+                    .map(|left| {
+                        view! {
+                            <p class="notice notice-warn" role="status">
+                                {t!(i18n, recovery_codes.used, left = move || left)}
+                            </p>
+                        }
+                    })
+            }}
             <dl class="facts">
                 <dt>{t!(i18n, home.signed_in_as)}</dt>
                 <dd>{user.email}</dd>

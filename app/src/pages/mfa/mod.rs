@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         auth::Logout,
-        mfa::{MfaStatus, ResendCode, SwitchMethod, VerifyCode, mfa_status},
+        mfa::{MfaStatus, ResendCode, SwitchMethod, UseRecoveryCode, VerifyCode, mfa_status},
     },
     components::{CodeInput, ErrorNotice, ResendButton, first_error},
     domain::mfa::Method,
@@ -19,9 +19,10 @@ pub fn MfaPage() -> impl IntoView {
     let verify = ServerAction::<VerifyCode>::new();
     let resend = ServerAction::<ResendCode>::new();
     let switch = ServerAction::<SwitchMethod>::new();
+    let recovery = ServerAction::<UseRecoveryCode>::new();
     // Refetched after every action, so the countdown and the counts follow the server.
     let status = Resource::new(
-        move || (verify.version().get(), resend.version().get(), switch.version().get()),
+        move || (verify.version().get(), resend.version().get(), switch.version().get(), recovery.version().get()),
         |_| mfa_status(),
     );
     view! {
@@ -29,7 +30,12 @@ pub fn MfaPage() -> impl IntoView {
         <section class="card" aria-labelledby="mfa-heading">
             <h1 id="mfa-heading">{t!(i18n, mfa.heading)}</h1>
             {move || {
-                first_error([verify.value().get(), resend.value().get(), switch.value().get()])
+                first_error([
+                    verify.value().get(),
+                    resend.value().get(),
+                    switch.value().get(),
+                    recovery.value().get(),
+                ])
                     .map(|err| view! { <ErrorNotice err /> })
             }}
             <Suspense>
@@ -37,7 +43,7 @@ pub fn MfaPage() -> impl IntoView {
                     super::mfa_step(
                         status.await,
                         false,
-                        |s| view! { <Challenge status=s verify resend switch /> }.into_any(),
+                        |s| view! { <Challenge status=s verify resend switch recovery /> }.into_any(),
                     )
                 })}
             </Suspense>
@@ -51,6 +57,7 @@ fn Challenge(
     verify: ServerAction<VerifyCode>,
     resend: ServerAction<ResendCode>,
     switch: ServerAction<SwitchMethod>,
+    recovery: ServerAction<UseRecoveryCode>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
@@ -109,6 +116,29 @@ fn Challenge(
                 })
                 .collect_view()}
         </ul>
+        {(!resetting && !status.exhausted)
+            .then(|| {
+                view! {
+                    <details class="recovery">
+                        <summary>{t!(i18n, recovery_codes.use_summary)}</summary>
+                        <ActionForm action=recovery>
+                            <label for="recovery-code">{t!(i18n, recovery_codes.use_label)}</label>
+                            <input
+                                id="recovery-code"
+                                name="code"
+                                type="text"
+                                autocomplete="off"
+                                autocapitalize="characters"
+                                spellcheck="false"
+                                required
+                            />
+                            <button type="submit" class="secondary">
+                                {t!(i18n, recovery_codes.use_submit)}
+                            </button>
+                        </ActionForm>
+                    </details>
+                }
+            })}
         <ActionForm action=logout>
             <button type="submit" class="link">
                 {t!(i18n, mfa.cancel)}

@@ -7,11 +7,13 @@ use leptos_meta::Title;
 use crate::{
     api::{
         AppError,
+        mfa::NewRecoveryCodes,
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
     components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
+    pages::recovery_codes::CodeList,
 };
 
 #[component]
@@ -50,7 +52,29 @@ pub fn SettingsPage() -> impl IntoView {
                     {t!(i18n, settings.change)}
                 </button>
             </ActionForm>
+            <RecoveryCodes />
         </section>
+    }
+}
+
+/// A new set of recovery codes, behind a TAN every time; the set replaces the old one.
+#[component]
+fn RecoveryCodes() -> impl IntoView {
+    let i18n = use_i18n();
+    let renew = ServerAction::<NewRecoveryCodes>::new();
+    view! {
+        <h2>{t!(i18n, recovery_codes.heading)}</h2>
+        <p>{t!(i18n, recovery_codes.settings_intro)}</p>
+        {move || match renew.value().get() {
+            Some(Ok(list)) if !list.is_empty() => Some(view! { <CodeList list /> }),
+            _ => None,
+        }}
+        <ActionForm action=renew>
+            <TanPrompt result=Signal::derive(move || renew.value().get().map(|r| r.map(|_| ()))) />
+            <button type="submit" class="secondary">
+                {t!(i18n, recovery_codes.renew)}
+            </button>
+        </ActionForm>
     }
 }
 
