@@ -601,6 +601,36 @@ async fn finish_send(
     }
 }
 
+/// A wrong code (one-time or recovery): counts one failure of the challenge, audits it (and
+/// the exhaustion at the fifth), commits, and returns what the user is told.
+async fn refuse_code(
+    state: &AppState,
+    ctx: &RequestCtx,
+    mut tx: db::WriteTx,
+    step: &Step,
+    challenge_id: i64,
+    current: ChallengeState,
+) -> Result<AppError, AppError> {
+    let policy = &state.config.policy;
+    let user_id = step.account.id;
+    let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
+    set_state(&mut tx, challenge_id, next).await?;
+    let failures_now = match next {
+        ChallengeState::Open { failures } => failures,
+        _ => policy.code_max_failures,
+    };
+    let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    if next == ChallengeState::Exhausted {
+        let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+        tx.commit().await?;
+        return Ok(AppError::ChallengeExhausted);
+    }
+    tx.commit().await?;
+    Ok(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) })
+}
+
 /// Where a passed MFA step goes: the session token, its stage and the page to show.
 pub struct Passed {
     pub token: Secret<String>,
@@ -641,22 +671,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     }
 
     let Some((code_id, channel)) = matched else {
-        let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
-        set_state(&mut tx, challenge.id, next).await?;
-        let failures_now = match next {
-            ChallengeState::Open { failures } => failures,
-            _ => policy.code_max_failures,
-        };
-        let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
-        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-        if next == ChallengeState::Exhausted {
-            let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
-            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-            tx.commit().await?;
-            return Err(AppError::ChallengeExhausted);
-        }
-        tx.commit().await?;
-        return Err(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) });
+        return Err(refuse_code(state, ctx, tx, &step, challenge.id, current).await?);
     };
 
     let channel = Method::parse(&channel).unwrap_or(Method::Sms);
@@ -734,22 +749,7 @@ pub async fn use_recovery_code(
     }
     let user_id = step.account.id;
     if !super::recovery_codes::use_one(&mut tx, state, user_id, &code, ctx.now).await? {
-        let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
-        set_state(&mut tx, challenge.id, next).await?;
-        let failures_now = match next {
-            ChallengeState::Open { failures } => failures,
-            _ => policy.code_max_failures,
-        };
-        let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
-        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-        if next == ChallengeState::Exhausted {
-            let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
-            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-            tx.commit().await?;
-            return Err(AppError::ChallengeExhausted);
-        }
-        tx.commit().await?;
-        return Err(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) });
+        return Err(refuse_code(state, ctx, tx, &step, challenge.id, current).await?);
     }
     mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
     let stage = login_transition(step.session.stage, LoginEvent::ChallengePassed).map_err(AppError::internal)?;
