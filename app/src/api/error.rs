@@ -58,6 +58,8 @@ pub enum InputError {
     ReasonMissing,
     /// A search term of fewer than three characters.
     SearchTooShort,
+    /// An authenticator code without an enrolment in progress (or one older than ten minutes).
+    TotpNotStarted,
 }
 
 #[cfg(feature = "ssr")]

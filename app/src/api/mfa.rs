@@ -42,6 +42,19 @@ pub struct MfaStatus {
     pub tries_left: u32,
     /// Too many wrong codes: a new code must be requested.
     pub exhausted: bool,
+    /// The account has an authenticator app: its code is accepted here.
+    pub totp: bool,
+    /// A code was sent in this challenge (not so when it opened on the authenticator app).
+    pub code_sent: bool,
+}
+
+/// What enrolling an authenticator app shows: the secret (base32, to type in), the
+/// `otpauth://` URL and its QR code as SVG.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    pub secret: String,
+    pub url: String,
+    pub qr_svg: String,
 }
 
 #[server(name = GetMfaStatus, prefix = "/api", endpoint = "mfa/status")]
@@ -93,6 +106,31 @@ pub async fn use_recovery_code(code: String) -> Result<(), AppError> {
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
     leptos_axum::redirect(&format!("/?recovery_left={left}"));
     Ok(())
+}
+
+/// The code from the authenticator app at the login challenge.
+#[server(prefix = "/api", endpoint = "mfa/totp")]
+pub async fn use_totp(code: String) -> Result<(), AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::challenge::use_totp(&state, &ctx, &code).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Enrolling an authenticator app, step 1 (behind a TAN every time): the secret and QR code.
+#[server(prefix = "/api", endpoint = "totp/start")]
+pub async fn start_totp(tan: Option<String>) -> Result<TotpEnrolment, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::totp::start(&state, &ctx, tan.as_deref().filter(|t| !t.is_empty())).await
+}
+
+/// Enrolling an authenticator app, step 2: its first code.
+#[server(prefix = "/api", endpoint = "totp/confirm")]
+pub async fn confirm_totp(code: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::totp::confirm(&state, &ctx, &code).await
 }
 
 /// The recovery codes due after MFA setup, once; `None` once shown.

@@ -64,6 +64,14 @@ pub enum AuditEvent<'a> {
         purpose: Purpose,
         channel: Method,
     },
+    /// An authenticator app was confirmed (replacing an earlier one).
+    TotpEnrolled {
+        user_id: i64,
+    },
+    /// An authenticator code passed the login challenge.
+    TotpAccepted {
+        user_id: i64,
+    },
     /// A new set of recovery codes replaced the old one (at MFA setup, or on demand).
     RecoveryCodesCreated {
         user_id: i64,
@@ -232,6 +240,8 @@ impl AuditEvent<'_> {
             AuditEvent::CodeAccepted { .. } => "code.accepted",
             AuditEvent::CodeRefused { .. } => "code.refused",
             AuditEvent::RecoveryCodesCreated { .. } => "recovery_codes.created",
+            AuditEvent::TotpEnrolled { .. } => "totp.enrolled",
+            AuditEvent::TotpAccepted { .. } => "totp.accepted",
             AuditEvent::RecoveryCodeUsed { .. } => "recovery_code.used",
             AuditEvent::ChallengeExhausted { .. } => "challenge.exhausted",
             AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
@@ -279,6 +289,8 @@ impl AuditEvent<'_> {
             | AuditEvent::CodeAccepted { user_id, .. }
             | AuditEvent::CodeRefused { user_id, .. }
             | AuditEvent::RecoveryCodesCreated { user_id }
+            | AuditEvent::TotpEnrolled { user_id }
+            | AuditEvent::TotpAccepted { user_id }
             | AuditEvent::RecoveryCodeUsed { user_id, .. }
             | AuditEvent::ChallengeExhausted { user_id, .. }
             | AuditEvent::QuotaExceeded { user_id, .. }

@@ -69,6 +69,8 @@ pub enum Purpose {
     RegistrationCode,
     /// A recovery code, bound to its account.
     RecoveryCode,
+    /// The key that seals TOTP secrets.
+    TotpSeal,
 }
 
 impl Purpose {
@@ -81,6 +83,7 @@ impl Purpose {
             Purpose::TanDigest => b"riegel/tan-digest",
             Purpose::Link => b"riegel/link",
             Purpose::RecoveryCode => b"riegel/recovery-code",
+            Purpose::TotpSeal => b"riegel/totp-seal",
             Purpose::RegistrationFlow => b"riegel/registration-flow",
             Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",
@@ -108,6 +111,33 @@ impl Keys {
         mac.update(&[0]);
         mac.update(data);
         mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Seals `plain` with ChaCha20-Poly1305 under a key derived for `purpose`, bound to
+    /// `context` (e.g. the account id): nonce ‖ ciphertext ‖ tag.
+    pub fn seal(&self, purpose: Purpose, context: &[u8], plain: &[u8]) -> Result<Vec<u8>, String> {
+        use chacha20poly1305::{
+            ChaCha20Poly1305, KeyInit,
+            aead::{Aead, Payload},
+        };
+        let cipher = ChaCha20Poly1305::new_from_slice(&self.keyed_hash(purpose, b"seal")).map_err(|e| e.to_string())?;
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(&nonce.into(), Payload { msg: plain, aad: context })
+            .map_err(|_| "sealing failed".to_owned())?;
+        Ok([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// Opens what [`Keys::seal`] sealed with the same purpose and context.
+    pub fn open(&self, purpose: Purpose, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, String> {
+        use chacha20poly1305::{
+            ChaCha20Poly1305, KeyInit, Nonce,
+            aead::{Aead, Payload},
+        };
+        let cipher = ChaCha20Poly1305::new_from_slice(&self.keyed_hash(purpose, b"seal")).map_err(|e| e.to_string())?;
+        let (nonce, body) = sealed.split_at_checked(12).ok_or("sealed value too short")?;
+        cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: context }).map_err(|_| "cannot open".into())
     }
 }
 

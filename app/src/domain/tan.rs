@@ -34,6 +34,8 @@ pub enum Action {
     ChangeTanSettings,
     /// A new set of recovery codes (issue 8): every time.
     NewRecoveryCodes,
+    /// Setting up an authenticator app (issue 8): every time.
+    EnrolAuthenticator,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +62,7 @@ impl Mode {
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::ChangePassword,
         Action::ChangeEmail,
         Action::ChangeBankAccount,
@@ -68,6 +70,7 @@ impl Action {
         Action::AdminAccountChange,
         Action::ChangeTanSettings,
         Action::NewRecoveryCodes,
+        Action::EnrolAuthenticator,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Action {
             Action::AdminAccountChange => "admin_account_change",
             Action::ChangeTanSettings => "change_tan_settings",
             Action::NewRecoveryCodes => "new_recovery_codes",
+            Action::EnrolAuthenticator => "enrol_authenticator",
         }
     }
 
@@ -93,13 +97,20 @@ impl Action {
             Action::ChangeBankAccount
             | Action::SubmitInvoice
             | Action::ChangeTanSettings
-            | Action::NewRecoveryCodes => Mode::EveryTime,
+            | Action::NewRecoveryCodes
+            | Action::EnrolAuthenticator => Mode::EveryTime,
         }
     }
 
     /// Whether the user may choose the per-session mode for this action (5.3).
     pub const fn user_may_choose(self) -> bool {
-        !matches!(self, Action::ChangeBankAccount | Action::ChangeTanSettings | Action::NewRecoveryCodes)
+        !matches!(
+            self,
+            Action::ChangeBankAccount
+                | Action::ChangeTanSettings
+                | Action::NewRecoveryCodes
+                | Action::EnrolAuthenticator
+        )
     }
 }
 
@@ -134,7 +145,10 @@ impl TanSettings {
             Action::ChangeEmail => self.email,
             Action::SubmitInvoice => self.invoice,
             Action::AdminAccountChange => self.admin,
-            Action::ChangeBankAccount | Action::ChangeTanSettings | Action::NewRecoveryCodes => Mode::EveryTime,
+            Action::ChangeBankAccount
+            | Action::ChangeTanSettings
+            | Action::NewRecoveryCodes
+            | Action::EnrolAuthenticator => Mode::EveryTime,
         }
     }
 

@@ -13,3 +13,4 @@ mod secrets;
 mod startup;
 mod support;
 mod tan;
+mod totp;

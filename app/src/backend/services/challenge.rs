@@ -394,6 +394,14 @@ pub(crate) async fn open_login_challenge(
     .bind(ctx.now.0)
     .fetch_one(&mut *tx)
     .await?;
+    // Last time the authenticator app passed: the challenge waits for its code and sends
+    // nothing; "Authenticate via SMS/e-mail" sends a code.
+    if account.last_mfa_method == "totp"
+        && stage == LoginState::ChallengeRequired
+        && super::totp::enrolled(tx, user_id).await?
+    {
+        return Ok(());
+    }
     let to = match method {
         Method::Sms => account.phone_e164.clone().unwrap_or_default(),
         Method::Email => account.email.clone(),
@@ -424,10 +432,23 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         Some(ChallengeState::Open { failures }) => failures,
         _ => 0,
     };
-    let other_methods = match step.purpose {
-        Purpose::Login => {
-            methods_of(&step.account, step.session.stage).into_iter().filter(|m| Some(*m) != method).collect()
+    let code_sent = match &step.challenge {
+        Some(c) => {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = ?)")
+                .bind(c.id)
+                .fetch_one(&mut *conn)
+                .await?
         }
+        None => false,
+    };
+    let login = step.purpose == Purpose::Login && step.session.stage == LoginState::ChallengeRequired;
+    let totp = login && super::totp::enrolled(&mut conn, step.account.id).await?;
+    let other_methods = match step.purpose {
+        // With no code sent yet (the challenge waits for the app), every channel is offered.
+        Purpose::Login => methods_of(&step.account, step.session.stage)
+            .into_iter()
+            .filter(|m| !code_sent || Some(*m) != method)
+            .collect(),
         Purpose::Setup => Vec::new(),
     };
     Ok(MfaStatus {
@@ -441,6 +462,8 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         codes_total: quota_limit(state, step.purpose),
         tries_left: policy.code_max_failures.saturating_sub(failures),
         exhausted: challenge_state == Some(ChallengeState::Exhausted),
+        totp,
+        code_sent,
     })
 }
 
@@ -721,6 +744,37 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     Ok(Passed { token, stage, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })
+}
+
+/// The authenticator app's code at the login challenge (issue 8): a wrong (or replayed) one
+/// counts toward the challenge's tries; a right one passes it, and the next challenge opens on
+/// the app without sending anything. Returns the new session's token.
+pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
+    let policy = &state.config.policy;
+    let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let mut tx = state.writer.begin().await?;
+    let step = load_step(&mut tx, state, ctx).await?;
+    let Some(challenge) = &step.challenge else {
+        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
+    };
+    if step.session.stage != LoginState::ChallengeRequired {
+        return Err(AppError::Input(InputError::MethodUnavailable));
+    }
+    let current = challenge.state();
+    if current == ChallengeState::Exhausted {
+        return Err(AppError::ChallengeExhausted);
+    }
+    let user_id = step.account.id;
+    if !super::totp::check_and_use(&mut tx, state, user_id, &step.account.email, &code, ctx.now).await? {
+        return Err(refuse_code(state, ctx, tx, &step, challenge.id, current).await?);
+    }
+    mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
+    let stage = login_transition(step.session.stage, LoginEvent::ChallengePassed).map_err(AppError::internal)?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
+    let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, None).await?;
+    sqlx::query("UPDATE users SET last_mfa_method = 'totp' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// "Use a recovery code" at the login challenge (issue 8). A wrong code counts toward the

@@ -15,6 +15,7 @@ pub mod recovery_codes;
 pub mod registration;
 pub mod support;
 pub mod tan;
+pub mod totp;
 
 /// What a service needs to know about the request it serves.
 #[derive(Debug)]

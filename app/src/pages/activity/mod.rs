@@ -54,6 +54,8 @@ pub fn event_label(kind: &str) -> AnyView {
         "phone_reset.completed" => t!(i18n, events.phone_reset_completed).into_any(),
         "recovery_codes.created" => t!(i18n, events.recovery_codes_created).into_any(),
         "recovery_code.used" => t!(i18n, events.recovery_code_used).into_any(),
+        "totp.enrolled" => t!(i18n, events.totp_enrolled).into_any(),
+        "totp.accepted" => t!(i18n, events.totp_accepted).into_any(),
         other => other.to_owned().into_any(),
     }
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         auth::Logout,
-        mfa::{MfaStatus, ResendCode, SwitchMethod, UseRecoveryCode, VerifyCode, mfa_status},
+        mfa::{MfaStatus, ResendCode, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status},
     },
     components::{CodeInput, ErrorNotice, ResendButton, first_error},
     domain::mfa::Method,
@@ -20,9 +20,18 @@ pub fn MfaPage() -> impl IntoView {
     let resend = ServerAction::<ResendCode>::new();
     let switch = ServerAction::<SwitchMethod>::new();
     let recovery = ServerAction::<UseRecoveryCode>::new();
+    let totp = ServerAction::<UseTotp>::new();
     // Refetched after every action, so the countdown and the counts follow the server.
     let status = Resource::new(
-        move || (verify.version().get(), resend.version().get(), switch.version().get(), recovery.version().get()),
+        move || {
+            (
+                verify.version().get(),
+                resend.version().get(),
+                switch.version().get(),
+                recovery.version().get(),
+                totp.version().get(),
+            )
+        },
         |_| mfa_status(),
     );
     view! {
@@ -35,6 +44,7 @@ pub fn MfaPage() -> impl IntoView {
                     resend.value().get(),
                     switch.value().get(),
                     recovery.value().get(),
+                    totp.value().get(),
                 ])
                     .map(|err| view! { <ErrorNotice err /> })
             }}
@@ -43,7 +53,7 @@ pub fn MfaPage() -> impl IntoView {
                     super::mfa_step(
                         status.await,
                         false,
-                        |s| view! { <Challenge status=s verify resend switch recovery /> }.into_any(),
+                        |s| view! { <Challenge status=s verify resend switch recovery totp /> }.into_any(),
                     )
                 })}
             </Suspense>
@@ -58,6 +68,7 @@ fn Challenge(
     resend: ServerAction<ResendCode>,
     switch: ServerAction<SwitchMethod>,
     recovery: ServerAction<UseRecoveryCode>,
+    totp: ServerAction<UseTotp>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
@@ -68,9 +79,42 @@ fn Challenge(
     };
     let total = status.codes_total;
     let resetting = status.flow == crate::api::mfa::MfaFlow::PasswordReset;
+    // The challenge opened on the authenticator app: nothing was sent yet.
+    let waiting_for_app = status.totp && !status.code_sent;
+    let app_form = (status.totp && !status.exhausted).then(|| {
+        view! {
+            <ActionForm action=totp>
+                <label for="totp-code">{t!(i18n, totp.code_label)}</label>
+                <input
+                    id="totp-code"
+                    name="code"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    pattern="[0-9 ]{6,7}"
+                    maxlength="7"
+                    required
+                />
+                <button type="submit">{t!(i18n, totp.submit)}</button>
+            </ActionForm>
+        }
+    });
+    let app_form = match (waiting_for_app, app_form) {
+        (true, Some(form)) => Some(view! { <p>{t!(i18n, totp.prompt)}</p> {form} }.into_any()),
+        (false, Some(form)) => Some(
+            view! {
+                <details class="recovery">
+                    <summary>{t!(i18n, totp.via_app)}</summary>
+                    {form}
+                </details>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
     view! {
         {resetting.then(|| view! { <p>{t!(i18n, recovery.challenge_intro)}</p> })}
-        <p>{sent}</p>
+        {(!waiting_for_app).then(|| view! { <p>{sent}</p> })}
         {status
             .codes_left
             .map(|left| {
@@ -80,7 +124,8 @@ fn Challenge(
                     </p>
                 }
             })}
-        {(!status.exhausted)
+        {app_form}
+        {(!status.exhausted && !waiting_for_app)
             .then(|| {
                 let tries = status.tries_left;
                 view! {
@@ -91,9 +136,14 @@ fn Challenge(
                     </ActionForm>
                 }
             })}
-        <ActionForm action=resend>
-            <ResendButton seconds=status.cooldown_secs new_code=status.exhausted />
-        </ActionForm>
+        {(!waiting_for_app)
+            .then(|| {
+                view! {
+                    <ActionForm action=resend>
+                        <ResendButton seconds=status.cooldown_secs new_code=status.exhausted />
+                    </ActionForm>
+                }
+            })}
         <ul class="methods">
             {status
                 .other_methods

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         AppError,
-        mfa::NewRecoveryCodes,
+        mfa::{ConfirmTotp, NewRecoveryCodes, StartTotp},
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
     components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
@@ -53,7 +53,58 @@ pub fn SettingsPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <RecoveryCodes />
+            <Authenticator />
         </section>
+    }
+}
+
+/// Setting up an authenticator app (TOTP): behind a TAN every time, a QR code and the secret,
+/// then the app's first code confirms it.
+#[component]
+fn Authenticator() -> impl IntoView {
+    let i18n = use_i18n();
+    let start = ServerAction::<StartTotp>::new();
+    let confirm = ServerAction::<ConfirmTotp>::new();
+    view! {
+        <h2>{t!(i18n, totp.heading)}</h2>
+        <p>{t!(i18n, totp.settings_intro)}</p>
+        {move || {
+            matches!(confirm.value().get(), Some(Ok(())))
+                .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, totp.done)}</p> })
+        }}
+        {move || match (start.value().get(), confirm.value().get()) {
+            (Some(Ok(e)), confirmed) if !e.secret.is_empty() && !matches!(confirmed, Some(Ok(()))) => {
+                Some(
+                    view! {
+                        <p>{t!(i18n, totp.scan)}</p>
+                        <div class="qr" inner_html=e.qr_svg.clone()></div>
+                        <p>
+                            {t!(i18n, totp.secret_label)} " " <code class="totp-secret">{e.secret.clone()}</code>
+                        </p>
+                        {confirm.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
+                        <ActionForm action=confirm>
+                            <label for="totp-confirm">{t!(i18n, totp.code_label)}</label>
+                            <input
+                                id="totp-confirm"
+                                name="code"
+                                type="text"
+                                inputmode="numeric"
+                                autocomplete="one-time-code"
+                                required
+                            />
+                            <button type="submit">{t!(i18n, totp.confirm)}</button>
+                        </ActionForm>
+                    },
+                )
+            }
+            _ => None,
+        }}
+        <ActionForm action=start>
+            <TanPrompt result=Signal::derive(move || start.value().get().map(|r| r.map(|_| ()))) />
+            <button type="submit" class="secondary">
+                {t!(i18n, totp.start)}
+            </button>
+        </ActionForm>
     }
 }
 
