@@ -331,11 +331,19 @@ impl Client {
         if let Some(c) = &self.cookie {
             req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
         }
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let what = format!("{} {}", req.method(), req.uri());
+        let answer = async {
+            let res = self.router.clone().oneshot(req).await.unwrap();
+            let status = res.status();
+            let headers = res.headers().clone();
+            let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+            Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        };
+        // A request that never completes fails its test, naming itself, instead of holding
+        // the whole suite until CI's time limit.
+        tokio::time::timeout(std::time::Duration::from_secs(60), answer)
+            .await
+            .unwrap_or_else(|_| panic!("{what} got no complete answer within 60 s"))
     }
 
     pub async fn get(&self, path: &str) -> Answer {
