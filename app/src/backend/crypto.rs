@@ -113,14 +113,19 @@ impl Keys {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// The AEAD of `purpose`: its key is the keyed hash of the purpose, so one server key
+    /// serves every purpose and no two share a key.
+    fn cipher(&self, purpose: Purpose) -> Result<chacha20poly1305::ChaCha20Poly1305, String> {
+        use chacha20poly1305::KeyInit;
+        chacha20poly1305::ChaCha20Poly1305::new_from_slice(&self.keyed_hash(purpose, b"seal"))
+            .map_err(|e| e.to_string())
+    }
+
     /// Seals `plain` with ChaCha20-Poly1305 under a key derived for `purpose`, bound to
     /// `context` (e.g. the account id): nonce ‖ ciphertext ‖ tag.
     pub fn seal(&self, purpose: Purpose, context: &[u8], plain: &[u8]) -> Result<Vec<u8>, String> {
-        use chacha20poly1305::{
-            ChaCha20Poly1305, KeyInit,
-            aead::{Aead, Payload},
-        };
-        let cipher = ChaCha20Poly1305::new_from_slice(&self.keyed_hash(purpose, b"seal")).map_err(|e| e.to_string())?;
+        use chacha20poly1305::aead::{Aead, Payload};
+        let cipher = self.cipher(purpose)?;
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = cipher
@@ -132,10 +137,10 @@ impl Keys {
     /// Opens what [`Keys::seal`] sealed with the same purpose and context.
     pub fn open(&self, purpose: Purpose, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, String> {
         use chacha20poly1305::{
-            ChaCha20Poly1305, KeyInit, Nonce,
+            Nonce,
             aead::{Aead, Payload},
         };
-        let cipher = ChaCha20Poly1305::new_from_slice(&self.keyed_hash(purpose, b"seal")).map_err(|e| e.to_string())?;
+        let cipher = self.cipher(purpose)?;
         let (nonce, body) = sealed.split_at_checked(12).ok_or("sealed value too short")?;
         cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: context }).map_err(|_| "cannot open".into())
     }
@@ -153,21 +158,22 @@ pub fn random_code() -> Secret<String> {
     Secret::new(format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32)))
 }
 
-/// A TAN: 6 characters from the TAN alphabet, uniform, from the OS's CSPRNG (SPEC 5.2).
-pub fn random_tan() -> Secret<String> {
-    use crate::domain::tan::{ALPHABET, TAN_LEN};
+/// `len` characters of the TAN alphabet (no 0/O, 1/I/L), uniform, from the OS's CSPRNG.
+fn random_from_alphabet(len: usize) -> Secret<String> {
+    use crate::domain::tan::ALPHABET;
     use rand::Rng;
     let mut rng = rand::rngs::OsRng;
-    Secret::new((0..TAN_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
+    Secret::new((0..len).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
 }
 
-/// A recovery code: `RECOVERY_CODE_LEN` characters of the TAN alphabet (no 0/O, 1/I/L), about
-/// 49 bits, uniform, from the OS's CSPRNG.
+/// A TAN: 6 characters of the TAN alphabet (SPEC 5.2).
+pub fn random_tan() -> Secret<String> {
+    random_from_alphabet(crate::domain::tan::TAN_LEN)
+}
+
+/// A recovery code: `RECOVERY_CODE_LEN` characters of the TAN alphabet, about 49 bits.
 pub fn random_recovery_code() -> Secret<String> {
-    use crate::domain::{mfa::RECOVERY_CODE_LEN, tan::ALPHABET};
-    use rand::Rng;
-    let mut rng = rand::rngs::OsRng;
-    Secret::new((0..RECOVERY_CODE_LEN).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
+    random_from_alphabet(crate::domain::mfa::RECOVERY_CODE_LEN)
 }
 
 /// A bearer token of 256 random bits from the operating system's CSPRNG, base64url.
