@@ -376,7 +376,12 @@ pub(crate) async fn open_login_challenge(
         .filter(|m| methods.contains(m))
         .or_else(|| methods.first().copied())
         .unwrap_or(Method::Email);
-    if method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
+    // Last time the authenticator app passed: the challenge waits for its code and sends
+    // nothing; "Authenticate via SMS/e-mail" sends a code.
+    let waits_for_app = account.last_mfa_method == "totp"
+        && stage == LoginState::ChallengeRequired
+        && super::totp::enrolled(tx, user_id).await?;
+    if !waits_for_app && method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
         // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
         // Where e-mail is no method (a forgotten password), the login is refused.
         match methods.contains(&Method::Email) {
@@ -394,12 +399,7 @@ pub(crate) async fn open_login_challenge(
     .bind(ctx.now.0)
     .fetch_one(&mut *tx)
     .await?;
-    // Last time the authenticator app passed: the challenge waits for its code and sends
-    // nothing; "Authenticate via SMS/e-mail" sends a code.
-    if account.last_mfa_method == "totp"
-        && stage == LoginState::ChallengeRequired
-        && super::totp::enrolled(tx, user_id).await?
-    {
+    if waits_for_app {
         return Ok(());
     }
     let to = match method {
@@ -750,8 +750,26 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
 /// counts toward the challenge's tries; a right one passes it, and the next challenge opens on
 /// the app without sending anything. Returns the new session's token.
 pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
-    let policy = &state.config.policy;
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let (mut tx, step, challenge_id, current) = login_challenge(state, ctx).await?;
+    let user_id = step.account.id;
+    if !super::totp::check_and_use(&mut tx, state, user_id, &step.account.email, &code, ctx.now).await? {
+        return Err(refuse_code(state, ctx, tx, &step, challenge_id, current).await?);
+    }
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
+    let token = pass_login_challenge(&mut tx, state, ctx, &step, current).await?;
+    sqlx::query("UPDATE users SET last_mfa_method = 'totp' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The login challenge of this session, open for another factor than a sent code (an app's
+/// code, a recovery code): the transaction, the step, the challenge and its state. A
+/// forgotten password's challenge is refused: it needs the phone (or support).
+async fn login_challenge(
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<(db::WriteTx, Step, i64, ChallengeState), AppError> {
     let mut tx = state.writer.begin().await?;
     let step = load_step(&mut tx, state, ctx).await?;
     let Some(challenge) = &step.challenge else {
@@ -760,21 +778,25 @@ pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Res
     if step.session.stage != LoginState::ChallengeRequired {
         return Err(AppError::Input(InputError::MethodUnavailable));
     }
-    let current = challenge.state();
+    let (challenge_id, current) = (challenge.id, challenge.state());
     if current == ChallengeState::Exhausted {
         return Err(AppError::ChallengeExhausted);
     }
-    let user_id = step.account.id;
-    if !super::totp::check_and_use(&mut tx, state, user_id, &step.account.email, &code, ctx.now).await? {
-        return Err(refuse_code(state, ctx, tx, &step, challenge.id, current).await?);
-    }
-    mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
+    Ok((tx, step, challenge_id, current))
+}
+
+/// A factor other than a sent code passed the login challenge: the session gets a new id,
+/// logged in, from this IP as the trusted one. Returns the new token; the caller commits.
+async fn pass_login_challenge(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    step: &Step,
+    current: ChallengeState,
+) -> Result<Secret<String>, AppError> {
+    mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = login_transition(step.session.stage, LoginEvent::ChallengePassed).map_err(AppError::internal)?;
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
-    let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, None).await?;
-    sqlx::query("UPDATE users SET last_mfa_method = 'totp' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(token)
+    complete_login(tx, state, ctx, step.account.id, &step.session.id_hash, stage, None).await
 }
 
 /// "Use a recovery code" at the login challenge (issue 8). A wrong code counts toward the
@@ -786,27 +808,12 @@ pub async fn use_recovery_code(
     ctx: &RequestCtx,
     raw_code: &str,
 ) -> Result<(Secret<String>, i64), AppError> {
-    let policy = &state.config.policy;
     let code = mfa::normalise_recovery_code(raw_code).ok_or(AppError::Input(InputError::CodeMalformed))?;
-    let mut tx = state.writer.begin().await?;
-    let step = load_step(&mut tx, state, ctx).await?;
-    let Some(challenge) = &step.challenge else {
-        return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
-    };
-    // Only the login challenge: a forgotten password needs the phone (or support).
-    if step.session.stage != LoginState::ChallengeRequired {
-        return Err(AppError::Input(InputError::MethodUnavailable));
-    }
-    let current = challenge.state();
-    if current == ChallengeState::Exhausted {
-        return Err(AppError::ChallengeExhausted);
-    }
+    let (mut tx, step, challenge_id, current) = login_challenge(state, ctx).await?;
     let user_id = step.account.id;
     if !super::recovery_codes::use_one(&mut tx, state, user_id, &code, ctx.now).await? {
-        return Err(refuse_code(state, ctx, tx, &step, challenge.id, current).await?);
+        return Err(refuse_code(state, ctx, tx, &step, challenge_id, current).await?);
     }
-    mfa::transition(current, ChallengeEvent::CodeAccepted, policy).map_err(AppError::internal)?;
-    let stage = login_transition(step.session.stage, LoginEvent::ChallengePassed).map_err(AppError::internal)?;
     let remaining = super::recovery_codes::remaining(&mut tx, user_id).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::RecoveryCodeUsed { user_id, remaining }).await?;
     super::accounts::email_to(
@@ -816,7 +823,7 @@ pub async fn use_recovery_code(
         ctx.now,
     )
     .await?;
-    let token = complete_login(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, None).await?;
+    let token = pass_login_challenge(&mut tx, state, ctx, &step, current).await?;
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     Ok((token, remaining))
