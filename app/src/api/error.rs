@@ -60,6 +60,8 @@ pub enum InputError {
     SearchTooShort,
     /// An authenticator code without an enrolment in progress (or one older than ten minutes).
     TotpNotStarted,
+    /// The app's first code does not match the key shown (often the phone's clock).
+    TotpCodeWrong,
 }
 
 #[cfg(feature = "ssr")]

@@ -83,6 +83,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::ReasonMissing => t!(i18n, errors.reason_missing).into_any(),
             InputError::SearchTooShort => t!(i18n, errors.search_too_short).into_any(),
             InputError::TotpNotStarted => t!(i18n, errors.totp_not_started).into_any(),
+            InputError::TotpCodeWrong => t!(i18n, errors.totp_code_wrong).into_any(),
         },
         AppError::NotAuthenticated => t!(i18n, errors.not_authenticated).into_any(),
         AppError::Forbidden => t!(i18n, errors.forbidden).into_any(),

@@ -34,7 +34,9 @@ async fn enrol(t: &TestApp) -> String {
     // Not active before the app proves it holds the secret.
     let enrolled: i64 = sqlx::query_scalar("SELECT count(*) FROM totp").fetch_one(&t.state.pool).await.unwrap();
     assert_eq!(enrolled, 0);
-    assert_eq!(s.post("/api/totp/confirm", "code=000000").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = s.post("/api/totp/confirm", "code=000000").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("TotpCodeWrong"), "no made-up count of tries: {}", wrong.body);
     let code = app_code(&secret, clock::now().0);
     assert_eq!(s.post("/api/totp/confirm", &format!("code={code}")).await.status, StatusCode::OK);
     assert_eq!(t.audited("totp.enrolled").await, 1);

@@ -110,7 +110,7 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     };
     let totp = totp(secret_of(state, user.id, &sealed)?, &user.email)?;
     let Some(step) = matching_step(&totp, &code, ctx.now, 0) else {
-        return Err(AppError::CodeWrong { tries_left: 1 });
+        return Err(AppError::Input(InputError::TotpCodeWrong));
     };
     sqlx::query("DELETE FROM totp_pending WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
     sqlx::query(
