@@ -24,3 +24,23 @@ pub fn CodeInput() -> impl IntoView {
         </p>
     }
 }
+
+/// The code of an authenticator app (6 digits, a space allowed), at login and when an app is
+/// set up; `id` tells the two forms apart on a page.
+#[component]
+pub fn AppCodeInput(id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label for=id>{t!(i18n, totp.code_label)}</label>
+        <input
+            id=id
+            name="code"
+            type="text"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            pattern="[0-9 ]{6,7}"
+            maxlength="7"
+            required
+        />
+    }
+}

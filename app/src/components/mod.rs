@@ -10,7 +10,7 @@ mod resend;
 mod steps;
 mod tan_prompt;
 
-pub use code_input::CodeInput;
+pub use code_input::{AppCodeInput, CodeInput};
 pub use error_notice::{ErrorNotice, first_error};
 pub use header::Header;
 pub use local_time::LocalTime;

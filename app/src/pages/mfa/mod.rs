@@ -8,7 +8,7 @@ use crate::{
         auth::Logout,
         mfa::{MfaStatus, ResendCode, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status},
     },
-    components::{CodeInput, ErrorNotice, ResendButton, first_error},
+    components::{AppCodeInput, CodeInput, ErrorNotice, ResendButton, first_error},
     domain::mfa::Method,
     i18n::*,
 };
@@ -84,17 +84,7 @@ fn Challenge(
     let app_form = (status.totp && !status.exhausted).then(|| {
         view! {
             <ActionForm action=totp>
-                <label for="totp-code">{t!(i18n, totp.code_label)}</label>
-                <input
-                    id="totp-code"
-                    name="code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9 ]{6,7}"
-                    maxlength="7"
-                    required
-                />
+                <AppCodeInput id="totp-code" />
                 <button type="submit">{t!(i18n, totp.submit)}</button>
             </ActionForm>
         }

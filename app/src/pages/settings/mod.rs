@@ -10,7 +10,7 @@ use crate::{
         mfa::{ConfirmTotp, NewRecoveryCodes, StartTotp},
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
-    components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
+    components::{AppCodeInput, ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
     pages::recovery_codes::CodeList,
@@ -83,15 +83,7 @@ fn Authenticator() -> impl IntoView {
                         </p>
                         {confirm.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
                         <ActionForm action=confirm>
-                            <label for="totp-confirm">{t!(i18n, totp.code_label)}</label>
-                            <input
-                                id="totp-confirm"
-                                name="code"
-                                type="text"
-                                inputmode="numeric"
-                                autocomplete="one-time-code"
-                                required
-                            />
+                            <AppCodeInput id="totp-confirm" />
                             <button type="submit">{t!(i18n, totp.confirm)}</button>
                         </ActionForm>
                     },
