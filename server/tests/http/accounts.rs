@@ -3,22 +3,9 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, TestApp, ip, serde_urlencoded as form};
+use crate::support::{Client, PHONE, PW, TestApp, count, ip, logged_in, serde_urlencoded as form};
 
-const PW: &str = "correct horse battery staple";
 const STRONG: &str = "Kiefer-Wolke-Laterne-73";
-
-async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
-    t.user(email, PW, role).await;
-    let c = Client::new(t, ip(1));
-    let (res, token) = c.password(email, PW).await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
-    c.with_session(&token)
-}
-
-async fn count(t: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&t.state.pool).await.unwrap()
-}
 
 async fn register(c: &Client, email: &str, password: &str) -> crate::support::Answer {
     let body = form(&[

@@ -87,25 +87,18 @@ use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use crate::support::{Answer, Client, PHONE, TestApp, ip, serde_urlencoded as form, six_digits};
+use crate::support::{
+    Answer, Client, PHONE, PW, TestApp, change_bank, count, ip, logged_in, no_cooldown, serde_urlencoded as form,
+    six_digits,
+};
 
-const PW: &str = "correct horse battery staple";
 const STRONG: &str = "Kiefer-Wolke-Laterne-73";
 const IBAN_A: &str = "DE89370400440532013000";
 const ANNA: &str = "anna@example.org";
 
-fn no_cooldown() -> Policy {
-    Policy { resend_cooldown_secs: 0, ..Policy::default() }
-}
-
 /// Another client address for each `n`, outside the ones `support::ip` hands out.
 fn ip_n(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(10, 7, (n / 250) as u8, (n % 250) as u8 + 1))
-}
-
-/// One number from the database; the SQL is the test's own.
-async fn count(t: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
 }
 
 /// Every row of every table, as text: what an attack may not change.
@@ -161,19 +154,6 @@ async fn send(t: &TestApp, peer: IpAddr, mut req: Request<Body>) -> Answer {
 
 fn set_cookies(res: &Answer) -> Vec<String> {
     res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
-}
-
-/// A user logged in from its trusted IP, and that session's client.
-async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
-    t.user(email, PW, role).await;
-    let c = Client::new(t, ip(1));
-    let (res, token) = c.password(email, PW).await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
-    c.with_session(&token)
-}
-
-async fn change_bank(c: &Client, iban: &str, tan: &str) -> Answer {
-    c.post("/api/bank/change", &form(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)])).await
 }
 
 #[tokio::test]

@@ -105,7 +105,8 @@ async fn parallel_wrong_passwords_are_counted_exactly() {
     let results = futures::future::join_all((0..20).map(|_| c.login("anna@example.org", "guess guess guess"))).await;
     let tried = results.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
     let refused = results.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
-    assert_eq!(tried + refused, 20);
+    let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(tried + refused, 20, "{statuses:?}");
     assert_eq!(tried, 5, "only the five free attempts were verified");
     let failures: i64 =
         sqlx::query_scalar("SELECT failures FROM login_failures").fetch_one(&t.state.pool).await.unwrap();

@@ -3,14 +3,7 @@
 use app::domain::policy::Policy;
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, TestApp, ip};
-
-const PW: &str = "correct horse battery staple";
-
-/// No cooldown, so quotas can be reached in a test.
-fn no_cooldown() -> Policy {
-    Policy { resend_cooldown_secs: 0, ..Policy::default() }
-}
+use crate::support::{Client, PHONE, PW, TestApp, ip, no_cooldown};
 
 #[tokio::test]
 async fn a_new_ip_gets_the_challenge_and_the_sms_code_completes_the_login() {

@@ -24,9 +24,7 @@ use tokio::{
     net::TcpListener,
 };
 
-use crate::support::{Client, PHONE, TestApp, ip, six_digits};
-
-const PW: &str = "correct horse battery staple";
+use crate::support::{Client, PHONE, PW, TestApp, ip, six_digits};
 
 /// One e-mail as the SMTP sink received it.
 #[derive(Clone, Debug)]

@@ -3,9 +3,7 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, TestApp, ip};
-
-const PW: &str = "correct horse battery staple";
+use crate::support::{Client, PHONE, PW, TestApp, ip};
 
 fn codes_of(body: &str) -> Vec<String> {
     serde_json::from_str::<Option<Vec<String>>>(body)

@@ -403,3 +403,31 @@ pub fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// The password of every account the tests create with `TestApp::user`.
+pub const PW: &str = "correct horse battery staple";
+
+/// No resend countdown, so quotas can be reached in a test.
+pub fn no_cooldown() -> Policy {
+    Policy { resend_cooldown_secs: 0, ..Policy::default() }
+}
+
+/// A new account logged in from its trusted IP (no MFA prompt), and that session's client.
+pub async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
+    t.user(email, PW, role).await;
+    let c = Client::new(t, ip(1));
+    let (res, token) = c.password(email, PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
+    c.with_session(&token)
+}
+
+/// One number from the database; the SQL is the test's own.
+pub async fn count(t: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
+}
+
+/// A payout bank account change (with a TAN, or empty to ask for one).
+pub async fn change_bank(c: &Client, iban: &str, tan: &str) -> Answer {
+    let body = serde_urlencoded(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)]);
+    c.post("/api/bank/change", &body).await
+}

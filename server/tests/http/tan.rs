@@ -1,18 +1,15 @@
 //! The TAN system and the portal it protects (SPEC 5, 7).
 
-use app::domain::policy::Policy;
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, TestApp, ip};
+use crate::support::{Client, PHONE, PW, TestApp, change_bank, ip, no_cooldown};
 
-const PW: &str = "correct horse battery staple";
 const IBAN_A: &str = "DE89 3704 0044 0532 0130 00";
 const IBAN_B: &str = "DE02120300000000202051";
 
 /// A user logged in from its trusted IP (no MFA prompt), and that session's client.
 async fn logged_in(t: &TestApp, email: &str) -> Client {
-    t.user(email, PW, "member").await;
-    session(t, email).await
+    crate::support::logged_in(t, email, "member").await
 }
 
 async fn session(t: &TestApp, email: &str) -> Client {
@@ -34,10 +31,6 @@ fn form(pairs: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-async fn change_bank(c: &Client, iban: &str, tan: &str) -> crate::support::Answer {
-    c.post("/api/bank/change", &form(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)])).await
 }
 
 async fn submit_invoice(c: &Client, number: &str, amount: &str, tan: &str) -> crate::support::Answer {
@@ -144,7 +137,7 @@ async fn three_wrong_tans_lock_the_tan_system_and_then_even_the_right_one_is_ref
 
 #[tokio::test]
 async fn a_correct_tan_resets_the_wrong_count() {
-    let t = TestApp::start_with(Policy { resend_cooldown_secs: 0, ..Policy::default() }, TestApp::cheap_argon2()).await;
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
     let c = logged_in(&t, "anna@example.org").await;
     change_bank(&c, IBAN_A, "").await;
     let (tan, _) = t.tan_for(PHONE).await;
@@ -251,7 +244,7 @@ async fn a_password_change_ends_other_sessions_and_the_next_login_meets_the_chal
 
 #[tokio::test]
 async fn tan_sms_stop_at_twenty_a_day_without_a_lock() {
-    let t = TestApp::start_with(Policy { resend_cooldown_secs: 0, ..Policy::default() }, TestApp::cheap_argon2()).await;
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
     let c = logged_in(&t, "anna@example.org").await;
     for i in 0..20 {
         let res = submit_invoice(&c, &format!("R-{i}"), "20000", "").await;

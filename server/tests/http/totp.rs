@@ -5,9 +5,7 @@ use app::backend::clock;
 use http::StatusCode;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::support::{Client, PHONE, TestApp, ip};
-
-const PW: &str = "correct horse battery staple";
+use crate::support::{Client, PHONE, PW, TestApp, ip, no_cooldown};
 
 /// What an authenticator app would show for `secret` at `unix` seconds.
 fn app_code(secret: &str, unix: i64) -> String {
@@ -58,8 +56,7 @@ async fn an_app_is_enrolled_behind_a_tan_and_its_secret_is_stored_sealed() {
 #[tokio::test]
 async fn the_apps_code_passes_the_challenge_once_and_a_replayed_step_is_refused() {
     // No resend countdown, so "Authenticate via SMS" can send right after the first login's SMS.
-    let policy = app::domain::policy::Policy { resend_cooldown_secs: 0, ..Default::default() };
-    let t = TestApp::start_with(policy, TestApp::cheap_argon2()).await;
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
     let secret = enrol(&t).await;
     // The confirmation used the current step; the app's next code (one step ahead) logs in.
     let next = app_code(&secret, clock::now().0 + 30);
