@@ -38,7 +38,7 @@ use crate::{components::Header, i18n::I18nContextProvider};
 /// with JavaScript off (out-of-order streaming needs a script to fill in its suspense holes).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    security::provide_nonce_and_csp(&options);
+    security::provide_page_nonce();
     view! {
         <!DOCTYPE html>
         <html>

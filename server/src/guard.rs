@@ -12,7 +12,11 @@ use std::{
     sync::Arc,
 };
 
-use app::{api::AppError, backend::ClientIp};
+use app::{
+    api::AppError,
+    backend::ClientIp,
+    security::{PageNonce, page_csp},
+};
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,
@@ -144,17 +148,38 @@ pub async fn error_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-pub async fn security_headers(State(net): State<Arc<NetConfig>>, req: Request, next: Next) -> Response {
+/// What the header middleware needs to know of the deployment.
+pub struct HeaderConfig {
+    /// Production: browsers are told to use HTTPS only.
+    pub hsts: bool,
+    /// Development: the websocket port `cargo leptos watch` reloads pages through.
+    pub reload_port: Option<u32>,
+}
+
+/// Security headers on every answer. Each request gets a fresh CSP nonce in its extensions;
+/// an HTML answer gets the page policy allowing exactly that nonce (the page renders its
+/// scripts with it), everything else the strictest policy.
+pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Request, next: Next) -> Response {
     let static_asset = req.uri().path().starts_with("/pkg/");
+    let nonce: Arc<str> = leptos::nonce::Nonce::new().to_string().into();
+    req.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
+    let csp =
+        if html { page_csp(&nonce, cfg.reload_port) } else { "default-src 'none'; frame-ancestors 'none'".into() };
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     let mut set = |name: &'static str, value: &'static str| {
         if !h.contains_key(name) {
             h.insert(name, HeaderValue::from_static(value));
         }
     };
-    // Pages set their own CSP with a nonce; everything else gets the strictest one.
-    set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     set("x-content-type-options", "nosniff");
     set("x-frame-options", "DENY");
     // Same-origin keeps the Referer that form posts without JavaScript are redirected back to.
@@ -164,7 +189,7 @@ pub async fn security_headers(State(net): State<Arc<NetConfig>>, req: Request, n
     if !static_asset {
         set("cache-control", "no-store");
     }
-    if !net.dev_mode {
+    if cfg.hsts {
         set("strict-transport-security", "max-age=31536000; includeSubDomains");
     }
     res

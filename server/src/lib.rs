@@ -110,6 +110,10 @@ pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
 pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let headers = Arc::new(guard::HeaderConfig {
+        hsts: !net.dev_mode,
+        reload_port: state.config.dev_mode.then_some(options.reload_port),
+    });
     let net = Arc::new(net);
     let dev_routes = state.dev_outbox.is_some().then(dev::routes).unwrap_or_default();
     Router::new()
@@ -125,8 +129,8 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         ))
         .layer(middleware::from_fn(guard::error_status))
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
-        .layer(middleware::from_fn_with_state(net.clone(), guard::bounded_body))
-        .layer(middleware::from_fn_with_state(net, guard::security_headers))
+        .layer(middleware::from_fn_with_state(net, guard::bounded_body))
+        .layer(middleware::from_fn_with_state(headers, guard::security_headers))
         // Spans name the path only: a query string can carry a link's token.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
             tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())

@@ -243,6 +243,19 @@ async fn pages_carry_a_strict_csp_with_their_nonce() {
     assert_eq!(page.header(header::X_FRAME_OPTIONS).as_deref(), Some("DENY"));
     let other = Client::new(&t, ip(1)).get("/login").await;
     assert_ne!(other.header(header::CONTENT_SECURITY_POLICY), Some(csp), "a new nonce per response");
+    // Every rendered page, also a redirect's and the not-found page, allows the nonce its
+    // scripts carry; everything else gets the strictest policy.
+    for path in ["/", "/no-such-page", "/mfa"] {
+        let page = Client::new(&t, ip(1)).get(path).await;
+        let csp = page.header(header::CONTENT_SECURITY_POLICY).unwrap();
+        let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).unwrap();
+        assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "{path}: {csp}");
+    }
+    let json = Client::new(&t, ip(1)).post("/api/me", "").await;
+    assert_eq!(
+        json.header(header::CONTENT_SECURITY_POLICY).as_deref(),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
 }
 
 #[tokio::test]
