@@ -19,7 +19,7 @@ pub fn page_csp(nonce: &str, reload_port: Option<u32>) -> String {
     let reload = reload_port.map(|p| format!(" ws://127.0.0.1:{p} ws://localhost:{p}")).unwrap_or_default();
     format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; font-src 'self'; connect-src 'self'{reload}; form-action 'self'; \
+         img-src 'self' data:; font-src 'self'; manifest-src 'self'; connect-src 'self'{reload}; form-action 'self'; \
          base-uri 'none'; frame-ancestors 'none'"
     )
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod dev;
 pub mod guard;
+pub mod push;
 
 use std::sync::Arc;
 
@@ -93,6 +94,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         outbox_nudge: Arc::new(Notify::new()),
         dev_outbox,
         providers,
+        push_events: tokio::sync::broadcast::channel(256).0,
     })
 }
 
@@ -119,6 +121,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(dev_routes)
+        .merge(push::routes())
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {

@@ -148,6 +148,15 @@ pub enum AppError {
     Internal,
     #[error("the server could not be reached")]
     Unreachable,
+    /// The device has not answered the push yet.
+    #[error("the device has not answered yet")]
+    PushPending,
+    /// The device denied the push (or a wrong number was picked).
+    #[error("the login was denied on the device")]
+    PushDenied,
+    /// The push expired before an answer, or was answered already.
+    #[error("the push request expired")]
+    PushExpired,
 }
 
 impl FromServerFnError for AppError {
@@ -192,6 +201,9 @@ impl AppError {
             AppError::Forbidden => S::FORBIDDEN,
             AppError::BadRequest => S::BAD_REQUEST,
             AppError::Internal | AppError::Unreachable => S::INTERNAL_SERVER_ERROR,
+            AppError::PushPending => S::CONFLICT,
+            AppError::PushDenied => S::FORBIDDEN,
+            AppError::PushExpired => S::GONE,
         }
     }
 

@@ -46,6 +46,25 @@ pub struct MfaStatus {
     pub totp: bool,
     /// A code was sent in this challenge (not so when it opened on the authenticator app).
     pub code_sent: bool,
+    /// The account has a paired device: "Authenticate via push approval" is offered.
+    pub push_available: bool,
+    /// The newest push of this login.
+    pub push: Option<crate::domain::push::PushView>,
+}
+
+/// The paired push device, as the settings show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairedDevice {
+    pub name: String,
+    pub paired_at: i64,
+    pub paired_at_text: String,
+}
+
+/// What pairing a push device shows: the one-use link and its QR code as SVG.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushPairing {
+    pub link: String,
+    pub qr_svg: String,
 }
 
 /// What enrolling an authenticator app shows: the secret (base32, to type in), the
@@ -145,4 +164,62 @@ pub async fn due_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
 pub async fn new_recovery_codes(tan: Option<String>) -> Result<Vec<String>, AppError> {
     let (state, ctx) = super::context::request()?;
     crate::backend::services::recovery_codes::renew(&state, &ctx, tan.as_deref().filter(|t| !t.is_empty())).await
+}
+
+/// "Authentifizierung über Push-Bestätigung" / "Authenticate via push approval".
+#[server(prefix = "/api", endpoint = "mfa/push")]
+pub async fn send_push() -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::push::send(&state, &ctx).await
+}
+
+/// Goes on after the device approved: the login screen calls it when its event stream says
+/// so, or the user presses "Weiter" with JavaScript off.
+#[server(prefix = "/api", endpoint = "mfa/push/finish")]
+pub async fn finish_push() -> Result<(), AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::push::finish(&state, &ctx).await?;
+    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Pairing a push device, step 1 (behind a TAN every time): the link and its QR code.
+#[server(prefix = "/api", endpoint = "push/pairing")]
+pub async fn start_push_pairing(tan: Option<String>) -> Result<PushPairing, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::push::start_pairing(&state, &ctx, tan.as_deref().filter(|t| !t.is_empty())).await
+}
+
+/// Pairing, step 2, called by the device page: the link's token and the device's public key.
+/// The device gets its own long-lived cookie.
+#[server(prefix = "/api", endpoint = "device/pair")]
+pub async fn pair_device(pairing: String, public_key: String, name: String) -> Result<(), AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::push::pair_device(&state, &ctx, &pairing, &public_key, &name).await?;
+    super::context::set_cookie(&CookieJar::device(state.config.dev_mode).set_lasting(&token))?;
+    Ok(())
+}
+
+/// The device's signed answer to a push request: a number, or `deny`.
+#[server(prefix = "/api", endpoint = "device/answer")]
+pub async fn answer_push(
+    request: i64,
+    answer: String,
+    signature: String,
+) -> Result<crate::domain::push::PushState, AppError> {
+    use crate::backend::sessions::CookieJar;
+    let (state, ctx) = super::context::request()?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::NotAuthenticated)?;
+    let device = CookieJar::device(state.config.dev_mode).token(&parts.headers).ok_or(AppError::NotAuthenticated)?;
+    crate::backend::services::push::answer(&state, &ctx, &device, request, &answer, &signature).await
+}
+
+/// The account's paired push device, if any.
+#[server(name = GetPairedDevice, prefix = "/api", endpoint = "push/device")]
+pub async fn paired_device() -> Result<Option<PairedDevice>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::push::paired_device(&state, &ctx).await
 }

@@ -72,6 +72,35 @@ pub enum AuditEvent<'a> {
     TotpAccepted {
         user_id: i64,
     },
+    /// A device was paired for push approval (replacing an earlier one).
+    PushDevicePaired {
+        user_id: i64,
+    },
+    /// A push request went to the paired device; `number` is the one the login screen shows.
+    PushSent {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// The device picked the right number: the request is approved.
+    PushApproved {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// The device denied the request: "Deny", or a wrong number (`wrong_number`).
+    PushDenied {
+        user_id: i64,
+        request_id: i64,
+        wrong_number: bool,
+    },
+    /// An answer whose signature the device's key did not make was refused.
+    PushSignatureRefused {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// A push past the push quota (SPEC 4.1) was refused; the account locks.
+    PushQuotaExceeded {
+        user_id: i64,
+    },
     /// A new set of recovery codes replaced the old one (at MFA setup, or on demand).
     RecoveryCodesCreated {
         user_id: i64,
@@ -242,6 +271,12 @@ impl AuditEvent<'_> {
             AuditEvent::RecoveryCodesCreated { .. } => "recovery_codes.created",
             AuditEvent::TotpEnrolled { .. } => "totp.enrolled",
             AuditEvent::TotpAccepted { .. } => "totp.accepted",
+            AuditEvent::PushDevicePaired { .. } => "push.device_paired",
+            AuditEvent::PushSent { .. } => "push.sent",
+            AuditEvent::PushApproved { .. } => "push.approved",
+            AuditEvent::PushDenied { .. } => "push.denied",
+            AuditEvent::PushSignatureRefused { .. } => "push.signature_refused",
+            AuditEvent::PushQuotaExceeded { .. } => "quota.exceeded",
             AuditEvent::RecoveryCodeUsed { .. } => "recovery_code.used",
             AuditEvent::ChallengeExhausted { .. } => "challenge.exhausted",
             AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
@@ -291,6 +326,12 @@ impl AuditEvent<'_> {
             | AuditEvent::RecoveryCodesCreated { user_id }
             | AuditEvent::TotpEnrolled { user_id }
             | AuditEvent::TotpAccepted { user_id }
+            | AuditEvent::PushDevicePaired { user_id }
+            | AuditEvent::PushSent { user_id, .. }
+            | AuditEvent::PushApproved { user_id, .. }
+            | AuditEvent::PushDenied { user_id, .. }
+            | AuditEvent::PushSignatureRefused { user_id, .. }
+            | AuditEvent::PushQuotaExceeded { user_id }
             | AuditEvent::RecoveryCodeUsed { user_id, .. }
             | AuditEvent::ChallengeExhausted { user_id, .. }
             | AuditEvent::QuotaExceeded { user_id, .. }
@@ -366,6 +407,13 @@ impl AuditEvent<'_> {
                 json!({ "purpose": purpose.as_str(), "failures": failures })
             }
             AuditEvent::ChallengeExhausted { purpose, .. } => json!({ "purpose": purpose.as_str() }),
+            AuditEvent::PushSent { request_id, .. }
+            | AuditEvent::PushApproved { request_id, .. }
+            | AuditEvent::PushSignatureRefused { request_id, .. } => json!({ "request": request_id }),
+            AuditEvent::PushQuotaExceeded { .. } => json!({ "purpose": "login", "channel": "push" }),
+            AuditEvent::PushDenied { request_id, wrong_number, .. } => {
+                json!({ "request": request_id, "wrong_number": wrong_number })
+            }
             AuditEvent::MfaSetupCompleted { phone_masked, .. } => json!({ "phone": phone_masked }),
             AuditEvent::TanIssued { action, .. }
             | AuditEvent::TanAccepted { action, .. }

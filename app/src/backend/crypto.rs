@@ -71,6 +71,10 @@ pub enum Purpose {
     RecoveryCode,
     /// The key that seals TOTP secrets.
     TotpSeal,
+    /// A push device's cookie token.
+    PushDevice,
+    /// A push device's pairing link.
+    PushPairing,
 }
 
 impl Purpose {
@@ -84,6 +88,8 @@ impl Purpose {
             Purpose::Link => b"riegel/link",
             Purpose::RecoveryCode => b"riegel/recovery-code",
             Purpose::TotpSeal => b"riegel/totp-seal",
+            Purpose::PushDevice => b"riegel/push-device",
+            Purpose::PushPairing => b"riegel/push-pairing",
             Purpose::RegistrationFlow => b"riegel/registration-flow",
             Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",

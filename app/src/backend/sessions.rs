@@ -42,6 +42,11 @@ impl CookieJar {
         CookieJar { dev_mode, names: ("riegel_session", "__Host-riegel_session") }
     }
 
+    /// A paired push device's cookie (it opens the device's event stream).
+    pub const fn device(dev_mode: bool) -> Self {
+        CookieJar { dev_mode, names: ("riegel_device", "__Host-riegel_device") }
+    }
+
     pub const fn registration(dev_mode: bool) -> Self {
         CookieJar { dev_mode, names: ("riegel_registration", "__Host-riegel_registration") }
     }
@@ -58,6 +63,12 @@ impl CookieJar {
     /// the server ends the session at its timeouts.
     pub fn set(self, token: &Secret<String>) -> String {
         format!("{}={}; {}", self.name(), token.expose(), self.attributes())
+    }
+
+    /// `Set-Cookie` value for a cookie that outlives the browser (400 days, the most browsers
+    /// keep): a paired device stays paired.
+    pub fn set_lasting(self, token: &Secret<String>) -> String {
+        format!("{}={}; Max-Age=34560000; {}", self.name(), token.expose(), self.attributes())
     }
 
     /// `Set-Cookie` value that removes the cookie.

@@ -45,6 +45,9 @@ pub struct AppState {
     pub dev_outbox: Option<Arc<DevOutbox>>,
     /// Where the delivery worker hands messages, per channel.
     pub providers: Providers,
+    /// The account whose push requests changed: wakes its device's and its login screens'
+    /// event streams.
+    pub push_events: tokio::sync::broadcast::Sender<i64>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -48,6 +48,9 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         }
         AppError::NoOrganisation => t!(i18n, errors.no_organisation).into_any(),
         AppError::LinkInvalid => t!(i18n, errors.link_invalid).into_any(),
+        AppError::PushPending => t!(i18n, errors.push_pending).into_any(),
+        AppError::PushDenied => t!(i18n, errors.push_denied).into_any(),
+        AppError::PushExpired => t!(i18n, errors.push_expired).into_any(),
         AppError::RegistrationExpired => t!(i18n, errors.registration_expired).into_any(),
         AppError::EmailCodeRequired { to, .. } => {
             t!(i18n, errors.email_code_required, to = move || to.clone()).into_any()

@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod money;
 pub mod password;
 pub mod policy;
+pub mod push;
 pub mod quota;
 pub mod tan;
 pub mod throttle;

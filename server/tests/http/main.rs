@@ -8,6 +8,7 @@ mod delivery;
 mod login;
 mod mfa;
 mod providers;
+mod push;
 mod recovery_codes;
 mod secrets;
 mod startup;

@@ -346,6 +346,31 @@ impl Client {
             .unwrap_or_else(|_| panic!("{what} got no complete answer within 60 s"))
     }
 
+    /// The status and the first event of an event stream (`text/event-stream`), which
+    /// never ends by itself.
+    pub async fn first_event(&self, path: &str) -> (StatusCode, String) {
+        use futures::StreamExt as _;
+        let mut req = Request::get(path).header(header::HOST, "localhost:3000").body(Body::empty()).unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.peer, 40000)));
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let mut body = res.into_body().into_data_stream();
+        let mut text = String::new();
+        let read = async {
+            while !text.contains("\n\n") {
+                match body.next().await {
+                    Some(Ok(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => break,
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), read).await.expect("an event within 20 s");
+        (status, text)
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.get_with(path, &[]).await
     }

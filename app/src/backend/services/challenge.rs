@@ -32,9 +32,9 @@ use crate::{
 };
 
 #[derive(sqlx::FromRow)]
-struct Account {
-    id: i64,
-    email: String,
+pub(super) struct Account {
+    pub(super) id: i64,
+    pub(super) email: String,
     phone_e164: Option<String>,
     last_mfa_method: String,
     quota_reset_at: i64,
@@ -85,10 +85,10 @@ async fn set_state(conn: &mut SqliteConnection, challenge_id: i64, next: Challen
 }
 
 /// A session at one of the MFA steps, with its account and challenge.
-struct Step {
-    session: Session,
+pub(super) struct Step {
+    pub(super) session: Session,
     purpose: Purpose,
-    account: Account,
+    pub(super) account: Account,
     challenge: Option<ChallengeRow>,
 }
 
@@ -328,7 +328,7 @@ async fn send_code(
 /// Locks the account for `lock_secs` and ends every login in progress, in any browser
 /// (SPEC 4.1): a challenge opened before the lock must not let its code in. The login must
 /// start again, and after a correct password the page says until when.
-async fn lock_account(
+pub(super) async fn lock_account(
     tx: &mut SqliteConnection,
     state: &AppState,
     ctx: &RequestCtx,
@@ -381,6 +381,11 @@ pub(crate) async fn open_login_challenge(
     let waits_for_app = account.last_mfa_method == "totp"
         && stage == LoginState::ChallengeRequired
         && super::totp::enrolled(tx, user_id).await?;
+    // Last time a push passed: a push goes to the device instead of a code.
+    let waits_for_push = account.last_mfa_method == "push"
+        && stage == LoginState::ChallengeRequired
+        && super::push::paired(tx, user_id).await?;
+    let waits_for_app = waits_for_app || waits_for_push;
     if !waits_for_app && method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
         // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
         // Where e-mail is no method (a forgotten password), the login is refused.
@@ -399,6 +404,9 @@ pub(crate) async fn open_login_challenge(
     .bind(ctx.now.0)
     .fetch_one(&mut *tx)
     .await?;
+    if waits_for_push {
+        return super::push::create_request(tx, state, ctx, user_id, session_hash).await?;
+    }
     if waits_for_app {
         return Ok(());
     }
@@ -443,6 +451,11 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     };
     let login = step.purpose == Purpose::Login && step.session.stage == LoginState::ChallengeRequired;
     let totp = login && super::totp::enrolled(&mut conn, step.account.id).await?;
+    let push_available = login && super::push::paired(&mut conn, step.account.id).await?;
+    let push = match push_available {
+        true => super::push::view_of_session(&mut conn, &step.session.id_hash, ctx.now).await?,
+        false => None,
+    };
     let other_methods = match step.purpose {
         // With no code sent yet (the challenge waits for the app), every channel is offered.
         Purpose::Login => methods_of(&step.account, step.session.stage)
@@ -464,6 +477,8 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         exhausted: challenge_state == Some(ChallengeState::Exhausted),
         totp,
         code_sent,
+        push_available,
+        push,
     })
 }
 
@@ -766,7 +781,7 @@ pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Res
 /// The login challenge of this session, open for another factor than a sent code (an app's
 /// code, a recovery code): the transaction, the step, the challenge and its state. A
 /// forgotten password's challenge is refused: it needs the phone (or support).
-async fn login_challenge(
+pub(super) async fn login_challenge(
     state: &AppState,
     ctx: &RequestCtx,
 ) -> Result<(db::WriteTx, Step, i64, ChallengeState), AppError> {
@@ -787,7 +802,7 @@ async fn login_challenge(
 
 /// A factor other than a sent code passed the login challenge: the session gets a new id,
 /// logged in, from this IP as the trusted one. Returns the new token; the caller commits.
-async fn pass_login_challenge(
+pub(super) async fn pass_login_challenge(
     tx: &mut SqliteConnection,
     state: &AppState,
     ctx: &RequestCtx,

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod auth;
 pub mod challenge;
 pub mod portal;
+pub mod push;
 pub mod recovery;
 pub mod recovery_codes;
 pub mod registration;

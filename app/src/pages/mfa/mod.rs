@@ -6,10 +6,15 @@ use leptos_meta::Title;
 use crate::{
     api::{
         auth::Logout,
-        mfa::{MfaStatus, ResendCode, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status},
+        mfa::{
+            FinishPush, MfaStatus, ResendCode, SendPush, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status,
+        },
     },
     components::{AppCodeInput, CodeInput, ErrorNotice, ResendButton, first_error},
-    domain::mfa::Method,
+    domain::{
+        mfa::Method,
+        push::{PushState, PushView},
+    },
     i18n::*,
 };
 
@@ -21,15 +26,18 @@ pub fn MfaPage() -> impl IntoView {
     let switch = ServerAction::<SwitchMethod>::new();
     let recovery = ServerAction::<UseRecoveryCode>::new();
     let totp = ServerAction::<UseTotp>::new();
+    let push = PushActions {
+        send: ServerAction::<SendPush>::new(),
+        finish: ServerAction::<FinishPush>::new(),
+        answered: RwSignal::new(0),
+    };
     // Refetched after every action, so the countdown and the counts follow the server.
     let status = Resource::new(
         move || {
             (
-                verify.version().get(),
-                resend.version().get(),
-                switch.version().get(),
-                recovery.version().get(),
-                totp.version().get(),
+                (verify.version().get(), resend.version().get(), switch.version().get()),
+                (recovery.version().get(), totp.version().get()),
+                (push.send.version().get(), push.finish.version().get(), push.answered.get()),
             )
         },
         |_| mfa_status(),
@@ -45,6 +53,8 @@ pub fn MfaPage() -> impl IntoView {
                     switch.value().get(),
                     recovery.value().get(),
                     totp.value().get(),
+                    push.send.value().get(),
+                    push.finish.value().get(),
                 ])
                     .map(|err| view! { <ErrorNotice err /> })
             }}
@@ -53,7 +63,7 @@ pub fn MfaPage() -> impl IntoView {
                     super::mfa_step(
                         status.await,
                         false,
-                        |s| view! { <Challenge status=s verify resend switch recovery totp /> }.into_any(),
+                        |s| view! { <Challenge status=s verify resend switch recovery totp push /> }.into_any(),
                     )
                 })}
             </Suspense>
@@ -69,6 +79,7 @@ fn Challenge(
     switch: ServerAction<SwitchMethod>,
     recovery: ServerAction<UseRecoveryCode>,
     totp: ServerAction<UseTotp>,
+    push: PushActions,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
@@ -79,8 +90,14 @@ fn Challenge(
     };
     let total = status.codes_total;
     let resetting = status.flow == crate::api::mfa::MfaFlow::PasswordReset;
-    // The challenge opened on the authenticator app: nothing was sent yet.
-    let waiting_for_app = status.totp && !status.code_sent;
+    // The challenge opened on a push, or on the authenticator app: no code was sent yet.
+    let on_push = status.push.is_some() && !status.code_sent;
+    let waiting_for_app = status.totp && !status.code_sent && !on_push;
+    let no_code = waiting_for_app || on_push;
+    let push_panel = status.push.clone().map(|view| view! { <PushPanel view push /> });
+    let offer_push = status.push_available
+        && !status.exhausted
+        && !matches!(status.push, Some(PushView { state: PushState::Pending | PushState::Approved, .. }));
     let app_form = (status.totp && !status.exhausted).then(|| {
         view! {
             <ActionForm action=totp>
@@ -104,7 +121,7 @@ fn Challenge(
     };
     view! {
         {resetting.then(|| view! { <p>{t!(i18n, recovery.challenge_intro)}</p> })}
-        {(!waiting_for_app).then(|| view! { <p>{sent}</p> })}
+        {(!no_code).then(|| view! { <p>{sent}</p> })}
         {status
             .codes_left
             .map(|left| {
@@ -114,8 +131,9 @@ fn Challenge(
                     </p>
                 }
             })}
+        {push_panel}
         {app_form}
-        {(!status.exhausted && !waiting_for_app)
+        {(!status.exhausted && !no_code)
             .then(|| {
                 let tries = status.tries_left;
                 view! {
@@ -126,7 +144,7 @@ fn Challenge(
                     </ActionForm>
                 }
             })}
-        {(!waiting_for_app)
+        {(!no_code)
             .then(|| {
                 view! {
                     <ActionForm action=resend>
@@ -155,6 +173,18 @@ fn Challenge(
                     }
                 })
                 .collect_view()}
+            {offer_push
+                .then(|| {
+                    view! {
+                        <li>
+                            <ActionForm action=push.send>
+                                <button type="submit" class="link">
+                                    {t!(i18n, push.via_push)}
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                })}
         </ul>
         {(!resetting && !status.exhausted)
             .then(|| {
@@ -185,4 +215,86 @@ fn Challenge(
             </button>
         </ActionForm>
     }
+}
+
+/// The push actions of the challenge: send one, go on after approval, and a counter the
+/// event stream bumps when the device answered otherwise.
+#[derive(Clone, Copy)]
+struct PushActions {
+    send: ServerAction<SendPush>,
+    finish: ServerAction<FinishPush>,
+    answered: RwSignal<u32>,
+}
+
+/// The push of this login: the number to pick on the device while it waits (the page goes on
+/// by itself when the device approves; without JavaScript, "Continue" asks), or what became of it.
+#[component]
+fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "hydrate")]
+    if view.state == PushState::Pending {
+        follow_push(push);
+    }
+    #[cfg(feature = "hydrate")]
+    if view.state == PushState::Approved {
+        push.finish.dispatch(FinishPush {});
+    }
+    let number = view.number;
+    let go_on = view! {
+        <ActionForm action=push.finish>
+            <button type="submit">{t!(i18n, push.go_on)}</button>
+        </ActionForm>
+    };
+    match view.state {
+        PushState::Pending | PushState::Approved => view! {
+            <div class="push">
+                <p>{t!(i18n, push.waiting_short)}</p>
+                <p class="push-number" id="push-number">
+                    {number}
+                </p>
+                <p class="hint">{t!(i18n, push.expires)} " " {t!(i18n, push.go_on_hint)}</p>
+                {go_on}
+            </div>
+        }
+        .into_any(),
+        PushState::Denied | PushState::Expired => view! {
+            <p class="notice notice-warn" role="alert">
+                {match view.state {
+                    PushState::Denied => t!(i18n, push.denied).into_any(),
+                    _ => t!(i18n, push.expired).into_any(),
+                }}
+            </p>
+            <ActionForm action=push.send>
+                <button type="submit" class="secondary">
+                    {t!(i18n, push.again)}
+                </button>
+            </ActionForm>
+        }
+        .into_any(),
+    }
+}
+
+/// Listens to the login's push event stream: an approval goes on to the portal, a denial or
+/// expiry shows. The stream closes with the page.
+#[cfg(feature = "hydrate")]
+fn follow_push(push: PushActions) {
+    use leptos::wasm_bindgen::{JsCast, closure::Closure};
+    let Ok(source) = web_sys::EventSource::new("/api/mfa/push/events") else { return };
+    let handle = source.clone();
+    let on_push = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        match e.data().as_string().as_deref() {
+            Some("Approved") => {
+                handle.close();
+                push.finish.dispatch(FinishPush {});
+            }
+            Some("Denied" | "Expired") => {
+                handle.close();
+                push.answered.update(|n| *n += 1);
+            }
+            _ => {}
+        }
+    });
+    let _ = source.add_event_listener_with_callback("push", on_push.as_ref().unchecked_ref());
+    let kept = send_wrapper::SendWrapper::new((source, on_push));
+    on_cleanup(move || kept.0.close());
 }

@@ -7,10 +7,10 @@ use leptos_meta::Title;
 use crate::{
     api::{
         AppError,
-        mfa::{ConfirmTotp, NewRecoveryCodes, StartTotp},
+        mfa::{ConfirmTotp, NewRecoveryCodes, StartPushPairing, StartTotp, paired_device},
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
-    components::{AppCodeInput, ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error},
+    components::{AppCodeInput, ErrorNotice, LocalTime, NewPasswordInput, PortalNav, TanPrompt, load_error},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
     pages::recovery_codes::CodeList,
@@ -54,6 +54,7 @@ pub fn SettingsPage() -> impl IntoView {
             </ActionForm>
             <RecoveryCodes />
             <Authenticator />
+            <PushDevice />
         </section>
     }
 }
@@ -95,6 +96,54 @@ fn Authenticator() -> impl IntoView {
             <TanPrompt result=Signal::derive(move || start.value().get().map(|r| r.map(|_| ()))) />
             <button type="submit" class="secondary">
                 {t!(i18n, totp.start)}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Pairing a device for push approval: behind a TAN every time, a one-use link and its QR code
+/// for the device to open.
+#[component]
+fn PushDevice() -> impl IntoView {
+    let i18n = use_i18n();
+    let start = ServerAction::<StartPushPairing>::new();
+    let device = Resource::new(|| (), |_| paired_device());
+    view! {
+        <h2>{t!(i18n, push.heading)}</h2>
+        <p>{t!(i18n, push.settings_intro)}</p>
+        <Suspense>
+            {move || Suspend::new(async move {
+                device
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|d| {
+                        let name = d.name.clone();
+                        let (at, text) = (d.paired_at, d.paired_at_text.clone());
+                        view! {
+                            <p>
+                                {t!(
+                                    i18n, push.paired, name = move || name.clone(), since = move || view! { <LocalTime unix=at text=text.clone() /> }
+                                )}
+                            </p>
+                        }
+                    })
+            })}
+        </Suspense>
+        {move || match start.value().get() {
+            Some(Ok(p)) if !p.link.is_empty() => Some(view! {
+                <p>{t!(i18n, push.scan)}</p>
+                <div class="qr" inner_html=p.qr_svg.clone()></div>
+                <p>
+                    {t!(i18n, push.link_label)} " " <a href=p.link.clone() id="pairing-link">{p.link.clone()}</a>
+                </p>
+            }),
+            _ => None,
+        }}
+        <ActionForm action=start>
+            <TanPrompt result=Signal::derive(move || start.value().get().map(|r| r.map(|_| ()))) />
+            <button type="submit" class="secondary">
+                {t!(i18n, push.start)}
             </button>
         </ActionForm>
     }

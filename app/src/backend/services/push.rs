@@ -1,0 +1,422 @@
+//! Push approval with number matching (issue 8).
+//!
+//! A device is paired from the settings (behind a TAN every time): a one-use link, valid ten
+//! minutes, opens `/device`, which makes an ECDSA P-256 key pair with WebCrypto (the private
+//! key cannot be exported) and sends only the public key. The device gets its own cookie, which
+//! opens its event stream. At login, a push creates a request with a two-digit number for the
+//! login screen and three choices for the device; the device's answer is signed over the
+//! request, its nonce and the pick. Only the right number approves; a wrong one or "Deny"
+//! denies, and both are audited. Requests expire after two minutes, and pushes count against
+//! their own quota (SPEC 4.1: 20 per rolling 24 h, the one past it locks the account).
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use p256::{
+    ecdsa::{Signature, VerifyingKey, signature::Verifier},
+    pkcs8::DecodePublicKey,
+};
+use rand::Rng;
+use sqlx::SqliteConnection;
+
+use super::{RequestCtx, challenge, portal::describe, tan as tans};
+use crate::{
+    api::{
+        AppError,
+        mfa::{PairedDevice, PushPairing},
+    },
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Purpose, Secret, random_token},
+        db,
+    },
+    domain::{
+        push::{self, Answer, Outcome, PushState, PushView},
+        quota::{self, QuotaDecision, Usage},
+        tan::Action,
+        time::Timestamp,
+    },
+};
+
+/// How long a pairing link works.
+const PAIRING_TTL_SECS: i64 = 10 * 60;
+/// The longest device name kept.
+const NAME_MAX_CHARS: usize = 60;
+
+/// Tells every open event stream of the account (its device, its login screens) to look again.
+fn notify(state: &AppState, user_id: i64) {
+    // No stream listening is not an error.
+    let _ = state.push_events.send(user_id);
+}
+
+/// Step 1 in the settings, behind a TAN every time: a pairing link and its QR code.
+pub async fn start_pairing(state: &AppState, ctx: &RequestCtx, tan: Option<&str>) -> Result<PushPairing, AppError> {
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let description =
+        describe(ctx.lang, "Gerät für Push-Bestätigung koppeln".into(), "pair a device for push approval".into());
+    let protected = tans::Protected { action: Action::EnrolAuthenticator, canonical: "push-device", description };
+    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
+        return tans::commit_refusal(state, tx, refusal).await.map(|()| PushPairing::default());
+    }
+    let token = random_token();
+    sqlx::query("DELETE FROM push_pairings WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO push_pairings (user_id, token_hash, created_at) VALUES (?, ?, ?)")
+        .bind(user.id)
+        .bind(state.keys.keyed_hash(Purpose::PushPairing, token.expose().as_bytes()))
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let link = format!("{}/device?pair={}", state.config.link_origin, token.expose());
+    let qr = qrcode::QrCode::new(link.as_bytes()).map_err(AppError::internal)?;
+    let qr_svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    Ok(PushPairing { link, qr_svg })
+}
+
+/// Step 2 on the device: the pairing link's token and the device's public key (SPKI, base64url).
+/// The device replaces any earlier one of the account. Returns the device's cookie token.
+pub async fn pair_device(
+    state: &AppState,
+    ctx: &RequestCtx,
+    pairing: &str,
+    public_key: &str,
+    name: &str,
+) -> Result<Secret<String>, AppError> {
+    let der = URL_SAFE_NO_PAD.decode(public_key.trim()).map_err(|_| AppError::BadRequest)?;
+    VerifyingKey::from_public_key_der(&der).map_err(|_| AppError::BadRequest)?;
+    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(NAME_MAX_CHARS).collect();
+    let mut tx = state.writer.begin().await?;
+    let user_id: Option<i64> =
+        sqlx::query_scalar("DELETE FROM push_pairings WHERE token_hash = ? AND created_at > ? RETURNING user_id")
+            .bind(state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes()))
+            .bind(ctx.now.minus_secs(PAIRING_TTL_SECS).0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let user_id = user_id.ok_or(AppError::LinkInvalid)?;
+    let token = random_token();
+    sqlx::query(
+        "INSERT INTO push_devices (user_id, token_hash, public_key, name, paired_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, public_key = excluded.public_key,
+             name = excluded.name, paired_at = excluded.paired_at, last_seen_at = excluded.last_seen_at",
+    )
+    .bind(user_id)
+    .bind(device_hash(state, &token))
+    .bind(&der)
+    .bind(if name.is_empty() { "–".to_owned() } else { name })
+    .bind(ctx.now.0)
+    .bind(ctx.now.0)
+    .execute(&mut *tx)
+    .await?;
+    // Requests waiting for the old device are void: only the new one answers from now on.
+    sqlx::query("UPDATE push_requests SET state = 'denied', answered_at = ? WHERE user_id = ? AND state = 'pending'")
+        .bind(ctx.now.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
+    tx.commit().await?;
+    notify(state, user_id);
+    Ok(token)
+}
+
+fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::PushDevice, token.expose().as_bytes())
+}
+
+/// The paired device of the account, if any: its name and when it was paired.
+pub(crate) async fn device_of_user(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The settings' view of the paired device.
+pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<PairedDevice>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    Ok(device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
+        name,
+        paired_at,
+        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), ctx.lang),
+    }))
+}
+
+/// The account whose device holds `token`, and the device's public key.
+async fn device(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    token: &Secret<String>,
+) -> Result<(i64, Vec<u8>), AppError> {
+    sqlx::query_as("SELECT user_id, public_key FROM push_devices WHERE token_hash = ?")
+        .bind(device_hash(state, token))
+        .fetch_optional(conn)
+        .await?
+        .ok_or(AppError::NotAuthenticated)
+}
+
+/// A request as the device shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRequest {
+    pub id: i64,
+    pub nonce: String,
+    /// When it was sent and when it expires (Unix seconds).
+    pub at: i64,
+    pub expires_at: i64,
+    /// The address the login came from.
+    pub ip: String,
+    pub choices: Vec<u8>,
+}
+
+/// The requests the device holding `token` can answer now, and its account.
+pub async fn device_requests(
+    state: &AppState,
+    token: &Secret<String>,
+    now: Timestamp,
+) -> Result<(i64, Vec<DeviceRequest>), AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let (user_id, _) = device(&mut conn, state, token).await?;
+    let rows: Vec<(i64, String, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT id, nonce, created_at, expires_at, ip, choices FROM push_requests
+         WHERE user_id = ? AND state = 'pending' AND expires_at > ? ORDER BY id",
+    )
+    .bind(user_id)
+    .bind(now.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let requests = rows
+        .into_iter()
+        .map(|(id, nonce, at, expires_at, ip, choices)| DeviceRequest {
+            id,
+            nonce,
+            at,
+            expires_at,
+            ip,
+            choices: choices.split(',').filter_map(|n| n.parse().ok()).collect(),
+        })
+        .collect();
+    Ok((user_id, requests))
+}
+
+/// Pushes sent to the account in the current quota window.
+async fn usage(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<Usage, sqlx::Error> {
+    let reset_at: i64 =
+        sqlx::query_scalar("SELECT quota_reset_at FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *conn).await?;
+    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(reset_at));
+    let (used, oldest): (i64, Option<i64>) =
+        // `>=`: a push in the second of the reset counts (stricter, never looser).
+        sqlx::query_as("SELECT count(*), min(created_at) FROM push_requests WHERE user_id = ? AND created_at >= ?")
+            .bind(user_id)
+            .bind(start.0)
+            .fetch_one(conn)
+            .await?;
+    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
+}
+
+/// Whether the account has a paired device.
+pub(crate) async fn paired(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(device_of_user(conn, user_id).await?.is_some())
+}
+
+/// Sends a push for the login in progress in `session_hash`, under the push quota. A request
+/// still pending for this login is kept (asking again does not send another). `Err(lock)`:
+/// this push was one past the quota and the account is now locked; the caller commits.
+pub(crate) async fn create_request(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: &[u8],
+) -> Result<Result<(), AppError>, AppError> {
+    let pending: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM push_requests WHERE session_hash = ? AND state = 'pending' AND expires_at > ?)",
+    )
+    .bind(session_hash)
+    .bind(ctx.now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if pending {
+        return Ok(Ok(()));
+    }
+    let policy = &state.config.policy;
+    let used = usage(tx, state, user_id, ctx.now).await?;
+    if let QuotaDecision::Exceeded { .. } =
+        quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
+    {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushQuotaExceeded { user_id }).await?;
+        return Ok(Err(challenge::lock_account(tx, state, ctx, user_id).await?));
+    }
+    let (number, offered, nonce) = {
+        let mut rng = rand::rngs::OsRng;
+        let (number, offered) = push::choices(|n| rng.gen_range(0..n));
+        let nonce: [u8; 16] = rng.r#gen();
+        (number, offered, URL_SAFE_NO_PAD.encode(nonce))
+    };
+    let choices = offered.map(|n| n.to_string()).join(",");
+    let request_id: i64 = sqlx::query_scalar(
+        "INSERT INTO push_requests (user_id, session_hash, nonce, number, choices, ip, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(session_hash)
+    .bind(&nonce)
+    .bind(i64::from(number))
+    .bind(&choices)
+    .bind(ctx.ip.to_string())
+    .bind(ctx.now.0)
+    .bind(ctx.now.plus_secs(push::TTL_SECS).0)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushSent { user_id, request_id }).await?;
+    Ok(Ok(()))
+}
+
+/// "Authentifizierung über Push-Bestätigung" at the login challenge.
+pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let (mut tx, step, _, _) = challenge::login_challenge(state, ctx).await?;
+    let user_id = step.account.id;
+    if !paired(&mut tx, user_id).await? {
+        return Err(AppError::Input(crate::api::InputError::MethodUnavailable));
+    }
+    let sent = create_request(&mut tx, state, ctx, user_id, &step.session.id_hash).await?;
+    tx.commit().await?;
+    notify(state, user_id);
+    sent
+}
+
+/// The newest push of the login in progress in `session_hash`.
+pub(crate) async fn view_of_session(
+    conn: &mut SqliteConnection,
+    session_hash: &[u8],
+    now: Timestamp,
+) -> Result<Option<PushView>, sqlx::Error> {
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(number, stored, expires_at)| {
+        let state = PushState::of(&stored, expires_at, now.0);
+        PushView {
+            number: u8::try_from(number).unwrap_or(0),
+            state,
+            expires_in_secs: if state == PushState::Pending { expires_at - now.0 } else { 0 },
+        }
+    }))
+}
+
+/// The push of the login in progress in the browser holding `session_token`, and its
+/// account, for the login screen's event stream.
+pub async fn session_view(
+    state: &AppState,
+    session_token: &Secret<String>,
+    now: Timestamp,
+) -> Result<(i64, Option<PushView>), AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let session = crate::backend::sessions::load(&mut conn, &state.keys, session_token, now, &state.config.policy)
+        .await?
+        .ok_or(AppError::NotAuthenticated)?;
+    let view = view_of_session(&mut conn, &session.id_hash, now).await?;
+    Ok((session.user_id, view))
+}
+
+/// The login screen goes on once the device approved (with JavaScript by itself, without by
+/// its refresh button): an approved push passes the challenge, once. Returns the new session.
+pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>, AppError> {
+    let (mut tx, step, _, current) = challenge::login_challenge(state, ctx).await?;
+    let user_id = step.account.id;
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&step.session.id_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((request_id, stored, expires_at)) = row else {
+        return Err(AppError::Input(crate::api::InputError::MethodUnavailable));
+    };
+    match PushState::of(&stored, expires_at, ctx.now.0) {
+        PushState::Pending => return Err(AppError::PushPending),
+        PushState::Denied => return Err(AppError::PushDenied),
+        PushState::Expired => return Err(AppError::PushExpired),
+        PushState::Approved if stored == "used" => return Err(AppError::PushExpired),
+        PushState::Approved => {}
+    }
+    sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = ?").bind(request_id).execute(&mut *tx).await?;
+    let token = challenge::pass_login_challenge(&mut tx, state, ctx, &step, current).await?;
+    sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The device's answer: `answer` is a picked number or `deny`, `signature` the device key's
+/// ECDSA P-256 / SHA-256 signature (IEEE P1363, as WebCrypto makes it, base64url) over
+/// [`push::signed_message`]. A signature the key did not make is refused and audited, and the
+/// request stays open. Returns what the request is now.
+pub async fn answer(
+    state: &AppState,
+    ctx: &RequestCtx,
+    device_token: &Secret<String>,
+    request_id: i64,
+    answer: &str,
+    signature: &str,
+) -> Result<PushState, AppError> {
+    let answer = Answer::parse(answer).ok_or(AppError::BadRequest)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature.trim())
+        .ok()
+        .and_then(|s| Signature::from_slice(&s).ok())
+        .ok_or(AppError::BadRequest)?;
+    let mut tx: db::WriteTx = state.writer.begin().await?;
+    let (user_id, public_key) = device(&mut tx, state, device_token).await?;
+    let row: Option<(String, i64, String, i64)> =
+        sqlx::query_as("SELECT nonce, number, state, expires_at FROM push_requests WHERE id = ? AND user_id = ?")
+            .bind(request_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((nonce, number, stored, expires_at)) = row else {
+        return Err(AppError::PushExpired);
+    };
+    let key = VerifyingKey::from_public_key_der(&public_key).map_err(AppError::internal)?;
+    let message = push::signed_message(request_id, &nonce, answer);
+    if key.verify(message.as_bytes(), &signature).is_err() {
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushSignatureRefused { user_id, request_id }).await?;
+        tx.commit().await?;
+        return Err(AppError::Forbidden);
+    }
+    if PushState::of(&stored, expires_at, ctx.now.0) != PushState::Pending {
+        return Err(AppError::PushExpired);
+    }
+    let outcome = push::decide(u8::try_from(number).unwrap_or(0), answer);
+    let (new_state, event) = match outcome {
+        Outcome::Approved => (PushState::Approved, AuditEvent::PushApproved { user_id, request_id }),
+        Outcome::Denied { wrong_number } => {
+            (PushState::Denied, AuditEvent::PushDenied { user_id, request_id, wrong_number })
+        }
+    };
+    sqlx::query("UPDATE push_requests SET state = ?, answered_at = ? WHERE id = ?")
+        .bind(if new_state == PushState::Approved { "approved" } else { "denied" })
+        .bind(ctx.now.0)
+        .bind(request_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE push_devices SET last_seen_at = ? WHERE user_id = ?")
+        .bind(ctx.now.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await?;
+    notify(state, user_id);
+    Ok(new_state)
+}

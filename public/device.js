@@ -1,0 +1,167 @@
+// The Riegel authenticator device (/device). It pairs with a key pair made here by WebCrypto:
+// the private key is created non-extractable and kept in this browser's IndexedDB, so it never
+// leaves the device; only the public key goes to the server. Push requests arrive by
+// Server-Sent Events; each answer (a number, or "deny") is signed over the request, its nonce
+// and the answer, so the server can tell it came from this device and fits this request only.
+
+const TEXT = {
+  de: {
+    pairing: 'Gerät wird gekoppelt …',
+    paired: 'Dieses Gerät ist gekoppelt. Anmeldeanfragen erscheinen hier.',
+    notPaired: 'Dieses Gerät ist nicht gekoppelt. Öffnen Sie den Kopplungslink aus den Einstellungen des Portals.',
+    pairFailed: 'Der Kopplungslink ist ungültig, abgelaufen oder schon benutzt. Erzeugen Sie in den Einstellungen einen neuen.',
+    none: 'Keine offenen Anfragen.',
+    request: (time, ip) => `Anmeldung um ${time} Uhr von ${ip}`,
+    pick: 'Wählen Sie die Zahl, die die Anmeldeseite zeigt:',
+    deny: 'Ablehnen',
+    approved: 'Bestätigt. Die Anmeldung geht weiter.',
+    denied: 'Abgelehnt. Die Anmeldung wurde verweigert.',
+    expired: 'Die Anfrage ist abgelaufen oder wurde schon beantwortet.',
+    refused: 'Die Antwort wurde nicht angenommen: Dieses Gerät ist nicht (mehr) gekoppelt.',
+    offline: 'Keine Verbindung zum Portal. Neuer Versuch …',
+    browserOn: 'Browser auf',
+  },
+  en: {
+    pairing: 'Pairing this device …',
+    paired: 'This device is paired. Login requests appear here.',
+    notPaired: 'This device is not paired. Open the pairing link from the portal settings.',
+    pairFailed: 'The pairing link is invalid, expired or used already. Create a new one in the settings.',
+    none: 'No open requests.',
+    request: (time, ip) => `Login at ${time} from ${ip}`,
+    pick: 'Pick the number the login page shows:',
+    deny: 'Deny',
+    approved: 'Approved. The login goes on.',
+    denied: 'Denied. The login was refused.',
+    expired: 'The request expired or was answered already.',
+    refused: 'The answer was not accepted: this device is not paired (any more).',
+    offline: 'No connection to the portal. Trying again …',
+    browserOn: 'Browser on',
+  },
+};
+const lang = document.documentElement.lang === 'en' ? 'en' : 'de';
+const T = TEXT[lang];
+const $ = (id) => document.getElementById(id);
+const setStatus = (text) => ($('device-status').textContent = text);
+const setResult = (text) => ($('device-result').textContent = text);
+
+const b64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+function store(mode, fn) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('riegel-device', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = fn(open.result.transaction('keys', mode).objectStore('keys'));
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    };
+  });
+}
+const loadKey = () => store('readonly', (s) => s.get('device'));
+const saveKey = (key) => store('readwrite', (s) => s.put(key, 'device'));
+
+function post(path, fields) {
+  return fetch(path, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+    credentials: 'same-origin',
+  });
+}
+
+function deviceName() {
+  const platform = navigator.userAgentData?.platform || navigator.platform || '';
+  return `${T.browserOn} ${platform}`.trim();
+}
+
+async function pair(token) {
+  setStatus(T.pairing);
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const spki = await crypto.subtle.exportKey('spki', keys.publicKey);
+  const res = await post('/api/device/pair', { pairing: token, public_key: b64url(spki), name: deviceName() });
+  // The link is used up either way; it should not stay in the address bar or history.
+  history.replaceState(null, '', '/device');
+  if (!res.ok) {
+    setStatus(T.pairFailed);
+    return false;
+  }
+  await saveKey(keys.privateKey);
+  return true;
+}
+
+async function answer(request, choice, buttons) {
+  buttons.forEach((b) => (b.disabled = true));
+  const key = await loadKey();
+  if (!key) {
+    setResult(T.notPaired);
+    return;
+  }
+  const message = `riegel-push-v1\n${request.id}\n${request.nonce}\n${choice}`;
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message));
+  const res = await post('/api/device/answer', { request: String(request.id), answer: choice, signature: b64url(signature) });
+  if (res.ok) {
+    setResult((await res.json()) === 'Approved' ? T.approved : T.denied);
+  } else if (res.status === 401 || res.status === 403) {
+    setResult(T.refused);
+  } else {
+    setResult(T.expired);
+  }
+}
+
+function render(requests) {
+  const list = $('device-requests');
+  list.replaceChildren();
+  setStatus(requests.length ? T.paired : `${T.paired} ${T.none}`);
+  for (const request of requests) {
+    const item = document.createElement('li');
+    item.className = 'push-request';
+    const time = new Date(request.at * 1000).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE', {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    const what = document.createElement('p');
+    what.textContent = T.request(time, request.ip);
+    const pick = document.createElement('p');
+    pick.textContent = T.pick;
+    const choices = document.createElement('div');
+    choices.className = 'push-choices';
+    const buttons = [];
+    for (const n of request.choices) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'push-choice';
+      b.textContent = String(n);
+      b.addEventListener('click', () => answer(request, String(n), buttons));
+      buttons.push(b);
+      choices.append(b);
+    }
+    const deny = document.createElement('button');
+    deny.type = 'button';
+    deny.className = 'secondary';
+    deny.textContent = T.deny;
+    deny.addEventListener('click', () => answer(request, 'deny', buttons));
+    buttons.push(deny);
+    item.append(what, pick, choices, deny);
+    list.append(item);
+  }
+}
+
+function listen() {
+  const events = new EventSource('/device/events');
+  events.addEventListener('requests', (e) => render(JSON.parse(e.data)));
+  events.onerror = () => {
+    // Closed: the server refused the stream (not paired). Otherwise the browser retries.
+    setStatus(events.readyState === EventSource.CLOSED ? T.notPaired : T.offline);
+  };
+}
+
+async function main() {
+  const token = new URLSearchParams(location.search).get('pair');
+  if (token && !(await pair(token))) return;
+  listen();
+}
+
+main();

@@ -1,0 +1,164 @@
+//! Push approval over HTTP (issue 8): the device page `/device`, the device's event stream
+//! (its open requests) and the login screen's event stream (the state of its push). The
+//! rules live in `app::backend::services::push`; this module only streams what they say.
+//!
+//! Each stream re-reads when the account's push requests change (an in-process broadcast
+//! from the service) and every few seconds, so an expiry shows without an event.
+
+use std::{convert::Infallible, time::Duration};
+
+use app::{
+    api::AppError,
+    backend::{AppState, clock, crypto::Secret, services::push, sessions::CookieJar},
+    domain::lang::{self, Lang},
+};
+use axum::{
+    Router,
+    extract::State,
+    response::{
+        Html, IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+    routing::get,
+};
+use futures::{Stream, StreamExt as _};
+use http::{HeaderMap, header};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// How often a stream re-reads without being told (for expiries).
+const RECHECK: Duration = Duration::from_secs(5);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/device", get(device_page))
+        .route("/device/events", get(device_events))
+        .route("/api/mfa/push/events", get(login_events))
+}
+
+/// A stream of `name` events: `read` gives the current data (`None` ends the stream), sent
+/// whenever it differs from the last sent.
+fn watch<F, Fut>(
+    events: broadcast::Receiver<i64>,
+    user_id: i64,
+    name: &'static str,
+    first: String,
+    read: F,
+) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Option<String>> + Send,
+{
+    let start = futures::stream::once({
+        let first = first.clone();
+        async move { Ok(Event::default().event(name).data(first)) }
+    });
+    let rest = futures::stream::unfold((events, first, read), move |(mut events, mut last, read)| async move {
+        loop {
+            let woken = tokio::select! {
+                r = events.recv() => match r {
+                    Ok(id) => id == user_id,
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return None,
+                },
+                () = tokio::time::sleep(RECHECK) => true,
+            };
+            if !woken {
+                continue;
+            }
+            let now = read().await?;
+            if now != last {
+                last = now.clone();
+                return Some((Ok(Event::default().event(name).data(now)), (events, last, read)));
+            }
+        }
+    });
+    start.chain(rest)
+}
+
+/// The device's open requests, as JSON, whenever they change. A device that is not (or no
+/// longer) paired gets 401, and its page says so.
+async fn device_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = CookieJar::device(state.config.dev_mode).token(&headers) else {
+        return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let events = state.push_events.subscribe();
+    let (user_id, first) = match push::device_requests(&state, &token, clock::now()).await {
+        Ok(found) => found,
+        Err(err) => return err.status().into_response(),
+    };
+    let read = move || {
+        let (state, token) = (state.clone(), Secret::new(token.expose().clone()));
+        async move {
+            let (_, list) = push::device_requests(&state, &token, clock::now()).await.ok()?;
+            serde_json::to_string(&list).ok()
+        }
+    };
+    let first = serde_json::to_string(&first).unwrap_or_default();
+    Sse::new(watch(events, user_id, "requests", first, read)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// The state of the login screen's push (`Pending`, `Approved`, `Denied`, `Expired`, or
+/// `None` before one was sent), whenever it changes.
+async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = CookieJar::session(state.config.dev_mode).token(&headers) else {
+        return http::StatusCode::UNAUTHORIZED.into_response();
+    };
+    let events = state.push_events.subscribe();
+    let (user_id, first) = match push::session_view(&state, &token, clock::now()).await {
+        Ok(found) => found,
+        Err(AppError::NotAuthenticated) => return http::StatusCode::UNAUTHORIZED.into_response(),
+        Err(err) => return err.status().into_response(),
+    };
+    let name = |view: Option<app::domain::push::PushView>| match view {
+        Some(v) => format!("{:?}", v.state),
+        None => "None".to_owned(),
+    };
+    let read = move || {
+        let (state, token) = (state.clone(), Secret::new(token.expose().clone()));
+        async move { push::session_view(&state, &token, clock::now()).await.ok().map(|(_, v)| name(v)) }
+    };
+    Sse::new(watch(events, user_id, "push", name(first), read)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// The device page: an installable web page (see `public/device.webmanifest`) whose script
+/// (`public/device.js`) pairs, keeps the key and answers requests.
+async fn device_page(headers: HeaderMap) -> Html<String> {
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == "i18n_pref_locale")
+        .map(|(_, v)| v.to_owned());
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let (code, title, intro, noscript) = match lang::pick(chosen.as_deref(), accept) {
+        Lang::De => (
+            "de",
+            "Riegel-Authenticator",
+            "Auf diesem Gerät bestätigen Sie Anmeldungen am Lieferantenportal.",
+            "Dieses Gerät braucht JavaScript: Es erzeugt seinen Schlüssel und empfängt Anfragen im Browser.",
+        ),
+        Lang::En => (
+            "en",
+            "Riegel authenticator",
+            "On this device you approve logins to the supplier portal.",
+            "This device needs JavaScript: it makes its key and receives requests in the browser.",
+        ),
+    };
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"manifest\" href=\"/device.webmanifest\">\
+         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
+         <link rel=\"stylesheet\" href=\"/pkg/riegel.css\">\
+         <script type=\"module\" src=\"/device.js\"></script></head>\
+         <body><main id=\"main\"><section class=\"card device\" aria-labelledby=\"device-heading\">\
+         <h1 id=\"device-heading\">{title}</h1><p>{intro}</p>\
+         <noscript><p class=\"notice notice-warn\">{noscript}</p></noscript>\
+         <p id=\"device-status\" role=\"status\"></p>\
+         <ul id=\"device-requests\" class=\"push-requests\"></ul>\
+         <p id=\"device-result\" role=\"status\"></p>\
+         </section></main></body></html>"
+    ))
+}
