@@ -161,6 +161,11 @@ function listen() {
 async function main() {
   const token = new URLSearchParams(location.search).get('pair');
   if (token && !(await pair(token))) return;
+  // Never paired in this browser: nothing to listen to.
+  if (!(await loadKey())) {
+    setStatus(T.notPaired);
+    return;
+  }
   listen();
 }
 

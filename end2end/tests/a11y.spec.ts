@@ -11,6 +11,13 @@ for (const path of ['/login', '/register', '/password/forgot']) {
   });
 }
 
+test('the push device page has no accessibility violations (WCAG 2.1 AA)', async ({ page }) => {
+  await page.goto('/device');
+  await expect(page.getByRole('status').first()).toHaveText(/Dieses Gerät ist nicht gekoppelt/);
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(result.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+});
+
 test('the MFA page has no accessibility violations (WCAG 2.1 AA)', async ({ page }, info) => {
   await comeFromNewIp(page, info);
   await open(page, '/login');

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::{
+        AppError,
         auth::Logout,
         mfa::{
             FinishPush, MfaStatus, ResendCode, SendPush, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status,
@@ -54,7 +55,8 @@ pub fn MfaPage() -> impl IntoView {
                     recovery.value().get(),
                     totp.value().get(),
                     push.send.value().get(),
-                    push.finish.value().get(),
+                    // A denial or expiry shows in the push panel, not twice.
+                    push.finish.value().get().filter(|r| !matches!(r, Err(AppError::PushDenied | AppError::PushExpired))),
                 ])
                     .map(|err| view! { <ErrorNotice err /> })
             }}
@@ -260,7 +262,7 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
         PushState::Denied | PushState::Expired => view! {
             <p class="notice notice-warn" role="alert">
                 {match view.state {
-                    PushState::Denied => t!(i18n, push.denied).into_any(),
+                    PushState::Denied => t!(i18n, errors.push_denied).into_any(),
                     _ => t!(i18n, push.expired).into_any(),
                 }}
             </p>
