@@ -149,6 +149,18 @@ export async function setUpPhone(page: Page, phone: string): Promise<number> {
   return sentAt;
 }
 
+/**
+ * Presses the button of a TAN-protected action and confirms it with the TAN from the SMS; the
+ * prompt must say what the TAN is for. Needs the hydrated page (the prompt keeps the form).
+ */
+export async function confirmWithTan(page: Page, phone: string, button: string, what: string) {
+  const before = await lastMessageId(page, phone);
+  await page.getByRole('button', { name: button }).click();
+  await expect(page.getByText(new RegExp(`Wir haben eine TAN per SMS an .* gesendet für: ${what}`))).toBeVisible();
+  await page.getByLabel('TAN', { exact: true }).fill(await tanSentTo(page, phone, before));
+  await page.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
+}
+
 export async function newPage(browser: Browser, info: TestInfo): Promise<Page> {
   const context = await browser.newContext({ javaScriptEnabled: js(info), locale: 'de-DE' });
   return context.newPage();

@@ -4,8 +4,7 @@ import {
   expect,
   fresh,
   register,
-  lastMessageId,
-  tanSentTo,
+  confirmWithTan,
   enterPassword,
   open,
   settled,
@@ -29,11 +28,7 @@ test('a device paired in a second browser approves a login with the right number
   await setup.getByRole('link', { name: 'Einstellungen' }).click();
   await expect(setup.getByRole('heading', { name: 'Push-Bestätigung' })).toBeVisible();
   await hydrated(setup);
-  const before = await lastMessageId(setup, who.phone);
-  await setup.getByRole('button', { name: 'Gerät koppeln' }).click();
-  await expect(setup.getByText(/gesendet für: Gerät für Push-Bestätigung koppeln/)).toBeVisible();
-  await setup.getByLabel('TAN', { exact: true }).fill(await tanSentTo(setup, who.phone, before));
-  await setup.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
+  await confirmWithTan(setup, who.phone, 'Gerät koppeln', 'Gerät für Push-Bestätigung koppeln');
   await expect(setup.locator('.qr svg')).toBeVisible();
   const link = await setup.locator('#pairing-link').getAttribute('href');
   expect(link).toMatch(/\/device\?pair=[\w-]{43}$/);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { test, expect, fresh, register, settled, lastMessageId, tanSentTo, enterPassword, PASSWORD } from './fixtures';
+import { test, expect, fresh, register, settled, confirmWithTan, enterPassword, PASSWORD } from './fixtures';
 
 // Hydrated only: the TAN prompt keeps the form on the page while the TAN is typed.
 
@@ -25,11 +25,7 @@ test('an authenticator app is set up behind a TAN, then its code logs in', async
   await page.getByRole('link', { name: 'Einstellungen' }).click();
   await expect(page.getByRole('heading', { name: 'Authenticator-App' })).toBeVisible();
   await settled(page);
-  const before = await lastMessageId(page, who.phone);
-  await page.getByRole('button', { name: 'Authenticator-App einrichten' }).click();
-  await expect(page.getByText(/Wir haben eine TAN per SMS an .* gesendet für: Authenticator-App einrichten/)).toBeVisible();
-  await page.getByLabel('TAN', { exact: true }).fill(await tanSentTo(page, who.phone, before));
-  await page.getByRole('button', { name: 'Mit TAN bestätigen' }).click();
+  await confirmWithTan(page, who.phone, 'Authenticator-App einrichten', 'Authenticator-App einrichten');
   await expect(page.locator('.qr svg')).toBeVisible();
   const secret = (await page.locator('code.totp-secret').innerText()).trim();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);

@@ -72,11 +72,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let _worker = server::spawn_worker(&state);
+    let push_events = state.push_events.clone();
     let app = router(state, net);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Riegel listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            // Open event streams (push devices, waiting login screens) end, or the shutdown
+            // would wait for them.
+            let _ = push_events.send(app::backend::services::push::CLOSING);
+        })
         .await
         .map_err(|e| format!("server stopped: {e}"))
 }

@@ -10,7 +10,7 @@ use std::{convert::Infallible, time::Duration};
 use app::{
     api::AppError,
     backend::{AppState, clock, crypto::Secret, services::push, sessions::CookieJar},
-    domain::lang::{self, Lang},
+    domain::lang::Lang,
 };
 use axum::{
     Router,
@@ -22,7 +22,7 @@ use axum::{
     routing::get,
 };
 use futures::{Stream, StreamExt as _};
-use http::{HeaderMap, header};
+use http::HeaderMap;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// How often a stream re-reads without being told (for expiries).
@@ -56,6 +56,7 @@ where
         loop {
             let woken = tokio::select! {
                 r = events.recv() => match r {
+                    Ok(push::CLOSING) => return None,
                     Ok(id) => id == user_id,
                     Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => return None,
@@ -123,16 +124,7 @@ async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Resp
 /// The device page: an installable web page (see `public/device.webmanifest`) whose script
 /// (`public/device.js`) pairs, keeps the key and answers requests.
 async fn device_page(headers: HeaderMap) -> Html<String> {
-    let chosen = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == "i18n_pref_locale")
-        .map(|(_, v)| v.to_owned());
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let (code, title, intro, noscript) = match lang::pick(chosen.as_deref(), accept) {
+    let (code, title, intro, noscript) = match app::api::context::lang_of(&headers) {
         Lang::De => (
             "de",
             "Riegel-Authenticator",

@@ -23,15 +23,14 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
         now: clock::now(),
         session_token: CookieJar::session(dev).token(&parts.headers),
         registration_token: CookieJar::registration(dev).token(&parts.headers),
-        lang: lang_of(&parts),
+        lang: lang_of(&parts.headers),
     };
     Ok((state, ctx))
 }
 
 /// The request's language: the switch's cookie, else `Accept-Language`, else German.
-fn lang_of(parts: &Parts) -> Lang {
-    let chosen = parts
-        .headers
+pub fn lang_of(headers: &http::HeaderMap) -> Lang {
+    let chosen = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -39,7 +38,7 @@ fn lang_of(parts: &Parts) -> Lang {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == "i18n_pref_locale")
         .map(|(_, v)| v);
-    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     lang::pick(chosen, accept)
 }
 

@@ -6,7 +6,7 @@
 pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
-pub(crate) mod context;
+pub mod context;
 pub mod error;
 pub mod mfa;
 pub mod portal;

@@ -137,11 +137,13 @@ async fn a_paired_device_approves_with_the_right_number_and_a_forged_signature_i
     let stranger = Device { key: device.key.clone(), client: Client::new(&t, ip(60)) };
     assert_eq!(stranger.answer(id, &nonce, &number.to_string()).await.status, StatusCode::UNAUTHORIZED);
 
+    // The login screen's stream, open while the device answers, tells it at once.
+    let mut screen = s.events("/api/mfa/push/events").await;
+    assert_eq!(screen.next().await.unwrap(), "event: push\ndata: Pending\n\n");
     let res = device.answer(id, &nonce, &number.to_string()).await;
     assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "\"Approved\""));
     assert_eq!(t.audited("push.approved").await, 1);
-    let (_, text) = s.first_event("/api/mfa/push/events").await;
-    assert_eq!(text, "event: push\ndata: Approved\n\n", "the login screen's stream says so");
+    assert_eq!(screen.next().await.unwrap(), "event: push\ndata: Approved\n\n", "the login screen's stream says so");
     let done = s.post("/api/mfa/push/finish", "").await;
     let fresh = done.session_token().expect("logged in");
     assert!(Client::new(&t, ip(7)).with_session(&fresh).me().await.contains("anna@example.org"));
@@ -263,4 +265,14 @@ async fn event_streams_need_their_cookie_and_pairing_needs_a_real_key() {
     // A pairing with a key that is not a P-256 public key is refused before the link is used.
     let form = serde_urlencoded(&[("pairing", "x"), ("public_key", "bm90IGEga2V5"), ("name", "x")]);
     assert_eq!(Client::new(&t, ip(9)).post("/api/device/pair", &form).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn event_streams_end_when_the_server_shuts_down() {
+    let t = TestApp::start().await;
+    let device = paired(&t).await;
+    let mut stream = device.client.events("/device/events").await;
+    assert_eq!(stream.next().await.unwrap(), "event: requests\ndata: []\n\n");
+    t.state.push_events.send(app::backend::services::push::CLOSING).unwrap();
+    assert_eq!(stream.next().await, None, "the stream ends, so a graceful shutdown need not wait for it");
 }

@@ -346,29 +346,22 @@ impl Client {
             .unwrap_or_else(|_| panic!("{what} got no complete answer within 60 s"))
     }
 
-    /// The status and the first event of an event stream (`text/event-stream`), which
-    /// never ends by itself.
-    pub async fn first_event(&self, path: &str) -> (StatusCode, String) {
-        use futures::StreamExt as _;
+    /// An open event stream (`text/event-stream`), which never ends by itself.
+    pub async fn events(&self, path: &str) -> Events {
         let mut req = Request::get(path).header(header::HOST, "localhost:3000").body(Body::empty()).unwrap();
         req.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.peer, 40000)));
         if let Some(c) = &self.cookie {
             req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
         }
         let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let mut body = res.into_body().into_data_stream();
-        let mut text = String::new();
-        let read = async {
-            while !text.contains("\n\n") {
-                match body.next().await {
-                    Some(Ok(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                    _ => break,
-                }
-            }
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(20), read).await.expect("an event within 20 s");
-        (status, text)
+        Events { status: res.status(), body: res.into_body().into_data_stream(), buffer: String::new() }
+    }
+
+    /// The status and the first event of an event stream.
+    pub async fn first_event(&self, path: &str) -> (StatusCode, String) {
+        let mut events = self.events(path).await;
+        let first = events.next().await.unwrap_or_default();
+        (events.status, first)
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -455,4 +448,37 @@ pub async fn count(t: &TestApp, sql: &str) -> i64 {
 pub async fn change_bank(c: &Client, iban: &str, tan: &str) -> Answer {
     let body = serde_urlencoded(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)]);
     c.post("/api/bank/change", &body).await
+}
+
+/// An event stream being read.
+pub struct Events {
+    pub status: StatusCode,
+    body: axum::body::BodyDataStream,
+    buffer: String,
+}
+
+impl Events {
+    /// The next event (its lines and the blank line after them), or `None` when the stream
+    /// ended; fails the test after 20 s without either.
+    pub async fn next(&mut self) -> Option<String> {
+        use futures::StreamExt as _;
+        let read = async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let event = self.buffer[..end + 2].to_owned();
+                    self.buffer.drain(..end + 2);
+                    // Keep-alive comments are not events.
+                    if event.starts_with(':') {
+                        continue;
+                    }
+                    return Some(event);
+                }
+                match self.body.next().await {
+                    Some(Ok(chunk)) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => return None,
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), read).await.expect("an event or the end within 20 s")
+    }
 }

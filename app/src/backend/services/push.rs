@@ -42,6 +42,10 @@ const PAIRING_TTL_SECS: i64 = 10 * 60;
 /// The longest device name kept.
 const NAME_MAX_CHARS: usize = 60;
 
+/// Sent on `AppState::push_events` when the server shuts down: every event stream ends, so
+/// a graceful shutdown does not wait for devices that keep theirs open.
+pub const CLOSING: i64 = -1;
+
 /// Tells every open event stream of the account (its device, its login screens) to look again.
 fn notify(state: &AppState, user_id: i64) {
     // No stream listening is not an error.
