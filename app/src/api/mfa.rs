@@ -50,6 +50,8 @@ pub struct MfaStatus {
     pub push_available: bool,
     /// The newest push of this login.
     pub push: Option<crate::domain::push::PushView>,
+    /// Pushes left today, when fewer than the warning threshold.
+    pub pushes_left: Option<u32>,
 }
 
 /// The paired push device, as the settings show it.

@@ -226,6 +226,10 @@ async fn pushes_have_their_own_quota_and_the_one_past_it_locks_the_account() {
     for n in 1..=20 {
         let res = s.post("/api/mfa/push", "").await;
         assert_eq!(res.status, StatusCode::OK, "push {n}: {res:?}");
+        // Fewer than 5 left: the screen says how many (SPEC 4.3).
+        let status = s.post("/api/mfa/status", "").await.body;
+        let left = if 20 - n < 5 { (20 - n).to_string() } else { "null".to_owned() };
+        assert!(status.contains(&format!("\"pushes_left\":{left}")), "after {n}: {status}");
         // Each one unanswered until it expires.
         sqlx::query("UPDATE push_requests SET expires_at = 0").execute(&t.state.pool).await.unwrap();
     }

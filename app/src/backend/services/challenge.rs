@@ -452,9 +452,12 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let login = step.purpose == Purpose::Login && step.session.stage == LoginState::ChallengeRequired;
     let totp = login && super::totp::enrolled(&mut conn, step.account.id).await?;
     let push_available = login && super::push::paired(&mut conn, step.account.id).await?;
-    let push = match push_available {
-        true => super::push::view_of_session(&mut conn, &step.session.id_hash, ctx.now).await?,
-        false => None,
+    let (push, pushes_left) = match push_available {
+        true => (
+            super::push::view_of_session(&mut conn, &step.session.id_hash, ctx.now).await?,
+            super::push::left_to_show(&mut conn, state, step.account.id, ctx.now).await?,
+        ),
+        false => (None, None),
     };
     let other_methods = match step.purpose {
         // With no code sent yet (the challenge waits for the app), every channel is offered.
@@ -479,6 +482,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         code_sent,
         push_available,
         push,
+        pushes_left,
     })
 }
 

@@ -206,6 +206,18 @@ pub async fn device_requests(
     Ok((user_id, requests))
 }
 
+/// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
+pub(crate) async fn left_to_show(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<Option<u32>, sqlx::Error> {
+    let policy = &state.config.policy;
+    let used = usage(conn, state, user_id, now).await?;
+    Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
+}
+
 /// Pushes sent to the account in the current quota window.
 async fn usage(
     conn: &mut SqliteConnection,

@@ -134,6 +134,16 @@ fn Challenge(
                 }
             })}
         {push_panel}
+        {status
+            .pushes_left
+            .filter(|_| status.push_available)
+            .map(|left| {
+                view! {
+                    <p class="notice notice-warn">
+                        {t!(i18n, push.left, left = move || left, total = move || total)}
+                    </p>
+                }
+            })}
         {app_form}
         {(!status.exhausted && !no_code)
             .then(|| {
