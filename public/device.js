@@ -19,6 +19,9 @@ const TEXT = {
     expired: 'Die Anfrage ist abgelaufen oder wurde schon beantwortet.',
     refused: 'Die Antwort wurde nicht angenommen: Dieses Gerät ist nicht (mehr) gekoppelt.',
     offline: 'Keine Verbindung zum Portal. Neuer Versuch …',
+    failed: 'Die Antwort kam nicht an. Bitte noch einmal wählen.',
+    keyStoreFailed: 'Dieser Browser kann den Schlüssel nicht speichern (privater Modus?). Das Gerät wurde nicht gekoppelt.',
+    newRequest: 'Neue Anmeldeanfrage.',
     browserOn: 'Browser auf',
   },
   en: {
@@ -35,6 +38,9 @@ const TEXT = {
     expired: 'The request expired or was answered already.',
     refused: 'The answer was not accepted: this device is not paired (any more).',
     offline: 'No connection to the portal. Trying again …',
+    failed: 'The answer did not arrive. Please pick again.',
+    keyStoreFailed: 'This browser cannot store the key (private mode?). The device was not paired.',
+    newRequest: 'New login request.',
     browserOn: 'Browser on',
   },
 };
@@ -79,6 +85,14 @@ function deviceName() {
 async function pair(token) {
   setStatus(T.pairing);
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  // The key is stored before the server learns of it: a browser that cannot keep it (private
+  // mode) must not replace the account's working device.
+  try {
+    await store('readwrite', (s) => s.put(keys.privateKey, 'pending'));
+  } catch {
+    setStatus(T.keyStoreFailed);
+    return false;
+  }
   const spki = await crypto.subtle.exportKey('spki', keys.publicKey);
   const res = await post('/api/device/pair', { pairing: token, public_key: b64url(spki), name: deviceName() });
   // The link is used up either way; it should not stay in the address bar or history.
@@ -93,27 +107,42 @@ async function pair(token) {
 
 async function answer(request, choice, buttons) {
   buttons.forEach((b) => (b.disabled = true));
-  const key = await loadKey();
-  if (!key) {
-    setResult(T.notPaired);
-    return;
-  }
-  const message = `riegel-push-v1\n${request.id}\n${request.nonce}\n${choice}`;
-  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message));
-  const res = await post('/api/device/answer', { request: String(request.id), answer: choice, signature: b64url(signature) });
-  if (res.ok) {
-    setResult((await res.json()) === 'Approved' ? T.approved : T.denied);
-  } else if (res.status === 401 || res.status === 403) {
-    setResult(T.refused);
-  } else {
-    setResult(T.expired);
+  try {
+    const key = await loadKey();
+    if (!key) {
+      setResult(T.notPaired);
+      return;
+    }
+    const message = `riegel-push-v1\n${request.id}\n${request.nonce}\n${choice}`;
+    const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(message));
+    const res = await post('/api/device/answer', { request: String(request.id), answer: choice, signature: b64url(signature) });
+    if (res.ok) {
+      setResult((await res.json()) === 'Approved' ? T.approved : T.denied);
+    } else if (res.status === 401 || res.status === 403) {
+      setResult(T.refused);
+    } else if (res.status === 410) {
+      setResult(T.expired);
+    } else {
+      throw new Error(String(res.status));
+    }
+  } catch {
+    // Not answered: the request stays open, so the user can pick again.
+    setResult(T.failed);
+    buttons.forEach((b) => (b.disabled = false));
   }
 }
 
+let shown = null;
+
 function render(requests) {
+  // The server sends only changes; an unchanged list keeps the page (and its focus) as it is.
+  const key = requests.map((r) => r.id).join(',');
+  if (key === shown) return;
+  const added = requests.some((r) => !(shown ?? '').split(',').includes(String(r.id)));
+  shown = key;
   const list = $('device-requests');
   list.replaceChildren();
-  setStatus(requests.length ? T.paired : `${T.paired} ${T.none}`);
+  setStatus(requests.length ? (added ? `${T.newRequest} ${T.paired}` : T.paired) : `${T.paired} ${T.none}`);
   for (const request of requests) {
     const item = document.createElement('li');
     item.className = 'push-request';
@@ -125,9 +154,12 @@ function render(requests) {
     const what = document.createElement('p');
     what.textContent = T.request(time, request.ip);
     const pick = document.createElement('p');
+    pick.id = `pick-${request.id}`;
     pick.textContent = T.pick;
     const choices = document.createElement('div');
     choices.className = 'push-choices';
+    choices.setAttribute('role', 'group');
+    choices.setAttribute('aria-labelledby', pick.id);
     const buttons = [];
     for (const n of request.choices) {
       const b = document.createElement('button');
@@ -152,9 +184,19 @@ function render(requests) {
 function listen() {
   const events = new EventSource('/device/events');
   events.addEventListener('requests', (e) => render(JSON.parse(e.data)));
-  events.onerror = () => {
-    // Closed: the server refused the stream (not paired). Otherwise the browser retries.
-    setStatus(events.readyState === EventSource.CLOSED ? T.notPaired : T.offline);
+  events.onerror = async () => {
+    if (events.readyState !== EventSource.CLOSED) {
+      setStatus(T.offline); // the browser reconnects by itself
+      return;
+    }
+    // Refused: not paired (401), or the server could not answer; then try again shortly.
+    const probe = await fetch('/device/events', { method: 'HEAD', credentials: 'same-origin' }).catch(() => null);
+    if (probe?.status === 401) {
+      setStatus(T.notPaired);
+    } else {
+      setStatus(T.offline);
+      setTimeout(listen, 5000);
+    }
   };
 }
 

@@ -52,27 +52,34 @@ where
         let first = first.clone();
         async move { Ok(Event::default().event(name).data(first)) }
     });
-    let rest = futures::stream::unfold((events, first, read), move |(mut events, mut last, read)| async move {
-        loop {
-            let woken = tokio::select! {
-                r = events.recv() => match r {
-                    Ok(push::CLOSING) => return None,
-                    Ok(id) => id == user_id,
-                    Err(RecvError::Lagged(_)) => true,
-                    Err(RecvError::Closed) => return None,
-                },
-                () = tokio::time::sleep(RECHECK) => true,
-            };
-            if !woken {
-                continue;
+    // One timer for the stream: events of other accounts do not postpone the re-read.
+    let mut tick = tokio::time::interval(RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.reset();
+    let rest = futures::stream::unfold(
+        (events, tick, first, read),
+        move |(mut events, mut tick, mut last, read)| async move {
+            loop {
+                let woken = tokio::select! {
+                    r = events.recv() => match r {
+                        Ok(push::CLOSING) => return None,
+                        Ok(id) => id == user_id,
+                        Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = tick.tick() => true,
+                };
+                if !woken {
+                    continue;
+                }
+                let now = read().await?;
+                if now != last {
+                    last = now.clone();
+                    return Some((Ok(Event::default().event(name).data(now)), (events, tick, last, read)));
+                }
             }
-            let now = read().await?;
-            if now != last {
-                last = now.clone();
-                return Some((Ok(Event::default().event(name).data(now)), (events, last, read)));
-            }
-        }
-    });
+        },
+    );
     start.chain(rest)
 }
 

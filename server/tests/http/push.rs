@@ -6,7 +6,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::StatusCode;
 use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 
-use crate::support::{Client, PHONE, PW, TestApp, count, ip, serde_urlencoded};
+use crate::support::{Client, PHONE, PW, TestApp, count, ip, no_cooldown, serde_urlencoded};
 
 /// A device as the `/device` page is one: its own key pair and cookie.
 struct Device {
@@ -144,6 +144,9 @@ async fn a_paired_device_approves_with_the_right_number_and_a_forged_signature_i
     assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "\"Approved\""));
     assert_eq!(t.audited("push.approved").await, 1);
     assert_eq!(screen.next().await.unwrap(), "event: push\ndata: Approved\n\n", "the login screen's stream says so");
+    // Asking for a push now sends none: the approval waits to be used.
+    assert_eq!(s.post("/api/mfa/push", "").await.status, StatusCode::OK);
+    assert_eq!(count(&t, "SELECT count(*) FROM push_requests").await, 1);
     let done = s.post("/api/mfa/push/finish", "").await;
     let fresh = done.session_token().expect("logged in");
     assert!(Client::new(&t, ip(7)).with_session(&fresh).me().await.contains("anna@example.org"));
@@ -185,14 +188,22 @@ async fn a_wrong_number_or_deny_denies_and_the_login_screen_says_so() {
         .await
         .unwrap();
     assert!(detail.contains("\"wrong_number\":true"), "{detail}");
+    // A denial is a failed try of the challenge, like a wrong code.
+    assert!(s.post("/api/mfa/status", "").await.body.contains("\"tries_left\":4"));
     // The right number afterwards is too late.
     assert_eq!(device.answer(id, &nonce, &number.to_string()).await.status, StatusCode::GONE);
 
+    // The next push waits like a resend (SPEC 3.2), so pushes cannot be fired back to back.
+    let again = s.post("/api/mfa/push", "").await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "{again:?}");
+    assert!(again.body.contains("Cooldown"));
+    sqlx::query("UPDATE push_requests SET created_at = created_at - 30").execute(&t.state.pool).await.unwrap();
     // A new push, denied outright.
     assert_eq!(s.post("/api/mfa/push", "").await.status, StatusCode::OK);
     let (id, nonce, _, _) = request_on_device(&device).await;
     assert_eq!(device.answer(id, &nonce, "deny").await.body, "\"Denied\"");
     assert_eq!(t.audited("push.denied").await, 2);
+    assert!(s.post("/api/mfa/status", "").await.body.contains("\"tries_left\":3"));
     // The device's stream no longer lists answered requests.
     let (_, text) = device.client.first_event("/device/events").await;
     assert_eq!(text, "event: requests\ndata: []\n\n");
@@ -220,7 +231,8 @@ async fn a_push_expires_after_two_minutes() {
 
 #[tokio::test]
 async fn pushes_have_their_own_quota_and_the_one_past_it_locks_the_account() {
-    let t = TestApp::start().await;
+    // No wait between pushes, to reach the quota quickly.
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
     paired(&t).await;
     let s = challenge_at(&t, 7).await;
     for n in 1..=20 {
@@ -256,6 +268,10 @@ async fn event_streams_need_their_cookie_and_pairing_needs_a_real_key() {
     assert_eq!(fake.first_event("/device/events").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(Client::new(&t, ip(9)).first_event("/api/mfa/push/events").await.0, StatusCode::UNAUTHORIZED);
     let device = paired(&t).await;
+    // A logged-in session has no login push to follow.
+    let (_, token) = Client::new(&t, ip(1)).password("anna@example.org", PW).await;
+    let portal = Client::new(&t, ip(1)).with_session(&token);
+    assert_eq!(portal.first_event("/api/mfa/push/events").await.0, StatusCode::UNAUTHORIZED);
     let (status, text) = device.client.first_event("/device/events").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "event: requests\ndata: []\n\n"));
     // Without a paired device, push is not offered and cannot be sent.

@@ -139,8 +139,13 @@ pub async fn login(
     if matches!(outcome, Err(AppError::Internal)) {
         return outcome;
     }
+    let user_id = account.as_ref().map(|a| a.id);
     tx.commit().await?;
     state.outbox_nudge.notify_one();
+    // The challenge may have opened with a push: its device's stream shows it now.
+    if let (Ok(_), Some(user_id)) = (&outcome, user_id) {
+        let _ = state.push_events.send(user_id);
+    }
     outcome
 }
 

@@ -653,24 +653,57 @@ async fn refuse_code(
     challenge_id: i64,
     current: ChallengeState,
 ) -> Result<AppError, AppError> {
+    let refusal = count_failure(&mut tx, state, ctx, step.account.id, step.purpose, challenge_id, current).await?;
+    tx.commit().await?;
+    Ok(refusal)
+}
+
+/// One failed try of a challenge, recorded and audited in the caller's transaction (a wrong
+/// code, or a push the device denied). Returns what the user is told.
+async fn count_failure(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    purpose: Purpose,
+    challenge_id: i64,
+    current: ChallengeState,
+) -> Result<AppError, AppError> {
     let policy = &state.config.policy;
-    let user_id = step.account.id;
     let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
-    set_state(&mut tx, challenge_id, next).await?;
+    set_state(tx, challenge_id, next).await?;
     let failures_now = match next {
         ChallengeState::Open { failures } => failures,
         _ => policy.code_max_failures,
     };
-    let event = AuditEvent::CodeRefused { user_id, purpose: step.purpose, failures: failures_now };
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::CodeRefused { user_id, purpose, failures: failures_now })
+        .await?;
     if next == ChallengeState::Exhausted {
-        let event = AuditEvent::ChallengeExhausted { user_id, purpose: step.purpose };
-        audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-        tx.commit().await?;
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::ChallengeExhausted { user_id, purpose }).await?;
         return Ok(AppError::ChallengeExhausted);
     }
-    tx.commit().await?;
     Ok(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) })
+}
+
+/// A push the device denied counts as a failed try of the login challenge it was sent for
+/// (if that login is still open), so denied pushes cannot be sent without end.
+pub(super) async fn count_denied_push(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: &[u8],
+) -> Result<(), AppError> {
+    let challenge: Option<ChallengeRow> = sqlx::query_as(
+        "SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ? AND purpose = 'login'",
+    )
+    .bind(session_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(c) = challenge.filter(|c| matches!(c.state(), ChallengeState::Open { .. })) {
+        count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?;
+    }
+    Ok(())
 }
 
 /// Where a passed MFA step goes: the session token, its stage and the page to show.

@@ -253,17 +253,26 @@ pub(crate) async fn create_request(
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<Result<(), AppError>, AppError> {
-    let pending: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM push_requests WHERE session_hash = ? AND state = 'pending' AND expires_at > ?)",
+    let latest: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
-    .bind(ctx.now.0)
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    if pending {
-        return Ok(Ok(()));
-    }
     let policy = &state.config.policy;
+    if let Some((stored, created_at, expires_at)) = latest {
+        // One waiting (or approved, not yet used) push per login: asking again sends nothing.
+        if matches!(PushState::of(&stored, expires_at, ctx.now.0), PushState::Pending | PushState::Approved)
+            && stored != "used"
+        {
+            return Ok(Ok(()));
+        }
+        // After a denied or expired push, the next one waits like a resend (SPEC 3.2).
+        let wait = crate::domain::mfa::cooldown_left(Timestamp(created_at), ctx.now, policy);
+        if wait > 0 {
+            return Ok(Err(AppError::Cooldown { retry_after_secs: wait }));
+        }
+    }
     let used = usage(tx, state, user_id, ctx.now).await?;
     if let QuotaDecision::Exceeded { .. } =
         quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
@@ -332,18 +341,27 @@ pub(crate) async fn view_of_session(
 }
 
 /// The push of the login in progress in the browser holding `session_token`, and its
-/// account, for the login screen's event stream.
+/// account, for the login screen's event stream. Only a session at the login challenge has
+/// one; the lookup only reads (a waiting screen does not keep its session alive).
 pub async fn session_view(
     state: &AppState,
     session_token: &Secret<String>,
     now: Timestamp,
 ) -> Result<(i64, Option<PushView>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let session = crate::backend::sessions::load(&mut conn, &state.keys, session_token, now, &state.config.policy)
-        .await?
-        .ok_or(AppError::NotAuthenticated)?;
-    let view = view_of_session(&mut conn, &session.id_hash, now).await?;
-    Ok((session.user_id, view))
+    let hash = crate::backend::sessions::id_hash(&state.keys, session_token);
+    let session: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = ? AND stage = 'challenge_required'",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (user_id, created_at, last_seen_at) = session.ok_or(AppError::NotAuthenticated)?;
+    if crate::backend::sessions::is_expired(Timestamp(created_at), Timestamp(last_seen_at), now, &state.config.policy) {
+        return Err(AppError::NotAuthenticated);
+    }
+    let view = view_of_session(&mut conn, &hash, now).await?;
+    Ok((user_id, view))
 }
 
 /// The login screen goes on once the device approved (with JavaScript by itself, without by
@@ -394,13 +412,14 @@ pub async fn answer(
         .ok_or(AppError::BadRequest)?;
     let mut tx: db::WriteTx = state.writer.begin().await?;
     let (user_id, public_key) = device(&mut tx, state, device_token).await?;
-    let row: Option<(String, i64, String, i64)> =
-        sqlx::query_as("SELECT nonce, number, state, expires_at FROM push_requests WHERE id = ? AND user_id = ?")
-            .bind(request_id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((nonce, number, stored, expires_at)) = row else {
+    let row: Option<(String, i64, String, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT nonce, number, state, expires_at, session_hash FROM push_requests WHERE id = ? AND user_id = ?",
+    )
+    .bind(request_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((nonce, number, stored, expires_at, session_hash)) = row else {
         return Err(AppError::PushExpired);
     };
     let key = VerifyingKey::from_public_key_der(&public_key).map_err(AppError::internal)?;
@@ -420,6 +439,9 @@ pub async fn answer(
             (PushState::Denied, AuditEvent::PushDenied { user_id, request_id, wrong_number })
         }
     };
+    if new_state == PushState::Denied {
+        challenge::count_denied_push(&mut tx, state, ctx, user_id, &session_hash).await?;
+    }
     sqlx::query("UPDATE push_requests SET state = ?, answered_at = ? WHERE id = ?")
         .bind(if new_state == PushState::Approved { "approved" } else { "denied" })
         .bind(ctx.now.0)

@@ -247,8 +247,13 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
     if view.state == PushState::Pending {
         follow_push(push);
     }
+    // Approved before this page loaded: go on, once (a failed attempt shows its error and
+    // leaves "Continue" to the user).
     #[cfg(feature = "hydrate")]
-    if view.state == PushState::Approved {
+    if view.state == PushState::Approved
+        && push.finish.value().get_untracked().is_none()
+        && !push.finish.pending().get_untracked()
+    {
         push.finish.dispatch(FinishPush {});
     }
     let number = view.number;
@@ -260,10 +265,12 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
     match view.state {
         PushState::Pending | PushState::Approved => view! {
             <div class="push">
-                <p>{t!(i18n, push.waiting_short)}</p>
-                <p class="push-number" id="push-number">
-                    {number}
-                </p>
+                <div role="status" aria-atomic="true">
+                    <p>{t!(i18n, push.waiting_short)}</p>
+                    <p class="push-number" id="push-number">
+                        {number}
+                    </p>
+                </div>
                 <p class="hint">{t!(i18n, push.expires)} " " {t!(i18n, push.go_on_hint)}</p>
                 {go_on}
             </div>

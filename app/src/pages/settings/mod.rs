@@ -78,7 +78,12 @@ fn Authenticator() -> impl IntoView {
                 Some(
                     view! {
                         <p>{t!(i18n, totp.scan)}</p>
-                        <div class="qr" inner_html=e.qr_svg.clone()></div>
+                        <div
+                            class="qr"
+                            role="img"
+                            aria-label=move || t_string!(i18n, totp.qr_label).to_string()
+                            inner_html=e.qr_svg.clone()
+                        ></div>
                         <p>
                             {t!(i18n, totp.secret_label)} " " <code class="totp-secret">{e.secret.clone()}</code>
                         </p>
@@ -133,7 +138,7 @@ fn PushDevice() -> impl IntoView {
         {move || match start.value().get() {
             Some(Ok(p)) if !p.link.is_empty() => Some(view! {
                 <p>{t!(i18n, push.scan)}</p>
-                <div class="qr" inner_html=p.qr_svg.clone()></div>
+                <div class="qr" role="img" aria-label=move || t_string!(i18n, push.qr_label).to_string() inner_html=p.qr_svg.clone()></div>
                 <p>
                     {t!(i18n, push.link_label)} " " <a href=p.link.clone() id="pairing-link">{p.link.clone()}</a>
                 </p>
