@@ -82,5 +82,10 @@ test('a device paired in a second browser approves a login with the right number
     'Die Anmeldung wurde auf Ihrem Gerät abgelehnt. Wenn Sie das nicht waren, ändern Sie Ihr Passwort.',
   );
   await expect(page.getByRole('heading', { name: 'Anmeldung bestätigen' })).toBeVisible();
-  expect(deviceErrors).toEqual([]);
+
+  // A lost device is removed in the settings; the device page then says it is not paired.
+  await setup.getByRole('button', { name: 'Gerät entfernen' }).click();
+  await expect(setup.getByText(/Gekoppelt: Browser auf/)).toHaveCount(0);
+  await expect(device.getByRole('status').first()).toHaveText(/Dieses Gerät ist nicht gekoppelt/, { timeout: 20_000 });
+  expect(deviceErrors.filter((e) => !e.includes('401'))).toEqual([]);
 });

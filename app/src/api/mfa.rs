@@ -225,3 +225,10 @@ pub async fn paired_device() -> Result<Option<PairedDevice>, AppError> {
     let (state, ctx) = super::context::request()?;
     crate::backend::services::push::paired_device(&state, &ctx).await
 }
+
+/// "Gerät entfernen" / "Remove device": the paired push device can no longer answer.
+#[server(prefix = "/api", endpoint = "push/device/remove")]
+pub async fn remove_push_device() -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::push::remove_device(&state, &ctx).await
+}

@@ -76,6 +76,10 @@ pub enum AuditEvent<'a> {
     PushDevicePaired {
         user_id: i64,
     },
+    /// The paired device was removed in the settings.
+    PushDeviceRemoved {
+        user_id: i64,
+    },
     /// A push request went to the paired device; `number` is the one the login screen shows.
     PushSent {
         user_id: i64,
@@ -272,6 +276,7 @@ impl AuditEvent<'_> {
             AuditEvent::TotpEnrolled { .. } => "totp.enrolled",
             AuditEvent::TotpAccepted { .. } => "totp.accepted",
             AuditEvent::PushDevicePaired { .. } => "push.device_paired",
+            AuditEvent::PushDeviceRemoved { .. } => "push.device_removed",
             AuditEvent::PushSent { .. } => "push.sent",
             AuditEvent::PushApproved { .. } => "push.approved",
             AuditEvent::PushDenied { .. } => "push.denied",
@@ -327,6 +332,7 @@ impl AuditEvent<'_> {
             | AuditEvent::TotpEnrolled { user_id }
             | AuditEvent::TotpAccepted { user_id }
             | AuditEvent::PushDevicePaired { user_id }
+            | AuditEvent::PushDeviceRemoved { user_id }
             | AuditEvent::PushSent { user_id, .. }
             | AuditEvent::PushApproved { user_id, .. }
             | AuditEvent::PushDenied { user_id, .. }

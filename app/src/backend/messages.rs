@@ -267,6 +267,27 @@ pub fn phone_reset_notice(lang: Lang, phone_masked: &str) -> Text {
 }
 
 /// A recovery code passed a login (issue 8): the owner learns of it, and how many remain.
+pub fn push_device_paired_notice(lang: Lang, name: &str) -> Text {
+    text(
+        lang,
+        (
+            "Ein Gerät für Push-Bestätigung wurde gekoppelt",
+            format!(
+                "für Ihr Konto im Lieferantenportal wurde soeben ein Gerät für die Push-Bestätigung gekoppelt \
+                 („{name}“). Es ersetzt ein zuvor gekoppeltes Gerät.\nWenn Sie das nicht waren, wenden Sie sich \
+                 sofort an das Account-Sicherheitsteam."
+            ),
+        ),
+        (
+            "A device was paired for push approval",
+            format!(
+                "a device was just paired for push approval with your supplier portal account (“{name}”). It \
+                 replaces any device paired before.\nIf this was not you, contact the account security team at once."
+            ),
+        ),
+    )
+}
+
 pub fn recovery_code_used_notice(lang: Lang, remaining: i64) -> Text {
     text(
         lang,

@@ -73,6 +73,8 @@ async fn paired(t: &TestApp) -> Device {
     // The link works once.
     assert_eq!(Client::new(t, ip(61)).post("/api/device/pair", &form).await.status, StatusCode::GONE);
     assert_eq!(t.audited("push.device_paired").await, 1);
+    let notice = t.message_to("anna@example.org").await;
+    assert!(notice.contains("Push-Bestätigung gekoppelt") && notice.contains("Browser auf Linux"), "{notice}");
     // Only the public key is stored, and the device's token only as a keyed hash.
     let stored: Vec<u8> =
         sqlx::query_scalar("SELECT token_hash FROM push_devices").fetch_one(&t.state.pool).await.unwrap();
@@ -295,4 +297,25 @@ async fn event_streams_end_when_the_server_shuts_down() {
     assert_eq!(stream.next().await.unwrap(), "event: requests\ndata: []\n\n");
     t.state.push_events.send(app::backend::services::push::CLOSING).unwrap();
     assert_eq!(stream.next().await, None, "the stream ends, so a graceful shutdown need not wait for it");
+}
+
+#[tokio::test]
+async fn a_removed_device_can_no_longer_answer() {
+    let t = TestApp::start().await;
+    let device = paired(&t).await;
+    let s = challenge_at(&t, 7).await;
+    assert_eq!(s.post("/api/mfa/push", "").await.status, StatusCode::OK);
+    let number = shown_number(&s).await;
+    let (id, nonce, _, _) = request_on_device(&device).await;
+    // The owner, logged in elsewhere, removes the lost device.
+    let (_, token) = Client::new(&t, ip(1)).password("anna@example.org", PW).await;
+    let owner = Client::new(&t, ip(1)).with_session(&token);
+    assert_eq!(owner.post("/api/push/device/remove", "").await.status, StatusCode::OK);
+    assert_eq!(t.audited("push.device_removed").await, 1);
+    assert_eq!(device.answer(id, &nonce, &number.to_string()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(device.client.first_event("/device/events").await.0, StatusCode::UNAUTHORIZED);
+    let status = s.post("/api/mfa/status", "").await.body;
+    assert!(status.contains("\"push_available\":false"), "{status}");
+    // The waiting push expired with the device.
+    assert_eq!(s.post("/api/mfa/push/finish", "").await.status, StatusCode::GONE);
 }

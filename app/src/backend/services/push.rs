@@ -27,7 +27,7 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Purpose, Secret, random_token},
-        db,
+        db, messages,
     },
     domain::{
         push::{self, Answer, Outcome, PushState, PushView},
@@ -89,6 +89,7 @@ pub async fn pair_device(
     let der = URL_SAFE_NO_PAD.decode(public_key.trim()).map_err(|_| AppError::BadRequest)?;
     VerifyingKey::from_public_key_der(&der).map_err(|_| AppError::BadRequest)?;
     let name: String = name.trim().chars().filter(|c| !c.is_control()).take(NAME_MAX_CHARS).collect();
+    let name = if name.is_empty() { "–".to_owned() } else { name };
     let mut tx = state.writer.begin().await?;
     let user_id: Option<i64> =
         sqlx::query_scalar("DELETE FROM push_pairings WHERE token_hash = ? AND created_at > ? RETURNING user_id")
@@ -107,19 +108,24 @@ pub async fn pair_device(
     .bind(user_id)
     .bind(device_hash(state, &token))
     .bind(&der)
-    .bind(if name.is_empty() { "–".to_owned() } else { name })
+    .bind(&name)
     .bind(ctx.now.0)
     .bind(ctx.now.0)
     .execute(&mut *tx)
     .await?;
-    // Requests waiting for the old device are void: only the new one answers from now on.
-    sqlx::query("UPDATE push_requests SET state = 'denied', answered_at = ? WHERE user_id = ? AND state = 'pending'")
+    // Requests waiting for the old device expire: only the new one answers from now on.
+    sqlx::query("UPDATE push_requests SET expires_at = min(expires_at, ?) WHERE user_id = ? AND state = 'pending'")
         .bind(ctx.now.0)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
+    // The owner hears of it by e-mail, in the language of the browser that paired.
+    let address: String =
+        sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
+    super::accounts::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
     tx.commit().await?;
+    state.outbox_nudge.notify_one();
     notify(state, user_id);
     Ok(token)
 }
@@ -137,6 +143,26 @@ pub(crate) async fn device_of_user(
         .bind(user_id)
         .fetch_optional(conn)
         .await
+}
+
+/// "Gerät entfernen" in the settings (a lost device): the device can no longer answer, and its
+/// open requests are void. Removing a factor needs no TAN: it cannot let anyone in.
+pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = state.writer.begin().await?;
+    let (_, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let removed = sqlx::query("DELETE FROM push_devices WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
+    if removed.rows_affected() == 0 {
+        return Ok(());
+    }
+    sqlx::query("UPDATE push_requests SET expires_at = min(expires_at, ?) WHERE user_id = ? AND state = 'pending'")
+        .bind(ctx.now.0)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDeviceRemoved { user_id: user.id }).await?;
+    tx.commit().await?;
+    notify(state, user.id);
+    Ok(())
 }
 
 /// The settings' view of the paired device.

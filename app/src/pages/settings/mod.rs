@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         AppError,
-        mfa::{ConfirmTotp, NewRecoveryCodes, StartPushPairing, StartTotp, paired_device},
+        mfa::{ConfirmTotp, NewRecoveryCodes, RemovePushDevice, StartPushPairing, StartTotp, paired_device},
         portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
     },
     components::{AppCodeInput, ErrorNotice, LocalTime, NewPasswordInput, PortalNav, TanPrompt, load_error},
@@ -112,7 +112,8 @@ fn Authenticator() -> impl IntoView {
 fn PushDevice() -> impl IntoView {
     let i18n = use_i18n();
     let start = ServerAction::<StartPushPairing>::new();
-    let device = Resource::new(|| (), |_| paired_device());
+    let remove = ServerAction::<RemovePushDevice>::new();
+    let device = Resource::new(move || remove.version().get(), |_| paired_device());
     view! {
         <h2>{t!(i18n, push.heading)}</h2>
         <p>{t!(i18n, push.settings_intro)}</p>
@@ -131,6 +132,11 @@ fn PushDevice() -> impl IntoView {
                                     i18n, push.paired, name = move || name.clone(), since = move || view! { <LocalTime unix=at text=text.clone() /> }
                                 )}
                             </p>
+                            <ActionForm action=remove>
+                                <button type="submit" class="secondary">
+                                    {t!(i18n, push.remove)}
+                                </button>
+                            </ActionForm>
                         }
                     })
             })}
