@@ -37,7 +37,7 @@ pub(super) struct Account {
     pub(super) email: String,
     phone_e164: Option<String>,
     last_mfa_method: String,
-    quota_reset_at: i64,
+    pub(super) quota_reset_at: i64,
     origin: String,
     locked_until: Option<i64>,
 }
@@ -405,7 +405,7 @@ pub(crate) async fn open_login_challenge(
     .fetch_one(&mut *tx)
     .await?;
     if waits_for_push {
-        return super::push::create_request(tx, state, ctx, user_id, session_hash).await?;
+        return super::push::create_request(tx, state, ctx, user_id, account.quota_reset_at, session_hash).await?;
     }
     if waits_for_app {
         return Ok(());
@@ -455,7 +455,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let (push, pushes_left) = match push_available {
         true => (
             super::push::view_of_session(&mut conn, &step.session.id_hash, ctx.now).await?,
-            super::push::left_to_show(&mut conn, state, step.account.id, ctx.now).await?,
+            super::push::left_to_show(&mut conn, state, step.account.id, step.account.quota_reset_at, ctx.now).await?,
         ),
         false => (None, None),
     };

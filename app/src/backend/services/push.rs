@@ -237,25 +237,26 @@ pub(crate) async fn left_to_show(
     conn: &mut SqliteConnection,
     state: &AppState,
     user_id: i64,
+    quota_reset_at: i64,
     now: Timestamp,
 ) -> Result<Option<u32>, sqlx::Error> {
     let policy = &state.config.policy;
-    let used = usage(conn, state, user_id, now).await?;
+    let used = usage(conn, state, user_id, quota_reset_at, now).await?;
     Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
 }
 
-/// Pushes sent to the account in the current quota window.
+/// Pushes sent to the account in the current quota window (which starts at the account's
+/// `quota_reset_at` at the latest).
 async fn usage(
     conn: &mut SqliteConnection,
     state: &AppState,
     user_id: i64,
+    quota_reset_at: i64,
     now: Timestamp,
 ) -> Result<Usage, sqlx::Error> {
-    let reset_at: i64 =
-        sqlx::query_scalar("SELECT quota_reset_at FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *conn).await?;
-    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(reset_at));
+    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(quota_reset_at));
+    // `>=`: a push in the second of the reset counts (stricter, never looser).
     let (used, oldest): (i64, Option<i64>) =
-        // `>=`: a push in the second of the reset counts (stricter, never looser).
         sqlx::query_as("SELECT count(*), min(created_at) FROM push_requests WHERE user_id = ? AND created_at >= ?")
             .bind(user_id)
             .bind(start.0)
@@ -277,6 +278,7 @@ pub(crate) async fn create_request(
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
+    quota_reset_at: i64,
     session_hash: &[u8],
 ) -> Result<Result<(), AppError>, AppError> {
     let latest: Option<(String, i64, i64)> = sqlx::query_as(
@@ -299,7 +301,7 @@ pub(crate) async fn create_request(
             return Ok(Err(AppError::Cooldown { retry_after_secs: wait }));
         }
     }
-    let used = usage(tx, state, user_id, ctx.now).await?;
+    let used = usage(tx, state, user_id, quota_reset_at, ctx.now).await?;
     if let QuotaDecision::Exceeded { .. } =
         quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
     {
@@ -338,7 +340,7 @@ pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     if !paired(&mut tx, user_id).await? {
         return Err(AppError::Input(crate::api::InputError::MethodUnavailable));
     }
-    let sent = create_request(&mut tx, state, ctx, user_id, &step.session.id_hash).await?;
+    let sent = create_request(&mut tx, state, ctx, user_id, step.account.quota_reset_at, &step.session.id_hash).await?;
     tx.commit().await?;
     notify(state, user_id);
     sent
