@@ -119,6 +119,31 @@ pub async fn create(
     Ok(token)
 }
 
+/// The session behind `token` as stored, expired or not.
+async fn stored(
+    conn: &mut SqliteConnection,
+    keys: &Keys,
+    token: &Secret<String>,
+) -> Result<Option<Session>, sqlx::Error> {
+    let hash = id_hash(keys, token);
+    let row: Option<(i64, String, String, i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = ?")
+            .bind(&hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.and_then(|(user_id, stage, ip, created_at, last_seen_at, tan_ip)| {
+        Some(Session {
+            id_hash: hash,
+            user_id,
+            stage: LoginState::parse(&stage)?,
+            ip,
+            created_at: Timestamp(created_at),
+            last_seen_at: Timestamp(last_seen_at),
+            tan_ip,
+        })
+    }))
+}
+
 /// The live session behind `token`, or `None`. An expired session is deleted on the way;
 /// a live one has its last-seen time refreshed (at most every `session_touch_secs`).
 pub async fn load(
@@ -128,31 +153,34 @@ pub async fn load(
     now: Timestamp,
     policy: &Policy,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let hash = id_hash(keys, token);
-    let row: Option<(i64, String, String, i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = ?")
-            .bind(&hash)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((user_id, stage, ip, created_at, last_seen_at, tan_ip)) = row else {
+    let Some(session) = stored(conn, keys, token).await? else {
         return Ok(None);
     };
-    let (created_at, last_seen_at) = (Timestamp(created_at), Timestamp(last_seen_at));
-    let Some(stage) = LoginState::parse(&stage) else {
-        return Ok(None);
-    };
-    if is_expired(created_at, last_seen_at, now, policy) {
-        delete_by_hash(conn, &hash).await?;
+    if is_expired(session.created_at, session.last_seen_at, now, policy) {
+        delete_by_hash(conn, &session.id_hash).await?;
         return Ok(None);
     }
-    if last_seen_at.secs_until(now) >= policy.session_touch_secs {
+    if session.last_seen_at.secs_until(now) >= policy.session_touch_secs {
         sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
             .bind(now.0)
-            .bind(&hash)
+            .bind(&session.id_hash)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(Some(Session { id_hash: hash, user_id, stage, ip, created_at, last_seen_at: now, tan_ip }))
+    Ok(Some(Session { last_seen_at: now, ..session }))
+}
+
+/// The live session behind `token`, read only: a look that neither refreshes its last-seen
+/// time nor deletes it when expired (for a page's event stream, which must not keep the
+/// session alive).
+pub async fn peek(
+    conn: &mut SqliteConnection,
+    keys: &Keys,
+    token: &Secret<String>,
+    now: Timestamp,
+    policy: &Policy,
+) -> Result<Option<Session>, sqlx::Error> {
+    Ok(stored(conn, keys, token).await?.filter(|s| !is_expired(s.created_at, s.last_seen_at, now, policy)))
 }
 
 /// Idle and absolute timeouts (SPEC 1.7).

@@ -377,19 +377,12 @@ pub async fn session_view(
     now: Timestamp,
 ) -> Result<(i64, Option<PushView>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let hash = crate::backend::sessions::id_hash(&state.keys, session_token);
-    let session: Option<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = ? AND stage = 'challenge_required'",
-    )
-    .bind(&hash)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (user_id, created_at, last_seen_at) = session.ok_or(AppError::NotAuthenticated)?;
-    if crate::backend::sessions::is_expired(Timestamp(created_at), Timestamp(last_seen_at), now, &state.config.policy) {
-        return Err(AppError::NotAuthenticated);
-    }
-    let view = view_of_session(&mut conn, &hash, now).await?;
-    Ok((user_id, view))
+    let session = crate::backend::sessions::peek(&mut conn, &state.keys, session_token, now, &state.config.policy)
+        .await?
+        .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
+        .ok_or(AppError::NotAuthenticated)?;
+    let view = view_of_session(&mut conn, &session.id_hash, now).await?;
+    Ok((session.user_id, view))
 }
 
 /// The login screen goes on once the device approved (with JavaScript by itself, without by
