@@ -6,7 +6,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::StatusCode;
 use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 
-use crate::support::{Client, PHONE, PW, TestApp, count, ip, no_cooldown, serde_urlencoded};
+use crate::support::{Client, PHONE, PW, TestApp, count, ip, logged_in, no_cooldown, serde_urlencoded, with_tan};
 
 /// A device as the `/device` page is one: its own key pair and cookie.
 struct Device {
@@ -48,14 +48,8 @@ fn new_key() -> SigningKey {
 
 /// Anna, logged in at her trusted IP, pairs a device through the settings' TAN-protected link.
 async fn paired(t: &TestApp) -> Device {
-    t.user("anna@example.org", PW, "member").await;
-    let (_, token) = Client::new(t, ip(1)).password("anna@example.org", PW).await;
-    let s = Client::new(t, ip(1)).with_session(&token);
-    assert_eq!(s.post("/api/push/pairing", "tan=").await.status, StatusCode::PRECONDITION_REQUIRED);
-    let (tan, sms) = t.tan_for(PHONE).await;
-    assert!(sms.contains("Push-Bestätigung"), "the SMS says what the TAN is for: {sms}");
-    let res = s.post("/api/push/pairing", &format!("tan={tan}")).await;
-    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    let s = logged_in(t, "anna@example.org", "member").await;
+    let res = with_tan(t, &s, "/api/push/pairing", "Push-Bestätigung").await;
     let p: serde_json::Value = serde_json::from_str(&res.body).unwrap();
     let link = p["link"].as_str().unwrap();
     assert!(p["qr_svg"].as_str().unwrap().contains("<svg"));

@@ -3,7 +3,7 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, PW, TestApp, ip};
+use crate::support::{Client, PW, TestApp, count, ip, logged_in, with_tan};
 
 fn codes_of(body: &str) -> Vec<String> {
     serde_json::from_str::<Option<Vec<String>>>(body)
@@ -15,15 +15,9 @@ fn codes_of(body: &str) -> Vec<String> {
 
 /// Anna, logged in from her trusted IP, with a fresh set of recovery codes made behind a TAN.
 async fn anna_with_codes(t: &TestApp) -> (i64, Vec<String>) {
-    let anna = t.user("anna@example.org", PW, "member").await;
-    let (_, token) = Client::new(t, ip(1)).password("anna@example.org", PW).await;
-    let s = Client::new(t, ip(1)).with_session(&token);
-    let asked = s.post("/api/mfa/recovery-codes/new", "tan=").await;
-    assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "every time behind a TAN: {asked:?}");
-    let (tan, sms) = t.tan_for(PHONE).await;
-    assert!(sms.contains("Wiederherstellungscodes"), "the SMS names the action: {sms}");
-    let res = s.post("/api/mfa/recovery-codes/new", &format!("tan={tan}")).await;
-    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    let s = logged_in(t, "anna@example.org", "member").await;
+    let anna = count(t, "SELECT id FROM users WHERE email = 'anna@example.org'").await;
+    let res = with_tan(t, &s, "/api/mfa/recovery-codes/new", "Wiederherstellungscodes").await;
     (anna, codes_of(&res.body))
 }
 
@@ -117,9 +111,7 @@ async fn a_new_set_needs_a_tan_every_time_and_voids_the_old_one() {
     let (_, token) = Client::new(&t, ip(1)).password("anna@example.org", PW).await;
     let s = Client::new(&t, ip(1)).with_session(&token);
     // The TAN of the first set does not carry over: every time.
-    assert_eq!(s.post("/api/mfa/recovery-codes/new", "tan=").await.status, StatusCode::PRECONDITION_REQUIRED);
-    let (tan, _) = t.tan_for(PHONE).await;
-    let second = codes_of(&s.post("/api/mfa/recovery-codes/new", &format!("tan={tan}")).await.body);
+    let second = codes_of(&with_tan(&t, &s, "/api/mfa/recovery-codes/new", "Wiederherstellungscodes").await.body);
     assert_eq!(second.len(), 10);
     assert!(first.iter().all(|c| !second.contains(c)));
     // An old code no longer passes the challenge; a new one does.

@@ -439,6 +439,18 @@ pub async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
     c.with_session(&token)
 }
 
+/// A TAN-protected action as the page does it: asked without a TAN it is refused with 428 and
+/// a TAN SMS that names `what`; asked again with that TAN it succeeds. Returns that answer.
+pub async fn with_tan(t: &TestApp, s: &Client, path: &str, what: &str) -> Answer {
+    let asked = s.post(path, "tan=").await;
+    assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "every time behind a TAN: {asked:?}");
+    let (tan, sms) = t.tan_for(PHONE).await;
+    assert!(sms.contains(what), "the SMS names the action: {sms}");
+    let res = s.post(path, &format!("tan={tan}")).await;
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    res
+}
+
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()

@@ -5,7 +5,7 @@ use app::backend::clock;
 use http::StatusCode;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::support::{Client, PHONE, PW, TestApp, ip, no_cooldown};
+use crate::support::{Client, PHONE, PW, TestApp, ip, logged_in, no_cooldown, with_tan};
 
 /// What an authenticator app would show for `secret` at `unix` seconds.
 fn app_code(secret: &str, unix: i64) -> String {
@@ -15,14 +15,8 @@ fn app_code(secret: &str, unix: i64) -> String {
 
 /// Anna, logged in from her trusted IP, enrols an app; returns its secret.
 async fn enrol(t: &TestApp) -> String {
-    t.user("anna@example.org", PW, "member").await;
-    let (_, token) = Client::new(t, ip(1)).password("anna@example.org", PW).await;
-    let s = Client::new(t, ip(1)).with_session(&token);
-    assert_eq!(s.post("/api/totp/start", "tan=").await.status, StatusCode::PRECONDITION_REQUIRED);
-    let (tan, sms) = t.tan_for(PHONE).await;
-    assert!(sms.contains("Authenticator-App"), "{sms}");
-    let res = s.post("/api/totp/start", &format!("tan={tan}")).await;
-    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    let s = logged_in(t, "anna@example.org", "member").await;
+    let res = with_tan(t, &s, "/api/totp/start", "Authenticator-App").await;
     let e: serde_json::Value = serde_json::from_str(&res.body).unwrap();
     let secret = e["secret"].as_str().unwrap().to_owned();
     assert_eq!(secret.len(), 32, "160 bits in base32");
