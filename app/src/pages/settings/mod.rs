@@ -78,12 +78,7 @@ fn Authenticator() -> impl IntoView {
                 Some(
                     view! {
                         <p>{t!(i18n, totp.scan)}</p>
-                        <div
-                            class="qr"
-                            role="img"
-                            aria-label=move || t_string!(i18n, totp.qr_label).to_string()
-                            inner_html=e.qr_svg.clone()
-                        ></div>
+                        <QrCode svg=e.qr_svg.clone() label=move || t_string!(i18n, totp.qr_label).to_string() />
                         <p>
                             {t!(i18n, totp.secret_label)} " " <code class="totp-secret">{e.secret.clone()}</code>
                         </p>
@@ -98,10 +93,7 @@ fn Authenticator() -> impl IntoView {
             _ => None,
         }}
         <ActionForm action=start>
-            <TanPrompt result=Signal::derive(move || start.value().get().map(|r| r.map(|_| ()))) />
-            <button type="submit" class="secondary">
-                {t!(i18n, totp.start)}
-            </button>
+            <TanSubmit value=start.value()>{t!(i18n, totp.start)}</TanSubmit>
         </ActionForm>
     }
 }
@@ -144,7 +136,7 @@ fn PushDevice() -> impl IntoView {
         {move || match start.value().get() {
             Some(Ok(p)) if !p.link.is_empty() => Some(view! {
                 <p>{t!(i18n, push.scan)}</p>
-                <div class="qr" role="img" aria-label=move || t_string!(i18n, push.qr_label).to_string() inner_html=p.qr_svg.clone()></div>
+                <QrCode svg=p.qr_svg.clone() label=move || t_string!(i18n, push.qr_label).to_string() />
                 <p>
                     {t!(i18n, push.link_label)} " " <a href=p.link.clone() id="pairing-link">{p.link.clone()}</a>
                 </p>
@@ -152,12 +144,30 @@ fn PushDevice() -> impl IntoView {
             _ => None,
         }}
         <ActionForm action=start>
-            <TanPrompt result=Signal::derive(move || start.value().get().map(|r| r.map(|_| ()))) />
-            <button type="submit" class="secondary">
-                {t!(i18n, push.start)}
-            </button>
+            <TanSubmit value=start.value()>{t!(i18n, push.start)}</TanSubmit>
         </ActionForm>
     }
+}
+
+/// The end of a TAN-protected form in the settings: the TAN prompt, following the action's
+/// last result, then the submit button.
+#[component]
+fn TanSubmit<T>(value: MappedSignal<Option<Result<T, AppError>>>, children: Children) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    view! {
+        <TanPrompt result=Signal::derive(move || value.get().map(|r| r.map(|_| ()))) />
+        <button type="submit" class="secondary">
+            {children()}
+        </button>
+    }
+}
+
+/// A QR code drawn by the server (SVG), with a text alternative.
+#[component]
+fn QrCode(svg: String, #[prop(into)] label: Signal<String>) -> impl IntoView {
+    view! { <div class="qr" role="img" aria-label=label inner_html=svg></div> }
 }
 
 /// A new set of recovery codes, behind a TAN every time; the set replaces the old one.
@@ -173,10 +183,7 @@ fn RecoveryCodes() -> impl IntoView {
             _ => None,
         }}
         <ActionForm action=renew>
-            <TanPrompt result=Signal::derive(move || renew.value().get().map(|r| r.map(|_| ()))) />
-            <button type="submit" class="secondary">
-                {t!(i18n, recovery_codes.renew)}
-            </button>
+            <TanSubmit value=renew.value()>{t!(i18n, recovery_codes.renew)}</TanSubmit>
         </ActionForm>
     }
 }
