@@ -9,7 +9,7 @@ use std::{convert::Infallible, time::Duration};
 
 use app::{
     api::AppError,
-    backend::{AppState, clock, crypto::Secret, services::push, sessions::CookieJar},
+    backend::{AppState, clock, services::push, sessions::CookieJar},
     domain::lang::Lang,
 };
 use axum::{
@@ -35,8 +35,29 @@ pub fn routes() -> Router<AppState> {
         .route("/api/mfa/push/events", get(login_events))
 }
 
-/// A stream of `name` events: `read` gives the current data (`None` ends the stream), sent
-/// whenever it differs from the last sent.
+/// A Server-Sent Events answer of `name` events: `read` gives the account the stream belongs
+/// to and the current data. Its first answer decides the status (401 for no or a foreign
+/// cookie); after that the data is sent whenever it differs from the last sent, re-read when
+/// the account's push requests change and every `RECHECK`. The stream ends when `read`
+/// fails (the device was removed, the login finished) or the server shuts down.
+async fn stream<F, Fut>(events: broadcast::Receiver<i64>, name: &'static str, read: F) -> Response
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(i64, String), AppError>> + Send + 'static,
+{
+    let (user_id, first) = match read().await {
+        Ok(found) => found,
+        Err(err) => return err.status().into_response(),
+    };
+    let read = move || {
+        let next = read();
+        async move { next.await.ok().map(|(_, data)| data) }
+    };
+    Sse::new(watch(events, user_id, name, first, read)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// The events of [`stream`] after its first: `read` gives the current data (`None` ends the
+/// stream).
 fn watch<F, Fut>(
     events: broadcast::Receiver<i64>,
     user_id: i64,
@@ -86,46 +107,33 @@ where
 /// The device's open requests, as JSON, whenever they change. A device that is not (or no
 /// longer) paired gets 401, and its page says so.
 async fn device_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = CookieJar::device(state.config.dev_mode).token(&headers) else {
-        return http::StatusCode::UNAUTHORIZED.into_response();
-    };
+    let token = std::sync::Arc::new(CookieJar::device(state.config.dev_mode).token(&headers));
     let events = state.push_events.subscribe();
-    let (user_id, first) = match push::device_requests(&state, &token, clock::now()).await {
-        Ok(found) => found,
-        Err(err) => return err.status().into_response(),
-    };
-    let read = move || {
-        let (state, token) = (state.clone(), Secret::new(token.expose().clone()));
+    stream(events, "requests", move || {
+        let (state, token) = (state.clone(), token.clone());
         async move {
-            let (_, list) = push::device_requests(&state, &token, clock::now()).await.ok()?;
-            serde_json::to_string(&list).ok()
+            let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
+            let (user_id, list) = push::device_requests(&state, token, clock::now()).await?;
+            Ok((user_id, serde_json::to_string(&list).map_err(AppError::internal)?))
         }
-    };
-    let first = serde_json::to_string(&first).unwrap_or_default();
-    Sse::new(watch(events, user_id, "requests", first, read)).keep_alive(KeepAlive::default()).into_response()
+    })
+    .await
 }
 
 /// The state of the login screen's push (`Pending`, `Approved`, `Denied`, `Expired`, or
 /// `None` before one was sent), whenever it changes.
 async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = CookieJar::session(state.config.dev_mode).token(&headers) else {
-        return http::StatusCode::UNAUTHORIZED.into_response();
-    };
+    let token = std::sync::Arc::new(CookieJar::session(state.config.dev_mode).token(&headers));
     let events = state.push_events.subscribe();
-    let (user_id, first) = match push::session_view(&state, &token, clock::now()).await {
-        Ok(found) => found,
-        Err(AppError::NotAuthenticated) => return http::StatusCode::UNAUTHORIZED.into_response(),
-        Err(err) => return err.status().into_response(),
-    };
-    let name = |view: Option<app::domain::push::PushView>| match view {
-        Some(v) => format!("{:?}", v.state),
-        None => "None".to_owned(),
-    };
-    let read = move || {
-        let (state, token) = (state.clone(), Secret::new(token.expose().clone()));
-        async move { push::session_view(&state, &token, clock::now()).await.ok().map(|(_, v)| name(v)) }
-    };
-    Sse::new(watch(events, user_id, "push", name(first), read)).keep_alive(KeepAlive::default()).into_response()
+    stream(events, "push", move || {
+        let (state, token) = (state.clone(), token.clone());
+        async move {
+            let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
+            let (user_id, view) = push::session_view(&state, token, clock::now()).await?;
+            Ok((user_id, view.map_or_else(|| "None".to_owned(), |v| format!("{:?}", v.state))))
+        }
+    })
+    .await
 }
 
 /// The device page: an installable web page (see `public/device.webmanifest`) whose script
