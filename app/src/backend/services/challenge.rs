@@ -107,12 +107,16 @@ async fn load_step(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestC
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         return Err(locked_error(state, ctx, until));
     }
-    let challenge: Option<ChallengeRow> =
-        sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
-            .bind(&session.id_hash)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let challenge = challenge_of(conn, &session.id_hash).await?;
     Ok(Step { session, purpose, account, challenge })
+}
+
+/// The challenge of the session stored under `session_hash`, if it has one.
+async fn challenge_of(conn: &mut SqliteConnection, session_hash: &[u8]) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
+        .bind(session_hash)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The methods an account can use at login. After a forgotten-password link the e-mail
@@ -385,8 +389,8 @@ pub(crate) async fn open_login_challenge(
     let waits_for_push = account.last_mfa_method == "push"
         && stage == LoginState::ChallengeRequired
         && super::push::paired(tx, user_id).await?;
-    let waits_for_app = waits_for_app || waits_for_push;
-    if !waits_for_app && method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
+    let sends_no_code = waits_for_app || waits_for_push;
+    if !sends_no_code && method == Method::Sms && network_sms_free_at(tx, state, ctx).await?.is_some() {
         // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
         // Where e-mail is no method (a forgotten password), the login is refused.
         match methods.contains(&Method::Email) {
@@ -407,7 +411,7 @@ pub(crate) async fn open_login_challenge(
     if waits_for_push {
         return super::push::create_request(tx, state, ctx, user_id, account.quota_reset_at, session_hash).await?;
     }
-    if waits_for_app {
+    if sends_no_code {
         return Ok(());
     }
     let to = match method {
@@ -694,13 +698,9 @@ pub(super) async fn count_denied_push(
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<(), AppError> {
-    let challenge: Option<ChallengeRow> = sqlx::query_as(
-        "SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ? AND purpose = 'login'",
-    )
-    .bind(session_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(c) = challenge.filter(|c| matches!(c.state(), ChallengeState::Open { .. })) {
+    // Pushes exist only at the login challenge, so the session's challenge is a login's.
+    if let Some(c) = challenge_of(tx, session_hash).await?.filter(|c| matches!(c.state(), ChallengeState::Open { .. }))
+    {
         count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?;
     }
     Ok(())
