@@ -13,9 +13,9 @@ use std::{
 };
 
 use app::{
-    api::AppError,
     backend::ClientIp,
     security::{PageNonce, page_csp},
+    wire::AppError,
 };
 use axum::{
     extract::{ConnectInfo, Request, State},

@@ -8,9 +8,9 @@
 use std::{convert::Infallible, time::Duration};
 
 use app::{
-    api::AppError,
     backend::{AppState, clock, services::push, sessions::CookieJar},
     domain::lang::Lang,
+    wire::AppError,
 };
 use axum::{
     Router,

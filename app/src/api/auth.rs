@@ -1,18 +1,9 @@
 //! Login, logout and the current user (SPEC 1).
 
+pub use crate::wire::auth::*;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::AppError;
-
-/// Who is logged in, as the pages show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub full_name: String,
-    pub email: String,
-    pub role: String,
-    pub organisation: Option<String>,
-}
 
 /// E-mail + password. Success sets a new session cookie and goes to the next step: MFA setup,
 /// the MFA challenge, or (from the trusted IP) the start page.

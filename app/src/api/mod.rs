@@ -1,4 +1,5 @@
-//! Server functions, grouped by area, with their request and response types.
+//! Server functions, grouped by area. Their request and response types live in `wire`
+//! (re-exported here for the pages).
 //!
 //! Each function is thin (convention 3): it reads the session and client IP from the
 //! request, calls one backend service and maps the error.
@@ -7,9 +8,8 @@ pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;
-pub mod error;
 pub mod mfa;
 pub mod portal;
 pub mod support;
 
-pub use error::{AppError, InputError};
+pub use crate::wire::{AppError, InputError};

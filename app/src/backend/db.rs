@@ -117,3 +117,18 @@ impl DerefMut for WriteTx {
         &mut self.tx
     }
 }
+
+/// Database failures as the user meets them: no free connection or write turn in time is
+/// "busy, try again"; anything else is logged in full and shown as an internal error.
+impl From<sqlx::Error> for crate::wire::AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // No connection or no turn to write within the timeout: the server is overloaded.
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("database busy: request shed");
+                crate::wire::AppError::Busy { retry_after_secs: 1 }
+            }
+            e => crate::wire::AppError::internal(e),
+        }
+    }
+}

@@ -260,6 +260,16 @@ impl PasswordHasher {
     }
 }
 
+/// A full hashing queue is "busy, try again"; any other failure is internal.
+impl From<HashError> for crate::wire::AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => crate::wire::AppError::Busy { retry_after_secs: 1 },
+            other => crate::wire::AppError::internal(other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,11 +7,11 @@ use super::{
     crypto::{Keys, Purpose, Secret, random_token},
 };
 use crate::{
-    api::AppError,
     domain::{
         links::{self, LinkKind, LinkState},
         time::Timestamp,
     },
+    wire::AppError,
 };
 
 fn token_hash(keys: &Keys, kind: LinkKind, token: &str) -> Vec<u8> {

@@ -8,10 +8,6 @@ use sqlx::SqliteConnection;
 
 use super::{RequestCtx, portal::describe, tan as tans};
 use crate::{
-    api::{
-        AppError, InputError,
-        accounts::{ActivityItem, InvitationInfo, MemberStatus, TeamMember},
-    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -30,6 +26,10 @@ use crate::{
         password::{self, personal_words},
         tan::Action,
         time::Timestamp,
+    },
+    wire::{
+        AppError, InputError,
+        accounts::{ActivityItem, InvitationInfo, MemberStatus, TeamMember},
     },
 };
 

@@ -12,7 +12,6 @@ use sqlx::SqliteConnection;
 
 use super::RequestCtx;
 use crate::{
-    api::{AppError, InputError, auth::UserInfo},
     backend::{
         AppState,
         audit::{self, AuditEvent, LoginFailure},
@@ -29,6 +28,7 @@ use crate::{
         throttle::{self, AttemptDecision, IpFailures, PairFailures},
         time::Timestamp,
     },
+    wire::{AppError, InputError, auth::UserInfo},
 };
 
 /// A correct password: the new session (to set as the cookie) and the step it is at.

@@ -8,10 +8,6 @@ use sqlx::SqliteConnection;
 
 use super::RequestCtx;
 use crate::{
-    api::{
-        AppError, InputError,
-        mfa::{MfaFlow, MfaStatus},
-    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -28,6 +24,10 @@ use crate::{
         mfa::{self, ChallengeEvent, ChallengeState, Method, Purpose},
         quota::{self, QuotaDecision, Usage},
         time::Timestamp,
+    },
+    wire::{
+        AppError, InputError,
+        mfa::{MfaFlow, MfaStatus},
     },
 };
 

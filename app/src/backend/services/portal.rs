@@ -6,10 +6,6 @@ use iban::IbanLike;
 
 use super::{RequestCtx, accounts, tan as tans};
 use crate::{
-    api::{
-        AppError, InputError,
-        portal::{BankAccountView, InvoicePage, InvoiceRow, TanStatus},
-    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -26,6 +22,10 @@ use crate::{
         money,
         tan::{self as tan_rules, Action, Mode, TanSettings},
         time::Timestamp,
+    },
+    wire::{
+        AppError, InputError,
+        portal::{BankAccountView, InvoicePage, InvoiceRow, TanStatus},
     },
 };
 

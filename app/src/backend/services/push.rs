@@ -19,10 +19,6 @@ use sqlx::SqliteConnection;
 
 use super::{RequestCtx, challenge, portal::describe, tan as tans};
 use crate::{
-    api::{
-        AppError,
-        mfa::{PairedDevice, PushPairing},
-    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -34,6 +30,10 @@ use crate::{
         quota::{self, QuotaDecision, Usage},
         tan::Action,
         time::Timestamp,
+    },
+    wire::{
+        AppError,
+        mfa::{PairedDevice, PushPairing},
     },
 };
 
@@ -338,7 +338,7 @@ pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let (mut tx, step, _, _) = challenge::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
     if !paired(&mut tx, user_id).await? {
-        return Err(AppError::Input(crate::api::InputError::MethodUnavailable));
+        return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     }
     let sent = create_request(&mut tx, state, ctx, user_id, step.account.quota_reset_at, &step.session.id_hash).await?;
     tx.commit().await?;
@@ -397,7 +397,7 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
     .fetch_optional(&mut *tx)
     .await?;
     let Some((request_id, stored, expires_at)) = row else {
-        return Err(AppError::Input(crate::api::InputError::MethodUnavailable));
+        return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     };
     match PushState::of(&stored, expires_at, ctx.now.0) {
         PushState::Pending => return Err(AppError::PushPending),

@@ -17,7 +17,6 @@ use super::{
     challenge,
 };
 use crate::{
-    api::{AppError, InputError},
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -30,6 +29,7 @@ use crate::{
         login::{LoginEvent, LoginState, transition},
         time::Timestamp,
     },
+    wire::{AppError, InputError},
 };
 
 pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_email: &str) -> Result<(), AppError> {

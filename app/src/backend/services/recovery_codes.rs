@@ -7,7 +7,6 @@ use sqlx::SqliteConnection;
 
 use super::{RequestCtx, portal::describe, tan as tans};
 use crate::{
-    api::AppError,
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -18,6 +17,7 @@ use crate::{
         tan::Action,
         time::Timestamp,
     },
+    wire::AppError,
 };
 
 /// The keyed hash of a recovery code (normalised), bound to its account.

@@ -19,7 +19,6 @@ use super::{
     accounts::{anonymous_request, check_new_password, email_to, name_field},
 };
 use crate::{
-    api::{AppError, InputError, accounts::RegistrationStatus},
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -33,6 +32,7 @@ use crate::{
         mfa::{self},
         time::Timestamp,
     },
+    wire::{AppError, InputError, accounts::RegistrationStatus},
 };
 
 #[derive(sqlx::FromRow)]

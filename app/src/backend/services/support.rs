@@ -8,10 +8,6 @@ use sqlx::SqliteConnection;
 
 use super::{RequestCtx, accounts, challenge, tan as tans};
 use crate::{
-    api::{
-        AppError, InputError,
-        support::{AccountDetail, AccountHit, MessageState, QuotaUse},
-    },
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -22,6 +18,10 @@ use crate::{
         mask,
         mfa::{Method, Purpose},
         time::Timestamp,
+    },
+    wire::{
+        AppError, InputError,
+        support::{AccountDetail, AccountHit, MessageState, QuotaUse},
     },
 };
 

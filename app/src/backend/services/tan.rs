@@ -11,7 +11,6 @@ use sqlx::SqliteConnection;
 
 use super::RequestCtx;
 use crate::{
-    api::{AppError, InputError},
     backend::{
         AppState,
         audit::{self, AuditEvent},
@@ -30,6 +29,7 @@ use crate::{
         tan::{self, Action, Mode, TanSettings},
         time::Timestamp,
     },
+    wire::{AppError, InputError},
 };
 
 /// The TAN-relevant facts of the logged-in account.

@@ -9,13 +9,13 @@ use totp_rs::{Algorithm, Secret as TotpSecret, TOTP};
 
 use super::{RequestCtx, portal::describe, tan as tans};
 use crate::{
-    api::{AppError, InputError, mfa::TotpEnrolment},
     backend::{
         AppState,
         audit::{self, AuditEvent},
         crypto::Purpose,
     },
     domain::{mfa, tan::Action, time::Timestamp},
+    wire::{AppError, InputError, mfa::TotpEnrolment},
 };
 
 const STEP_SECS: i64 = 30;

@@ -217,27 +217,3 @@ impl AppError {
         }
     }
 }
-
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        match e {
-            // No connection or no turn to write within the timeout: the server is overloaded.
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("database busy: request shed");
-                AppError::Busy { retry_after_secs: 1 }
-            }
-            e => AppError::internal(e),
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<crate::backend::hasher::HashError> for AppError {
-    fn from(e: crate::backend::hasher::HashError) -> Self {
-        match e {
-            crate::backend::hasher::HashError::Busy => AppError::Busy { retry_after_secs: 1 },
-            other => AppError::internal(other),
-        }
-    }
-}
