@@ -87,7 +87,7 @@ use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use crate::support::{
+use crate::harness::{
     Answer, Client, PHONE, PW, TestApp, change_bank, count, ip, logged_in, no_cooldown, serde_urlencoded as form,
     six_digits,
 };
@@ -96,7 +96,7 @@ const STRONG: &str = "Kiefer-Wolke-Laterne-73";
 const IBAN_A: &str = "DE89370400440532013000";
 const ANNA: &str = "anna@example.org";
 
-/// Another client address for each `n`, outside the ones `support::ip` hands out.
+/// Another client address for each `n`, outside the ones `harness::ip` hands out.
 fn ip_n(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(10, 7, (n / 250) as u8, (n % 250) as u8 + 1))
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod attacks;
 mod delivery;
+mod harness;
 mod login;
 mod mfa;
 mod providers;
@@ -12,6 +13,5 @@ mod push;
 mod recovery_codes;
 mod secrets;
 mod startup;
-mod support;
 mod tan;
 mod totp;
