@@ -8,6 +8,7 @@ mod delivery;
 mod harness;
 mod login;
 mod mfa;
+mod process;
 mod providers;
 mod push;
 mod recovery_codes;
