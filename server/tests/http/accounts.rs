@@ -3,11 +3,11 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, PW, TestApp, count, ip, logged_in, serde_urlencoded as form};
+use crate::harness::{Client, PHONE, PW, TestApp, count, ip, logged_in, serde_urlencoded as form};
 
 const STRONG: &str = "Kiefer-Wolke-Laterne-73";
 
-async fn register(c: &Client, email: &str, password: &str) -> crate::support::Answer {
+async fn register(c: &Client, email: &str, password: &str) -> crate::harness::Answer {
     let body = form(&[
         ("company", "Holzbau Meier GmbH"),
         ("full_name", "Jana Becker"),
@@ -18,7 +18,7 @@ async fn register(c: &Client, email: &str, password: &str) -> crate::support::An
 }
 
 /// Runs a TAN-protected request: first without a TAN (one is sent), then with it.
-async fn with_tan(t: &TestApp, c: &Client, path: &str, pairs: &[(&str, &str)]) -> crate::support::Answer {
+async fn with_tan(t: &TestApp, c: &Client, path: &str, pairs: &[(&str, &str)]) -> crate::harness::Answer {
     let asked = c.post(path, &form(&[pairs, &[("tan", "")]].concat())).await;
     assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "{}", asked.body);
     let (tan, _) = t.tan_for(PHONE).await;
@@ -86,7 +86,7 @@ async fn registering_a_taken_address_looks_the_same_and_only_tells_the_owner() {
     assert!(taken.registration_token().is_some());
     let notice = t.message_to("owner@example.org").await;
     assert!(notice.contains("bereits ein Konto"), "{notice}");
-    assert!(crate::support::six_digits(&notice).is_none(), "the owner gets no code: {notice}");
+    assert!(crate::harness::six_digits(&notice).is_none(), "the owner gets no code: {notice}");
     let reg = c.with_cookie(&format!("riegel_registration={}", taken.registration_token().unwrap()));
     for _ in 0..4 {
         assert_eq!(reg.post("/api/register/verify", "code=123456").await.status, StatusCode::UNPROCESSABLE_ENTITY);

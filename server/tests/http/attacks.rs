@@ -72,9 +72,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::{Read, Write},
-    net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream},
-    process::{Child, Command, Stdio},
+    net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -87,16 +85,17 @@ use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use crate::support::{
+use crate::harness::{
     Answer, Client, PHONE, PW, TestApp, change_bank, count, ip, logged_in, no_cooldown, serde_urlencoded as form,
     six_digits,
 };
+use crate::process::{Server, http};
 
 const STRONG: &str = "Kiefer-Wolke-Laterne-73";
 const IBAN_A: &str = "DE89370400440532013000";
 const ANNA: &str = "anna@example.org";
 
-/// Another client address for each `n`, outside the ones `support::ip` hands out.
+/// Another client address for each `n`, outside the ones `harness::ip` hands out.
 fn ip_n(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(10, 7, (n / 250) as u8, (n % 250) as u8 + 1))
 }
@@ -724,109 +723,6 @@ async fn every_cookie_of_a_production_server_is_a_secure_http_only_host_cookie()
         }
         assert!(attributes.contains(&"SameSite=Lax") || attributes.contains(&"SameSite=Strict"), "{cookie}");
         assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
-    }
-}
-
-/// The real server binary in development mode on `db`, believing `X-Forwarded-For` from
-/// 127.0.0.1; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    async fn start(db: &std::path::Path, log: &std::path::Path) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .env_remove("RIEGEL_SECRET_KEY")
-            .env("RIEGEL_DEV", "true")
-            .env("RIEGEL_DATABASE", db)
-            .env("RIEGEL_BIND", addr.to_string())
-            .env("RIEGEL_TRUSTED_PROXY", "127.0.0.1")
-            .env("RIEGEL_ARGON2_M_KIB", "256")
-            .env("RIEGEL_ARGON2_T", "1")
-            .env("RIEGEL_ARGON2_QUEUE", "64")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .unwrap();
-        let server = Server { child, addr };
-        for _ in 0..600 {
-            let ready = tokio::task::spawn_blocking(move || http(addr, "GET", "/healthz", "", None, None))
-                .await
-                .unwrap()
-                .is_ok_and(|r| r.status == 200);
-            if ready {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not start: {}", std::fs::read_to_string(log).unwrap_or_default());
-    }
-
-    fn kill_9(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Raw {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request over a fresh connection; `Err` when no whole answer came back.
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: &str,
-    from: Option<&str>,
-    cookie: Option<&str>,
-) -> std::io::Result<Raw> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nAccept: application/json\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    if let Some(ip) = from {
-        req.push_str(&format!("X-Forwarded-For: {ip}\r\n"));
-    }
-    if let Some(c) = cookie {
-        req.push_str(&format!("Cookie: {c}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes())?;
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").ok_or(std::io::ErrorKind::UnexpectedEof)?;
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(std::io::ErrorKind::InvalidData)?;
-    let length: Option<usize> = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)));
-    if length.is_some_and(|n| body.len() < n) {
-        return Err(std::io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(Raw { status, head: head.to_owned(), body: body.to_owned() })
-}
-
-impl Raw {
-    fn challenged(&self) -> bool {
-        self.head.lines().any(|l| l.eq_ignore_ascii_case("location: /mfa"))
     }
 }
 

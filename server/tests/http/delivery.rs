@@ -11,7 +11,7 @@ use app::{
     domain::mfa::Method,
 };
 
-use crate::support::TestApp;
+use crate::harness::TestApp;
 
 #[tokio::test]
 async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_once() {

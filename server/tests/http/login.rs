@@ -1,6 +1,6 @@
 //! Password login, sessions, throttling, guards (SPEC 1).
 
-use crate::support::{Client, TestApp, ip};
+use crate::harness::{Client, TestApp, ip};
 use app::{backend::hasher::Argon2Config, domain::policy::Policy};
 use http::{StatusCode, header};
 

@@ -3,15 +3,17 @@
 //! the messages that reach the development outbox.
 
 mod accounts;
+mod attack_list;
 mod attacks;
 mod delivery;
+mod harness;
 mod login;
 mod mfa;
+mod process;
 mod providers;
 mod push;
 mod recovery_codes;
 mod secrets;
 mod startup;
-mod support;
 mod tan;
 mod totp;

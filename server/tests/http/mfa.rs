@@ -3,7 +3,7 @@
 use app::domain::policy::Policy;
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, PW, TestApp, ip, no_cooldown};
+use crate::harness::{Client, PHONE, PW, TestApp, ip, no_cooldown};
 
 #[tokio::test]
 async fn a_new_ip_gets_the_challenge_and_the_sms_code_completes_the_login() {

@@ -24,7 +24,7 @@ use tokio::{
     net::TcpListener,
 };
 
-use crate::support::{Client, PHONE, PW, TestApp, ip, six_digits};
+use crate::harness::{Client, PHONE, PW, TestApp, ip, six_digits};
 
 /// One e-mail as the SMTP sink received it.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::StatusCode;
 use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 
-use crate::support::{Client, PHONE, PW, TestApp, count, ip, logged_in, no_cooldown, serde_urlencoded, with_tan};
+use crate::harness::{Client, PHONE, PW, TestApp, count, ip, logged_in, no_cooldown, serde_urlencoded, with_tan};
 
 /// A device as the `/device` page is one: its own key pair and cookie.
 struct Device {
@@ -22,13 +22,13 @@ impl Device {
         URL_SAFE_NO_PAD.encode(sig.to_bytes())
     }
 
-    async fn answer_with(&self, key: &SigningKey, id: i64, nonce: &str, answer: &str) -> crate::support::Answer {
+    async fn answer_with(&self, key: &SigningKey, id: i64, nonce: &str, answer: &str) -> crate::harness::Answer {
         let signature = Self::sign(key, id, nonce, answer);
         let form = serde_urlencoded(&[("request", &id.to_string()), ("answer", answer), ("signature", &signature)]);
         self.client.post("/api/device/answer", &form).await
     }
 
-    async fn answer(&self, id: i64, nonce: &str, answer: &str) -> crate::support::Answer {
+    async fn answer(&self, id: i64, nonce: &str, answer: &str) -> crate::harness::Answer {
         self.answer_with(&self.key, id, nonce, answer).await
     }
 }

@@ -3,7 +3,7 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PW, TestApp, count, ip, logged_in, with_tan};
+use crate::harness::{Client, PW, TestApp, count, ip, logged_in, with_tan};
 
 fn codes_of(body: &str) -> Vec<String> {
     serde_json::from_str::<Option<Vec<String>>>(body)

@@ -10,7 +10,7 @@ use std::{
 
 use http::header;
 
-use crate::support::{Client, TestApp, ip, serde_urlencoded as form};
+use crate::harness::{Client, TestApp, ip, serde_urlencoded as form};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -25,7 +25,7 @@ impl Write for Capture {
     }
 }
 
-fn token_of(res: &crate::support::Answer) -> String {
+fn token_of(res: &crate::harness::Answer) -> String {
     res.session_token().unwrap_or_else(|| panic!("no session: {res:?}"))
 }
 

@@ -2,14 +2,14 @@
 
 use http::{StatusCode, header};
 
-use crate::support::{Client, PHONE, PW, TestApp, change_bank, ip, no_cooldown};
+use crate::harness::{Client, PHONE, PW, TestApp, change_bank, ip, no_cooldown};
 
 const IBAN_A: &str = "DE89 3704 0044 0532 0130 00";
 const IBAN_B: &str = "DE02120300000000202051";
 
 /// A user logged in from its trusted IP (no MFA prompt), and that session's client.
 async fn logged_in(t: &TestApp, email: &str) -> Client {
-    crate::support::logged_in(t, email, "member").await
+    crate::harness::logged_in(t, email, "member").await
 }
 
 async fn session(t: &TestApp, email: &str) -> Client {
@@ -33,7 +33,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn submit_invoice(c: &Client, number: &str, amount: &str, tan: &str) -> crate::support::Answer {
+async fn submit_invoice(c: &Client, number: &str, amount: &str, tan: &str) -> crate::harness::Answer {
     c.post(
         "/api/invoices/submit",
         &form(&[("number", number), ("date", "2026-11-20"), ("amount", amount), ("tan", tan)]),

@@ -5,7 +5,7 @@ use app::backend::clock;
 use http::StatusCode;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::support::{Client, PHONE, PW, TestApp, ip, logged_in, no_cooldown, with_tan};
+use crate::harness::{Client, PHONE, PW, TestApp, ip, logged_in, no_cooldown, with_tan};
 
 /// What an authenticator app would show for `secret` at `unix` seconds.
 fn app_code(secret: &str, unix: i64) -> String {
