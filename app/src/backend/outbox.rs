@@ -27,3 +27,15 @@ pub async fn enqueue(conn: &mut SqliteConnection, msg: NewMessage<'_>, now: Time
     .fetch_one(conn)
     .await
 }
+
+/// Sends one e-mail through the outbox, inside the caller's transaction.
+pub async fn email_to(
+    conn: &mut SqliteConnection,
+    to: &str,
+    text: super::messages::Text,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    enqueue(conn, NewMessage { channel: Method::Email, recipient: to, subject: &text.subject, body: &text.body }, now)
+        .await
+        .map(|_| ())
+}

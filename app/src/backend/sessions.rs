@@ -144,36 +144,59 @@ async fn stored(
     }))
 }
 
-/// The live session behind `token`, or `None`. An expired session is deleted on the way;
-/// a live one has its last-seen time refreshed (at most every `session_touch_secs`).
-pub async fn load(
+/// What a request's look at its session asks of the write path: nothing, a refreshed
+/// last-seen time (at most every `session_touch_secs`), or the row's end (it expired).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upkeep {
+    Nothing,
+    Touch,
+    Delete,
+}
+
+/// The live session behind `token` (its last-seen time as of `now`) and the upkeep the look
+/// calls for. Only reads: the caller applies the upkeep through the write path.
+pub async fn look(
     conn: &mut SqliteConnection,
     keys: &Keys,
     token: &Secret<String>,
     now: Timestamp,
     policy: &Policy,
-) -> Result<Option<Session>, sqlx::Error> {
+) -> Result<(Option<Session>, Upkeep), sqlx::Error> {
     let Some(session) = stored(conn, keys, token).await? else {
-        return Ok(None);
+        return Ok((None, Upkeep::Nothing));
     };
     if is_expired(session.created_at, session.last_seen_at, now, policy) {
-        delete_by_hash(conn, &session.id_hash).await?;
-        return Ok(None);
+        return Ok((None, Upkeep::Delete));
     }
-    if session.last_seen_at.secs_until(now) >= policy.session_touch_secs {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
-            .bind(now.0)
-            .bind(&session.id_hash)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(Some(Session { last_seen_at: now, ..session }))
+    let upkeep =
+        if session.last_seen_at.secs_until(now) >= policy.session_touch_secs { Upkeep::Touch } else { Upkeep::Nothing };
+    Ok((Some(Session { last_seen_at: now, ..session }), upkeep))
 }
 
-/// The live session behind `token`, read only: a look that neither refreshes its last-seen
-/// time nor deletes it when expired (for a page's event stream, which must not keep the
-/// session alive).
-pub async fn peek(
+/// Applies a look's upkeep to the session stored under `id_hash`, in a write transaction.
+pub async fn keep(
+    conn: &mut SqliteConnection,
+    id_hash: &[u8],
+    upkeep: Upkeep,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    match upkeep {
+        Upkeep::Nothing => {}
+        Upkeep::Touch => {
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+                .bind(now.0)
+                .bind(id_hash)
+                .execute(conn)
+                .await?;
+        }
+        Upkeep::Delete => delete_by_hash(conn, id_hash).await?,
+    }
+    Ok(())
+}
+
+/// The live session behind `token`, read only and without upkeep (a page's event stream,
+/// which must not keep the session alive).
+pub async fn find(
     conn: &mut SqliteConnection,
     keys: &Keys,
     token: &Secret<String>,

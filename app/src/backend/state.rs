@@ -10,11 +10,11 @@ use tokio::sync::Notify;
 
 use super::{
     crypto::Keys,
-    db::Writer,
+    db::{WriteTx, Writer},
     delivery::{DevOutbox, Providers},
     hasher::PasswordHasher,
 };
-use crate::domain::policy::Policy;
+use crate::{domain::policy::Policy, wire::AppError};
 
 /// Settings that change behaviour at run time.
 #[derive(Clone, Debug)]
@@ -48,6 +48,23 @@ pub struct AppState {
     /// The account whose push requests changed: wakes its device's and its login screens'
     /// event streams.
     pub push_events: tokio::sync::broadcast::Sender<i64>,
+}
+
+impl AppState {
+    /// Commits a use case's transaction and wakes the delivery worker for what it wrote to the
+    /// outbox.
+    pub async fn commit(&self, tx: WriteTx) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.outbox_nudge.notify_one();
+        Ok(())
+    }
+
+    /// Commits a refusal's writes (a count, a lock, an issued code or TAN) and answers with
+    /// the refusal.
+    pub async fn refuse<T>(&self, tx: WriteTx, refusal: AppError) -> Result<T, AppError> {
+        self.commit(tx).await?;
+        Err(refusal)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

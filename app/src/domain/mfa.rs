@@ -1,7 +1,10 @@
 //! Second factors and the one-time-code challenge (SPEC 2.2, 3).
 //!
 //! Rules:
-//! - Methods: SMS and e-mail codes today; push and TOTP are added as variants (3.1).
+//! - Factors (3.1): a code by SMS, a code by e-mail, an authenticator app's code (TOTP), a
+//!   push approved on a paired device, and, when the phone is out of reach, a recovery code.
+//!   `Factor` names the first four (what the login screen opens on next time); a `Method` is
+//!   one of the two channels a one-time code is sent on.
 //! - A code is 6 digits, valid `code_ttl_secs`, single use, stored only as a keyed hash and
 //!   compared in constant time (3.3; the server does the hashing and comparing).
 //! - A resend sends a new code; the codes already sent in the same challenge stay valid
@@ -14,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{policy::Policy, time::Timestamp};
 
-/// A way to deliver the second factor.
+/// A channel a one-time code is sent on: the factors SMS and e-mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Method {
     Sms,
@@ -33,6 +36,42 @@ impl Method {
 
     pub fn parse(s: &str) -> Option<Self> {
         Method::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A factor that passed a login, remembered per account (`users.last_mfa_method`): the next
+/// challenge opens on it (SPEC 3.1). A recovery code is used once and never remembered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Factor {
+    /// A code by SMS or e-mail.
+    Code(Method),
+    /// An authenticator app's code.
+    App,
+    /// A push approved on the paired device.
+    Push,
+}
+
+impl Factor {
+    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::App, Factor::Push];
+
+    /// As stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Factor::Code(m) => m.as_str(),
+            Factor::App => "totp",
+            Factor::Push => "push",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Factor::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl TryFrom<String> for Factor {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Factor::parse(&s).ok_or_else(|| format!("unknown factor {s:?}"))
     }
 }
 
@@ -153,6 +192,17 @@ pub fn cooldown_left(last_sent_at: Timestamp, now: Timestamp, policy: &Policy) -
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn every_factor_is_stored_under_its_own_name() {
+        for f in Factor::ALL {
+            assert_eq!(Factor::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Factor::parse("sms"), Some(Factor::Code(Method::Sms)));
+        assert_eq!(Factor::parse("recovery"), None);
+    }
+
     #[test]
     fn a_recovery_code_is_read_however_it_is_typed() {
         assert_eq!(normalise_recovery_code("abcde-fghjk").as_deref(), Some("ABCDEFGHJK"));

@@ -14,6 +14,7 @@ pub mod password;
 pub mod policy;
 pub mod push;
 pub mod quota;
+pub mod role;
 pub mod tan;
 pub mod throttle;
 pub mod time;

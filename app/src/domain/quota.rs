@@ -29,9 +29,15 @@ pub enum QuotaDecision {
     Exceeded { free_at: Timestamp },
 }
 
-/// The start of the counting window: the rolling window, or the last reset if later.
+/// The first second the quota counts: a send counts when `at >= window_start(..)`.
+///
+/// The boundary, decided once for every quota: a send leaves the rolling window exactly
+/// `window_secs` after it was made (so `decide`'s `free_at`, oldest + window, is the first
+/// second it no longer counts), and a send in the same second as the reset still counts. The
+/// clock's whole second cannot tell a send just before the reset from one just after it, and
+/// a quota must never allow more than its limit, so the ambiguous second is counted.
 pub fn window_start(now: Timestamp, window_secs: i64, reset_at: Timestamp) -> Timestamp {
-    now.minus_secs(window_secs).max(reset_at)
+    now.minus_secs(window_secs - 1).max(reset_at)
 }
 
 pub fn decide(usage: Usage, limit: u32, now: Timestamp, window_secs: i64) -> QuotaDecision {
@@ -65,7 +71,7 @@ mod tests {
             let now = T0.plus_secs(at);
             let reset = resets.iter().copied().filter(|r| *r <= at).max().map_or(Timestamp(0), |r| T0.plus_secs(r));
             let start = window_start(now, DAY, reset);
-            let counted: Vec<i64> = sent.iter().copied().filter(|s| T0.plus_secs(*s) > start).collect();
+            let counted: Vec<i64> = sent.iter().copied().filter(|s| T0.plus_secs(*s) >= start).collect();
             let usage = Usage { used: counted.len() as u32, oldest: counted.first().map(|s| T0.plus_secs(*s)) };
             let d = decide(usage, limit, now, DAY);
             if matches!(d, QuotaDecision::Allowed { .. }) {
@@ -90,6 +96,27 @@ mod tests {
         let out = replay(&requests, 20, &[20 * 60 + 30]);
         assert!(matches!(out[20].1, QuotaDecision::Exceeded { .. }));
         assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 19 });
+    }
+
+    #[test]
+    fn a_send_leaves_the_window_exactly_a_day_after_it_was_made() {
+        let start = window_start(T0.plus_secs(DAY), DAY, Timestamp(0));
+        assert!(T0 < start, "the send of T0 no longer counts at T0 + 24 h");
+        assert!(T0.plus_secs(1) >= start, "the send of T0 + 1 s still counts");
+        let requests: Vec<i64> = (0..20).map(|_| 0).chain([DAY - 1, DAY]).collect();
+        let out = replay(&requests, 20, &[]);
+        assert_eq!(out[20].1, QuotaDecision::Exceeded { free_at: T0.plus_secs(DAY) });
+        assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 0 }, "free at exactly T0 + 24 h");
+    }
+
+    #[test]
+    fn a_send_in_the_second_of_the_reset_counts() {
+        // A login at second 100 resets the quota; 25 requests in that same second.
+        let requests: Vec<i64> = vec![100; 25];
+        let out = replay(&requests, 20, &[100]);
+        let allowed = out.iter().filter(|(_, d)| matches!(d, QuotaDecision::Allowed { .. })).count();
+        assert_eq!(allowed, 20, "the reset's own second frees nothing beyond the limit");
+        assert!(T0.plus_secs(100) >= window_start(T0.plus_secs(100), DAY, T0.plus_secs(100)));
     }
 
     #[test]

@@ -203,6 +203,17 @@ pub enum TanState {
     Void,
 }
 
+impl TanState {
+    /// As stored in `tans.state`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TanState::Issued => "issued",
+            TanState::Used => "used",
+            TanState::Void => "void",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TanEvent {
     /// The right TAN for the same data, in time.

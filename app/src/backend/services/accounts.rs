@@ -6,138 +6,23 @@
 
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, portal::describe, tan as tans};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        links, messages,
-        outbox::{self, NewMessage},
-        sessions, timefmt,
+        input, links, messages,
+        messages::tan::Authorises,
+        outbox::{self},
+        sessions, tan,
     },
-    domain::{
-        email,
-        lang::Lang,
-        links::LinkKind,
-        login::LoginState,
-        mask,
-        mfa::Method,
-        password::{self, personal_words},
-        tan::Action,
-        time::Timestamp,
-    },
+    domain::{email, links::LinkKind, login::LoginState, mask, tan::Action, time::Timestamp},
     wire::{
         AppError, InputError,
         accounts::{ActivityItem, InvitationInfo, MemberStatus, TeamMember},
     },
 };
-
-/// Checks a new password (SPEC 2.1) against the account's own words and the strength
-/// estimator: the one check of registration, invitation, forgotten password and change.
-pub(crate) fn check_new_password(
-    state: &AppState,
-    password: &Password,
-    email: &str,
-    full_name: &str,
-    company: &str,
-) -> Result<(), AppError> {
-    let personal = personal_words(email, full_name, company);
-    password::check_new(password.expose(), &personal, &state.config.policy)
-        .map_err(|w| AppError::Input(InputError::from(w)))
-}
-
-/// `check_new_password`, then the hash (outside any transaction).
-pub(crate) async fn new_password_hash(
-    state: &AppState,
-    password: &Password,
-    email: &str,
-    full_name: &str,
-    company: &str,
-) -> Result<String, AppError> {
-    check_new_password(state, password, email, full_name, company)?;
-    Ok(state.hasher.hash(password).await?)
-}
-
-/// A trimmed name of 1 to 200 characters.
-pub(crate) fn name_field(raw: &str, missing: InputError) -> Result<String, AppError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::Input(missing));
-    }
-    Ok(name.to_owned())
-}
-
-/// Counts a request anyone may make without an account (registration, forgotten password)
-/// against the per-IP cap of the rolling hour, whether or not an account has the address.
-pub(crate) async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -> Result<(), AppError> {
-    const WINDOW: i64 = 60 * 60;
-    let ip = network_of(ctx.ip);
-    let mut tx = state.writer.begin().await?;
-    sqlx::query("DELETE FROM anonymous_requests WHERE ip = ? AND at <= ?")
-        .bind(&ip)
-        .bind(ctx.now.minus_secs(WINDOW).0)
-        .execute(&mut *tx)
-        .await?;
-    let (count, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM anonymous_requests WHERE ip = ?")
-            .bind(&ip)
-            .fetch_one(&mut *tx)
-            .await?;
-    if count >= i64::from(state.config.policy.anonymous_requests_per_ip) {
-        let retry_at = Timestamp(oldest.unwrap_or(ctx.now.0)).plus_secs(WINDOW);
-        return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
-    }
-    sqlx::query("INSERT INTO anonymous_requests (ip, kind, at) VALUES (?, ?, ?)")
-        .bind(&ip)
-        .bind(kind)
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The network a client counts for: its IPv4 address, or its IPv6 /64 (one subscriber's
-/// prefix, in which every address is the same client).
-pub(crate) fn network_of(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
-
-/// Sends one e-mail through the outbox, inside the caller's transaction.
-pub(crate) async fn email_to(
-    conn: &mut SqliteConnection,
-    to: &str,
-    text: messages::Text,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    outbox::enqueue(
-        conn,
-        NewMessage { channel: Method::Email, recipient: to, subject: &text.subject, body: &text.body },
-        now,
-    )
-    .await
-    .map(|_| ())
-}
-
-/// The logged-in organisation admin (SPEC 6.1).
-async fn admin(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-) -> Result<(sessions::Session, tans::TanUser, i64), AppError> {
-    let (session, user) = tans::logged_in(conn, state, ctx).await?;
-    match user.organisation_id {
-        Some(org) if user.role == "admin" => Ok((session, user, org)),
-        _ => Err(AppError::Forbidden),
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -152,8 +37,8 @@ struct MemberRow {
 }
 
 pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, me, org) = admin(&mut conn, state, ctx).await?;
+    let (mut conn, _, me) = access::member_reading(state, ctx).await?;
+    let org = me.admin_of()?;
     let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT id, full_name, email, role, password_hash = '' AS invited, phone_e164, phone_verified_at, disabled_at
          FROM users WHERE organisation_id = ? ORDER BY full_name COLLATE NOCASE, id",
@@ -190,10 +75,11 @@ pub async fn invite(
     raw_email: &str,
     tan: Option<&str>,
 ) -> Result<(), AppError> {
-    let full_name = name_field(raw_name, InputError::NameMissing)?;
+    let full_name = input::name_field(raw_name, InputError::NameMissing)?;
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     let mut tx = state.writer.begin().await?;
-    let (session, me, org) = admin(&mut tx, state, ctx).await?;
+    let (session, me) = access::member(&mut tx, state, ctx).await?;
+    let org = me.admin_of()?;
     let policy = &state.config.policy;
     let made: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE actor_id = ? AND kind IN ('invitation.sent', 'invitation.refused')
@@ -209,11 +95,9 @@ pub async fn invite(
     // The TAN comes first: whether an address has an account is told only to an admin who
     // just proved the second factor, and every such answer counts and is audited.
     let canonical = format!("invite\n{address}\n{full_name}");
-    let description = describe(ctx.lang, format!("{address} einladen"), format!("invite {address}"));
-    let protected = tans::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &me, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let description = messages::tan::describe(ctx.lang, Authorises::Invite { address: &address });
+    let protected = tan::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
     let existing: Option<(i64, Option<i64>, bool, bool)> = sqlx::query_as(
         "SELECT id, organisation_id, password_hash = '', disabled_at IS NOT NULL FROM users WHERE email = ?",
     )
@@ -250,7 +134,7 @@ pub async fn invite(
     let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, Some(me.id), ctx.now).await?;
     let hours = state.config.policy.invitation_ttl_secs / 3600;
     let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
-    email_to(&mut tx, &address, text, ctx.now).await?;
+    outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::InvitationSent { user_id, by: me.id }).await?;
     tx.commit().await?;
     state.outbox_nudge.notify_one();
@@ -267,7 +151,8 @@ pub async fn set_enabled(
     tan: Option<&str>,
 ) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    let (session, me, org) = admin(&mut tx, state, ctx).await?;
+    let (session, me) = access::member(&mut tx, state, ctx).await?;
+    let org = me.admin_of()?;
     let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND organisation_id = ?")
         .bind(user_id)
         .bind(org)
@@ -276,20 +161,18 @@ pub async fn set_enabled(
     let Some(address) = target.filter(|_| user_id != me.id) else {
         return Err(AppError::Forbidden);
     };
-    let (verb, de, en) = if enabled {
-        ("enable", format!("Konto {address} aktivieren"), format!("enable account {address}"))
+    let (verb, what) = if enabled {
+        ("enable", Authorises::EnableAccount { address: &address })
     } else {
-        ("disable", format!("Konto {address} deaktivieren"), format!("disable account {address}"))
+        ("disable", Authorises::DisableAccount { address: &address })
     };
     let canonical = format!("{verb}\n{user_id}");
-    let protected = tans::Protected {
+    let protected = tan::Protected {
         action: Action::AdminAccountChange,
         canonical: &canonical,
-        description: describe(ctx.lang, de, en),
+        description: messages::tan::describe(ctx.lang, what),
     };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &me, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
     if enabled {
         sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::AccountEnabled { user_id, by: me.id }).await?;
@@ -353,7 +236,8 @@ pub async fn accept_invitation(
         invited(&mut conn, link.user_id).await?
     };
     let hash =
-        new_password_hash(state, &password, &i.email, &i.full_name, i.organisation.as_deref().unwrap_or("")).await?;
+        input::new_password_hash(state, &password, &i.email, &i.full_name, i.organisation.as_deref().unwrap_or(""))
+            .await?;
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
     links::use_once(&mut tx, link).await?;
@@ -377,52 +261,10 @@ pub async fn accept_invitation(
     Ok(token)
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    at: i64,
-    kind: String,
-    ip: Option<String>,
-    actor_id: Option<i64>,
-    actor_name: Option<String>,
-    actor_role: Option<String>,
-}
-
-/// The most recent security events of one account, newest first.
-pub(crate) async fn events_of(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    limit: i64,
-    lang: Lang,
-) -> Result<Vec<ActivityItem>, sqlx::Error> {
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
-         FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
-         WHERE a.user_id = ? ORDER BY a.id DESC LIMIT ?",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|e| ActivityItem {
-            at: e.at,
-            at_text: timefmt::minute(Timestamp(e.at), lang),
-            kind: e.kind,
-            ip: e.ip,
-            by: e.actor_id.filter(|a| *a != user_id).map(|_| match (e.actor_name, e.actor_role) {
-                (Some(name), Some(role)) => format!("{name} ({role})"),
-                _ => "—".to_owned(),
-            }),
-        })
-        .collect())
-}
-
 /// The logged-in user's own recent security activity (SPEC 6.5).
 pub async fn activity(state: &AppState, ctx: &RequestCtx) -> Result<Vec<ActivityItem>, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
-    Ok(events_of(&mut conn, user.id, 50, ctx.lang).await?)
+    let (mut conn, _, user) = access::member_reading(state, ctx).await?;
+    Ok(audit::events_of(&mut conn, user.id, 50, ctx.lang).await?)
 }
 
 /// What the admin command line creates (no demo seed needed in a real deployment).
@@ -444,7 +286,7 @@ pub async fn create_by_command_line(
 ) -> Result<Secret<String>, String> {
     let address = email::normalise(raw_email).ok_or_else(|| format!("not an e-mail address: {raw_email}"))?;
     let full_name =
-        name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
+        input::name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
     let run = async {
         let mut tx = state.writer.begin().await?;
         let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
@@ -456,7 +298,7 @@ pub async fn create_by_command_line(
         }
         let (organisation_id, role) = match what {
             NewAccount::Organisation { name } => {
-                let Ok(name) = name_field(name, InputError::CompanyMissing) else {
+                let Ok(name) = input::name_field(name, InputError::CompanyMissing) else {
                     return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
                 };
                 let id: i64 =

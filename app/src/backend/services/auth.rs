@@ -13,12 +13,10 @@ use sqlx::SqliteConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access, account_lock,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
-        links,
-        services::challenge,
-        sessions,
+        factor, links, login_completion, sessions,
     },
     domain::{
         email,
@@ -161,7 +159,7 @@ async fn password_accepted(
 ) -> Result<LoginOutcome, AppError> {
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginLocked { user_id: account.id, until }).await?;
-        return Err(challenge::locked_error(state, ctx, until));
+        return Err(account_lock::locked_error(state, ctx, until));
     }
     if let Some(link) = phone_reset {
         links::use_once(tx, link).await?;
@@ -176,11 +174,11 @@ async fn password_accepted(
     let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
-        LoginState::Authenticated => challenge::complete_login(tx, state, ctx, account.id, &[], stage, None).await?,
+        LoginState::Authenticated => login_completion::complete(tx, state, ctx, account.id, &[], stage, None).await?,
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
             let hash = sessions::id_hash(&state.keys, &token);
-            challenge::open_login_challenge(tx, state, ctx, account.id, &hash, stage).await?;
+            factor::open_login_challenge(tx, state, ctx, account.id, &hash, stage).await?;
             token
         }
         _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,
@@ -287,23 +285,19 @@ pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
     Ok(())
 }
 
+/// The logged-in user as the pages show it, or `None` for an anonymous visitor.
 pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<UserInfo>, AppError> {
-    let Some(token) = &ctx.session_token else {
-        return Ok(None);
-    };
-    let mut conn = state.pool.acquire().await?;
-    let Some(session) = sessions::load(&mut conn, &state.keys, token, ctx.now, &state.config.policy).await? else {
-        return Ok(None);
-    };
-    if session.stage != LoginState::Authenticated {
+    if ctx.session_token.is_none() {
         return Ok(None);
     }
-    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT u.full_name, u.email, u.role, o.name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-         WHERE u.id = ? AND u.disabled_at IS NULL",
-    )
-    .bind(session.user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|(full_name, email, role, organisation)| UserInfo { full_name, email, role, organisation }))
+    match access::member_reading(state, ctx).await {
+        Ok((_, _, m)) => Ok(Some(UserInfo {
+            full_name: m.full_name,
+            email: m.email,
+            role: m.role.as_str().to_owned(),
+            organisation: m.organisation,
+        })),
+        Err(AppError::NotAuthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -15,7 +15,6 @@ pub mod recovery;
 pub mod recovery_codes;
 pub mod registration;
 pub mod support;
-pub mod tan;
 pub mod totp;
 
 /// What a service needs to know about the request it serves.

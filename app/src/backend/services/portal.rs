@@ -4,20 +4,19 @@
 
 use iban::IbanLike;
 
-use super::{RequestCtx, accounts, tan as tans};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
-        messages,
+        input, messages,
+        messages::tan::Authorises,
         outbox::{self, NewMessage},
-        sessions, timefmt,
+        sessions, tan, timefmt,
     },
     domain::{
-        email,
-        lang::Lang,
-        mask,
+        email, mask,
         mfa::{self, Method},
         money,
         tan::{self as tan_rules, Action, Mode, TanSettings},
@@ -32,21 +31,12 @@ use crate::{
 /// Invoices per page of the list.
 pub const PAGE_SIZE: i64 = 20;
 
-fn organisation(user: &tans::TanUser) -> Result<i64, AppError> {
+fn organisation(user: &access::Member) -> Result<i64, AppError> {
     user.organisation_id.ok_or(AppError::NoOrganisation)
 }
 
-/// What a TAN SMS says it authorises, in the user's language.
-pub(crate) fn describe(lang: Lang, de: String, en: String) -> String {
-    match lang {
-        Lang::De => de,
-        Lang::En => en,
-    }
-}
-
 pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<BankAccountView>, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = organisation(&user)?;
     let row: Option<(String, String, Option<String>)> =
         sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = ?")
@@ -91,16 +81,13 @@ pub async fn change_bank_account(
     let bic = normalise_bic(raw_bic)?;
 
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
     let org = organisation(&user)?;
     let canonical = format!("{holder}\n{electronic}\n{}", bic.as_deref().unwrap_or(""));
     let masked = mask::iban(&electronic);
-    let description =
-        describe(ctx.lang, format!("Bankverbindung ändern auf {masked}"), format!("change bank account to {masked}"));
-    let protected = tans::Protected { action: Action::ChangeBankAccount, canonical: &canonical, description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let description = messages::tan::describe(ctx.lang, Authorises::BankAccount { masked: &masked });
+    let protected = tan::Protected { action: Action::ChangeBankAccount, canonical: &canonical, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     sqlx::query(
         "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (organisation_id) DO UPDATE SET holder = excluded.holder, iban = excluded.iban, bic = excluded.bic,
@@ -126,8 +113,7 @@ pub async fn change_bank_account(
 }
 
 pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<InvoicePage, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = organisation(&user)?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = ?
@@ -185,7 +171,7 @@ pub async fn submit_invoice(
     let cents = money::parse_eur(amount).map_err(|_| AppError::Input(InputError::AmountInvalid))?;
 
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
     let org = organisation(&user)?;
     let taken: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = ? AND number = ?)")
@@ -199,15 +185,9 @@ pub async fn submit_invoice(
     let today = today_total(&mut tx, user.id, ctx).await?;
     if tan_rules::invoice_is_protected(today, cents, &user.settings()) {
         let canonical = format!("{number}\n{date}\n{cents}");
-        let description = describe(
-            ctx.lang,
-            format!("Rechnung {number} über {} einreichen", money::format_eur(cents, true)),
-            format!("submit invoice {number} for {}", money::format_eur(cents, false)),
-        );
-        let protected = tans::Protected { action: Action::SubmitInvoice, canonical: &canonical, description };
-        if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-            return tans::commit_refusal(state, tx, refusal).await;
-        }
+        let description = messages::tan::describe(ctx.lang, Authorises::Invoice { number: &number, cents });
+        let protected = tan::Protected { action: Action::SubmitInvoice, canonical: &canonical, description };
+        tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     }
     sqlx::query(
         "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
@@ -228,13 +208,12 @@ pub async fn submit_invoice(
 }
 
 pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (session, user) = tans::logged_in(&mut conn, state, ctx).await?;
+    let (_conn, session, user) = access::member_reading(state, ctx).await?;
     Ok(TanStatus {
         active: user.phone_e164.is_some(),
         phone: user.phone_e164.as_deref().map(mask::phone).unwrap_or_default(),
         locked: user.tan_locked_at.is_some(),
-        session_active: tans::tan_session_active(&session, ctx),
+        session_active: tan::tan_session_active(&session, ctx),
         tries_left: user.tries_left(state),
         settings: user.settings(),
     })
@@ -263,13 +242,11 @@ pub async fn change_tan_settings(
         invoice_threshold_cents: threshold,
     };
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
     let canonical = settings.canonical();
-    let description = describe(ctx.lang, "TAN-Einstellungen ändern".into(), "change TAN settings".into());
-    let protected = tans::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let description = messages::tan::describe(ctx.lang, Authorises::TanSettings);
+    let protected = tan::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     sqlx::query(
         "UPDATE users SET tan_mode_password = ?, tan_mode_email = ?, tan_mode_invoice = ?, tan_mode_admin = ?,
                           invoice_threshold_cents = ? WHERE id = ?",
@@ -296,8 +273,8 @@ pub async fn change_tan_settings(
 /// "TAN-Sitzung beenden" / "End TAN session" (SPEC 5.4).
 pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
-    tans::end_tan_session(&mut tx, ctx, &session, user.id, "ended_by_user").await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "ended_by_user").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -319,13 +296,12 @@ pub async fn change_password(
     }
     // The expensive checks run before the write lock is taken.
     let stored: String = {
-        let mut conn = state.pool.acquire().await?;
-        let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
+        let (mut conn, _, user) = access::member_reading(state, ctx).await?;
         let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?")
             .bind(user.organisation_id)
             .fetch_optional(&mut *conn)
             .await?;
-        accounts::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
+        input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
     };
     if !state.hasher.verify(Some(&stored), &current).await? {
@@ -334,19 +310,17 @@ pub async fn change_password(
     let new_hash = state.hasher.hash(&new).await?;
 
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
-    let description = describe(ctx.lang, "Passwort ändern".into(), "change password".into());
-    let protected = tans::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let description = messages::tan::describe(ctx.lang, Authorises::Password);
+    let protected = tan::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
         .bind(&new_hash)
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
     let ended = sessions::delete_others(&mut tx, user.id, &session.id_hash).await?;
-    tans::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
     let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;
@@ -377,7 +351,7 @@ pub async fn change_email(
     let policy = &state.config.policy;
     let new_email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
     if new_email == user.email {
         return Err(AppError::Input(InputError::EmailUnchanged));
     }
@@ -419,12 +393,9 @@ pub async fn change_email(
         let to_masked = mask::email(&new_email);
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::EmailChangeCodeSent { user_id: user.id, to_masked })
             .await?;
-        return tans::commit_refusal(
-            state,
-            tx,
-            AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: policy.resend_cooldown_secs },
-        )
-        .await;
+        let prompt =
+            AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: policy.resend_cooldown_secs };
+        return state.refuse(tx, prompt).await;
     };
     // Step 2: the code proves the address; a wrong one counts like a wrong MFA code.
     let typed = mfa::normalise_code(code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
@@ -441,18 +412,12 @@ pub async fn change_email(
             .await?;
         let tries_left =
             policy.code_max_failures.saturating_sub(u32::try_from(change.failures + 1).unwrap_or(u32::MAX));
-        return tans::commit_refusal(state, tx, AppError::CodeWrong { tries_left }).await;
+        return state.refuse(tx, AppError::CodeWrong { tries_left }).await;
     }
     // Step 3: the TAN is the second factor for exactly this address.
-    let description = describe(
-        ctx.lang,
-        format!("E-Mail-Adresse ändern auf {}", mask::email(&new_email)),
-        format!("change e-mail address to {}", mask::email(&new_email)),
-    );
-    let protected = tans::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await;
-    }
+    let description = messages::tan::describe(ctx.lang, Authorises::Email { masked: &mask::email(&new_email) });
+    let protected = tan::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
         .bind(&new_email)
         .fetch_one(&mut *tx)
@@ -466,7 +431,7 @@ pub async fn change_email(
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE users SET email = ? WHERE id = ?").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
-    tans::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
     let text = messages::email_changed_notice(ctx.lang, &mask::email(&new_email));
     let msg = NewMessage { channel: Method::Email, recipient: &user.email, subject: &text.subject, body: &text.body };
     outbox::enqueue(&mut tx, msg, ctx.now).await?;

@@ -14,20 +14,25 @@ use p256::{
     ecdsa::{Signature, VerifyingKey, signature::Verifier},
     pkcs8::DecodePublicKey,
 };
-use rand::Rng;
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, challenge, portal::describe, tan as tans};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access,
         audit::{self, AuditEvent},
         crypto::{Purpose, Secret, random_token},
-        db, messages,
+        db,
+        factor::{
+            push::{self as factor_push, PushSent, notify},
+            step,
+        },
+        messages,
+        messages::tan::Authorises,
+        outbox, tan,
     },
     domain::{
         push::{self, Answer, Outcome, PushState, PushView},
-        quota::{self, QuotaDecision, Usage},
         tan::Action,
         time::Timestamp,
     },
@@ -42,26 +47,13 @@ const PAIRING_TTL_SECS: i64 = 10 * 60;
 /// The longest device name kept.
 const NAME_MAX_CHARS: usize = 60;
 
-/// Sent on `AppState::push_events` when the server shuts down: every event stream ends, so
-/// a graceful shutdown does not wait for devices that keep theirs open.
-pub const CLOSING: i64 = -1;
-
-/// Tells every open event stream of the account (its device, its login screens) to look again.
-fn notify(state: &AppState, user_id: i64) {
-    // No stream listening is not an error.
-    let _ = state.push_events.send(user_id);
-}
-
 /// Step 1 in the settings, behind a TAN every time: a pairing link and its QR code.
 pub async fn start_pairing(state: &AppState, ctx: &RequestCtx, tan: Option<&str>) -> Result<PushPairing, AppError> {
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
-    let description =
-        describe(ctx.lang, "Gerät für Push-Bestätigung koppeln".into(), "pair a device for push approval".into());
-    let protected = tans::Protected { action: Action::EnrolAuthenticator, canonical: "push-device", description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await.map(|()| PushPairing::default());
-    }
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let description = messages::tan::describe(ctx.lang, Authorises::PushPairing);
+    let protected = tan::Protected { action: Action::EnrolAuthenticator, canonical: "push-device", description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     let token = random_token();
     sqlx::query("DELETE FROM push_pairings WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO push_pairings (user_id, token_hash, created_at) VALUES (?, ?, ?)")
@@ -123,7 +115,7 @@ pub async fn pair_device(
     // The owner hears of it by e-mail, in the language of the browser that paired.
     let address: String =
         sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
-    super::accounts::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
+    outbox::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
     tx.commit().await?;
     state.outbox_nudge.notify_one();
     notify(state, user_id);
@@ -134,22 +126,11 @@ fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
     state.keys.keyed_hash(Purpose::PushDevice, token.expose().as_bytes())
 }
 
-/// The paired device of the account, if any: its name and when it was paired.
-pub(crate) async fn device_of_user(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = ?")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-}
-
 /// "Gerät entfernen" in the settings (a lost device): the device can no longer answer, and its
 /// open requests are void. Removing a factor needs no TAN: it cannot let anyone in.
 pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    let (_, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (_, user) = access::member(&mut tx, state, ctx).await?;
     let removed = sqlx::query("DELETE FROM push_devices WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
     if removed.rows_affected() == 0 {
         return Ok(());
@@ -167,9 +148,8 @@ pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), App
 
 /// The settings' view of the paired device.
 pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<PairedDevice>, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let (_, user) = tans::logged_in(&mut conn, state, ctx).await?;
-    Ok(device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
+    let (mut conn, _, user) = access::member_reading(state, ctx).await?;
+    Ok(factor_push::device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
         name,
         paired_at,
         paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), ctx.lang),
@@ -232,140 +212,21 @@ pub async fn device_requests(
     Ok((user_id, requests))
 }
 
-/// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
-pub(crate) async fn left_to_show(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    user_id: i64,
-    quota_reset_at: i64,
-    now: Timestamp,
-) -> Result<Option<u32>, sqlx::Error> {
-    let policy = &state.config.policy;
-    let used = usage(conn, state, user_id, quota_reset_at, now).await?;
-    Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
-}
-
-/// Pushes sent to the account in the current quota window (which starts at the account's
-/// `quota_reset_at` at the latest).
-async fn usage(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    user_id: i64,
-    quota_reset_at: i64,
-    now: Timestamp,
-) -> Result<Usage, sqlx::Error> {
-    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(quota_reset_at));
-    // `>=`: a push in the second of the reset counts (stricter, never looser).
-    let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(created_at) FROM push_requests WHERE user_id = ? AND created_at >= ?")
-            .bind(user_id)
-            .bind(start.0)
-            .fetch_one(conn)
-            .await?;
-    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
-}
-
-/// Whether the account has a paired device.
-pub(crate) async fn paired(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(device_of_user(conn, user_id).await?.is_some())
-}
-
-/// Sends a push for the login in progress in `session_hash`, under the push quota. A request
-/// still pending for this login is kept (asking again does not send another). `Err(lock)`:
-/// this push was one past the quota and the account is now locked; the caller commits.
-pub(crate) async fn create_request(
-    tx: &mut SqliteConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    user_id: i64,
-    quota_reset_at: i64,
-    session_hash: &[u8],
-) -> Result<Result<(), AppError>, AppError> {
-    let latest: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let policy = &state.config.policy;
-    if let Some((stored, created_at, expires_at)) = latest {
-        // One waiting (or approved, not yet used) push per login: asking again sends nothing.
-        if matches!(PushState::of(&stored, expires_at, ctx.now.0), PushState::Pending | PushState::Approved)
-            && stored != "used"
-        {
-            return Ok(Ok(()));
-        }
-        // After a denied or expired push, the next one waits like a resend (SPEC 3.2).
-        let wait = crate::domain::mfa::cooldown_left(Timestamp(created_at), ctx.now, policy);
-        if wait > 0 {
-            return Ok(Err(AppError::Cooldown { retry_after_secs: wait }));
-        }
-    }
-    let used = usage(tx, state, user_id, quota_reset_at, ctx.now).await?;
-    if let QuotaDecision::Exceeded { .. } =
-        quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
-    {
-        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushQuotaExceeded { user_id }).await?;
-        return Ok(Err(challenge::lock_account(tx, state, ctx, user_id).await?));
-    }
-    let (number, offered, nonce) = {
-        let mut rng = rand::rngs::OsRng;
-        let (number, offered) = push::choices(|n| rng.gen_range(0..n));
-        let nonce: [u8; 16] = rng.r#gen();
-        (number, offered, URL_SAFE_NO_PAD.encode(nonce))
-    };
-    let choices = offered.map(|n| n.to_string()).join(",");
-    let request_id: i64 = sqlx::query_scalar(
-        "INSERT INTO push_requests (user_id, session_hash, nonce, number, choices, ip, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(user_id)
-    .bind(session_hash)
-    .bind(&nonce)
-    .bind(i64::from(number))
-    .bind(&choices)
-    .bind(ctx.ip.to_string())
-    .bind(ctx.now.0)
-    .bind(ctx.now.plus_secs(push::TTL_SECS).0)
-    .fetch_one(&mut *tx)
-    .await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushSent { user_id, request_id }).await?;
-    Ok(Ok(()))
-}
-
 /// "Authentifizierung über Push-Bestätigung" at the login challenge.
 pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
-    let (mut tx, step, _, _) = challenge::login_challenge(state, ctx).await?;
+    let (mut tx, step, _, _) = step::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
-    if !paired(&mut tx, user_id).await? {
+    if !factor_push::paired(&mut tx, user_id).await? {
         return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     }
-    let sent = create_request(&mut tx, state, ctx, user_id, step.account.quota_reset_at, &step.session.id_hash).await?;
+    let reset = step.account.quota_reset_at;
+    let sent = factor_push::create_request(&mut tx, state, ctx, user_id, reset, &step.session.id_hash).await?;
     tx.commit().await?;
     notify(state, user_id);
-    sent
-}
-
-/// The newest push of the login in progress in `session_hash`.
-pub(crate) async fn view_of_session(
-    conn: &mut SqliteConnection,
-    session_hash: &[u8],
-    now: Timestamp,
-) -> Result<Option<PushView>, sqlx::Error> {
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(number, stored, expires_at)| {
-        let state = PushState::of(&stored, expires_at, now.0);
-        PushView {
-            number: u8::try_from(number).unwrap_or(0),
-            state,
-            expires_in_secs: if state == PushState::Pending { expires_at - now.0 } else { 0 },
-        }
-    }))
+    match sent {
+        PushSent::Sent | PushSent::Waiting => Ok(()),
+        PushSent::Refused(refusal) => Err(refusal),
+    }
 }
 
 /// The push of the login in progress in the browser holding `session_token`, and its
@@ -377,18 +238,18 @@ pub async fn session_view(
     now: Timestamp,
 ) -> Result<(i64, Option<PushView>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let session = crate::backend::sessions::peek(&mut conn, &state.keys, session_token, now, &state.config.policy)
+    let session = crate::backend::sessions::find(&mut conn, &state.keys, session_token, now, &state.config.policy)
         .await?
         .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
         .ok_or(AppError::NotAuthenticated)?;
-    let view = view_of_session(&mut conn, &session.id_hash, now).await?;
+    let view = factor_push::view_of_session(&mut conn, &session.id_hash, now).await?;
     Ok((session.user_id, view))
 }
 
 /// The login screen goes on once the device approved (with JavaScript by itself, without by
 /// its refresh button): an approved push passes the challenge, once. Returns the new session.
 pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>, AppError> {
-    let (mut tx, step, _, current) = challenge::login_challenge(state, ctx).await?;
+    let (mut tx, step, _, current) = step::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
     let row: Option<(i64, String, i64)> = sqlx::query_as(
         "SELECT id, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
@@ -407,7 +268,8 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
         PushState::Approved => {}
     }
     sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = ?").bind(request_id).execute(&mut *tx).await?;
-    let token = challenge::pass_login_challenge(&mut tx, state, ctx, &step, current).await?;
+    let token =
+        step::pass_login_challenge(&mut tx, state, ctx, &step, current, Some(crate::domain::mfa::Factor::Push)).await?;
     sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(token)
@@ -461,7 +323,7 @@ pub async fn answer(
         }
     };
     if new_state == PushState::Denied {
-        challenge::count_denied_push(&mut tx, state, ctx, user_id, &session_hash).await?;
+        factor_push::count_denied(&mut tx, state, ctx, user_id, &session_hash).await?;
     }
     sqlx::query("UPDATE push_requests SET state = ?, answered_at = ? WHERE id = ?")
         .bind(if new_state == PushState::Approved { "approved" } else { "denied" })

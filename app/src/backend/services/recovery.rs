@@ -11,17 +11,14 @@
 //!   account's phone when it has one (the e-mail already proved the address).
 //! - The challenge passed, the session is at `NewPassword` and can do nothing else.
 
-use super::{
-    RequestCtx,
-    accounts::{anonymous_request, email_to, new_password_hash},
-    challenge,
-};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access, account_lock,
+        anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        links, messages, sessions,
+        factor, input, links, messages, outbox, sessions,
     },
     domain::{
         email,
@@ -54,7 +51,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     if !has_phone {
         // SPEC 6.3 needs the MFA challenge after the link; an account without a verified
         // phone has no second factor, so the mailbox alone must not set a new password.
-        email_to(
+        outbox::email_to(
             &mut tx,
             &address,
             messages::password_reset_needs_support(ctx.lang, &state.config.support_contact),
@@ -87,7 +84,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     }
     let link = links::issue(&mut tx, state, LinkKind::PasswordReset, user_id, None, ctx.now).await?;
     let text = messages::password_reset_link(ctx.lang, link.expose(), policy.password_reset_ttl_secs / 60);
-    email_to(&mut tx, &address, text, ctx.now).await?;
+    outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     let event = AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: true };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;
@@ -121,7 +118,7 @@ pub async fn follow_password_reset(
     if let Some(until) = locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         // The code quota locked the account: no code can be sent before then. The link stays
         // open for its hour (support may lift the lock meanwhile).
-        return Err(challenge::locked_error(state, ctx, until));
+        return Err(account_lock::locked_error(state, ctx, until));
     }
     links::use_once(&mut tx, link).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordResetLinkFollowed { user_id }).await?;
@@ -131,7 +128,7 @@ pub async fn follow_password_reset(
     }
     let session = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
     let hash = sessions::id_hash(&state.keys, &session);
-    match challenge::open_login_challenge(&mut tx, state, ctx, user_id, &hash, stage).await {
+    match factor::open_login_challenge(&mut tx, state, ctx, user_id, &hash, stage).await {
         Ok(()) => {}
         Err(lock @ AppError::AccountLocked { .. }) => {
             tx.commit().await?;
@@ -147,12 +144,9 @@ pub async fn follow_password_reset(
 /// The new password (after the challenge). Ends every session of the account, the TAN
 /// session with them, forgets the trusted IP and tells the address.
 pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Password) -> Result<(), AppError> {
-    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
     let (user_id, address, full_name, company) = {
         let mut conn = state.pool.acquire().await?;
-        let session = sessions::load(&mut conn, &state.keys, token, ctx.now, &state.config.policy)
-            .await?
-            .ok_or(AppError::NotAuthenticated)?;
+        let session = access::session_reading(&mut conn, state, ctx).await?;
         if session.stage != LoginState::NewPassword {
             return Err(AppError::WrongStep { home: session.stage.home().to_owned() });
         }
@@ -165,10 +159,10 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         .await?;
         (session.user_id, row.0, row.1, row.2)
     };
-    let hash = new_password_hash(state, &password, &address, &full_name, company.as_deref().unwrap_or("")).await?;
+    let hash =
+        input::new_password_hash(state, &password, &address, &full_name, company.as_deref().unwrap_or("")).await?;
     let mut tx = state.writer.begin().await?;
-    let session = sessions::load(&mut tx, &state.keys, token, ctx.now, &state.config.policy)
-        .await?
+    let session = Some(access::session(&mut tx, state, ctx).await?)
         .filter(|s| s.stage == LoginState::NewPassword && s.user_id == user_id)
         .ok_or(AppError::NotAuthenticated)?;
     transition(session.stage, LoginEvent::PasswordReset).map_err(AppError::internal)?;
@@ -178,7 +172,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         .execute(&mut *tx)
         .await?;
     let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
-    email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
+    outbox::email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordReset { user_id, sessions_ended }).await?;
     tx.commit().await?;
     state.outbox_nudge.notify_one();

@@ -5,25 +5,22 @@
 
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, portal::describe, tan as tans};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access,
         audit::{self, AuditEvent},
-        crypto::{Purpose, Secret, random_recovery_code},
+        crypto::{Secret, random_recovery_code},
+        factor::recovery_code::code_hash,
+        messages::{self, tan::Authorises},
+        tan,
     },
     domain::{
         mfa::{RECOVERY_CODES, display_recovery_code},
         tan::Action,
-        time::Timestamp,
     },
     wire::AppError,
 };
-
-/// The keyed hash of a recovery code (normalised), bound to its account.
-pub(crate) fn code_hash(state: &AppState, user_id: i64, code: &str) -> Vec<u8> {
-    state.keys.keyed_hash(Purpose::RecoveryCode, format!("{user_id}:{code}").as_bytes())
-}
 
 /// Replaces the account's codes with a new set and returns it, as shown (`ABCDE-FGHJK`).
 async fn issue(
@@ -52,7 +49,7 @@ async fn issue(
 /// Right after MFA setup: the new set, once. `None` once it was shown.
 pub async fn due(state: &AppState, ctx: &RequestCtx) -> Result<Option<Vec<String>>, AppError> {
     let mut tx = state.writer.begin().await?;
-    let (_, user) = tans::logged_in(&mut tx, state, ctx).await?;
+    let (_, user) = access::member(&mut tx, state, ctx).await?;
     let due: bool = sqlx::query_scalar("SELECT recovery_codes_due FROM users WHERE id = ?")
         .bind(user.id)
         .fetch_one(&mut *tx)
@@ -68,48 +65,11 @@ pub async fn due(state: &AppState, ctx: &RequestCtx) -> Result<Option<Vec<String
 /// A new set on demand, behind a TAN every time.
 pub async fn renew(state: &AppState, ctx: &RequestCtx, tan: Option<&str>) -> Result<Vec<String>, AppError> {
     let mut tx = state.writer.begin().await?;
-    let (session, user) = tans::logged_in(&mut tx, state, ctx).await?;
-    let description =
-        describe(ctx.lang, "Neue Wiederherstellungscodes erzeugen".into(), "create new recovery codes".into());
-    let protected = tans::Protected { action: Action::NewRecoveryCodes, canonical: "recovery_codes", description };
-    if let Err(refusal) = tans::authorise(&mut tx, state, ctx, &session, &user, protected, tan).await? {
-        return tans::commit_refusal(state, tx, refusal).await.map(|()| Vec::new());
-    }
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let description = messages::tan::describe(ctx.lang, Authorises::RecoveryCodes);
+    let protected = tan::Protected { action: Action::NewRecoveryCodes, canonical: "recovery_codes", description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     let shown = issue(&mut tx, state, ctx, user.id).await?;
     tx.commit().await?;
     Ok(shown)
-}
-
-/// Unused codes of an account.
-pub(crate) async fn remaining(conn: &mut SqliteConnection, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
-        .bind(user_id)
-        .fetch_one(conn)
-        .await
-}
-
-/// Marks the account's code matching `code` used, comparing every unused one in constant
-/// time; whether one matched.
-pub(crate) async fn use_one(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    user_id: i64,
-    code: &str,
-    now: Timestamp,
-) -> Result<bool, sqlx::Error> {
-    let typed = code_hash(state, user_id, code);
-    let unused: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut matched = None;
-    for (id, hash) in unused {
-        if crate::backend::crypto::hashes_equal(&typed, &hash) {
-            matched = Some(id);
-        }
-    }
-    let Some(id) = matched else { return Ok(false) };
-    sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ?").bind(now.0).bind(id).execute(conn).await?;
-    Ok(true)
 }

@@ -14,16 +14,15 @@
 
 use sqlx::SqliteConnection;
 
-use super::{
-    RequestCtx,
-    accounts::{anonymous_request, check_new_password, email_to, name_field},
-};
+use super::RequestCtx;
 use crate::{
     backend::{
         AppState,
+        anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
-        messages, sessions,
+        input::{check_new_password, name_field},
+        messages, outbox, sessions,
     },
     domain::{
         email,
@@ -103,11 +102,11 @@ async fn send(
         None => {
             let code = random_code();
             let text = messages::registration_code(ctx.lang, code.expose(), state.config.policy.code_ttl_secs / 60);
-            email_to(tx, address, text, ctx.now).await?;
+            outbox::email_to(tx, address, text, ctx.now).await?;
             Some(code_hash(state, flow, code.expose()))
         }
         Some(_) => {
-            email_to(tx, address, messages::registration_attempt_notice(ctx.lang), ctx.now).await?;
+            outbox::email_to(tx, address, messages::registration_attempt_notice(ctx.lang), ctx.now).await?;
             None
         }
     };

@@ -6,12 +6,14 @@
 
 use sqlx::SqliteConnection;
 
-use super::{RequestCtx, accounts, challenge, tan as tans};
+use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
+        AppState, access, account_lock,
         audit::{self, AuditEvent},
-        links, messages, timefmt,
+        links, messages, outbox,
+        quota_window::{self, Sends},
+        tan, timefmt,
     },
     domain::{
         links::LinkKind,
@@ -24,12 +26,6 @@ use crate::{
         support::{AccountDetail, AccountHit, MessageState, QuotaUse},
     },
 };
-
-/// The logged-in support agent's id.
-async fn agent(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<i64, AppError> {
-    let (_, user) = tans::logged_in(conn, state, ctx).await?;
-    if user.role == "support" { Ok(user.id) } else { Err(AppError::Forbidden) }
-}
 
 fn reason_of(state: &AppState, raw: &str) -> Result<String, AppError> {
     let reason = raw.trim();
@@ -45,8 +41,8 @@ pub async fn search(state: &AppState, ctx: &RequestCtx, raw: &str) -> Result<Vec
     if q.chars().count() < 3 {
         return Err(AppError::Input(InputError::SearchTooShort));
     }
-    let mut conn = state.pool.acquire().await?;
-    agent(&mut conn, state, ctx).await?;
+    let (mut conn, _, me) = access::member_reading(state, ctx).await?;
+    me.agent_id()?;
     let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT u.id, u.full_name, u.email, o.name, u.role FROM users u
@@ -82,8 +78,8 @@ struct Row {
 
 pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AccountDetail, AppError> {
     let policy = &state.config.policy;
-    let mut conn = state.pool.acquire().await?;
-    agent(&mut conn, state, ctx).await?;
+    let (mut conn, _, me) = access::member_reading(state, ctx).await?;
+    me.agent_id()?;
     let r: Row = sqlx::query_as(
         "SELECT u.id, u.full_name, u.email, o.name AS organisation, u.role, u.disabled_at, u.phone_e164,
                 u.phone_verified_at, u.last_mfa_method, u.trusted_ip, u.locked_until, u.tan_locked_at, u.quota_reset_at
@@ -93,34 +89,17 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::BadRequest)?;
-    let quotas = vec![
-        QuotaUse {
-            name: "login_sms".into(),
-            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Login, Method::Sms, ctx.now)
-                .await?
-                .used,
-            limit: policy.login_codes_per_channel,
-        },
-        QuotaUse {
-            name: "login_email".into(),
-            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Login, Method::Email, ctx.now)
-                .await?
-                .used,
-            limit: policy.login_codes_per_channel,
-        },
-        QuotaUse {
-            name: "setup_sms".into(),
-            used: challenge::usage(&mut conn, state, r.id, r.quota_reset_at, Purpose::Setup, Method::Sms, ctx.now)
-                .await?
-                .used,
-            limit: policy.setup_sms_quota,
-        },
-        QuotaUse {
-            name: "tan_sms".into(),
-            used: tans::sms_usage(&mut conn, state, r.id, ctx.now).await?.used,
-            limit: policy.tan_sms_quota,
-        },
-    ];
+    let reset = Timestamp(r.quota_reset_at);
+    let mut quotas = Vec::new();
+    for (name, kind) in [
+        ("login_sms", Sends::Codes { purpose: Purpose::Login, channel: Method::Sms }),
+        ("login_email", Sends::Codes { purpose: Purpose::Login, channel: Method::Email }),
+        ("setup_sms", Sends::Codes { purpose: Purpose::Setup, channel: Method::Sms }),
+        ("tan_sms", Sends::TanSms),
+    ] {
+        let used = quota_window::usage(&mut conn, policy, r.id, reset, kind, ctx.now).await?.used;
+        quotas.push(QuotaUse { name: name.into(), used, limit: quota_window::limit(policy, kind) });
+    }
     let tan_locked_ip: Option<String> = match r.tan_locked_at {
         Some(_) => sqlx::query_scalar(
             "SELECT ip FROM audit_events WHERE user_id = ? AND kind = 'tan.locked' ORDER BY id DESC LIMIT 1",
@@ -139,7 +118,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     .fetch_one(&mut *conn)
     .await?;
     let messages = messages_to(&mut conn, ctx, &r.email, r.phone_e164.as_deref()).await?;
-    let events = accounts::events_of(&mut conn, r.id, 30, ctx.lang).await?;
+    let events = audit::events_of(&mut conn, r.id, 30, ctx.lang).await?;
     Ok(AccountDetail {
         id: r.id,
         full_name: r.full_name,
@@ -210,7 +189,7 @@ async fn messages_to(
 pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
     let mut tx = state.writer.begin().await?;
-    let by = agent(&mut tx, state, ctx).await?;
+    let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
     let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND password_hash != ''")
         .bind(user_id)
         .fetch_optional(&mut *tx)
@@ -218,7 +197,7 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
         .ok_or(AppError::BadRequest)?;
     let link = links::issue(&mut tx, state, LinkKind::PhoneReset, user_id, Some(by), ctx.now).await?;
     let text = messages::phone_reset_link(ctx.lang, link.expose(), state.config.policy.phone_reset_ttl_secs / 3600);
-    accounts::email_to(&mut tx, &address, text, ctx.now).await?;
+    outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetLinkSent { user_id, by, reason: &reason })
         .await?;
     tx.commit().await?;
@@ -230,16 +209,8 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
 pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
     let mut tx = state.writer.begin().await?;
-    let by = agent(&mut tx, state, ctx).await?;
-    let lifted =
-        sqlx::query("UPDATE users SET locked_until = NULL, quota_reset_at = ? WHERE id = ? AND locked_until > ?")
-            .bind(ctx.now.0)
-            .bind(user_id)
-            .bind(ctx.now.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    if lifted == 0 {
+    let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
+    if !account_lock::lift(&mut tx, user_id, ctx.now).await? {
         return Err(AppError::BadRequest);
     }
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LockLifted { user_id, by, reason: &reason }).await?;
@@ -251,7 +222,7 @@ pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &s
 pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &str) -> Result<(), AppError> {
     let reason = reason_of(state, raw)?;
     let mut tx = state.writer.begin().await?;
-    let by = agent(&mut tx, state, ctx).await?;
+    let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
     let locked: Option<Option<i64>> = sqlx::query_scalar("SELECT tan_locked_at FROM users WHERE id = ?")
         .bind(user_id)
         .fetch_optional(&mut *tx)
@@ -259,7 +230,7 @@ pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &
     if !matches!(locked, Some(Some(_))) {
         return Err(AppError::BadRequest);
     }
-    tans::unlock(&mut tx, ctx, user_id, Some(by), &reason).await?;
+    tan::unlock(&mut tx, ctx, user_id, Some(by), &reason).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The texts of messages that leave the server, in the user's language.
 
+pub mod tan;
+
 use crate::domain::{
     lang::Lang,
     mfa::{Method, Purpose},

@@ -1,56 +1,48 @@
 //! The TAN system (SPEC 5): every protected action calls `authorise` inside its own
 //! `BEGIN IMMEDIATE` transaction, before it changes anything.
 //!
-//! `authorise` answers `Ok(Ok(()))` when the action may go ahead (covered by the TAN session,
-//! or the right TAN for exactly these data), and `Ok(Err(refusal))` when it may not: a TAN was
-//! sent, the TAN was wrong, the TAN system is locked. A refusal's writes (the issued TAN, its
-//! outbox row, the wrong-TAN count, the lock) must be committed; the caller does that with
-//! `commit_refusal`. `Err` is an internal failure, and nothing is committed.
+//! Rules (SPEC 5.2–5.6): a TAN is 6 characters of the TAN alphabet, sent by SMS, valid
+//! `tan_ttl_secs` (5 minutes), single use, bound to the session and to the exact action and
+//! its data; changed data void it. `tan_max_wrong` (3) wrong TANs in a row lock the TAN
+//! system until support unlocks it; a right one resets the count. A per-session TAN opens the
+//! TAN session, which ends with the IP, the password, the e-mail or on request. TAN SMS have
+//! their own quota (`tan_sms_quota`, 20 a rolling 24 h, no lock) and count toward the
+//! network's SMS cap.
+//!
+//! `authorise` answers `Authorisation::Granted` when the action may go ahead (covered by the
+//! TAN session, or the right TAN for exactly these data), and `Authorisation::Refused` when
+//! it may not: a TAN was sent, the TAN was wrong, the TAN system is locked. A refusal's
+//! writes (the issued TAN, its outbox row, the wrong-TAN count, the lock) must be committed;
+//! the caller does that with `commit_refusal`. `Err` is an internal failure, and nothing is
+//! committed.
 
 use sqlx::SqliteConnection;
 
-use super::RequestCtx;
 use crate::{
     backend::{
         AppState,
+        access::Member,
         audit::{self, AuditEvent},
         crypto::{Purpose, hashes_equal, random_tan},
-        db,
+        db, messages,
         outbox::{self, NewMessage},
-        sessions::{self, Session},
-        timefmt,
+        quota_window::{self, Sends},
+        services::RequestCtx,
+        sessions::Session,
+        sms_cap, timefmt,
     },
     domain::{
-        lang::Lang,
-        login::LoginState,
         mask,
         mfa::{self, Method},
-        quota::{self, QuotaDecision, Usage},
-        tan::{self, Action, Mode, TanSettings},
+        quota::{self, QuotaDecision},
+        tan::{self, Action, Mode, TanSettings, TanState},
         time::Timestamp,
     },
     wire::{AppError, InputError},
 };
 
-/// The TAN-relevant facts of the logged-in account.
-#[derive(Debug, sqlx::FromRow)]
-pub struct TanUser {
-    pub id: i64,
-    pub organisation_id: Option<i64>,
-    pub role: String,
-    pub full_name: String,
-    pub email: String,
-    pub phone_e164: Option<String>,
-    pub tan_locked_at: Option<i64>,
-    pub tan_wrong_in_a_row: i64,
-    pub tan_mode_password: String,
-    pub tan_mode_email: String,
-    pub tan_mode_invoice: String,
-    pub tan_mode_admin: String,
-    pub invoice_threshold_cents: i64,
-}
-
-impl TanUser {
+/// The TAN facts of the logged-in account.
+impl Member {
     pub fn settings(&self) -> TanSettings {
         let d = TanSettings::default();
         TanSettings {
@@ -65,29 +57,6 @@ impl TanUser {
     pub fn tries_left(&self, state: &AppState) -> u32 {
         state.config.policy.tan_max_wrong.saturating_sub(u32::try_from(self.tan_wrong_in_a_row).unwrap_or(u32::MAX))
     }
-}
-
-/// The fully authenticated session of the request and its account.
-pub async fn logged_in(
-    conn: &mut SqliteConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-) -> Result<(Session, TanUser), AppError> {
-    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
-    let session = sessions::load(conn, &state.keys, token, ctx.now, &state.config.policy)
-        .await?
-        .filter(|s| s.stage == LoginState::Authenticated)
-        .ok_or(AppError::NotAuthenticated)?;
-    let user: TanUser = sqlx::query_as(
-        "SELECT id, organisation_id, role, full_name, email, phone_e164, tan_locked_at, tan_wrong_in_a_row, tan_mode_password,
-                tan_mode_email, tan_mode_invoice, tan_mode_admin, invoice_threshold_cents
-         FROM users WHERE id = ? AND disabled_at IS NULL",
-    )
-    .bind(session.user_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(AppError::NotAuthenticated)?;
-    Ok((session, user))
 }
 
 /// Whether the session's TAN session is open for this request (same IP).
@@ -141,36 +110,47 @@ struct Issued {
     issued_at: i64,
 }
 
+/// Whether a protected action may go ahead.
+#[derive(Debug)]
+pub enum Authorisation {
+    /// Covered by the TAN session, or the right TAN for exactly these data.
+    Granted,
+    /// Not now: a TAN was sent (or is still valid), the TAN was wrong or expired, or the TAN
+    /// system is locked. The refusal's writes must be committed (`commit_refusal`).
+    Refused(AppError),
+}
+
 pub async fn authorise(
     tx: &mut SqliteConnection,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
-    user: &TanUser,
+    user: &Member,
     p: Protected<'_>,
     tan_input: Option<&str>,
-) -> Result<Result<(), AppError>, AppError> {
+) -> Result<Authorisation, AppError> {
+    use Authorisation::{Granted, Refused};
     let policy = &state.config.policy;
     if user.tan_locked_at.is_some() {
-        return Ok(Err(AppError::TanLocked));
+        return Ok(Refused(AppError::TanLocked));
     }
     let Some(phone) = user.phone_e164.as_deref() else {
-        return Ok(Err(AppError::TanLocked));
+        return Ok(Refused(AppError::TanLocked));
     };
     if session.tan_ip.is_some() && !tan_session_active(session, ctx) {
         end_tan_session(tx, ctx, session, user.id, "ip_changed").await?;
     }
     let settings = user.settings();
     if !tan::needs_tan(p.action, &settings, tan_session_active(session, ctx)) {
-        return Ok(Ok(()));
+        return Ok(Granted);
     }
     let digest = digest(state, &p);
     let input = tan_input.map(str::trim).filter(|t| !t.is_empty());
     let Some(input) = input else {
-        return Ok(Err(issue(tx, state, ctx, session, user, &p, &digest, phone).await?));
+        return Ok(Refused(issue(tx, state, ctx, session, user, &p, &digest, phone).await?));
     };
     let Ok(typed) = tan::normalise(input) else {
-        return Ok(Err(AppError::Input(InputError::TanMalformed)));
+        return Ok(Refused(AppError::Input(InputError::TanMalformed)));
     };
     let latest: Option<Issued> = sqlx::query_as(
         "SELECT id, digest, tan_hash, issued_at FROM tans
@@ -181,12 +161,12 @@ pub async fn authorise(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(issued) = latest.filter(|t| tan::is_fresh(Timestamp(t.issued_at), ctx.now, policy)) else {
-        return Ok(Err(AppError::TanExpired));
+        return Ok(Refused(AppError::TanExpired));
     };
     if !hashes_equal(&issued.digest, &digest) {
         set_tan_state(tx, issued.id, tan::TanEvent::DataChanged).await?;
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanVoided { user_id: user.id, action: p.action }).await?;
-        return Ok(Err(AppError::TanVoid));
+        return Ok(Refused(AppError::TanVoid));
     }
     if !hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash) {
         let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
@@ -204,9 +184,9 @@ pub async fn authorise(
         if lock {
             audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanLocked { user_id: user.id }).await?;
             end_tan_session(tx, ctx, session, user.id, "tan_locked").await?;
-            return Ok(Err(AppError::TanLocked));
+            return Ok(Refused(AppError::TanLocked));
         }
-        return Ok(Err(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
+        return Ok(Refused(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
     }
     set_tan_state(tx, issued.id, tan::TanEvent::Accepted).await?;
     sqlx::query("UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = ?").bind(user.id).execute(&mut *tx).await?;
@@ -219,17 +199,17 @@ pub async fn authorise(
             .await?;
     }
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanAccepted { user_id: user.id, action: p.action }).await?;
-    Ok(Ok(()))
+    Ok(Granted)
 }
 
 async fn set_tan_state(tx: &mut SqliteConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
-    let next = tan::transition(tan::TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
-    let name = match next {
-        tan::TanState::Issued => "issued",
-        tan::TanState::Used => "used",
-        tan::TanState::Void => "void",
-    };
-    sqlx::query("UPDATE tans SET state = ? WHERE id = ? AND state = 'issued'").bind(name).bind(id).execute(tx).await?;
+    let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
+    sqlx::query("UPDATE tans SET state = ? WHERE id = ? AND state = ?")
+        .bind(next.as_str())
+        .bind(id)
+        .bind(TanState::Issued.as_str())
+        .execute(tx)
+        .await?;
     Ok(())
 }
 
@@ -241,7 +221,7 @@ async fn issue(
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
-    user: &TanUser,
+    user: &Member,
     p: &Protected<'_>,
     digest: &[u8],
     phone: &str,
@@ -267,16 +247,16 @@ async fn issue(
             return Ok(prompt(wait));
         }
     }
-    let usage = sms_usage(tx, state, user.id, ctx.now).await?;
+    let usage = quota_window::usage(tx, policy, user.id, Timestamp(0), Sends::TanSms, ctx.now).await?;
     if let QuotaDecision::Exceeded { free_at } =
         quota::decide(usage, policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
     {
         return Ok(AppError::TanQuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) });
     }
-    if let Some(refusal) = super::challenge::network_sms_refusal(tx, state, ctx).await? {
+    if let Some(refusal) = sms_cap::refusal(tx, state, ctx).await? {
         return Ok(refusal);
     }
-    super::challenge::count_network_sms(tx, ctx).await?;
+    sms_cap::count(tx, ctx).await?;
     // One valid TAN per action and session: a new one replaces the old.
     sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = ? AND action = ? AND state = 'issued'")
         .bind(&session.id_hash)
@@ -301,46 +281,28 @@ async fn issue(
         .execute(&mut *tx)
         .await?;
     let minutes = policy.tan_ttl_secs / 60;
-    let body = match ctx.lang {
-        Lang::De => format!(
-            "TAN {}: {}. Gültig {minutes} Minuten. Geben Sie die TAN nur ein, wenn Sie das selbst veranlasst haben.",
-            tan.expose(),
-            p.description
-        ),
-        Lang::En => format!(
-            "TAN {}: {}. Valid for {minutes} minutes. Only enter it if you asked for this yourself.",
-            tan.expose(),
-            p.description
-        ),
-    };
+    let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);
     outbox::enqueue(tx, NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body }, ctx.now)
         .await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanIssued { user_id: user.id, action: p.action }).await?;
     Ok(prompt(policy.resend_cooldown_secs))
 }
 
-/// TAN SMS sent to this account in the rolling window (SPEC 5.6; a new login does not reset it).
-pub(crate) async fn sms_usage(
-    conn: &mut SqliteConnection,
+/// `authorise` for a use case that owns its transaction: the transaction back when the action
+/// may go ahead; otherwise the refusal's writes committed and the refusal as the error.
+pub async fn require(
+    mut tx: db::WriteTx,
     state: &AppState,
-    user_id: i64,
-    now: Timestamp,
-) -> Result<Usage, sqlx::Error> {
-    let start = quota::window_start(now, state.config.policy.quota_window_secs, Timestamp(0));
-    let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = ? AND issued_at > ?")
-            .bind(user_id)
-            .bind(start.0)
-            .fetch_one(conn)
-            .await?;
-    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
-}
-
-/// Commits a refusal's writes (issued TAN, wrong count, lock) and returns it as the error.
-pub async fn commit_refusal(state: &AppState, tx: db::WriteTx, refusal: AppError) -> Result<(), AppError> {
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
-    Err(refusal)
+    ctx: &RequestCtx,
+    session: &Session,
+    user: &Member,
+    p: Protected<'_>,
+    tan_input: Option<&str>,
+) -> Result<db::WriteTx, AppError> {
+    match authorise(&mut tx, state, ctx, session, user, p, tan_input).await? {
+        Authorisation::Granted => Ok(tx),
+        Authorisation::Refused(refusal) => state.refuse(tx, refusal).await,
+    }
 }
 
 /// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction; the support console calls

@@ -1,0 +1,64 @@
+//! The 24-hour lock (SPEC 4.1, 4.4): the code request one past a login quota locks the
+//! account for `lock_secs` (24 h) and ends every login in progress, in any browser, so a
+//! challenge opened before the lock cannot let its code in. After a correct password the
+//! page says until when, to the minute, and how to reach support. A support agent can lift
+//! it early; the lift also resets the daily limits.
+
+use sqlx::SqliteConnection;
+
+use super::{
+    AppState,
+    audit::{self, AuditEvent},
+    timefmt,
+};
+use crate::{
+    backend::services::RequestCtx,
+    domain::{login::LoginState, time::Timestamp},
+    wire::AppError,
+};
+
+/// Locks the account and ends its logins in progress; returns what the user is told.
+pub async fn lock(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+) -> Result<AppError, AppError> {
+    let until = ctx.now.plus_secs(state.config.policy.lock_secs);
+    sqlx::query("UPDATE users SET locked_until = ? WHERE id = ?").bind(until.0).bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND stage <> ?")
+        .bind(user_id)
+        .bind(LoginState::Authenticated.as_str())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::AccountLocked { user_id, until }).await?;
+    Ok(locked_error(state, ctx, until))
+}
+
+/// The lock as the user meets it: until when (in their language) and whom to ask.
+pub fn locked_error(state: &AppState, ctx: &RequestCtx, until: Timestamp) -> AppError {
+    AppError::AccountLocked {
+        until: until.0,
+        until_text: timefmt::minute(until, ctx.lang),
+        support: state.config.support_contact.clone(),
+    }
+}
+
+/// The lock in force at `now`, if any.
+pub fn in_force(locked_until: Option<i64>, now: Timestamp) -> Option<Timestamp> {
+    locked_until.map(Timestamp).filter(|u| *u > now)
+}
+
+/// Lifts a lock in force (a support agent's action); the daily limits start again. Whether
+/// there was one to lift.
+pub async fn lift(tx: &mut SqliteConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
+    let lifted =
+        sqlx::query("UPDATE users SET locked_until = NULL, quota_reset_at = ? WHERE id = ? AND locked_until > ?")
+            .bind(now.0)
+            .bind(user_id)
+            .bind(now.0)
+            .execute(tx)
+            .await?
+            .rows_affected();
+    Ok(lifted > 0)
+}

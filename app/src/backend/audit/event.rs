@@ -1,0 +1,252 @@
+//! The audit events, one variant each, with their stored kind and detail.
+
+use crate::domain::{
+    mfa::{Method, Purpose},
+    tan::Action as TanAction,
+    time::Timestamp,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    UnknownEmail,
+    WrongPassword,
+    Disabled,
+    /// The right password came with a phone-reset link that is not this account's open one.
+    PhoneResetLinkInvalid,
+}
+
+#[derive(Clone, Debug)]
+pub enum AuditEvent<'a> {
+    /// The password step succeeded; `next` is the stage the session moved to.
+    PasswordAccepted {
+        user_id: i64,
+        next: &'static str,
+    },
+    LoginSucceeded {
+        user_id: i64,
+    },
+    LoginFailed {
+        user_id: Option<i64>,
+        email: &'a str,
+        why: LoginFailure,
+    },
+    LoginThrottled {
+        email: &'a str,
+        retry_at: Timestamp,
+    },
+    LoggedOut {
+        user_id: i64,
+    },
+    AccountCreated {
+        user_id: i64,
+        by: Option<i64>,
+    },
+    /// A correct password met a locked account.
+    LoginLocked {
+        user_id: i64,
+        until: Timestamp,
+    },
+    CodeSent {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    CodeAccepted {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    /// An authenticator app was confirmed (replacing an earlier one).
+    TotpEnrolled {
+        user_id: i64,
+    },
+    /// An authenticator code passed the login challenge.
+    TotpAccepted {
+        user_id: i64,
+    },
+    /// A device was paired for push approval (replacing an earlier one).
+    PushDevicePaired {
+        user_id: i64,
+    },
+    /// The paired device was removed in the settings.
+    PushDeviceRemoved {
+        user_id: i64,
+    },
+    /// A push request went to the paired device; `number` is the one the login screen shows.
+    PushSent {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// The device picked the right number: the request is approved.
+    PushApproved {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// The device denied the request: "Deny", or a wrong number (`wrong_number`).
+    PushDenied {
+        user_id: i64,
+        request_id: i64,
+        wrong_number: bool,
+    },
+    /// An answer whose signature the device's key did not make was refused.
+    PushSignatureRefused {
+        user_id: i64,
+        request_id: i64,
+    },
+    /// A push past the push quota (SPEC 4.1) was refused; the account locks.
+    PushQuotaExceeded {
+        user_id: i64,
+    },
+    /// A new set of recovery codes replaced the old one (at MFA setup, or on demand).
+    RecoveryCodesCreated {
+        user_id: i64,
+    },
+    /// A recovery code passed the login challenge; `remaining` unused ones are left.
+    RecoveryCodeUsed {
+        user_id: i64,
+        remaining: i64,
+    },
+    CodeRefused {
+        user_id: i64,
+        purpose: Purpose,
+        failures: u32,
+    },
+    ChallengeExhausted {
+        user_id: i64,
+        purpose: Purpose,
+    },
+    /// A send was refused by a quota; at login this also locks the account.
+    QuotaExceeded {
+        user_id: i64,
+        purpose: Purpose,
+        channel: Method,
+    },
+    AccountLocked {
+        user_id: i64,
+        until: Timestamp,
+    },
+    MfaSetupCompleted {
+        user_id: i64,
+        phone_masked: String,
+    },
+    TanIssued {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanAccepted {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanRefused {
+        user_id: i64,
+        action: TanAction,
+        wrong_in_a_row: u32,
+    },
+    TanVoided {
+        user_id: i64,
+        action: TanAction,
+    },
+    TanLocked {
+        user_id: i64,
+    },
+    TanUnlocked {
+        user_id: i64,
+        by: Option<i64>,
+        reason: &'a str,
+    },
+    TanSessionEnded {
+        user_id: i64,
+        reason: &'static str,
+    },
+    TanSettingsChanged {
+        user_id: i64,
+        settings: String,
+    },
+    BankAccountChanged {
+        user_id: i64,
+        iban_masked: String,
+    },
+    InvoiceSubmitted {
+        user_id: i64,
+        number: String,
+        amount_cents: i64,
+    },
+    PasswordChanged {
+        user_id: i64,
+        other_sessions_ended: u64,
+    },
+    EmailChangeCodeSent {
+        user_id: i64,
+        to_masked: String,
+    },
+    EmailChanged {
+        user_id: i64,
+        from_masked: String,
+        to_masked: String,
+    },
+    /// An SMS was refused because the requester's network used up its SMS (pumping); the
+    /// event's IP is the network's.
+    SmsCapped,
+    /// A self-registration began; `existing` is the account that already has the address
+    /// (it gets a notice, the registrant gets nothing that works).
+    RegistrationStarted {
+        email: &'a str,
+        existing: Option<i64>,
+    },
+    RegistrationCompleted {
+        user_id: i64,
+        organisation_id: i64,
+    },
+    InvitationSent {
+        user_id: i64,
+        by: i64,
+    },
+    InvitationAccepted {
+        user_id: i64,
+    },
+    AccountDisabled {
+        user_id: i64,
+        by: i64,
+        sessions_ended: u64,
+    },
+    AccountEnabled {
+        user_id: i64,
+        by: i64,
+    },
+    /// `user_id` is `None` for an address without a usable account (nothing was sent).
+    PasswordResetRequested {
+        user_id: Option<i64>,
+        sent: bool,
+    },
+    /// An admin tried to invite an address that has an account already.
+    InvitationRefused {
+        by: i64,
+        email: &'a str,
+    },
+    PasswordResetLinkFollowed {
+        user_id: i64,
+    },
+    PasswordReset {
+        user_id: i64,
+        sessions_ended: u64,
+    },
+    PhoneResetLinkSent {
+        user_id: i64,
+        by: i64,
+        reason: &'a str,
+    },
+    /// A phone-reset link came with the correct password: setup replaces the challenge.
+    PhoneResetStarted {
+        user_id: i64,
+    },
+    PhoneReset {
+        user_id: i64,
+        phone_masked: String,
+        other_sessions_ended: u64,
+    },
+    LockLifted {
+        user_id: i64,
+        by: i64,
+        reason: &'a str,
+    },
+}

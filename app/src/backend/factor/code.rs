@@ -1,0 +1,160 @@
+//! The one-time-code factor, by SMS or e-mail (SPEC 2.2, 3.2–3.4): 6 digits from a CSPRNG,
+//! valid `code_ttl_secs` (10 minutes), stored only as a keyed hash bound to its challenge,
+//! single use, compared in constant time. A resend sends a new code and the earlier ones
+//! stay valid until they expire. Sends wait `resend_cooldown_secs` (30 s) between them and
+//! count against the quotas of `quota_window` (20 login codes per channel, 15 setup SMS a
+//! rolling 24 h); every SMS also counts toward the network's SMS cap.
+
+use sqlx::SqliteConnection;
+
+use crate::{
+    backend::{
+        AppState,
+        audit::{self, AuditEvent},
+        crypto::{Purpose as HashPurpose, hashes_equal, random_code},
+        messages,
+        outbox::{self, NewMessage},
+        quota_window::{self, Sends},
+        services::RequestCtx,
+        sms_cap,
+    },
+    domain::{
+        mfa::{self, Method, Purpose},
+        quota::{self, QuotaDecision},
+        time::Timestamp,
+    },
+    wire::AppError,
+};
+
+/// One code to send: to whom, for which account, challenge and purpose, on which channel.
+pub struct CodeSend<'a> {
+    pub user_id: i64,
+    pub quota_reset_at: i64,
+    pub challenge_id: i64,
+    pub purpose: Purpose,
+    pub channel: Method,
+    pub to: &'a str,
+}
+
+/// What a send request came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sent {
+    Yes,
+    /// The quota is used up; the next send is possible at `free_at`. What that means is the
+    /// caller's rule: a lock at login, a wait at setup.
+    QuotaExceeded {
+        free_at: Timestamp,
+    },
+}
+
+fn code_hash(state: &AppState, challenge_id: i64, code: &str) -> Vec<u8> {
+    state.keys.keyed_hash(HashPurpose::OneTimeCode, format!("{challenge_id}:{code}").as_bytes())
+}
+
+/// Seconds until this account may be sent another code on this channel for this purpose.
+pub async fn cooldown(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    purpose: Purpose,
+    channel: Method,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ?")
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(channel.as_str())
+            .fetch_one(conn)
+            .await?;
+    Ok(last.map_or(0, |l| mfa::cooldown_left(Timestamp(l), now, &state.config.policy)))
+}
+
+/// The send path: quota, code, quota count, network count, outbox row, audit. The caller
+/// checked the cooldown and owns the transaction.
+pub async fn send(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    c: CodeSend<'_>,
+) -> Result<Sent, AppError> {
+    let policy = &state.config.policy;
+    let kind = Sends::Codes { purpose: c.purpose, channel: c.channel };
+    let used = quota_window::usage(tx, policy, c.user_id, Timestamp(c.quota_reset_at), kind, ctx.now).await?;
+    if let QuotaDecision::Exceeded { free_at } =
+        quota::decide(used, quota_window::limit(policy, kind), ctx.now, policy.quota_window_secs)
+    {
+        let event = AuditEvent::QuotaExceeded { user_id: c.user_id, purpose: c.purpose, channel: c.channel };
+        audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
+        return Ok(Sent::QuotaExceeded { free_at });
+    }
+    if c.channel == Method::Sms {
+        sms_cap::count(tx, ctx).await?;
+    }
+    sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES (?, ?, ?, ?)")
+        .bind(c.user_id)
+        .bind(c.purpose.as_str())
+        .bind(c.channel.as_str())
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    let code = random_code();
+    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES (?, ?, ?, ?)")
+        .bind(c.challenge_id)
+        .bind(c.channel.as_str())
+        .bind(code_hash(state, c.challenge_id, code.expose()))
+        .bind(ctx.now.0)
+        .execute(&mut *tx)
+        .await?;
+    let text = messages::code(ctx.lang, c.channel, c.purpose, code.expose(), policy.code_ttl_secs / 60);
+    let msg = NewMessage { channel: c.channel, recipient: c.to, subject: &text.subject, body: &text.body };
+    outbox::enqueue(tx, msg, ctx.now).await?;
+    let event = AuditEvent::CodeSent { user_id: c.user_id, purpose: c.purpose, channel: c.channel };
+    audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
+    Ok(Sent::Yes)
+}
+
+/// The unused, fresh code of the challenge that matches `code`, marked used: its channel.
+/// Every unused code is compared, each in constant time.
+pub async fn take_matching(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    challenge_id: i64,
+    code: &str,
+    now: Timestamp,
+) -> Result<Option<Method>, sqlx::Error> {
+    let typed = code_hash(state, challenge_id, code);
+    let codes: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as(
+        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = ? AND used_at IS NULL",
+    )
+    .bind(challenge_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut matched: Option<(i64, String)> = None;
+    for (id, hash, sent_at, channel) in codes {
+        if hashes_equal(&typed, &hash) && mfa::code_is_fresh(Timestamp(sent_at), now, &state.config.policy) {
+            matched = Some((id, channel));
+        }
+    }
+    let Some((code_id, channel)) = matched else { return Ok(None) };
+    sqlx::query("UPDATE challenge_codes SET used_at = ? WHERE id = ?")
+        .bind(now.0)
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(Method::parse(&channel).unwrap_or(Method::Sms)))
+}
+
+/// Whether a code was sent in this challenge (not so when it opened on the app or a push).
+pub async fn any_sent(conn: &mut SqliteConnection, challenge_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = ?)")
+        .bind(challenge_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Voids every code of a challenge (a new number at setup, a new challenge after exhaustion).
+pub async fn void_all(conn: &mut SqliteConnection, challenge_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(challenge_id).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The factors of the login challenge (SPEC 3.1), one module each, and the one place that
+//! knows which ones an account has and opens a challenge on the last one that passed.
+//!
+//! | factor | module | what passes it |
+//! |---|---|---|
+//! | code by SMS, code by e-mail | `code` | a 6-digit code sent on the channel |
+//! | authenticator app (TOTP) | `totp` | the app's current code, never a used step again |
+//! | push with number matching | `push` | the right number picked on the paired device |
+//! | recovery code | `recovery_code` | one unused code of the account's ten |
+//!
+//! The challenge itself (its state, 5 tries) is `step`; the end of a passed login is
+//! `login_completion`. The use cases that drive them are in `services::challenge`.
+
+pub mod code;
+pub mod push;
+pub mod recovery_code;
+pub mod step;
+pub mod totp;
+
+use sqlx::SqliteConnection;
+
+use self::{
+    code::{CodeSend, Sent},
+    push::PushSent,
+    step::{ACCOUNT, Account},
+};
+use super::{AppState, account_lock, services::RequestCtx, sms_cap};
+use crate::{
+    domain::{
+        login::LoginState,
+        mfa::{Factor, Method},
+    },
+    wire::AppError,
+};
+
+/// The code channels an account can use at login. After a forgotten-password link the
+/// e-mail already proved the address, so the phone is the second factor when there is one.
+pub fn channels_of(account: &Account, stage: LoginState) -> Vec<Method> {
+    let has_phone = account.phone_e164.is_some();
+    Method::ALL
+        .into_iter()
+        .filter(|m| match m {
+            Method::Sms => has_phone,
+            Method::Email => !(has_phone && stage == LoginState::ResetChallenge),
+        })
+        .collect()
+}
+
+/// The password step's challenge (SPEC 1.5): opens on the account's last factor and sends
+/// the first code (or push). Runs inside the password step's transaction, before the session
+/// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
+/// created.
+pub async fn open_login_challenge(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: &[u8],
+    stage: LoginState,
+) -> Result<(), AppError> {
+    let account: Account = sqlx::query_as(ACCOUNT).bind(user_id).fetch_one(&mut *tx).await?;
+    let channels = channels_of(&account, stage);
+    let last = account.last_factor.0;
+    let mut channel = match last {
+        Some(Factor::Code(m)) if channels.contains(&m) => m,
+        _ => channels.first().copied().unwrap_or(Method::Email),
+    };
+    // Last time the authenticator app passed: the challenge waits for its code and sends
+    // nothing; "Authenticate via SMS/e-mail" sends a code. Last time a push passed: a push
+    // goes to the device instead of a code.
+    let at_login = stage == LoginState::ChallengeRequired;
+    let waits_for_app = at_login && last == Some(Factor::App) && totp::enrolled(tx, user_id).await?;
+    let waits_for_push = at_login && last == Some(Factor::Push) && push::paired(tx, user_id).await?;
+    let sends_no_code = waits_for_app || waits_for_push;
+    if !sends_no_code && channel == Method::Sms && sms_cap::free_at(tx, state, ctx).await?.is_some() {
+        // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
+        // Where e-mail is no method (a forgotten password), the login is refused.
+        match channels.contains(&Method::Email) {
+            true => channel = Method::Email,
+            false => return Err(sms_cap::refusal(tx, state, ctx).await?.unwrap_or(AppError::Unreachable)),
+        }
+    }
+    let challenge_id: i64 = sqlx::query_scalar(
+        "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
+         VALUES (?, ?, 'login', ?, 'open', ?) RETURNING id",
+    )
+    .bind(session_hash)
+    .bind(user_id)
+    .bind(channel.as_str())
+    .bind(ctx.now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if waits_for_push {
+        return match push::create_request(tx, state, ctx, user_id, account.quota_reset_at, session_hash).await? {
+            PushSent::Sent | PushSent::Waiting => Ok(()),
+            PushSent::Refused(refusal) => Err(refusal),
+        };
+    }
+    if sends_no_code {
+        return Ok(());
+    }
+    let to = match channel {
+        Method::Sms => account.phone_e164.clone().unwrap_or_default(),
+        Method::Email => account.email.clone(),
+    };
+    let send = CodeSend {
+        user_id,
+        quota_reset_at: account.quota_reset_at,
+        challenge_id,
+        purpose: crate::domain::mfa::Purpose::Login,
+        channel,
+        to: &to,
+    };
+    match code::send(tx, state, ctx, send).await? {
+        Sent::Yes => Ok(()),
+        Sent::QuotaExceeded { .. } => Err(account_lock::lock(tx, state, ctx, user_id).await?),
+    }
+}

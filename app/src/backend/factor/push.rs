@@ -1,0 +1,179 @@
+//! The push factor (SPEC 3.1, 3.5, 4.1): at the login challenge a push creates a request with
+//! a two-digit number for the login screen and three choices for the paired device; only the
+//! right number approves. A request lives `push::TTL_SECS` (two minutes); one waits per
+//! login, and after a denied or expired one the next waits like a resend (30 s). Pushes have
+//! their own quota (20 a rolling 24 h, reset by a login), and the one past it locks the
+//! account for 24 h.
+//!
+//! Pairing and the device's answers are the use cases of `services::push`.
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::Rng;
+use sqlx::SqliteConnection;
+
+use crate::{
+    backend::{
+        AppState, account_lock,
+        audit::{self, AuditEvent},
+        quota_window::{self, Sends},
+        services::RequestCtx,
+    },
+    domain::{
+        push::{self, PushState, PushView},
+        quota::{self, QuotaDecision},
+        time::Timestamp,
+    },
+    wire::AppError,
+};
+
+/// What asking for a push came to. The caller commits in every case.
+#[derive(Debug)]
+pub enum PushSent {
+    /// A new request went to the device.
+    Sent,
+    /// A request of this login is still waiting (or approved): nothing new was sent.
+    Waiting,
+    /// Not now: the countdown runs, or the quota is used up (and the account now locked).
+    Refused(AppError),
+}
+
+/// Sent on `AppState::push_events` when the server shuts down: every event stream ends, so
+/// a graceful shutdown does not wait for devices that keep theirs open.
+pub const CLOSING: i64 = -1;
+
+/// Tells every open event stream of the account (its device, its login screens) to look again.
+pub fn notify(state: &AppState, user_id: i64) {
+    // No stream listening is not an error.
+    let _ = state.push_events.send(user_id);
+}
+
+/// The paired device of the account, if any: its name and when it was paired.
+pub async fn device_of_user(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
+pub async fn left_to_show(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    quota_reset_at: i64,
+    now: Timestamp,
+) -> Result<Option<u32>, sqlx::Error> {
+    let policy = &state.config.policy;
+    let used = quota_window::usage(conn, policy, user_id, Timestamp(quota_reset_at), Sends::Pushes, now).await?;
+    Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
+}
+
+/// Whether the account has a paired device.
+pub async fn paired(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(device_of_user(conn, user_id).await?.is_some())
+}
+
+/// Sends a push for the login in progress in `session_hash`, under the push quota. A request
+/// still pending for this login is kept (asking again does not send another). The caller commits
+/// either way: a refusal may carry the lock of a push one past the quota.
+pub async fn create_request(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    quota_reset_at: i64,
+    session_hash: &[u8],
+) -> Result<PushSent, AppError> {
+    let latest: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let policy = &state.config.policy;
+    if let Some((stored, created_at, expires_at)) = latest {
+        // One waiting (or approved, not yet used) push per login: asking again sends nothing.
+        if matches!(PushState::of(&stored, expires_at, ctx.now.0), PushState::Pending | PushState::Approved)
+            && stored != "used"
+        {
+            return Ok(PushSent::Waiting);
+        }
+        // After a denied or expired push, the next one waits like a resend (SPEC 3.2).
+        let wait = crate::domain::mfa::cooldown_left(Timestamp(created_at), ctx.now, policy);
+        if wait > 0 {
+            return Ok(PushSent::Refused(AppError::Cooldown { retry_after_secs: wait }));
+        }
+    }
+    let used = quota_window::usage(tx, policy, user_id, Timestamp(quota_reset_at), Sends::Pushes, ctx.now).await?;
+    if let QuotaDecision::Exceeded { .. } =
+        quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
+    {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushQuotaExceeded { user_id }).await?;
+        return Ok(PushSent::Refused(account_lock::lock(tx, state, ctx, user_id).await?));
+    }
+    let (number, offered, nonce) = {
+        let mut rng = rand::rngs::OsRng;
+        let (number, offered) = push::choices(|n| rng.gen_range(0..n));
+        let nonce: [u8; 16] = rng.r#gen();
+        (number, offered, URL_SAFE_NO_PAD.encode(nonce))
+    };
+    let choices = offered.map(|n| n.to_string()).join(",");
+    let request_id: i64 = sqlx::query_scalar(
+        "INSERT INTO push_requests (user_id, session_hash, nonce, number, choices, ip, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(session_hash)
+    .bind(&nonce)
+    .bind(i64::from(number))
+    .bind(&choices)
+    .bind(ctx.ip.to_string())
+    .bind(ctx.now.0)
+    .bind(ctx.now.plus_secs(push::TTL_SECS).0)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushSent { user_id, request_id }).await?;
+    Ok(PushSent::Sent)
+}
+
+/// The newest push of the login in progress in `session_hash`.
+pub async fn view_of_session(
+    conn: &mut SqliteConnection,
+    session_hash: &[u8],
+    now: Timestamp,
+) -> Result<Option<PushView>, sqlx::Error> {
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(number, stored, expires_at)| {
+        let state = PushState::of(&stored, expires_at, now.0);
+        PushView {
+            number: u8::try_from(number).unwrap_or(0),
+            state,
+            expires_in_secs: if state == PushState::Pending { expires_at - now.0 } else { 0 },
+        }
+    }))
+}
+
+/// A push the device denied counts as a failed try of the login challenge it was sent for
+/// (if that login is still open), so denied pushes cannot be sent without end.
+pub async fn count_denied(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    session_hash: &[u8],
+) -> Result<(), AppError> {
+    use super::step;
+    use crate::domain::mfa::{ChallengeState, Purpose};
+    // Pushes exist only at the login challenge, so the session's challenge is a login's.
+    if let Some(c) =
+        step::challenge_of(tx, session_hash).await?.filter(|c| matches!(c.state(), ChallengeState::Open { .. }))
+    {
+        step::count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?;
+    }
+    Ok(())
+}

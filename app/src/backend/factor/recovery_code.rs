@@ -1,0 +1,50 @@
+//! The recovery-code factor (SPEC 3.1, issue 8): ten single-use codes that pass the login
+//! challenge when the phone is out of reach. Only their keyed hash is stored, bound to the
+//! account, and every unused one is compared in constant time. A wrong code counts toward the
+//! challenge's 5 tries like a wrong one-time code. Making a set is `services::recovery_codes`.
+
+use sqlx::SqliteConnection;
+
+use crate::{
+    backend::{AppState, crypto::Purpose},
+    domain::time::Timestamp,
+};
+
+/// The keyed hash of a recovery code (normalised), bound to its account.
+pub fn code_hash(state: &AppState, user_id: i64, code: &str) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::RecoveryCode, format!("{user_id}:{code}").as_bytes())
+}
+
+/// Unused codes of an account.
+pub async fn remaining(conn: &mut SqliteConnection, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Marks the account's code matching `code` used, comparing every unused one in constant
+/// time; whether one matched.
+pub async fn use_one(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user_id: i64,
+    code: &str,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let typed = code_hash(state, user_id, code);
+    let unused: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut matched = None;
+    for (id, hash) in unused {
+        if crate::backend::crypto::hashes_equal(&typed, &hash) {
+            matched = Some(id);
+        }
+    }
+    let Some(id) = matched else { return Ok(false) };
+    sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ?").bind(now.0).bind(id).execute(conn).await?;
+    Ok(true)
+}

@@ -1,0 +1,231 @@
+//! A session at an MFA step (setup or login challenge) with its account and its challenge
+//! row, and the challenge's state as stored (SPEC 3.3): `open` with its failures, `verified`,
+//! or `exhausted` after `code_max_failures` (5) wrong entries, when a new code must be
+//! requested. A lock in force (4.1) stops every MFA step.
+
+use sqlx::SqliteConnection;
+
+use crate::{
+    backend::{
+        AppState, access, account_lock,
+        audit::{self, AuditEvent},
+        db,
+        services::RequestCtx,
+        sessions::Session,
+    },
+    domain::{
+        login::LoginState,
+        mfa::{self, ChallengeEvent, ChallengeState, Factor, Method, Purpose},
+    },
+    wire::{AppError, InputError},
+};
+
+/// The account facts an MFA step decides on.
+#[derive(sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub phone_e164: Option<String>,
+    /// The factor of the last successful login; `None` for an account that never passed one.
+    #[sqlx(try_from = "String")]
+    pub last_factor: LastFactor,
+    pub quota_reset_at: i64,
+    pub origin: String,
+    pub locked_until: Option<i64>,
+}
+
+/// `users.last_mfa_method` as read: a factor, or nothing usable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastFactor(pub Option<Factor>);
+
+impl TryFrom<String> for LastFactor {
+    type Error = std::convert::Infallible;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Ok(LastFactor(Factor::parse(&s)))
+    }
+}
+
+pub const ACCOUNT: &str =
+    "SELECT id, email, phone_e164, last_mfa_method AS last_factor, quota_reset_at, origin, locked_until
+     FROM users WHERE id = ?";
+
+#[derive(sqlx::FromRow)]
+pub struct ChallengeRow {
+    pub id: i64,
+    method: String,
+    pub phone_e164: Option<String>,
+    state: String,
+    failures: i64,
+}
+
+impl ChallengeRow {
+    pub fn state(&self) -> ChallengeState {
+        match self.state.as_str() {
+            "verified" => ChallengeState::Verified,
+            "exhausted" => ChallengeState::Exhausted,
+            _ => ChallengeState::Open { failures: u32::try_from(self.failures).unwrap_or(u32::MAX) },
+        }
+    }
+
+    /// The channel the challenge sends its codes on.
+    pub fn method(&self) -> Method {
+        Method::parse(&self.method).unwrap_or(Method::Sms)
+    }
+}
+
+/// Stores a challenge's new state.
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    challenge_id: i64,
+    next: ChallengeState,
+) -> Result<(), sqlx::Error> {
+    let (name, failures) = match next {
+        ChallengeState::Open { failures } => ("open", i64::from(failures)),
+        ChallengeState::Verified => ("verified", 0),
+        ChallengeState::Exhausted => ("exhausted", 0),
+    };
+    sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
+        .bind(name)
+        .bind(failures)
+        .bind(challenge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A session at one of the MFA steps, with its account and challenge.
+pub struct Step {
+    pub session: Session,
+    pub purpose: Purpose,
+    pub account: Account,
+    pub challenge: Option<ChallengeRow>,
+}
+
+impl Step {
+    /// The step's challenge, or the page the session belongs on.
+    pub fn challenge(&self) -> Result<&ChallengeRow, AppError> {
+        self.challenge.as_ref().ok_or_else(|| AppError::WrongStep { home: self.session.stage.home().to_owned() })
+    }
+}
+
+async fn step_of(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    session: Session,
+) -> Result<Step, AppError> {
+    let purpose = match session.stage {
+        LoginState::SetupRequired | LoginState::PhoneReset => Purpose::Setup,
+        LoginState::ChallengeRequired | LoginState::ResetChallenge => Purpose::Login,
+        other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
+    };
+    let account: Account = sqlx::query_as(ACCOUNT).bind(session.user_id).fetch_one(&mut *conn).await?;
+    // A lock stops every login in progress, not only the one that exceeded the quota.
+    if let Some(until) = account_lock::in_force(account.locked_until, ctx.now) {
+        return Err(account_lock::locked_error(state, ctx, until));
+    }
+    let challenge = challenge_of(conn, &session.id_hash).await?;
+    Ok(Step { session, purpose, account, challenge })
+}
+
+/// The request's MFA step, in a use case that writes.
+pub async fn load(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+    let session = access::session(tx, state, ctx).await?;
+    step_of(tx, state, ctx, session).await
+}
+
+/// The request's MFA step, for a request that only reads.
+pub async fn load_reading(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+    let session = access::session_reading(conn, state, ctx).await?;
+    step_of(conn, state, ctx, session).await
+}
+
+/// The challenge of the session stored under `session_hash`, if it has one.
+pub async fn challenge_of(
+    conn: &mut SqliteConnection,
+    session_hash: &[u8],
+) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
+        .bind(session_hash)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The login challenge of this session, open for another factor than a sent code (an app's
+/// code, a recovery code, a push): the transaction, the step, the challenge's id and state.
+/// A forgotten password's challenge is refused: it needs the phone (or support).
+pub async fn login_challenge(
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<(db::WriteTx, Step, i64, ChallengeState), AppError> {
+    let mut tx = state.writer.begin().await?;
+    let step = load(&mut tx, state, ctx).await?;
+    let challenge = step.challenge()?;
+    if step.session.stage != LoginState::ChallengeRequired {
+        return Err(AppError::Input(InputError::MethodUnavailable));
+    }
+    let (challenge_id, current) = (challenge.id, challenge.state());
+    if current == ChallengeState::Exhausted {
+        return Err(AppError::ChallengeExhausted);
+    }
+    Ok((tx, step, challenge_id, current))
+}
+
+/// One failed try of a challenge, recorded and audited in the caller's transaction (a wrong
+/// code, or a push the device denied). Returns what the user is told.
+pub async fn count_failure(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    purpose: Purpose,
+    challenge_id: i64,
+    current: ChallengeState,
+) -> Result<AppError, AppError> {
+    let policy = &state.config.policy;
+    let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
+    set_state(tx, challenge_id, next).await?;
+    let failures_now = match next {
+        ChallengeState::Open { failures } => failures,
+        _ => policy.code_max_failures,
+    };
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::CodeRefused { user_id, purpose, failures: failures_now })
+        .await?;
+    if next == ChallengeState::Exhausted {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::ChallengeExhausted { user_id, purpose }).await?;
+        return Ok(AppError::ChallengeExhausted);
+    }
+    Ok(AppError::CodeWrong { tries_left: policy.code_max_failures.saturating_sub(failures_now) })
+}
+
+/// A wrong code (one-time, app or recovery): counts one failure, commits, and answers with
+/// what the user is told.
+pub async fn refuse_code<T>(
+    state: &AppState,
+    ctx: &RequestCtx,
+    mut tx: db::WriteTx,
+    step: &Step,
+    challenge_id: i64,
+    current: ChallengeState,
+) -> Result<T, AppError> {
+    let refusal = count_failure(&mut tx, state, ctx, step.account.id, step.purpose, challenge_id, current).await?;
+    tx.commit().await?;
+    Err(refusal)
+}
+
+/// A factor other than a sent code passed the login challenge: the session gets a new id,
+/// logged in, from this IP as the trusted one. Returns the new token; the caller commits.
+pub async fn pass_login_challenge(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    step: &Step,
+    current: ChallengeState,
+    factor: Option<Factor>,
+) -> Result<crate::backend::crypto::Secret<String>, AppError> {
+    mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
+    let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
+        .map_err(AppError::internal)?;
+    crate::backend::login_completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, factor)
+        .await
+}

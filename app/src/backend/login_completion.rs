@@ -1,0 +1,67 @@
+//! The end of every successful login (SPEC 1.4, 1.5, 4.2), whichever factor passed it: the
+//! request's IP becomes the account's trusted IP, the daily limits reset, the factor is
+//! remembered for the next challenge, and the session gets a new id at the next stage (no
+//! fixation). The phone reset's end (6.2) is here too: it completes a login with a new phone.
+
+use sqlx::SqliteConnection;
+
+use super::{
+    AppState,
+    audit::{self, AuditEvent},
+    crypto::Secret,
+    messages, outbox, sessions,
+};
+use crate::{
+    backend::services::RequestCtx,
+    domain::{login::LoginState, mask, mfa::Factor},
+    wire::AppError,
+};
+
+/// Completes a login in the caller's transaction; returns the new session's token. `factor`
+/// is what passed it (`None`: the password from the trusted IP, or a recovery code).
+pub async fn complete(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    old_session_hash: &[u8],
+    stage: LoginState,
+    factor: Option<Factor>,
+) -> Result<Secret<String>, AppError> {
+    sqlx::query(
+        "UPDATE users SET trusted_ip = ?, quota_reset_at = ?, last_mfa_method = coalesce(?, last_mfa_method)
+         WHERE id = ?",
+    )
+    .bind(ctx.ip.to_string())
+    .bind(ctx.now.0)
+    .bind(factor.map(Factor::as_str))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sessions::delete_by_hash(tx, old_session_hash).await?;
+    let token = sessions::create(tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id }).await?;
+    Ok(token)
+}
+
+/// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with
+/// them; the new session has none), and a notice goes to the e-mail address.
+pub async fn phone_reset_done(
+    tx: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    token: &Secret<String>,
+    phone: &str,
+) -> Result<(), AppError> {
+    let keep = sessions::id_hash(&state.keys, token);
+    let other_sessions_ended = sessions::delete_others(tx, user_id, &keep).await?;
+    let address: String =
+        sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
+    let phone_masked = mask::phone(phone);
+    let text = messages::phone_reset_notice(ctx.lang, &phone_masked);
+    outbox::email_to(tx, &address, text, ctx.now).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneReset { user_id, phone_masked, other_sessions_ended })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The per-network SMS cap (SMS pumping, issue 7): at most `sms_per_network` SMS (100 by
+//! default) per rolling 24 h are triggered from one network, an IPv4 address or an IPv6 /64,
+//! across every account. Every code and TAN SMS counts.
+//!
+//! Callers ask [`refusal`] before they send and [`count`] once they do, in the same
+//! transaction. A login challenge that hits the cap opens on e-mail instead; setup, resend
+//! and TANs are refused and audited.
+
+use sqlx::SqliteConnection;
+
+use super::{
+    AppState,
+    audit::{self, AuditEvent},
+    db, timefmt,
+};
+use crate::{
+    backend::services::RequestCtx,
+    domain::{
+        quota::{self, QuotaDecision, Usage},
+        time::Timestamp,
+    },
+    wire::AppError,
+};
+
+/// The network a client counts for: its IPv4 address, or its IPv6 /64 (one subscriber's
+/// prefix, in which every address is the same client).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// When the requester's network may trigger its next SMS, if it has used up its cap.
+pub async fn free_at(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<Timestamp>, sqlx::Error> {
+    let policy = &state.config.policy;
+    let network = network_of(ctx.ip);
+    let start = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(0));
+    sqlx::query("DELETE FROM sms_sends WHERE at < ?").bind(start.0).execute(&mut *conn).await?;
+    let (used, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = ?")
+            .bind(&network)
+            .fetch_one(conn)
+            .await?;
+    let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
+    Ok(match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
+        QuotaDecision::Exceeded { free_at } => Some(free_at),
+        QuotaDecision::Allowed { .. } => None,
+    })
+}
+
+/// The refusal to show when the requester's network has used up its SMS, audited in `conn`.
+pub async fn refusal(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<AppError>, sqlx::Error> {
+    let Some(free_at) = free_at(conn, state, ctx).await? else {
+        return Ok(None);
+    };
+    audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::SmsCapped).await?;
+    Ok(Some(AppError::SmsCapped { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) }))
+}
+
+/// Counts one SMS against the requester's network. Every path that sends an SMS for a
+/// request calls this after [`refusal`] let it through.
+pub async fn count(conn: &mut SqliteConnection, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sms_sends (network, at) VALUES (?, ?)")
+        .bind(network_of(ctx.ip))
+        .bind(ctx.now.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Lets an SMS request go on, or commits only its audited refusal and returns it.
+pub async fn admit(state: &AppState, ctx: &RequestCtx, mut tx: db::WriteTx) -> Result<db::WriteTx, AppError> {
+    match refusal(&mut tx, state, ctx).await? {
+        None => Ok(tx),
+        Some(refusal) => {
+            tx.commit().await?;
+            Err(refusal)
+        }
+    }
+}
