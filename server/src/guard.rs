@@ -127,27 +127,6 @@ fn form_is_utf8(body: &[u8]) -> bool {
         .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
 }
 
-/// Gives a server function's error answer the HTTP status of its `AppError` (and
-/// `Retry-After` where it has one); the server-function layer answers every error with 500.
-/// Form posts without JavaScript are redirects and stay as they are.
-pub async fn error_status(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = err.status();
-        if let Some(secs) = err.retry_after() {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
 /// What the header middleware needs to know of the deployment.
 pub struct HeaderConfig {
     /// Production: browsers are told to use HTTPS only.

@@ -130,7 +130,6 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
             },
             shell,
         ))
-        .layer(middleware::from_fn(guard::error_status))
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
         .layer(middleware::from_fn_with_state(net, guard::bounded_body))
         .layer(middleware::from_fn_with_state(headers, guard::security_headers))

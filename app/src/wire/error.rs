@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
+    Bytes, Encodes,
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
@@ -169,6 +170,17 @@ impl FromServerFnError for AppError {
             _ => AppError::Internal,
         }
     }
+
+    /// Every error answer of a server function is made here: server_fn serializes the error
+    /// into the body of an answer it gives status 500 (`ServerFn::run_on_server`), and
+    /// leptos_axum then applies the `ResponseOptions` of the request. So on the server the
+    /// answer gets this error's own status and `Retry-After` here, for every server function
+    /// and also for a request whose arguments do not decode.
+    fn ser(&self) -> Bytes {
+        #[cfg(feature = "ssr")]
+        self.set_answer_status();
+        JsonEncoding::encode(self).unwrap_or_else(|_| Bytes::from_static(b"\"Internal\""))
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -204,6 +216,30 @@ impl AppError {
             AppError::PushPending => S::CONFLICT,
             AppError::PushDenied => S::FORBIDDEN,
             AppError::PushExpired => S::GONE,
+        }
+    }
+
+    /// Sets this error's status and `Retry-After` on the answer of the server function being
+    /// run. A form post without JavaScript, which server_fn and leptos_axum recognise by an
+    /// `Accept` naming `text/html`, is answered by a 302 back to its page with the error in the
+    /// query string and must stay one: leptos_axum applies a status set here over that 302.
+    fn set_answer_status(&self) {
+        use leptos::prelude::use_context;
+        let (Some(res), Some(parts)) =
+            (use_context::<leptos_axum::ResponseOptions>(), use_context::<http::request::Parts>())
+        else {
+            return;
+        };
+        let form_post = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .is_some_and(|v| String::from_utf8_lossy(v.as_bytes()).contains("text/html"));
+        if form_post {
+            return;
+        }
+        res.set_status(self.status());
+        if let Some(secs) = self.retry_after() {
+            res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
         }
     }
 
