@@ -52,13 +52,14 @@ pub fn in_force(locked_until: Option<i64>, now: Timestamp) -> Option<Timestamp> 
 /// Lifts a lock in force (a support agent's action); the daily limits start again. Whether
 /// there was one to lift.
 pub async fn lift(tx: &mut SqliteConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
-    let lifted =
-        sqlx::query("UPDATE users SET locked_until = NULL, quota_reset_at = ? WHERE id = ? AND locked_until > ?")
-            .bind(now.0)
-            .bind(user_id)
-            .bind(now.0)
-            .execute(tx)
-            .await?
-            .rows_affected();
+    let lifted = sqlx::query("UPDATE users SET locked_until = NULL WHERE id = ? AND locked_until > ?")
+        .bind(user_id)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if lifted > 0 {
+        super::quota_window::reset(tx, user_id, now).await?;
+    }
     Ok(lifted > 0)
 }

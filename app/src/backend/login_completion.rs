@@ -9,7 +9,7 @@ use super::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
-    messages, outbox, sessions,
+    messages, outbox, quota_window, sessions,
 };
 use crate::{
     backend::services::RequestCtx,
@@ -28,16 +28,13 @@ pub async fn complete(
     stage: LoginState,
     factor: Option<Factor>,
 ) -> Result<Secret<String>, AppError> {
-    sqlx::query(
-        "UPDATE users SET trusted_ip = ?, quota_reset_at = ?, last_mfa_method = coalesce(?, last_mfa_method)
-         WHERE id = ?",
-    )
-    .bind(ctx.ip.to_string())
-    .bind(ctx.now.0)
-    .bind(factor.map(Factor::as_str))
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE users SET trusted_ip = ?, last_mfa_method = coalesce(?, last_mfa_method) WHERE id = ?")
+        .bind(ctx.ip.to_string())
+        .bind(factor.map(Factor::as_str))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    quota_window::reset(tx, user_id, ctx.now).await?;
     sessions::delete_by_hash(tx, old_session_hash).await?;
     let token = sessions::create(tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id }).await?;

@@ -1,6 +1,8 @@
 //! The one query behind every daily quota of an account (SPEC 2.3, 4.1–4.3, 5.6): the sends
-//! of one kind since `quota::window_start(now, window, reset)`, which decides the boundary
-//! (a send counts for exactly 24 h, and a send in the second of the reset counts).
+//! of one kind in the rolling window (`quota::window_start`: a send counts for exactly 24 h)
+//! and after the account's last reset. A reset (every successful login, a lifted lock) marks
+//! the newest send of the table at that moment, so a send in the reset's own second counts
+//! exactly when it came after the reset.
 //!
 //! | kind | limit | reset by a login |
 //! |---|---|---|
@@ -29,43 +31,42 @@ pub enum Sends {
     TanSms,
 }
 
-impl Sends {
-    /// Whether a successful login resets this quota (SPEC 4.2; TAN SMS are not reset, 5.6).
-    fn reset_by_login(self) -> bool {
-        !matches!(self, Sends::TanSms)
-    }
-}
-
 /// The account's sends of `kind` in the current quota window.
 pub async fn usage(
     conn: &mut SqliteConnection,
     policy: &Policy,
     user_id: i64,
-    quota_reset_at: Timestamp,
     kind: Sends,
     now: Timestamp,
 ) -> Result<Usage, sqlx::Error> {
-    let reset = if kind.reset_by_login() { quota_reset_at } else { Timestamp(0) };
-    let start = quota::window_start(now, policy.quota_window_secs, reset);
+    let start = quota::window_start(now, policy.quota_window_secs);
     let (used, oldest): (i64, Option<i64>) = match kind {
-        Sends::Codes { purpose, channel } => sqlx::query_as(
-            "SELECT count(*), min(at) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ? AND at >= ?",
-        )
-        .bind(user_id)
-        .bind(purpose.as_str())
-        .bind(channel.as_str())
-        .bind(start.0)
-        .fetch_one(conn)
-        .await?,
-        Sends::Pushes => {
-            sqlx::query_as("SELECT count(*), min(created_at) FROM push_requests WHERE user_id = ? AND created_at >= ?")
-                .bind(user_id)
-                .bind(start.0)
-                .fetch_one(conn)
-                .await?
+        Sends::Codes { purpose, channel } => {
+            sqlx::query_as(
+                "SELECT count(*), min(at) FROM code_sends
+                 WHERE user_id = $1 AND purpose = $2 AND channel = $3 AND at >= $4
+                   AND id > (SELECT quota_reset_code_id FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(channel.as_str())
+            .bind(start.0)
+            .fetch_one(conn)
+            .await?
         }
+        Sends::Pushes => {
+            sqlx::query_as(
+                "SELECT count(*), min(created_at) FROM push_requests
+                 WHERE user_id = $1 AND created_at >= $2 AND id > (SELECT quota_reset_push_id FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .bind(start.0)
+            .fetch_one(conn)
+            .await?
+        }
+        // TAN SMS are not reset by a login (SPEC 5.6).
         Sends::TanSms => {
-            sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = ? AND issued_at >= ?")
+            sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = $1 AND issued_at >= $2")
                 .bind(user_id)
                 .bind(start.0)
                 .fetch_one(conn)
@@ -73,6 +74,22 @@ pub async fn usage(
         }
     };
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
+}
+
+/// Resets the account's daily limits (SPEC 4.2, 4.4): what was sent until now no longer
+/// counts. TAN SMS stay counted.
+pub async fn reset(conn: &mut SqliteConnection, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET quota_reset_at = $1,
+             quota_reset_code_id = coalesce((SELECT max(id) FROM code_sends), 0),
+             quota_reset_push_id = coalesce((SELECT max(id) FROM push_requests), 0)
+         WHERE id = $2",
+    )
+    .bind(now.0)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The limit of a quota.

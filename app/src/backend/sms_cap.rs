@@ -42,7 +42,7 @@ pub async fn free_at(
 ) -> Result<Option<Timestamp>, sqlx::Error> {
     let policy = &state.config.policy;
     let network = network_of(ctx.ip);
-    let start = quota::window_start(ctx.now, policy.quota_window_secs, Timestamp(0));
+    let start = quota::window_start(ctx.now, policy.quota_window_secs);
     sqlx::query("DELETE FROM sms_sends WHERE at < ?").bind(start.0).execute(&mut *conn).await?;
     let (used, oldest): (i64, Option<i64>) =
         sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = ?")

@@ -247,7 +247,7 @@ async fn issue(
             return Ok(prompt(wait));
         }
     }
-    let usage = quota_window::usage(tx, policy, user.id, Timestamp(0), Sends::TanSms, ctx.now).await?;
+    let usage = quota_window::usage(tx, policy, user.id, Sends::TanSms, ctx.now).await?;
     if let QuotaDecision::Exceeded { free_at } =
         quota::decide(usage, policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
     {

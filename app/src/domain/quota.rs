@@ -29,15 +29,15 @@ pub enum QuotaDecision {
     Exceeded { free_at: Timestamp },
 }
 
-/// The first second the quota counts: a send counts when `at >= window_start(..)`.
+/// The first second a rolling window counts: a send counts while `at >= window_start(..)`,
+/// so it leaves the window exactly `window_secs` after it was made (and `decide`'s `free_at`,
+/// oldest + window, is the first second it no longer counts).
 ///
-/// The boundary, decided once for every quota: a send leaves the rolling window exactly
-/// `window_secs` after it was made (so `decide`'s `free_at`, oldest + window, is the first
-/// second it no longer counts), and a send in the same second as the reset still counts. The
-/// clock's whole second cannot tell a send just before the reset from one just after it, and
-/// a quota must never allow more than its limit, so the ambiguous second is counted.
-pub fn window_start(now: Timestamp, window_secs: i64, reset_at: Timestamp) -> Timestamp {
-    now.minus_secs(window_secs - 1).max(reset_at)
+/// A reset (4.2) is not a time: the server marks it by the newest send at that moment, and
+/// counts only the sends after the mark, so a send in the same second as the reset counts
+/// exactly when it came after it.
+pub fn window_start(now: Timestamp, window_secs: i64) -> Timestamp {
+    now.minus_secs(window_secs - 1)
 }
 
 pub fn decide(usage: Usage, limit: u32, now: Timestamp, window_secs: i64) -> QuotaDecision {
@@ -64,18 +64,24 @@ mod tests {
     const DAY: i64 = 86_400;
 
     /// Replays a sequence of send requests the way the server does: count, decide, record.
-    fn replay(requests: &[i64], limit: u32, resets: &[i64]) -> Vec<(i64, QuotaDecision)> {
-        let mut sent: Vec<i64> = Vec::new();
+    /// `resets` are positions in the sequence: a reset after request `k` (0-based) frees
+    /// every send made up to it, whatever its second.
+    fn replay(requests: &[i64], limit: u32, resets: &[usize]) -> Vec<(i64, QuotaDecision)> {
+        let mut sent: Vec<(usize, i64)> = Vec::new();
         let mut out = Vec::new();
-        for &at in requests {
+        for (k, &at) in requests.iter().enumerate() {
             let now = T0.plus_secs(at);
-            let reset = resets.iter().copied().filter(|r| *r <= at).max().map_or(Timestamp(0), |r| T0.plus_secs(r));
-            let start = window_start(now, DAY, reset);
-            let counted: Vec<i64> = sent.iter().copied().filter(|s| T0.plus_secs(*s) >= start).collect();
+            let mark = resets.iter().copied().filter(|r| *r < k).max();
+            let start = window_start(now, DAY);
+            let counted: Vec<i64> = sent
+                .iter()
+                .filter(|(i, s)| mark.is_none_or(|m| *i > m) && T0.plus_secs(*s) >= start)
+                .map(|(_, s)| *s)
+                .collect();
             let usage = Usage { used: counted.len() as u32, oldest: counted.first().map(|s| T0.plus_secs(*s)) };
             let d = decide(usage, limit, now, DAY);
             if matches!(d, QuotaDecision::Allowed { .. }) {
-                sent.push(at);
+                sent.push((k, at));
             }
             out.push((at, d));
         }
@@ -93,14 +99,14 @@ mod tests {
     #[test]
     fn a_reset_frees_the_quota() {
         let requests: Vec<i64> = (0..22).map(|i| i * 60).collect();
-        let out = replay(&requests, 20, &[20 * 60 + 30]);
+        let out = replay(&requests, 20, &[20]);
         assert!(matches!(out[20].1, QuotaDecision::Exceeded { .. }));
         assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 19 });
     }
 
     #[test]
     fn a_send_leaves_the_window_exactly_a_day_after_it_was_made() {
-        let start = window_start(T0.plus_secs(DAY), DAY, Timestamp(0));
+        let start = window_start(T0.plus_secs(DAY), DAY);
         assert!(T0 < start, "the send of T0 no longer counts at T0 + 24 h");
         assert!(T0.plus_secs(1) >= start, "the send of T0 + 1 s still counts");
         let requests: Vec<i64> = (0..20).map(|_| 0).chain([DAY - 1, DAY]).collect();
@@ -110,13 +116,12 @@ mod tests {
     }
 
     #[test]
-    fn a_send_in_the_second_of_the_reset_counts() {
-        // A login at second 100 resets the quota; 25 requests in that same second.
-        let requests: Vec<i64> = vec![100; 25];
-        let out = replay(&requests, 20, &[100]);
-        let allowed = out.iter().filter(|(_, d)| matches!(d, QuotaDecision::Allowed { .. })).count();
-        assert_eq!(allowed, 20, "the reset's own second frees nothing beyond the limit");
-        assert!(T0.plus_secs(100) >= window_start(T0.plus_secs(100), DAY, T0.plus_secs(100)));
+    fn a_reset_counts_the_sends_after_it_in_its_own_second() {
+        // 19 sends, a reset, then 25 requests, all in the same second.
+        let requests: Vec<i64> = vec![100; 19 + 25];
+        let out = replay(&requests, 20, &[18]);
+        let allowed_after = out[19..].iter().filter(|(_, d)| matches!(d, QuotaDecision::Allowed { .. })).count();
+        assert_eq!(allowed_after, 20, "the sends before the reset are free, the ones after it count");
     }
 
     #[test]

@@ -29,7 +29,6 @@ use crate::{
 /// One code to send: to whom, for which account, challenge and purpose, on which channel.
 pub struct CodeSend<'a> {
     pub user_id: i64,
-    pub quota_reset_at: i64,
     pub challenge_id: i64,
     pub purpose: Purpose,
     pub channel: Method,
@@ -80,7 +79,7 @@ pub async fn send(
 ) -> Result<Sent, AppError> {
     let policy = &state.config.policy;
     let kind = Sends::Codes { purpose: c.purpose, channel: c.channel };
-    let used = quota_window::usage(tx, policy, c.user_id, Timestamp(c.quota_reset_at), kind, ctx.now).await?;
+    let used = quota_window::usage(tx, policy, c.user_id, kind, ctx.now).await?;
     if let QuotaDecision::Exceeded { free_at } =
         quota::decide(used, quota_window::limit(policy, kind), ctx.now, policy.quota_window_secs)
     {

@@ -91,7 +91,7 @@ pub async fn open_login_challenge(
     .fetch_one(&mut *tx)
     .await?;
     if waits_for_push {
-        return match push::create_request(tx, state, ctx, user_id, account.quota_reset_at, session_hash).await? {
+        return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
             PushSent::Sent | PushSent::Waiting => Ok(()),
             PushSent::Refused(refusal) => Err(refusal),
         };
@@ -103,14 +103,7 @@ pub async fn open_login_challenge(
         Method::Sms => account.phone_e164.clone().unwrap_or_default(),
         Method::Email => account.email.clone(),
     };
-    let send = CodeSend {
-        user_id,
-        quota_reset_at: account.quota_reset_at,
-        challenge_id,
-        purpose: crate::domain::mfa::Purpose::Login,
-        channel,
-        to: &to,
-    };
+    let send = CodeSend { user_id, challenge_id, purpose: crate::domain::mfa::Purpose::Login, channel, to: &to };
     match code::send(tx, state, ctx, send).await? {
         Sent::Yes => Ok(()),
         Sent::QuotaExceeded { .. } => Err(account_lock::lock(tx, state, ctx, user_id).await?),

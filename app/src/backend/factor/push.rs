@@ -60,11 +60,10 @@ pub async fn left_to_show(
     conn: &mut SqliteConnection,
     state: &AppState,
     user_id: i64,
-    quota_reset_at: i64,
     now: Timestamp,
 ) -> Result<Option<u32>, sqlx::Error> {
     let policy = &state.config.policy;
-    let used = quota_window::usage(conn, policy, user_id, Timestamp(quota_reset_at), Sends::Pushes, now).await?;
+    let used = quota_window::usage(conn, policy, user_id, Sends::Pushes, now).await?;
     Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
 }
 
@@ -81,7 +80,6 @@ pub async fn create_request(
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
-    quota_reset_at: i64,
     session_hash: &[u8],
 ) -> Result<PushSent, AppError> {
     let latest: Option<(String, i64, i64)> = sqlx::query_as(
@@ -104,7 +102,7 @@ pub async fn create_request(
             return Ok(PushSent::Refused(AppError::Cooldown { retry_after_secs: wait }));
         }
     }
-    let used = quota_window::usage(tx, policy, user_id, Timestamp(quota_reset_at), Sends::Pushes, ctx.now).await?;
+    let used = quota_window::usage(tx, policy, user_id, Sends::Pushes, ctx.now).await?;
     if let QuotaDecision::Exceeded { .. } =
         quota::decide(used, policy.login_codes_per_channel, ctx.now, policy.quota_window_secs)
     {

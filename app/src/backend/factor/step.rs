@@ -29,7 +29,6 @@ pub struct Account {
     /// The factor of the last successful login; `None` for an account that never passed one.
     #[sqlx(try_from = "String")]
     pub last_factor: LastFactor,
-    pub quota_reset_at: i64,
     pub origin: String,
     pub locked_until: Option<i64>,
 }
@@ -45,8 +44,7 @@ impl TryFrom<String> for LastFactor {
     }
 }
 
-pub const ACCOUNT: &str =
-    "SELECT id, email, phone_e164, last_mfa_method AS last_factor, quota_reset_at, origin, locked_until
+pub const ACCOUNT: &str = "SELECT id, email, phone_e164, last_mfa_method AS last_factor, origin, locked_until
      FROM users WHERE id = ?";
 
 #[derive(sqlx::FromRow)]

@@ -30,7 +30,6 @@ use crate::{
         mask,
         mfa::{self, ChallengeEvent, ChallengeState, Factor, Method, Purpose},
         quota,
-        time::Timestamp,
     },
     wire::{
         AppError, InputError,
@@ -74,13 +73,12 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let step = step::load_reading(&mut conn, state, ctx).await?;
     let policy = &state.config.policy;
     let user_id = step.account.id;
-    let reset = Timestamp(step.account.quota_reset_at);
     let method = step.challenge.as_ref().map(step::ChallengeRow::method);
     let codes_total = quota_window::limit(policy, codes_of(&step, method.unwrap_or(Method::Sms)));
     let (cooldown_secs, codes_left) = match method {
         Some(m) => {
             let c = code::cooldown(&mut conn, state, user_id, step.purpose, m, ctx.now).await?;
-            let u = quota_window::usage(&mut conn, policy, user_id, reset, codes_of(&step, m), ctx.now).await?;
+            let u = quota_window::usage(&mut conn, policy, user_id, codes_of(&step, m), ctx.now).await?;
             (c, quota::remaining_to_show(u, codes_total, policy.quota_warning_below))
         }
         None => (0, None),
@@ -101,7 +99,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let (push, pushes_left) = match push_available {
         true => (
             push::view_of_session(&mut conn, &step.session.id_hash, ctx.now).await?,
-            push::left_to_show(&mut conn, state, user_id, step.account.quota_reset_at, ctx.now).await?,
+            push::left_to_show(&mut conn, state, user_id, ctx.now).await?,
         ),
         false => (None, None),
     };
@@ -178,14 +176,8 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
             .await?
         }
     };
-    let send = CodeSend {
-        user_id: step.account.id,
-        quota_reset_at: step.account.quota_reset_at,
-        challenge_id,
-        purpose: Purpose::Setup,
-        channel: Method::Sms,
-        to: &e164,
-    };
+    let send =
+        CodeSend { user_id: step.account.id, challenge_id, purpose: Purpose::Setup, channel: Method::Sms, to: &e164 };
     let sent = code::send(&mut tx, state, ctx, send).await?;
     finish_send(state, ctx, tx, sent, &step).await
 }
@@ -247,14 +239,7 @@ async fn send_on(
     }
     step::set_state(&mut tx, challenge_id, next).await?;
     let to = recipient(step, method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
-    let send = CodeSend {
-        user_id: step.account.id,
-        quota_reset_at: step.account.quota_reset_at,
-        challenge_id,
-        purpose: step.purpose,
-        channel: method,
-        to: &to,
-    };
+    let send = CodeSend { user_id: step.account.id, challenge_id, purpose: step.purpose, channel: method, to: &to };
     let sent = code::send(&mut tx, state, ctx, send).await?;
     finish_send(state, ctx, tx, sent, step).await
 }

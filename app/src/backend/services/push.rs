@@ -42,6 +42,8 @@ use crate::{
     },
 };
 
+pub use crate::backend::factor::push::CLOSING;
+
 /// How long a pairing link works.
 const PAIRING_TTL_SECS: i64 = 10 * 60;
 /// The longest device name kept.
@@ -219,8 +221,7 @@ pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     if !factor_push::paired(&mut tx, user_id).await? {
         return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     }
-    let reset = step.account.quota_reset_at;
-    let sent = factor_push::create_request(&mut tx, state, ctx, user_id, reset, &step.session.id_hash).await?;
+    let sent = factor_push::create_request(&mut tx, state, ctx, user_id, &step.session.id_hash).await?;
     tx.commit().await?;
     notify(state, user_id);
     match sent {

@@ -73,7 +73,6 @@ struct Row {
     trusted_ip: Option<String>,
     locked_until: Option<i64>,
     tan_locked_at: Option<i64>,
-    quota_reset_at: i64,
 }
 
 pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AccountDetail, AppError> {
@@ -82,14 +81,13 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     me.agent_id()?;
     let r: Row = sqlx::query_as(
         "SELECT u.id, u.full_name, u.email, o.name AS organisation, u.role, u.disabled_at, u.phone_e164,
-                u.phone_verified_at, u.last_mfa_method, u.trusted_ip, u.locked_until, u.tan_locked_at, u.quota_reset_at
+                u.phone_verified_at, u.last_mfa_method, u.trusted_ip, u.locked_until, u.tan_locked_at
          FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?",
     )
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::BadRequest)?;
-    let reset = Timestamp(r.quota_reset_at);
     let mut quotas = Vec::new();
     for (name, kind) in [
         ("login_sms", Sends::Codes { purpose: Purpose::Login, channel: Method::Sms }),
@@ -97,7 +95,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
         ("setup_sms", Sends::Codes { purpose: Purpose::Setup, channel: Method::Sms }),
         ("tan_sms", Sends::TanSms),
     ] {
-        let used = quota_window::usage(&mut conn, policy, r.id, reset, kind, ctx.now).await?.used;
+        let used = quota_window::usage(&mut conn, policy, r.id, kind, ctx.now).await?.used;
         quotas.push(QuotaUse { name: name.into(), used, limit: quota_window::limit(policy, kind) });
     }
     let tan_locked_ip: Option<String> = match r.tan_locked_at {
