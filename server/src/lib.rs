@@ -39,6 +39,8 @@ pub struct Settings {
     /// The origin e-mailed links point to.
     pub link_origin: String,
     pub delivery: Delivery,
+    /// The time the server reads: the system clock, or a test's adjustable one.
+    pub clock: app::backend::clock::Clock,
 }
 
 /// Where messages go (SPEC 8.2): each channel to its provider when one is configured, else to
@@ -95,6 +97,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         dev_outbox,
         providers,
         push_events: tokio::sync::broadcast::channel(256).0,
+        clock: settings.clock,
     })
 }
 
@@ -105,7 +108,12 @@ pub fn providers(state: &AppState) -> Providers {
 
 /// Starts the outbox delivery worker.
 pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(delivery::run_worker(state.writer.clone(), providers(state), state.outbox_nudge.clone()))
+    tokio::spawn(delivery::run_worker(
+        state.writer.clone(),
+        providers(state),
+        state.outbox_nudge.clone(),
+        state.clock.clone(),
+    ))
 }
 
 /// The whole HTTP surface: pages, server functions, static files, `/healthz`.

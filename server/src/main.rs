@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         support_contact: cli.support_contact.clone(),
         link_origin: cli.link_origin(addr)?,
         delivery: cli.delivery()?,
+        clock: clock::Clock::system(),
     };
     let state = build_state(settings, conf.leptos_options).await?;
     if let Some(command) = &cli.command {
@@ -53,7 +54,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         tracing::warn!("development mode: not for production");
     }
     if cli.seed_demo {
-        let logins = app::backend::seed::demo(&state, clock::now()).await?;
+        let logins = app::backend::seed::demo(&state, state.clock.now()).await?;
         print_demo(logins, &cli, addr);
     }
     let net = NetConfig {
@@ -95,7 +96,7 @@ async fn administer(state: &app::backend::AppState, command: &Command) -> Result
         }
         Command::CreateSupportAgent { email, name } => (NewAccount::SupportAgent, email, name),
     };
-    let link = create_by_command_line(state, clock::now(), what, email, name).await?;
+    let link = create_by_command_line(state, state.clock.now(), what, email, name).await?;
     println!("Created. Send this invitation link to {email} (valid 72 hours, works once):");
     println!("{}", link.expose());
     Ok(())

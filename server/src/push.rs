@@ -8,7 +8,7 @@
 use std::{convert::Infallible, time::Duration};
 
 use app::{
-    backend::{AppState, clock, services::push, sessions::CookieJar},
+    backend::{AppState, services::push, sessions::CookieJar},
     domain::lang::Lang,
     wire::AppError,
 };
@@ -113,7 +113,7 @@ async fn device_events(State(state): State<AppState>, headers: HeaderMap) -> Res
         let (state, token) = (state.clone(), token.clone());
         async move {
             let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
-            let (user_id, list) = push::device_requests(&state, token, clock::now()).await?;
+            let (user_id, list) = push::device_requests(&state, token, state.clock.now()).await?;
             Ok((user_id, serde_json::to_string(&list).map_err(AppError::internal)?))
         }
     })
@@ -129,7 +129,7 @@ async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Resp
         let (state, token) = (state.clone(), token.clone());
         async move {
             let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
-            let (user_id, view) = push::session_view(&state, token, clock::now()).await?;
+            let (user_id, view) = push::session_view(&state, token, state.clock.now()).await?;
             Ok((user_id, view.map_or_else(|| "None".to_owned(), |v| format!("{:?}", v.state))))
         }
     })

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use super::AppError;
-use crate::backend::{AppState, ClientIp, clock, services::RequestCtx, sessions::CookieJar};
+use crate::backend::{AppState, ClientIp, services::RequestCtx, sessions::CookieJar};
 use crate::domain::lang::{self, Lang};
 
 /// The state, client IP, clock reading and session token of the current request.
@@ -20,7 +20,7 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
     let dev = state.config.dev_mode;
     let ctx = RequestCtx {
         ip,
-        now: clock::now(),
+        now: state.clock.now(),
         session_token: CookieJar::session(dev).token(&parts.headers),
         registration_token: CookieJar::registration(dev).token(&parts.headers),
         lang: lang_of(&parts.headers),

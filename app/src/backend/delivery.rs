@@ -255,14 +255,14 @@ pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
 /// once the outbox is empty or at least every `TRUNCATE_EVERY_SECS` under steady traffic (a
 /// burst of sends costs one checkpoint, not one per message), then waits for a nudge or half
 /// a second. A failed pass waits five seconds before the next.
-pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>) {
+pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>, clock: clock::Clock) {
     const TRUNCATE_EVERY_SECS: i64 = 5;
-    if let Err(e) = release_claims(&writer, clock::now()).await {
+    if let Err(e) = release_claims(&writer, clock.now()).await {
         tracing::error!(error = %e, "releasing the outbox claims failed");
     }
     let mut delivered_since_truncate: Option<Timestamp> = None;
     loop {
-        let now = clock::now();
+        let now = clock.now();
         let pass = deliver_due(&writer, &providers, now, 50).await;
         if let Ok(n) = pass
             && n > 0

@@ -48,6 +48,8 @@ pub struct AppState {
     /// The account whose push requests changed: wakes its device's and its login screens'
     /// event streams.
     pub push_events: tokio::sync::broadcast::Sender<i64>,
+    /// The time every request and worker reads (the system clock, or a test's).
+    pub clock: super::clock::Clock,
 }
 
 impl AppState {

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use app::{
     backend::{
-        clock,
         delivery::{self, DevOutbox, Provider, Providers},
         outbox::{self, NewMessage},
     },
@@ -16,7 +15,7 @@ use crate::harness::TestApp;
 #[tokio::test]
 async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_once() {
     let t = TestApp::start().await;
-    let now = clock::now();
+    let now = t.state.clock.now();
     for i in 0..200 {
         let mut conn = t.state.pool.acquire().await.unwrap();
         let to = format!("+49151000{i:05}");
@@ -26,8 +25,12 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // First worker: killed as soon as it has delivered a few messages.
     let first = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(first.clone()), email: Provider::Dev(first.clone()) };
-    let worker =
-        tokio::spawn(delivery::run_worker(t.state.writer.clone(), providers, Arc::new(tokio::sync::Notify::new())));
+    let worker = tokio::spawn(delivery::run_worker(
+        t.state.writer.clone(),
+        providers,
+        Arc::new(tokio::sync::Notify::new()),
+        t.state.clock.clone(),
+    ));
     while first.list().len() < 5 {
         tokio::task::yield_now().await;
     }
@@ -43,8 +46,8 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // every message is delivered, and counted once.
     let second = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(second.clone()), email: Provider::Dev(second.clone()) };
-    delivery::release_claims(&t.state.writer, clock::now()).await.unwrap();
-    while delivery::deliver_due(&t.state.writer, &providers, clock::now(), 50).await.unwrap() > 0 {}
+    delivery::release_claims(&t.state.writer, t.state.clock.now()).await.unwrap();
+    while delivery::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 50).await.unwrap() > 0 {}
     let (sent, attempts): (i64, i64) =
         sqlx::query_as("SELECT count(*), sum(attempts) FROM outbox WHERE sent_at IS NOT NULL")
             .fetch_one(&t.state.pool)
@@ -61,7 +64,7 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
 #[tokio::test]
 async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
     let t = TestApp::start().await;
-    let now = clock::now();
+    let now = t.state.clock.now();
     let mut conn = t.state.pool.acquire().await.unwrap();
     let msg = NewMessage { channel: Method::Email, recipient: "a@b.de", subject: "s", body: "b" };
     outbox::enqueue(&mut conn, msg, now).await.unwrap();

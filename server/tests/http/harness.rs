@@ -67,6 +67,7 @@ impl TestApp {
             support_contact: "support@riegel.example".into(),
             link_origin: "https://portal.example".into(),
             delivery,
+            clock: clock::Clock::manual(),
         };
         let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();
@@ -105,9 +106,10 @@ impl TestApp {
 
     /// Runs one pass of the delivery worker, and its WAL truncation once the outbox is empty.
     pub async fn deliver(&self) -> usize {
-        let due = delivery::deliver_due(&self.state.writer, &server::providers(&self.state), clock::now(), 10_000)
-            .await
-            .unwrap();
+        let due =
+            delivery::deliver_due(&self.state.writer, &server::providers(&self.state), self.state.clock.now(), 10_000)
+                .await
+                .unwrap();
         delivery::truncate_wal(&self.state.writer).await.unwrap();
         due
     }
@@ -229,7 +231,7 @@ impl TestApp {
     /// Moves a session's start and last request into the past.
     pub async fn age_session(&self, token: &str, started_ago: i64, seen_ago: i64) {
         let hash = self.state.keys.keyed_hash(app::backend::crypto::Purpose::SessionId, token.as_bytes());
-        let now = clock::now().0;
+        let now = self.state.clock.now().0;
         let n = sqlx::query("UPDATE sessions SET created_at = ?, last_seen_at = ? WHERE id_hash = ?")
             .bind(now - started_ago)
             .bind(now - seen_ago)

@@ -166,7 +166,7 @@ async fn the_request_beyond_twenty_codes_locks_the_account_for_24_hours() {
     assert_eq!(right.status, StatusCode::LOCKED, "even from the trusted IP");
     assert!(right.body.contains("until_text") && right.session_cookie().is_none());
     let until: i64 = sqlx::query_scalar("SELECT locked_until FROM users").fetch_one(&t.state.pool).await.unwrap();
-    let now = app::backend::clock::now().0;
+    let now = t.state.clock.now().0;
     assert!((until - now - 86_400).abs() <= 5, "24 hours");
 }
 

@@ -8,7 +8,7 @@ use std::{
 };
 
 use app::backend::{
-    clock, delivery,
+    delivery,
     providers::{SmsGatewaySettings, SmtpSettings},
 };
 use axum::{
@@ -291,7 +291,7 @@ async fn a_failing_gateway_is_retried_with_backoff_and_support_sees_why() {
     let anna = t.user("anna@example.org", PW, "member").await;
     Client::new(&t, ip(2)).password("anna@example.org", PW).await;
     let providers = server::providers(&t.state);
-    let now = clock::now();
+    let now = t.state.clock.now();
 
     assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
     let (attempts, error, sent): (i64, Option<String>, Option<i64>) =
@@ -328,7 +328,7 @@ async fn a_refused_e_mail_waits_and_goes_out_on_the_next_attempt() {
     let (_, token) = c.password("anna@example.org", PW).await;
     c.with_session(&token).post("/api/mfa/switch", "method=email").await;
     let providers = server::providers(&t.state);
-    let now = clock::now();
+    let now = t.state.clock.now();
     delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap();
     let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox WHERE channel = 'email'")
         .fetch_one(&t.state.pool)
@@ -349,7 +349,7 @@ async fn a_provider_that_never_answers_times_out_and_the_message_waits() {
     let (_, token) = c.password("anna@example.org", PW).await;
     c.with_session(&token).post("/api/mfa/switch", "method=email").await;
     let providers = server::providers(&t.state);
-    let pass = delivery::deliver_due(&t.state.writer, &providers, clock::now(), 10);
+    let pass = delivery::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 10);
     let due = tokio::time::timeout(Duration::from_secs(10), pass).await.expect("the attempt is bounded").unwrap();
     assert_eq!(due, 2, "the SMS of the challenge and the e-mail");
     let (attempts, error): (i64, Option<String>) =
@@ -367,7 +367,7 @@ async fn a_message_refused_for_good_is_given_up_and_its_code_wiped() {
     let anna = t.user("anna@example.org", PW, "member").await;
     Client::new(&t, ip(2)).password("anna@example.org", PW).await;
     let providers = server::providers(&t.state);
-    let now = clock::now();
+    let now = t.state.clock.now();
     assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
     let (body, error, gave_up): (String, Option<String>, Option<i64>) =
         sqlx::query_as("SELECT body, last_error, gave_up_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
@@ -389,7 +389,7 @@ async fn a_message_undelivered_for_a_day_is_given_up() {
     Client::new(&t, ip(2)).password("anna@example.org", PW).await;
     // Production without providers: the SMS waits, and is retried until it is a day old.
     let providers = server::providers(&t.state);
-    let now = clock::now();
+    let now = t.state.clock.now();
     assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
     let later = now.plus_secs(delivery::GIVE_UP_AFTER_SECS);
     assert_eq!(delivery::deliver_due(&t.state.writer, &providers, later, 10).await.unwrap(), 1);

@@ -1,7 +1,6 @@
 //! Authenticator apps (TOTP, issue 8): enrolment behind a TAN with a QR code, confirmation by
 //! the first code, login with the app's code, replay refused, wrong codes counted.
 
-use app::backend::clock;
 use http::StatusCode;
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -29,7 +28,7 @@ async fn enrol(t: &TestApp) -> String {
     let wrong = s.post("/api/totp/confirm", "code=000000").await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.body.contains("TotpCodeWrong"), "no made-up count of tries: {}", wrong.body);
-    let code = app_code(&secret, clock::now().0);
+    let code = app_code(&secret, t.state.clock.now().0);
     assert_eq!(s.post("/api/totp/confirm", &format!("code={code}")).await.status, StatusCode::OK);
     assert_eq!(t.audited("totp.enrolled").await, 1);
     secret
@@ -53,7 +52,7 @@ async fn the_apps_code_passes_the_challenge_once_and_a_replayed_step_is_refused(
     let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
     let secret = enrol(&t).await;
     // The confirmation used the current step; the app's next code (one step ahead) logs in.
-    let next = app_code(&secret, clock::now().0 + 30);
+    let next = app_code(&secret, t.state.clock.now().0 + 30);
     let c = Client::new(&t, ip(7));
     let (_, token) = c.password("anna@example.org", PW).await;
     let s = c.with_session(&token);
@@ -78,7 +77,7 @@ async fn the_apps_code_passes_the_challenge_once_and_a_replayed_step_is_refused(
     assert_eq!(replay.status, StatusCode::UNPROCESSABLE_ENTITY, "{replay:?}");
     assert!(replay.body.contains("\"tries_left\":4"), "{}", replay.body);
     // The code of the current step is older than the used one: refused too.
-    let old = app_code(&secret, clock::now().0);
+    let old = app_code(&secret, t.state.clock.now().0);
     assert_eq!(s.post("/api/mfa/totp", &format!("code={old}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     // "Authenticate via SMS" still sends a code.
     assert_eq!(s.post("/api/mfa/switch", "method=sms").await.status, StatusCode::OK);
