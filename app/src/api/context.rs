@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use super::AppError;
-use crate::backend::{AppState, ClientIp, services::RequestCtx, sessions::CookieJar};
+use crate::backend::{AppState, ClientIp, RequestCtx, sessions::CookieJar};
 use crate::domain::lang::{self, Lang};
 
 /// The state, client IP, clock reading and session token of the current request.

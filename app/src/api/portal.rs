@@ -46,7 +46,7 @@ pub async fn submit_invoice(number: String, date: String, amount: String, tan: O
 #[server(name = GetTanStatus, prefix = "/api", endpoint = "tan/status")]
 pub async fn tan_status() -> Result<TanStatus, AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::portal::tan_status(&state, &ctx).await
+    crate::backend::services::settings::tan_status(&state, &ctx).await
 }
 
 #[server(prefix = "/api", endpoint = "tan/settings")]
@@ -61,13 +61,13 @@ pub async fn change_tan_settings(
     let (state, ctx) = super::context::request()?;
     let tan = tan_of(tan);
     let modes = [password.as_str(), email.as_str(), invoice.as_str(), admin.as_str()];
-    crate::backend::services::portal::change_tan_settings(&state, &ctx, modes, &threshold, tan.as_deref()).await
+    crate::backend::services::settings::change_tan_settings(&state, &ctx, modes, &threshold, tan.as_deref()).await
 }
 
 #[server(prefix = "/api", endpoint = "tan/end")]
 pub async fn end_tan_session() -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::portal::end_tan_session(&state, &ctx).await
+    crate::backend::services::settings::end_tan_session(&state, &ctx).await
 }
 
 #[server(prefix = "/api", endpoint = "password")]
@@ -75,7 +75,7 @@ pub async fn change_password(current: String, new: String, tan: Option<String>) 
     use crate::backend::crypto::Secret;
     let (state, ctx) = super::context::request()?;
     let tan = tan_of(tan);
-    crate::backend::services::portal::change_password(
+    crate::backend::services::settings::change_password(
         &state,
         &ctx,
         Secret::new(current),
@@ -90,5 +90,5 @@ pub async fn change_password(current: String, new: String, tan: Option<String>) 
 pub async fn change_email(email: String, code: Option<String>, tan: Option<String>) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
     let (code, tan) = (tan_of(code), tan_of(tan));
-    crate::backend::services::portal::change_email(&state, &ctx, &email, code.as_deref(), tan.as_deref()).await
+    crate::backend::services::settings::change_email(&state, &ctx, &email, code.as_deref(), tan.as_deref()).await
 }

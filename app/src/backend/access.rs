@@ -17,7 +17,7 @@ use super::{
     sessions::{self, Session, Upkeep},
 };
 use crate::{
-    backend::services::RequestCtx,
+    backend::RequestCtx,
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };

@@ -12,7 +12,7 @@ use super::{
     timefmt,
 };
 use crate::{
-    backend::services::RequestCtx,
+    backend::RequestCtx,
     domain::{login::LoginState, time::Timestamp},
     wire::AppError,
 };

@@ -4,7 +4,7 @@
 //! /64), whether or not an account has the address.
 
 use super::{AppState, sms_cap::network_of};
-use crate::{backend::services::RequestCtx, domain::time::Timestamp, wire::AppError};
+use crate::{backend::RequestCtx, domain::time::Timestamp, wire::AppError};
 
 /// Counts a request anyone may make without an account (registration, forgotten password)
 /// against the per-IP cap of the rolling hour, whether or not an account has the address.

@@ -12,7 +12,7 @@ use super::{
     messages, outbox, quota_window, sessions,
 };
 use crate::{
-    backend::services::RequestCtx,
+    backend::RequestCtx,
     domain::{login::LoginState, mask, mfa::Factor},
     wire::AppError,
 };

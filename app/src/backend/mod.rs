@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod phone;
 pub mod providers;
 pub mod quota_window;
+pub mod request;
 pub mod seed;
 pub mod services;
 pub mod sessions;
@@ -28,4 +29,5 @@ pub mod state;
 pub mod tan;
 pub mod timefmt;
 
+pub use request::RequestCtx;
 pub use state::{AppState, ClientIp, RuntimeConfig};

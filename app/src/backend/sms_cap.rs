@@ -14,7 +14,7 @@ use super::{
     db, timefmt,
 };
 use crate::{
-    backend::services::RequestCtx,
+    backend::RequestCtx,
     domain::{
         quota::{self, QuotaDecision, Usage},
         time::Timestamp,

@@ -20,14 +20,13 @@ use sqlx::SqliteConnection;
 
 use crate::{
     backend::{
-        AppState,
+        AppState, RequestCtx,
         access::Member,
         audit::{self, AuditEvent},
         crypto::{Purpose, hashes_equal, random_tan},
         db, messages,
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
-        services::RequestCtx,
         sessions::Session,
         sms_cap, timefmt,
     },

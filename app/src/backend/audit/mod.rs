@@ -77,3 +77,14 @@ pub async fn events_of(
         })
         .collect())
 }
+
+/// The end of a use case that writes one change: its event, recorded in its transaction, and
+/// the commit.
+pub async fn record_and_commit(
+    mut tx: super::db::WriteTx,
+    ctx: &super::RequestCtx,
+    event: AuditEvent<'_>,
+) -> Result<(), sqlx::Error> {
+    record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await
+}

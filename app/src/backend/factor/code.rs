@@ -9,13 +9,12 @@ use sqlx::SqliteConnection;
 
 use crate::{
     backend::{
-        AppState,
+        AppState, RequestCtx,
         audit::{self, AuditEvent},
         crypto::{Purpose as HashPurpose, hashes_equal, random_code},
         messages,
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
-        services::RequestCtx,
         sms_cap,
     },
     domain::{

@@ -24,7 +24,7 @@ use self::{
     push::PushSent,
     step::{ACCOUNT, Account},
 };
-use super::{AppState, account_lock, services::RequestCtx, sms_cap};
+use super::{AppState, RequestCtx, account_lock, sms_cap};
 use crate::{
     domain::{
         login::LoginState,

@@ -13,10 +13,9 @@ use sqlx::SqliteConnection;
 
 use crate::{
     backend::{
-        AppState, account_lock,
+        AppState, RequestCtx, account_lock,
         audit::{self, AuditEvent},
         quota_window::{self, Sends},
-        services::RequestCtx,
     },
     domain::{
         push::{self, PushState, PushView},

@@ -7,10 +7,9 @@ use sqlx::SqliteConnection;
 
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        AppState, RequestCtx, access, account_lock,
         audit::{self, AuditEvent},
         db,
-        services::RequestCtx,
         sessions::Session,
     },
     domain::{

@@ -211,9 +211,7 @@ pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &s
     if !account_lock::lift(&mut tx, user_id, ctx.now).await? {
         return Err(AppError::BadRequest);
     }
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LockLifted { user_id, by, reason: &reason }).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(audit::record_and_commit(tx, ctx, AuditEvent::LockLifted { user_id, by, reason: &reason }).await?)
 }
 
 /// Unlocks the TAN system after three wrong TANs (SPEC 5.5).

@@ -79,7 +79,5 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     .bind(step)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpEnrolled { user_id: user.id }).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(audit::record_and_commit(tx, ctx, AuditEvent::TotpEnrolled { user_id: user.id }).await?)
 }

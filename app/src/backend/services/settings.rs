@@ -1,0 +1,258 @@
+//! The settings page (SPEC 5.1–5.4, 5.7): the TAN system's status and rules, ending the TAN
+//! session, and the changes of password and e-mail address. Each change is a protected action:
+//! the TAN system authorises exactly its data, and the change, its audit event and its notice
+//! are written in the same `BEGIN IMMEDIATE` transaction.
+
+use super::RequestCtx;
+use crate::{
+    backend::{
+        AppState, access,
+        audit::{self, AuditEvent},
+        crypto::{Password, Purpose, hashes_equal, random_code},
+        input, messages,
+        messages::tan::Authorises,
+        outbox::{self, NewMessage},
+        sessions, tan,
+    },
+    domain::{
+        email, mask,
+        mfa::{self, Method},
+        money,
+        tan::{Action, Mode, TanSettings},
+        time::Timestamp,
+    },
+    wire::{AppError, InputError, portal::TanStatus},
+};
+
+/// Invoices per page of the list.
+pub const PAGE_SIZE: i64 = 20;
+
+pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus, AppError> {
+    let (_conn, session, user) = access::member_reading(state, ctx).await?;
+    Ok(TanStatus {
+        active: user.phone_e164.is_some(),
+        phone: user.phone_e164.as_deref().map(mask::phone).unwrap_or_default(),
+        locked: user.tan_locked_at.is_some(),
+        session_active: tan::tan_session_active(&session, ctx),
+        tries_left: user.tries_left(state),
+        settings: user.settings(),
+    })
+}
+
+fn parse_mode(action: Action, raw: &str) -> Result<Mode, AppError> {
+    match Mode::parse(raw) {
+        Some(m) if action.user_may_choose() || m == action.default_mode() => Ok(m),
+        _ => Err(AppError::BadRequest),
+    }
+}
+
+pub async fn change_tan_settings(
+    state: &AppState,
+    ctx: &RequestCtx,
+    modes: [&str; 4],
+    threshold: &str,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let threshold = money::parse_eur(threshold).map_err(|_| AppError::Input(InputError::ThresholdInvalid))?;
+    let settings = TanSettings {
+        password: parse_mode(Action::ChangePassword, modes[0])?,
+        email: parse_mode(Action::ChangeEmail, modes[1])?,
+        invoice: parse_mode(Action::SubmitInvoice, modes[2])?,
+        admin: parse_mode(Action::AdminAccountChange, modes[3])?,
+        invoice_threshold_cents: threshold,
+    };
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let canonical = settings.canonical();
+    let description = messages::tan::describe(ctx.lang, Authorises::TanSettings);
+    let protected = tan::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
+    sqlx::query(
+        "UPDATE users SET tan_mode_password = ?, tan_mode_email = ?, tan_mode_invoice = ?, tan_mode_admin = ?,
+                          invoice_threshold_cents = ? WHERE id = ?",
+    )
+    .bind(settings.password.as_str())
+    .bind(settings.email.as_str())
+    .bind(settings.invoice.as_str())
+    .bind(settings.admin.as_str())
+    .bind(settings.invoice_threshold_cents)
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(audit::record_and_commit(tx, ctx, AuditEvent::TanSettingsChanged { user_id: user.id, settings: canonical })
+        .await?)
+}
+
+/// "TAN-Sitzung beenden" / "End TAN session" (SPEC 5.4).
+pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "ended_by_user").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A password change (SPEC 5.3, 5.7): the current password, then the TAN as the second factor.
+/// Success ends every other session and the TAN session, and makes the next login from any IP
+/// meet the MFA challenge (the trusted IP is forgotten). The new password meets the same
+/// strength rules as at registration (SPEC 2.1).
+pub async fn change_password(
+    state: &AppState,
+    ctx: &RequestCtx,
+    current: Password,
+    new: Password,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let policy = &state.config.policy;
+    if current.expose().len() > policy.password_max_bytes {
+        return Err(AppError::Input(InputError::PasswordTooLong));
+    }
+    // The expensive checks run before the write lock is taken.
+    let stored: String = {
+        let (mut conn, _, user) = access::member_reading(state, ctx).await?;
+        let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?")
+            .bind(user.organisation_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
+    };
+    if !state.hasher.verify(Some(&stored), &current).await? {
+        return Err(AppError::Input(InputError::CurrentPasswordWrong));
+    }
+    let new_hash = state.hasher.hash(&new).await?;
+
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let description = messages::tan::describe(ctx.lang, Authorises::Password);
+    let protected = tan::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
+    sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
+        .bind(&new_hash)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = sessions::delete_others(&mut tx, user.id, &session.id_hash).await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
+    let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
+    Ok(audit::record_and_commit(tx, ctx, event).await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct EmailChange {
+    id: i64,
+    code_hash: Vec<u8>,
+    sent_at: i64,
+    failures: i64,
+}
+
+fn email_code_hash(state: &AppState, change_id: i64, code: &str) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::EmailChangeCode, format!("{change_id}:{code}").as_bytes())
+}
+
+/// An e-mail change (SPEC 5.3, 5.7): a code to the new address proves it, then the TAN
+/// authorises the change. Success ends the TAN session and tells the old address.
+pub async fn change_email(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_email: &str,
+    code: Option<&str>,
+    tan: Option<&str>,
+) -> Result<(), AppError> {
+    let policy = &state.config.policy;
+    let new_email = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    if new_email == user.email {
+        return Err(AppError::Input(InputError::EmailUnchanged));
+    }
+    let latest: Option<EmailChange> = sqlx::query_as(
+        "SELECT id, code_hash, sent_at, failures FROM email_changes
+         WHERE session_hash = ? AND new_email = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&session.id_hash)
+    .bind(&new_email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        // Step 1: a code to the new address (once per countdown).
+        if let Some(wait) =
+            latest.as_ref().map(|c| mfa::cooldown_left(Timestamp(c.sent_at), ctx.now, policy)).filter(|w| *w > 0)
+        {
+            return Err(AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: wait });
+        }
+        let code = random_code();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO email_changes (session_hash, user_id, new_email, code_hash, sent_at)
+             VALUES (?, ?, ?, x'', ?) RETURNING id",
+        )
+        .bind(&session.id_hash)
+        .bind(user.id)
+        .bind(&new_email)
+        .bind(ctx.now.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE email_changes SET code_hash = ? WHERE id = ?")
+            .bind(email_code_hash(state, id, code.expose()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let text = messages::email_change_code(ctx.lang, code.expose(), policy.code_ttl_secs / 60);
+        let msg =
+            NewMessage { channel: Method::Email, recipient: &new_email, subject: &text.subject, body: &text.body };
+        outbox::enqueue(&mut tx, msg, ctx.now).await?;
+        let to_masked = mask::email(&new_email);
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::EmailChangeCodeSent { user_id: user.id, to_masked })
+            .await?;
+        let prompt =
+            AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: policy.resend_cooldown_secs };
+        return state.refuse(tx, prompt).await;
+    };
+    // Step 2: the code proves the address; a wrong one counts like a wrong MFA code.
+    let typed = mfa::normalise_code(code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
+    let Some(change) = latest.filter(|c| {
+        mfa::code_is_fresh(Timestamp(c.sent_at), ctx.now, policy)
+            && u32::try_from(c.failures).unwrap_or(u32::MAX) < policy.code_max_failures
+    }) else {
+        return Err(AppError::ChallengeExhausted);
+    };
+    if !hashes_equal(&email_code_hash(state, change.id, &typed), &change.code_hash) {
+        sqlx::query("UPDATE email_changes SET failures = failures + 1 WHERE id = ?")
+            .bind(change.id)
+            .execute(&mut *tx)
+            .await?;
+        let tries_left =
+            policy.code_max_failures.saturating_sub(u32::try_from(change.failures + 1).unwrap_or(u32::MAX));
+        return state.refuse(tx, AppError::CodeWrong { tries_left }).await;
+    }
+    // Step 3: the TAN is the second factor for exactly this address.
+    let description = messages::tan::describe(ctx.lang, Authorises::Email { masked: &mask::email(&new_email) });
+    let protected = tan::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
+    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+        .bind(&new_email)
+        .fetch_one(&mut *tx)
+        .await?;
+    if taken {
+        return Err(AppError::Input(InputError::EmailUnavailable));
+    }
+    sqlx::query("UPDATE email_changes SET used_at = ? WHERE id = ?")
+        .bind(ctx.now.0)
+        .bind(change.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET email = ? WHERE id = ?").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
+    tan::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
+    let text = messages::email_changed_notice(ctx.lang, &mask::email(&new_email));
+    let msg = NewMessage { channel: Method::Email, recipient: &user.email, subject: &text.subject, body: &text.body };
+    outbox::enqueue(&mut tx, msg, ctx.now).await?;
+    let event = AuditEvent::EmailChanged {
+        user_id: user.id,
+        from_masked: mask::email(&user.email),
+        to_masked: mask::email(&new_email),
+    };
+    audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+    tx.commit().await?;
+    state.outbox_nudge.notify_one();
+    Ok(())
+}
