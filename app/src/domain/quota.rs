@@ -112,7 +112,7 @@ mod tests {
         let requests: Vec<i64> = (0..20).map(|_| 0).chain([DAY - 1, DAY]).collect();
         let out = replay(&requests, 20, &[]);
         assert_eq!(out[20].1, QuotaDecision::Exceeded { free_at: T0.plus_secs(DAY) });
-        assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 0 }, "free at exactly T0 + 24 h");
+        assert_eq!(out[21].1, QuotaDecision::Allowed { remaining: 19 }, "all 20 are free at exactly T0 + 24 h");
     }
 
     #[test]
