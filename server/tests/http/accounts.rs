@@ -334,7 +334,9 @@ async fn support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessi
 async fn support_lifts_the_24_hour_lock_and_unlocks_the_tan_system_with_a_reason_on_record() {
     let t = TestApp::start().await;
     let uid = t.user("anna@example.org", PW, "member").await;
-    sqlx::query("UPDATE users SET locked_until = strftime('%s','now') + 3600, tan_locked_at = 1 WHERE id = ?")
+    // Both locks set directly: how they came about (21 codes, 3 wrong TANs) is not this test's.
+    sqlx::query("UPDATE users SET locked_until = ?, tan_locked_at = 1 WHERE id = ?")
+        .bind(t.state.clock.now().0 + 3600)
         .bind(uid)
         .execute(&t.state.pool)
         .await
