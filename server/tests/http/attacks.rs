@@ -5,7 +5,8 @@
 //! - serial code guessing stops at 5 per challenge and 20 challenges per day:
 //!   `serial_code_guessing_stops_at_five_per_code_and_twenty_codes_per_channel_a_day`,
 //!   `mfa::five_wrong_codes_end_the_challenge_until_a_new_code_is_requested`,
-//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`
+//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`,
+//!   `mfa::codes_sent_in_the_second_of_a_successful_login_count_and_a_send_leaves_the_window_after_exactly_24_hours`
 //! - 30 parallel verifications or resends count exactly:
 //!   `thirty_parallel_wrong_codes_count_exactly_five`,
 //!   `thirty_parallel_wrong_tans_count_exactly_three_and_lock_once`,
