@@ -227,21 +227,6 @@ impl TestApp {
         .await
         .unwrap()
     }
-
-    /// Moves a session's start and last request into the past.
-    pub async fn age_session(&self, token: &str, started_ago: i64, seen_ago: i64) {
-        let hash = self.state.keys.keyed_hash(app::backend::crypto::Purpose::SessionId, token.as_bytes());
-        let now = self.state.clock.now().0;
-        let n = sqlx::query("UPDATE sessions SET created_at = ?, last_seen_at = ? WHERE id_hash = ?")
-            .bind(now - started_ago)
-            .bind(now - seen_ago)
-            .bind(hash)
-            .execute(&self.state.pool)
-            .await
-            .unwrap()
-            .rows_affected();
-        assert_eq!(n, 1);
-    }
 }
 
 #[derive(Debug)]

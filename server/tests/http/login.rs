@@ -134,10 +134,25 @@ async fn sessions_end_after_idle_and_absolute_timeouts() {
     let t = TestApp::start().await;
     t.user("anna@example.org", "correct horse battery staple", "member").await;
     let c = Client::new(&t, ip(1));
-    let idle = c.login("anna@example.org", "correct horse battery staple").await.session_token().unwrap();
     let old = c.login("anna@example.org", "correct horse battery staple").await.session_token().unwrap();
-    t.age_session(&idle, 31 * 60, 31 * 60).await;
-    t.age_session(&old, 12 * 3600 + 1, 60).await;
+    // 12 hours and a second: `old` is used every 25 minutes, the last time 60 s before the end;
+    // `idle` starts 31 minutes before the end and is not used again.
+    let end = 12 * 3600 + 1;
+    let idle_from = end - 31 * 60;
+    let mut stops: Vec<i64> = (1..).map(|k| k * 25 * 60).take_while(|&at| at < end - 60).collect();
+    stops.extend([idle_from, end - 60]);
+    stops.sort_unstable();
+    let (mut elapsed, mut idle) = (0, None);
+    for at in stops {
+        t.state.clock.advance(at - elapsed);
+        elapsed = at;
+        assert!(c.with_session(&old).me().await.contains("anna@example.org"), "in use, alive after {at} s");
+        if at == idle_from {
+            idle = c.login("anna@example.org", "correct horse battery staple").await.session_token();
+        }
+    }
+    t.state.clock.advance(end - elapsed);
+    let idle = idle.unwrap();
     assert_eq!(c.with_session(&idle).post("/api/me", "").await.body, "null", "idle for 31 minutes");
     assert_eq!(c.with_session(&old).post("/api/me", "").await.body, "null", "older than 12 hours");
     let remaining: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions").fetch_one(&t.state.pool).await.unwrap();

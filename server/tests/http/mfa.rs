@@ -190,6 +190,66 @@ async fn a_successful_login_resets_the_daily_limits() {
     }
 }
 
+/// What the MFA screen says about the codes left today: a number when fewer than 5 remain,
+/// else `null`.
+async fn codes_left(s: &Client) -> serde_json::Value {
+    let status: serde_json::Value = serde_json::from_str(&s.post("/api/mfa/status", "").await.body).unwrap();
+    status["codes_left"].clone()
+}
+
+#[tokio::test]
+async fn codes_sent_in_the_second_of_a_successful_login_count_and_a_send_leaves_the_window_after_exactly_24_hours() {
+    // The clock stands still: the codes before the login, the login (its reset) and the 21
+    // requests after it share one second.
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
+    t.user("anna@example.org", PW, "member").await;
+    let c = Client::new(&t, ip(2));
+    let (_, token) = c.password("anna@example.org", PW).await; // code 1 before the login
+    let s = c.with_session(&token);
+    for i in 2..=5 {
+        assert_eq!(s.resend().await.status, StatusCode::OK, "code {i} before the login");
+    }
+    let code = t.code_for(PHONE).await;
+    assert!(s.verify(&code).await.session_token().is_some());
+    // The 5 codes before the successful login are free; the ones after it count, in its own
+    // second too.
+    let (res, token) = Client::new(&t, ip(5)).password("anna@example.org", PW).await; // code 1
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+    let s = c.at_ip(ip(5)).with_session(&token);
+    for i in 2..=20 {
+        assert_eq!(s.resend().await.status, StatusCode::OK, "code {i} after the login");
+    }
+    assert_eq!(codes_left(&s).await, 0, "the 20 codes since the login count, the 5 before it not");
+    let past = s.resend().await;
+    assert_eq!(past.status, StatusCode::LOCKED, "the 21st code after the login: {past:?}");
+    assert_eq!(t.audited("account.locked").await, 1);
+    assert_eq!(t.delivered_to(PHONE).await, 5 + 20);
+
+    // 19 codes at T, no login since: at T + 24 h - 1 s they still count, at T + 24 h not.
+    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
+    t.user("anna@example.org", PW, "member").await;
+    let (_, token) = Client::new(&t, ip(3)).password("anna@example.org", PW).await; // code 1
+    let s = Client::new(&t, ip(3)).with_session(&token);
+    for i in 2..=19 {
+        assert_eq!(s.resend().await.status, StatusCode::OK, "code {i} at T");
+    }
+    assert_eq!(codes_left(&s).await, 1);
+    t.state.clock.advance(86_399);
+    // That session idled out long ago: a new login, whose code is the window's 20th.
+    let (_, token) = Client::new(&t, ip(4)).password("anna@example.org", PW).await;
+    let s = Client::new(&t, ip(4)).with_session(&token);
+    assert_eq!(codes_left(&s).await, 0, "at T + 24 h - 1 s the codes of T still count");
+    t.state.clock.advance(1);
+    assert_eq!(codes_left(&s).await, serde_json::Value::Null, "at T + 24 h they no longer count");
+    // What is left: 19 codes beside the one of T + 24 h - 1 s, then the lock.
+    for i in 2..=20 {
+        assert_eq!(s.resend().await.status, StatusCode::OK, "code {i} of the new window");
+    }
+    assert_eq!(s.resend().await.status, StatusCode::LOCKED);
+    assert_eq!(t.audited("account.locked").await, 1);
+    assert_eq!(t.delivered_to(PHONE).await, 19 + 20);
+}
+
 #[tokio::test]
 async fn one_hundred_parallel_resends_send_at_most_the_quota_and_lock_once() {
     let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
@@ -280,7 +340,8 @@ async fn a_code_older_than_ten_minutes_is_refused() {
     let c = Client::new(&t, ip(2));
     let (_, token) = c.password("anna@example.org", PW).await;
     let code = t.code_for(PHONE).await;
-    sqlx::query("UPDATE challenge_codes SET sent_at = sent_at - 600").execute(&t.state.pool).await.unwrap();
+    // Ten minutes later: the code has expired, the session (30 idle minutes) has not.
+    t.state.clock.advance(600);
     let res = c.with_session(&token).verify(&code).await;
     assert!(res.body.contains("CodeWrong") && res.session_token().is_none(), "{res:?}");
 }

@@ -36,10 +36,11 @@ pub struct Account {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LastFactor(pub Option<Factor>);
 
-impl TryFrom<String> for LastFactor {
-    type Error = std::convert::Infallible;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Ok(LastFactor(Factor::parse(&s)))
+/// Never fails (an unknown name is no factor); `#[sqlx(try_from)]` uses the blanket
+/// `TryFrom` of this `From`.
+impl From<String> for LastFactor {
+    fn from(s: String) -> Self {
+        LastFactor(Factor::parse(&s))
     }
 }
 

@@ -175,7 +175,7 @@ pub async fn submit_invoice(
     let today = today_total(&mut tx, user.id, ctx).await?;
     if tan_rules::invoice_is_protected(today, cents, &user.settings()) {
         let canonical = format!("{number}\n{date}\n{cents}");
-        let description = messages::tan::describe(ctx.lang, Authorises::Invoice { number: &number, cents });
+        let description = messages::tan::describe(ctx.lang, Authorises::Invoice { number, cents });
         let protected = tan::Protected { action: Action::SubmitInvoice, canonical: &canonical, description };
         tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     }
