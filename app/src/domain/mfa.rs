@@ -213,8 +213,6 @@ mod tests {
         assert_eq!(display_recovery_code("ABCDEFGHJK"), "ABCDE-FGHJK");
     }
 
-    use super::*;
-
     const T0: Timestamp = Timestamp(1_800_000_000);
 
     #[test]
