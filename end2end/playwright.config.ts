@@ -37,7 +37,7 @@ export default defineConfig({
   },
   projects: [
     { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push)\.spec\.ts/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout)\.spec\.ts/ },
   ],
   webServer: {
     // The real release binary, as `cargo leptos build --release` left it.

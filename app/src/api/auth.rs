@@ -49,3 +49,10 @@ pub async fn set_locale(locale: String) -> Result<(), AppError> {
     };
     super::context::set_cookie(&format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax"))
 }
+
+/// What the start page shows: where the logged-in supplier stands.
+#[server(name = GetOverview, prefix = "/api", endpoint = "overview")]
+pub async fn overview() -> Result<crate::wire::home::Overview, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::overview::overview(&state, &ctx).await
+}

@@ -37,7 +37,7 @@ pub async fn complete(
     quota_window::reset(tx, user_id, ctx.now).await?;
     sessions::delete_by_hash(tx, old_session_hash).await?;
     let token = sessions::create(tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id }).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;
     Ok(token)
 }
 

@@ -1,12 +1,15 @@
 //! The demo seed for development mode: one organisation with an admin, a member, and a
 //! two members who have not set up MFA yet (like imported legacy accounts), and a support agent.
 //! The others have verified demo phones, so their first login asks for an SMS code, which the
-//! development outbox shows. Idempotent: accounts that exist are left as they are.
+//! development outbox shows. The organisation gets a payout account and a dozen invoices over
+//! the last weeks, one day of them over the default TAN threshold of 10,000 EUR, so every
+//! portal page has something to show. Idempotent: what exists is left as it is.
 
 use crate::backend::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
+    timefmt,
 };
 use crate::domain::time::Timestamp;
 
@@ -52,6 +55,26 @@ pub const LOGINS: [DemoLogin; 5] = [
         password: "Demo-Support-Riegel-2026",
         phone: Some("+4915110000009"),
     },
+];
+
+/// The demo payout account: holder, IBAN (electronic form), BIC.
+pub const PAYOUT: (&str, &str, &str) = (ORGANISATION, "DE02120300000000202051", "BYLADEM1001");
+
+/// The demo invoices: number, days before the seed, amount in cents. Day 9 totals 12,480 EUR,
+/// over the default threshold; today has none, so today's total starts at zero.
+const INVOICES: [(&str, i64, i64); 12] = [
+    ("RE-2026-0101", 40, 184_000),
+    ("RE-2026-0102", 37, 92_050),
+    ("RE-2026-0103", 33, 310_000),
+    ("RE-2026-0104", 29, 45_990),
+    ("RE-2026-0105", 26, 128_400),
+    ("RE-2026-0106", 22, 76_300),
+    ("RE-2026-0107", 19, 215_000),
+    ("RE-2026-0108", 15, 64_800),
+    ("RE-2026-0109", 12, 99_900),
+    ("RE-2026-0110", 9, 748_000),
+    ("RE-2026-0111", 9, 500_000),
+    ("RE-2026-0112", 3, 133_700),
 ];
 
 const NAMES: [&str; 5] = ["Anna Admin", "Max Mitglied", "Nora Neu", "Otto Offen", "Sam Support"];
@@ -100,6 +123,38 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
             if let Some(user_id) = created {
                 audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
             }
+        }
+        let admin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(LOGINS[0].email)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (holder, iban, bic) = PAYOUT;
+        sqlx::query(
+            "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id) DO NOTHING",
+        )
+        .bind(org)
+        .bind(holder)
+        .bind(iban)
+        .bind(bic)
+        .bind(now.0)
+        .bind(admin)
+        .execute(&mut *tx)
+        .await?;
+        for (number, days_ago, cents) in INVOICES {
+            let at = now.minus_secs(days_ago * 86_400);
+            sqlx::query(
+                "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id, number) DO NOTHING",
+            )
+            .bind(org)
+            .bind(number)
+            .bind(timefmt::date(at))
+            .bind(cents)
+            .bind(admin)
+            .bind(at.0)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok::<_, sqlx::Error>(())

@@ -26,6 +26,14 @@ pub fn day_start(now: Timestamp) -> Timestamp {
         .map_or(Timestamp(now.0 - now.0.rem_euclid(86_400)), |z| Timestamp(z.timestamp().as_second()))
 }
 
+/// The calendar date (in the portal's zone) of `at`, as ISO `2026-11-24`.
+pub fn date(at: Timestamp) -> String {
+    jiff::Timestamp::from_second(at.0)
+        .ok()
+        .and_then(|t| jiff::tz::TimeZone::get(PORTAL_ZONE).ok().map(|tz| t.to_zoned(tz).date().to_string()))
+        .unwrap_or_default()
+}
+
 /// A calendar date as typed in an `<input type="date">` (`2026-11-24`), within 2000–2100.
 pub fn parse_date(input: &str) -> Option<String> {
     let d: jiff::civil::Date = input.trim().parse().ok()?;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod home;
 pub mod mfa;
 pub mod portal;
 pub mod support;

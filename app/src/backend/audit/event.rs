@@ -1,7 +1,7 @@
 //! The audit events, one variant each, with their stored kind and detail.
 
 use crate::domain::{
-    mfa::{Method, Purpose},
+    mfa::{Factor, Method, Purpose},
     tan::Action as TanAction,
     time::Timestamp,
 };
@@ -22,8 +22,11 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         next: &'static str,
     },
+    /// A login completed; `factor` is what passed its challenge (`None`: the password from the
+    /// trusted IP, or a recovery code).
     LoginSucceeded {
         user_id: i64,
+        factor: Option<Factor>,
     },
     LoginFailed {
         user_id: Option<i64>,

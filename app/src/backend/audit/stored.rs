@@ -66,7 +66,7 @@ impl AuditEvent<'_> {
 
     pub(super) fn user_id(&self) -> Option<i64> {
         match self {
-            AuditEvent::LoginSucceeded { user_id }
+            AuditEvent::LoginSucceeded { user_id, .. }
             | AuditEvent::PasswordAccepted { user_id, .. }
             | AuditEvent::LoggedOut { user_id }
             | AuditEvent::AccountCreated { user_id, .. }
@@ -136,6 +136,7 @@ impl AuditEvent<'_> {
 
     pub(super) fn detail(&self) -> serde_json::Value {
         match self {
+            AuditEvent::LoginSucceeded { factor: Some(f), .. } => json!({ "method": f.as_str() }),
             AuditEvent::LoginFailed { email, why, .. } => json!({
                 "email": email,
                 "reason": match why {

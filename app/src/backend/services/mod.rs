@@ -6,6 +6,7 @@ pub use super::request::RequestCtx;
 pub mod accounts;
 pub mod auth;
 pub mod challenge;
+pub mod overview;
 pub mod portal;
 pub mod push;
 pub mod recovery;

@@ -78,9 +78,20 @@ pub fn InvoicesPage() -> impl IntoView {
                                                     .map(|r| {
                                                         view! {
                                                             <tr>
-                                                                <td>{r.number}</td>
-                                                                <td>{r.date}</td>
-                                                                <td class="num">{format_eur(r.amount_cents, german())}</td>
+                                                                <td data-label=move || {
+                                                                    t_string!(i18n, invoices.number).to_string()
+                                                                }>{r.number}</td>
+                                                                <td data-label=move || {
+                                                                    t_string!(i18n, invoices.date).to_string()
+                                                                }>{r.date}</td>
+                                                                <td
+                                                                    class="num"
+                                                                    data-label=move || {
+                                                                        t_string!(i18n, invoices.amount).to_string()
+                                                                    }
+                                                                >
+                                                                    {format_eur(r.amount_cents, german())}
+                                                                </td>
                                                             </tr>
                                                         }
                                                     })
