@@ -119,7 +119,7 @@ impl Provider {
                 });
                 Ok(())
             }
-            Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body).await,
+            Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body, now).await,
             Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
             Provider::Unconfigured => {
                 Err(Failure::transient(format!("no {} provider is configured", channel.as_str())))

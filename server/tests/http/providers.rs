@@ -259,6 +259,115 @@ async fn e_mail_goes_out_over_smtp_exactly_as_written() {
     assert_eq!(left, "");
 }
 
+/// The header fields of a received mail, unfolded (RFC 5322 § 2.2.3), in their order.
+fn header_fields(data: &str) -> Vec<(String, String)> {
+    let head = data.split_once("\r\n\r\n").map_or(data, |(head, _)| head);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            fields.last_mut().expect("a folded line continues a field").1.push_str(line);
+        } else {
+            let (name, value) = line.split_once(':').expect("a header field");
+            fields.push((name.to_owned(), value.trim_start().to_owned()));
+        }
+    }
+    fields
+}
+
+/// The value of the field `name`, which must be in the mail exactly once.
+fn only_one<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    let values: Vec<&str> =
+        fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect();
+    assert_eq!(values.len(), 1, "{name} exactly once: {fields:#?}");
+    values[0]
+}
+
+/// A date-time as RFC 5322 § 3.3 writes it: `[Day, ]D[D] Mon YYYY HH:MM:SS +ZZZZ`.
+fn is_rfc5322_date(s: &str) -> bool {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let digits =
+        |s: &str, n: std::ops::RangeInclusive<usize>| n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let rest = match s.split_once(", ") {
+        Some((day, rest)) if DAYS.contains(&day) => rest,
+        Some(_) => return false,
+        None => s,
+    };
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, zone] = parts.as_slice() else { return false };
+    let time: Vec<&str> = time.split(':').collect();
+    digits(day, 1..=2)
+        && MONTHS.contains(month)
+        && digits(year, 4..=4)
+        && time.len() == 3
+        && time.iter().all(|t| digits(t, 2..=2))
+        && zone.len() == 5
+        && zone.starts_with(['+', '-'])
+        && digits(&zone[1..], 4..=4)
+}
+
+#[tokio::test]
+async fn every_e_mail_carries_the_header_fields_mail_servers_and_spam_filters_expect() {
+    let (sink, url) = SmtpSink::default().start().await;
+    let t = TestApp::start_with_delivery(delivery(Some(url), None, Duration::from_secs(5))).await;
+    let mut subjects = std::collections::HashMap::new();
+    for (n, email) in ["anna@example.org", "bert@example.org"].into_iter().enumerate() {
+        t.user(email, PW, "member").await;
+        let c = Client::new(&t, ip(10 + n as u8));
+        let (_, token) = c.password(email, PW).await;
+        assert_eq!(c.with_session(&token).post("/api/mfa/switch", "method=email").await.status, StatusCode::OK);
+        subjects.insert(email, pending(&t, email).await.0);
+    }
+    t.deliver().await;
+    let received = sink.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+
+    // The delivery pass reads the clock once, and the test clock stands still.
+    let now = t.state.clock.now().0;
+    let mut ids = Vec::new();
+    for mail in &received {
+        let to = mail.rcpt_to[0].trim_matches(['<', '>']);
+        let subject = &subjects[to];
+        let fields = header_fields(&mail.data);
+        let parsed = mail_parser::MessageParser::default().parse(mail.data.as_bytes()).unwrap();
+
+        // RFC 5322 § 3.6.4: `<id-left@id-right>`, the right side the sender's domain, the left
+        // side unique and telling nothing about the recipient.
+        let id = only_one(&fields, "Message-ID");
+        let (left, domain) = id
+            .strip_prefix('<')
+            .and_then(|id| id.strip_suffix('>'))
+            .and_then(|id| id.split_once('@'))
+            .unwrap_or_else(|| panic!("Message-ID {id:?}"));
+        assert_eq!(domain, "portal.example", "{id}");
+        assert!(left.len() >= 16 && left.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)), "{id}");
+        assert!(!left.contains(to.split('@').next().unwrap()), "{id}");
+        ids.push(id.to_owned());
+
+        let date = only_one(&fields, "Date");
+        assert!(is_rfc5322_date(date), "Date {date:?}");
+        let sent = parsed.date().unwrap_or_else(|| panic!("Date {date:?}")).to_timestamp();
+        assert_eq!(sent, now, "Date {date:?} is the time of sending");
+
+        only_one(&fields, "From");
+        let from = parsed.from().and_then(|a| a.first()).unwrap();
+        assert_eq!((from.name(), from.address()), (Some("Riegel Portal"), Some("no-reply@portal.example")));
+        only_one(&fields, "To");
+        let recipients: Vec<_> = parsed.to().unwrap().iter().map(|a| a.address()).collect();
+        assert_eq!(recipients, [Some(to)]);
+        only_one(&fields, "Subject");
+        assert_eq!(parsed.subject(), Some(subject.as_str()));
+        assert_eq!(only_one(&fields, "MIME-Version"), "1.0");
+        only_one(&fields, "Content-Type");
+        let content_type = mail_parser::MimeHeaders::content_type(&parsed).unwrap();
+        assert_eq!((content_type.ctype(), content_type.subtype()), ("text", Some("plain")));
+        assert!(content_type.attribute("charset").is_some_and(|c| c.eq_ignore_ascii_case("utf-8")), "{content_type:?}");
+        // RFC 3834 § 5: no out-of-office reply comes back to the portal.
+        assert!(only_one(&fields, "Auto-Submitted").eq_ignore_ascii_case("auto-generated"), "{fields:?}");
+    }
+    assert_ne!(ids[0], ids[1]);
+}
+
 #[tokio::test]
 async fn sms_go_out_through_a_twilio_compatible_gateway_exactly_as_written() {
     let (stub, url) = SmsStub::default().start().await;
