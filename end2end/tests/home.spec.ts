@@ -13,7 +13,7 @@ test('the start page says where the supplier stands, each item linking to where 
 
   const last = page.getByRole('region', { name: 'Letzte Anmeldung' });
   await expect(last.getByTestId('failed-since')).toContainText(/Fehlgeschlagene Anmeldeversuche seitdem: [1-9]\d*\./);
-  await expect(last.getByRole('link', { name: 'Sicherheitsaktivität ansehen' })).toHaveAttribute('href', '/activity');
+  await expect(last.getByRole('link', { name: 'Alle Sicherheitsereignisse' })).toHaveAttribute('href', '/activity');
 
   const methods = page.getByRole('region', { name: 'Ihre Anmeldeverfahren' });
   await expect(methods.getByText('SMS an +49 ••••••••• 01')).toBeVisible();
@@ -22,15 +22,15 @@ test('the start page says where the supplier stands, each item linking to where 
 
   const tan = page.getByRole('region', { name: 'TAN-System' });
   await expect(tan.getByText(/^Aktiv/)).toBeVisible();
-  await expect(tan.getByRole('link', { name: 'TAN-Einstellungen und Regeln' })).toHaveAttribute('href', '/settings');
+  await expect(tan.getByRole('link', { name: 'TAN-Regeln und -Modi' })).toHaveAttribute('href', '/settings');
 
   // The demo seed's payout account and newest invoices.
   const payout = page.getByRole('region', { name: 'Auszahlungskonto' });
   await expect(payout.getByText(/DE\d\d •••• \d{4}/)).toBeVisible();
-  await expect(payout.getByRole('link', { name: 'Bankverbindung ändern' })).toHaveAttribute('href', '/bank');
+  await expect(payout.getByRole('link', { name: 'Auszahlungskonto ändern' })).toHaveAttribute('href', '/bank');
   const invoices = page.getByRole('region', { name: 'Neueste Rechnungen' });
   await expect(invoices.getByRole('listitem')).toHaveCount(3);
-  await expect(invoices.getByRole('link', { name: 'Alle Rechnungen' })).toHaveAttribute('href', '/invoices');
+  await expect(invoices.getByRole('link', { name: 'Zur Rechnungsliste' })).toHaveAttribute('href', '/invoices');
 
   // The demo accounts have no recovery codes yet: the page asks for new ones.
   await expect(page.getByRole('link', { name: 'Neue Wiederherstellungscodes erzeugen' })).toBeVisible();

@@ -132,6 +132,12 @@ async fn five_wrong_codes_end_the_challenge_until_a_new_code_is_requested() {
         assert!(res.body.contains(&format!("\"tries_left\":{tries_left}")), "{}", res.body);
     }
     assert!(s.verify(wrong).await.body.contains("ChallengeExhausted"));
+    let status: serde_json::Value = serde_json::from_str(&s.post("/api/mfa/status", "").await.body).unwrap();
+    assert_eq!(
+        (&status["exhausted"], &status["tries_left"]),
+        (&serde_json::json!(true), &serde_json::json!(0)),
+        "{status}"
+    );
     assert!(s.verify(&code).await.body.contains("ChallengeExhausted"), "even the right code is refused now");
     // Malformed input is refused before it counts.
     assert!(s.verify("12ab56").await.body.contains("CodeMalformed"));

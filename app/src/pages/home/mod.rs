@@ -62,9 +62,14 @@ fn Welcome(o: Overview) -> impl IntoView {
             }}
             {o.recovery_codes_low.then(|| {
                 let left = o.methods.recovery_codes_left;
+                let how_many = if left == 0 {
+                    t!(i18n, home.recovery_none).into_any()
+                } else {
+                    t!(i18n, home.recovery_low, left = move || left).into_any()
+                };
                 view! {
                     <p class="notice notice-warn">
-                        {t!(i18n, home.recovery_low, left = move || left)} " "
+                        {how_many} " "
                         <a href="/settings#recovery-codes">{t!(i18n, home.recovery_make)}</a>
                     </p>
                 }
