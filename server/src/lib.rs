@@ -7,7 +7,7 @@ pub mod dev;
 pub mod guard;
 pub mod push;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::{
     App,
@@ -24,7 +24,7 @@ use app::{
 };
 use axum::{Router, middleware, routing::get};
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
@@ -116,9 +116,23 @@ pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
     ))
 }
 
+/// The app's routes, listed once per process.
+///
+/// Listing them renders the app once under leptos's `SuppressResourceLoad`, and that is one
+/// flag for the whole process (a static `AtomicBool` in leptos_server's `resource.rs`): a
+/// `Resource` first polled on any thread while it is up becomes `pending()` for good, so a
+/// page another runtime was rendering meanwhile never answered (leptos-rs/leptos#4773; the
+/// parallel HTTP tests, which build a router per test, hung on it). Listed once, the flag is
+/// up only before the first router exists, when no page can be rendering: every render goes
+/// through a router, and a second caller waits here until the list is done.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface: pages, server functions, static files, `/healthz`.
 pub fn router(state: AppState, net: guard::NetConfig) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let headers = Arc::new(guard::HeaderConfig {
         hsts: !net.dev_mode,

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    net: NetConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -72,7 +73,12 @@ impl TestApp {
         let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();
         let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
-        TestApp { router: router(state.clone(), net), state, _dir: dir }
+        TestApp { router: router(state.clone(), net.clone()), state, net, _dir: dir }
+    }
+
+    /// Another router on the same state, as `TestApp::start` builds one.
+    pub fn new_router(&self) -> Router {
+        router(self.state.clone(), self.net.clone())
     }
 
     /// The folder of the database file (and its WAL).

@@ -13,6 +13,7 @@ mod process;
 mod providers;
 mod push;
 mod recovery_codes;
+mod render_runtimes;
 mod secrets;
 mod startup;
 mod tan;
