@@ -136,8 +136,7 @@ pub async fn invite(
     let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
     outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::InvitationSent { user_id, by: me.id }).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }
 

@@ -138,8 +138,7 @@ pub async fn login(
         return outcome;
     }
     let user_id = account.as_ref().map(|a| a.id);
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     // The challenge may have opened with a push: its device's stream shows it now.
     if let (Ok(_), Some(user_id)) = (&outcome, user_id) {
         let _ = state.push_events.send(user_id);

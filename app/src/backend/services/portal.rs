@@ -28,13 +28,9 @@ use crate::{
 /// Invoices per page of the list.
 pub const PAGE_SIZE: i64 = 20;
 
-fn organisation(user: &access::Member) -> Result<i64, AppError> {
-    user.organisation_id.ok_or(AppError::NoOrganisation)
-}
-
 pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<BankAccountView>, AppError> {
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
-    let org = organisation(&user)?;
+    let org = user.organisation_id()?;
     let row: Option<(String, String, Option<String>)> =
         sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = ?")
             .bind(org)
@@ -79,7 +75,7 @@ pub async fn change_bank_account(
 
     let mut tx = state.writer.begin().await?;
     let (session, user) = access::member(&mut tx, state, ctx).await?;
-    let org = organisation(&user)?;
+    let org = user.organisation_id()?;
     let canonical = format!("{holder}\n{electronic}\n{}", bic.as_deref().unwrap_or(""));
     let masked = mask::iban(&electronic);
     let description = messages::tan::describe(ctx.lang, Authorises::BankAccount { masked: &masked });
@@ -104,7 +100,7 @@ pub async fn change_bank_account(
 
 pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<InvoicePage, AppError> {
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
-    let org = organisation(&user)?;
+    let org = user.organisation_id()?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = ?
          ORDER BY submitted_at DESC, id DESC LIMIT ? OFFSET ?",
@@ -162,7 +158,7 @@ pub async fn submit_invoice(
 
     let mut tx = state.writer.begin().await?;
     let (session, user) = access::member(&mut tx, state, ctx).await?;
-    let org = organisation(&user)?;
+    let org = user.organisation_id()?;
     let taken: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = ? AND number = ?)")
             .bind(org)

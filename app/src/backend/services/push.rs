@@ -118,8 +118,7 @@ pub async fn pair_device(
     let address: String =
         sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
     outbox::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     notify(state, user_id);
     Ok(token)
 }

@@ -65,8 +65,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
             AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: false },
         )
         .await?;
-        tx.commit().await?;
-        state.outbox_nudge.notify_one();
+        state.commit(tx).await?;
         return Ok(());
     }
     let sent: i64 = sqlx::query_scalar(
@@ -87,8 +86,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     let event = AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: true };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }
 
@@ -136,8 +134,7 @@ pub async fn follow_password_reset(
         }
         Err(e) => return Err(e),
     }
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(session)
 }
 
@@ -174,7 +171,6 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
     let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
     outbox::email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordReset { user_id, sessions_ended }).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }

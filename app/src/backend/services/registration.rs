@@ -168,8 +168,7 @@ pub async fn start(
     .execute(&mut *tx)
     .await?;
     send(&mut tx, state, ctx, &flow, &address).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(token)
 }
 
@@ -199,8 +198,7 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
         return Err(AppError::RegistrationExpired);
     }
     send(&mut tx, state, ctx, &p.flow_hash, &p.email).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }
 

@@ -252,7 +252,6 @@ pub async fn change_email(
         to_masked: mask::email(&new_email),
     };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }

@@ -198,8 +198,7 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
     outbox::email_to(&mut tx, &address, text, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetLinkSent { user_id, by, reason: &reason })
         .await?;
-    tx.commit().await?;
-    state.outbox_nudge.notify_one();
+    state.commit(tx).await?;
     Ok(())
 }
 
