@@ -24,7 +24,7 @@ pub mod security;
 pub mod wire;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -48,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -69,7 +70,6 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <I18nContextProvider>
-            <Stylesheet id="leptos" href="/pkg/riegel.css" />
             <Router>
                 <Header />
                 <main id="main">

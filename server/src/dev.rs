@@ -43,9 +43,10 @@ async fn page(State(state): State<AppState>) -> Response {
             )
         })
         .collect();
+    let css = crate::assets::stylesheet_href(&state.leptos_options);
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Development outbox</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/riegel.css\"></head><body><main id=\"main\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body><main id=\"main\">\
          <h1>Development outbox</h1><p>Messages delivered by the development provider, newest first \
          (also as <a href=\"/dev/outbox.json\">JSON</a>).</p>\
          <table><thead><tr><th>#</th><th>Channel</th><th>To</th><th>Subject</th><th>Message</th></tr></thead>\

@@ -139,7 +139,8 @@ pub struct HeaderConfig {
 /// an HTML answer gets the page policy allowing exactly that nonce (the page renders its
 /// scripts with it), everything else the strictest policy.
 pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Request, next: Next) -> Response {
-    let static_asset = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path();
+    let static_cache = path.starts_with("/pkg/").then(|| crate::assets::cache_control(path));
     let nonce: Arc<str> = leptos::nonce::Nonce::new().to_string().into();
     req.extensions_mut().insert(PageNonce(nonce.clone()));
     let mut res = next.run(req).await;
@@ -165,7 +166,11 @@ pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Req
     set("referrer-policy", "same-origin");
     set("cross-origin-opener-policy", "same-origin");
     set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    if !static_asset {
+    if let Some(cache) = static_cache {
+        set("cache-control", cache);
+        // The same address answers brotli, gzip or plain, by the request's Accept-Encoding.
+        set("vary", "accept-encoding");
+    } else {
         set("cache-control", "no-store");
     }
     if cfg.hsts {

@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         delivery: cli.delivery()?,
         clock: clock::Clock::system(),
     };
-    let state = build_state(settings, conf.leptos_options).await?;
+    let state = build_state(settings, server::assets::with_hashed_files(conf.leptos_options)).await?;
     if let Some(command) = &cli.command {
         return administer(&state, command).await;
     }

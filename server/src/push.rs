@@ -138,7 +138,8 @@ async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Resp
 
 /// The device page: an installable web page (see `public/device.webmanifest`) whose script
 /// (`public/device.js`) pairs, keeps the key and answers requests.
-async fn device_page(headers: HeaderMap) -> Html<String> {
+async fn device_page(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
+    let css = crate::assets::stylesheet_href(&state.leptos_options);
     let (code, title, intro, noscript) = match app::api::context::lang_of(&headers) {
         Lang::De => (
             "de",
@@ -158,7 +159,7 @@ async fn device_page(headers: HeaderMap) -> Html<String> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"manifest\" href=\"/device.webmanifest\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
-         <link rel=\"stylesheet\" href=\"/pkg/riegel.css\">\
+         <link rel=\"stylesheet\" href=\"{css}\">\
          <script type=\"module\" src=\"/device.js\"></script></head>\
          <body><main id=\"main\"><section class=\"card device\" aria-labelledby=\"device-heading\">\
          <h1 id=\"device-heading\">{title}</h1><p>{intro}</p>\

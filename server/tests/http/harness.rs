@@ -21,6 +21,10 @@ pub struct TestApp {
 
 pub const PHONE: &str = "+4915112345678";
 
+fn options() -> leptos::config::LeptosOptions {
+    leptos::config::LeptosOptions::builder().output_name("riegel").build()
+}
+
 /// The first run of six digits in a text.
 pub fn six_digits(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
@@ -57,7 +61,24 @@ impl TestApp {
         Self::build_with(policy, argon2, dev_mode, server::Delivery::dev()).await
     }
 
+    /// Development mode, serving the static files of `site` (a release build's `target/site`).
+    pub async fn start_with_site(site: &std::path::Path) -> Self {
+        let mut options = options();
+        options.site_root = site.to_string_lossy().into();
+        Self::build_full(Policy::default(), Self::cheap_argon2(), true, server::Delivery::dev(), options).await
+    }
+
     async fn build_with(policy: Policy, argon2: Argon2Config, dev_mode: bool, delivery: server::Delivery) -> Self {
+        Self::build_full(policy, argon2, dev_mode, delivery, options()).await
+    }
+
+    async fn build_full(
+        policy: Policy,
+        argon2: Argon2Config,
+        dev_mode: bool,
+        delivery: server::Delivery,
+        options: leptos::config::LeptosOptions,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let settings = Settings {
             database: dir.path().join("riegel.sqlite"),
@@ -70,7 +91,6 @@ impl TestApp {
             delivery,
             clock: clock::Clock::manual(),
         };
-        let options = leptos::config::LeptosOptions::builder().output_name("riegel").build();
         let state = build_state(settings, options).await.unwrap();
         let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
         TestApp { router: router(state.clone(), net.clone()), state, net, _dir: dir }

@@ -3,6 +3,7 @@
 //! the messages that reach the development outbox.
 
 mod accounts;
+mod assets;
 mod attack_list;
 mod attacks;
 mod delivery;
