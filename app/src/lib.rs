@@ -26,7 +26,7 @@ pub mod wire;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -74,43 +74,23 @@ pub fn App() -> impl IntoView {
                 <Header />
                 <main id="main">
                     <Routes fallback=pages::not_found::NotFoundPage>
-                        <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
-                        <Route path=path!("/mfa") view=pages::mfa::MfaPage ssr=SsrMode::Async />
-                        <Route path=path!("/mfa/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
-                        <Route
-                            path=path!("/mfa/recovery-codes")
-                            view=pages::recovery_codes::RecoveryCodesPage
-                            ssr=SsrMode::Async
-                        />
-                        <Route path=path!("/invoices") view=pages::invoices::InvoicesPage ssr=SsrMode::Async />
-                        <Route path=path!("/bank") view=pages::bank::BankPage ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
-                        <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
-                        <Route
-                            path=path!("/invitation")
-                            view=pages::invitation::InvitationPage
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/password/forgot")
-                            view=pages::recovery::ForgotPasswordPage
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/password/reset")
-                            view=pages::recovery::ResetPasswordPage
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/password/new")
-                            view=pages::recovery::NewPasswordPage
-                            ssr=SsrMode::Async
-                        />
-                        <Route path=path!("/phone/reset") view=pages::recovery::PhoneResetPage ssr=SsrMode::Async />
-                        <Route path=path!("/team") view=pages::team::TeamPage ssr=SsrMode::Async />
-                        <Route path=path!("/support") view=pages::support::SupportPage ssr=SsrMode::Async />
-                        <Route path=path!("/activity") view=pages::activity::ActivityPage ssr=SsrMode::Async />
+                        <Route path=path!("/") view={Lazy::<pages::Home>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/login") view={Lazy::<pages::Login>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/mfa") view={Lazy::<pages::Mfa>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/mfa/setup") view={Lazy::<pages::Setup>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/mfa/recovery-codes") view={Lazy::<pages::RecoveryCodes>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/invoices") view={Lazy::<pages::Invoices>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/bank") view={Lazy::<pages::Bank>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view={Lazy::<pages::Settings>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/register") view={Lazy::<pages::Register>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/invitation") view={Lazy::<pages::Invitation>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/password/forgot") view={Lazy::<pages::ForgotPassword>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/password/reset") view={Lazy::<pages::ResetPassword>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/password/new") view={Lazy::<pages::NewPassword>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/phone/reset") view={Lazy::<pages::PhoneReset>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/team") view={Lazy::<pages::Team>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/support") view={Lazy::<pages::Support>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/activity") view={Lazy::<pages::Activity>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </Router>

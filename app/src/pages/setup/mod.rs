@@ -32,7 +32,14 @@ pub fn SetupPage() -> impl IntoView {
             }}
             <Suspense>
                 {move || Suspend::new(async move {
-                    super::mfa_step(status.await, true, |s| view! { <Setup status=s start verify resend /> }.into_any())
+                    let status = status.await;
+                    // A confirmed number leaves for the page the server redirects to (the
+                    // recovery codes); the refreshed status would redirect to the start page
+                    // instead, and win while that page's code is still loading.
+                    if verify.value().with_untracked(|v| matches!(v, Some(Ok(_)))) {
+                        return ().into_any();
+                    }
+                    super::mfa_step(status, true, |s| view! { <Setup status=s start verify resend /> }.into_any())
                 })}
             </Suspense>
         </section>
