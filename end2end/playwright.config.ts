@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 process.env.RIEGEL_E2E_DIR ??= mkdtempSync(join(tmpdir(), 'riegel-e2e-'));
 const port = Number(process.env.RIEGEL_E2E_PORT ?? 3100);
 const root = resolve(__dirname, '..');
+const chromium: { path: string; args: string[] } = JSON.parse(readFileSync(join(__dirname, 'chromium.json'), 'utf8'));
 
 export default defineConfig({
   testDir: './tests',
@@ -23,16 +24,9 @@ export default defineConfig({
     locale: 'de-DE',
     launchOptions: {
       // Debian's chromium; Playwright's own browser download cannot work on a closed network.
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      // chromium.json is shared with the benchmark's browser run (bench/first-load.mjs).
+      executablePath: process.env.CHROMIUM_PATH ?? chromium.path,
+      args: chromium.args,
     },
   },
   projects: [

@@ -7,21 +7,14 @@
 import { chromium } from '@playwright/test';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [base, pkg] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+// The same browser and flags as the Playwright suite.
+const browserConfig = JSON.parse(readFileSync(new URL('../chromium.json', import.meta.url), 'utf8'));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? browserConfig.path;
+const FLAGS = ['--headless=new', ...browserConfig.args];
 const member = { email: 'max.mitglied@muster-lieferant.example', password: 'Demo-Mitglied-Riegel-2026' };
 let nextIp = 1;
 const freshIp = () => `10.77.${(nextIp >> 8) & 255}.${nextIp++ & 255}`;
