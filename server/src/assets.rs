@@ -6,7 +6,7 @@
 //! static file service picks by the request's `Accept-Encoding`. A hashed file never changes, so
 //! browsers keep it for a year without asking again; everything else is asked for each time.
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::path::PathBuf;
 
 use leptos::config::LeptosOptions;
 
@@ -24,19 +24,18 @@ fn hash_file(options: &LeptosOptions) -> Option<PathBuf> {
     Some(exe.parent()?.join(options.hash_file.as_ref()))
 }
 
-/// The stylesheet's address, for the pages rendered outside Leptos (device, dev outbox).
-pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
-    static HREF: OnceLock<String> = OnceLock::new();
-    HREF.get_or_init(|| {
-        let hash = options
-            .hash_files
-            .then(|| hash_file(options))
-            .flatten()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|text| text.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| format!(".{}", h.trim()))))
-            .unwrap_or_default();
-        format!("/{}/{}{hash}.css", options.site_pkg_dir, options.output_name)
-    })
+/// The stylesheet's address, for the pages rendered outside Leptos (device, dev outbox). Read
+/// from the hash file on each call, as Leptos's own `HashedStylesheet` does for every page:
+/// these two pages are rare, and each state keeps its own options.
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    let hash = options
+        .hash_files
+        .then(|| hash_file(options))
+        .flatten()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| text.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| format!(".{}", h.trim()))))
+        .unwrap_or_default();
+    format!("/{}/{}{hash}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// The `Cache-Control` of a static file under `/pkg/`: a year for a content-hashed name,

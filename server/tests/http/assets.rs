@@ -52,6 +52,11 @@ async fn a_file_without_a_hash_is_asked_for_again_and_pages_are_never_stored() {
     let page = client.get("/login").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.header(http::header::CACHE_CONTROL).as_deref(), Some("no-store"));
+    // The pages rendered outside Leptos link the same stylesheet (unhashed here: no hash file).
+    for page in ["/device", "/dev/outbox"] {
+        let body = client.get(page).await.body;
+        assert!(body.contains(r#"<link rel="stylesheet" href="/pkg/riegel.css">"#), "{page}: {body}");
+    }
     let missing = client.get("/pkg/riegel.Zz0B2n5Xc1mN3dW9zK7aTQ.wasm").await;
     assert_eq!(missing.status, 404);
 }
