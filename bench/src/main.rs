@@ -281,7 +281,8 @@ async fn seed_mfa_accounts(db: &Path) {
     let salt = argon2::password_hash::SaltString::from_b64("cmllZ2VsbWZhc2FsdA").expect("a salt");
     let phc = argon2_hasher().hash_password(PASSWORD.as_bytes(), &salt).expect("a hash").to_string();
     {
-        let pool = app::backend::db::open(db).await.expect("the database");
+        let location = app::backend::db::Location::Sqlite(db.to_path_buf());
+        let pool = app::backend::db::open(&location, &Default::default()).await.expect("the database").pool;
         let org: i64 =
             sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ('Bench GmbH', 0) RETURNING id")
                 .fetch_one(&pool)
@@ -291,7 +292,7 @@ async fn seed_mfa_accounts(db: &Path) {
             sqlx::query(
                 "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
                                     created_at)
-                 VALUES (?, ?, 'Bench User', 'member', ?, ?, 0, 0)",
+                 VALUES ($1, $2, 'Bench User', 'member', $3, $4, 0, 0)",
             )
             .bind(org)
             .bind(format!("user{i}@bench.example"))

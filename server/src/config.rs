@@ -1,11 +1,9 @@
 //! Configuration by flags and environment variables (every flag has a `RIEGEL_*` twin).
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    path::PathBuf,
-};
+use std::net::{IpAddr, SocketAddr};
 
 use app::backend::{
+    db::{Location, PoolSettings},
     hasher::Argon2Config,
     providers::{SmsGatewaySettings, SmtpSettings},
 };
@@ -16,9 +14,22 @@ use clap::{ArgAction, Parser, Subcommand, builder::BoolishValueParser};
 #[derive(Parser, Debug, Clone)]
 #[command(name = "server", version, about = "Riegel: login and transaction security for the supplier portal")]
 pub struct Cli {
-    /// SQLite database file; created if its folder exists.
-    #[arg(long, env = "RIEGEL_DATABASE", default_value = "data/riegel.sqlite")]
-    pub database: PathBuf,
+    /// The database: an SQLite file (created if its folder exists), or a PostgreSQL URL
+    /// `postgres://user:password@host:5432/riegel` for several instances on one database.
+    #[arg(long, env = "RIEGEL_DATABASE", default_value = "data/riegel.sqlite", hide_env_values = true)]
+    pub database: Location,
+
+    /// Database connections this instance opens at most.
+    #[arg(long, env = "RIEGEL_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+
+    /// Seconds connecting to PostgreSQL (or waiting for a free connection) may take.
+    #[arg(long, env = "RIEGEL_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_connect_timeout_secs: u64,
+
+    /// Seconds one PostgreSQL statement may run before the server cancels it.
+    #[arg(long, env = "RIEGEL_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 10)]
+    pub db_statement_timeout_secs: u64,
 
     /// Address to listen on [default: the site address of Cargo.toml or LEPTOS_SITE_ADDR].
     #[arg(long, env = "RIEGEL_BIND")]
@@ -191,6 +202,18 @@ impl Cli {
                     .into())
             }
         }
+    }
+
+    /// The database connection settings, checked.
+    pub fn pool(&self) -> Result<PoolSettings, String> {
+        if self.db_max_connections == 0 || self.db_connect_timeout_secs == 0 || self.db_statement_timeout_secs == 0 {
+            return Err("--db-max-connections and the --db-*-timeout-secs settings must be at least 1".into());
+        }
+        Ok(PoolSettings {
+            max_connections: self.db_max_connections,
+            connect_timeout: std::time::Duration::from_secs(self.db_connect_timeout_secs),
+            statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout_secs),
+        })
     }
 
     /// The delivery providers' settings (SPEC 8.2).

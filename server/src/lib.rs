@@ -31,7 +31,8 @@ use tower_http::trace::TraceLayer;
 
 /// Everything the state is built from.
 pub struct Settings {
-    pub database: std::path::PathBuf,
+    pub database: db::Location,
+    pub pool: db::PoolSettings,
     pub dev_mode: bool,
     pub secret_key: Vec<u8>,
     pub argon2: Argon2Config,
@@ -63,7 +64,7 @@ impl Delivery {
 
 /// Opens and migrates the database and prepares the hasher. Errors are one line.
 pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, String> {
-    let pool = db::open(&settings.database).await?;
+    let database = db::open(&settings.database, &settings.pool).await?;
     let hasher = PasswordHasher::new(settings.argon2)?;
     let keys = Keys::new(SecretKey::new(settings.secret_key)?);
     let dev_outbox = settings.dev_mode.then(|| Arc::new(DevOutbox::default()));
@@ -83,8 +84,8 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         },
     };
     Ok(AppState {
-        writer: db::Writer::new(pool.clone()),
-        pool,
+        writer: database.writer,
+        pool: database.pool,
         hasher: Arc::new(hasher),
         keys: Arc::new(keys),
         config: Arc::new(RuntimeConfig {

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, process::ExitCode};
 
 use app::{
-    backend::{clock, delivery::Provider},
+    backend::{clock, db::Location, delivery::Provider},
     domain::policy::Policy,
 };
 use clap::Parser;
@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let addr = cli.bind.unwrap_or(conf.leptos_options.site_addr);
     let settings = Settings {
         database: cli.database.clone(),
+        pool: cli.pool()?,
         dev_mode: cli.dev,
         secret_key: cli.secret_key_bytes()?,
         argon2: cli.argon2()?,
@@ -47,6 +48,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         clock: clock::Clock::system(),
     };
     let state = build_state(settings, server::assets::with_hashed_files(conf.leptos_options)).await?;
+    tracing::info!("database: {}", cli.database);
     if let Some(command) = &cli.command {
         return administer(&state, command).await;
     }
@@ -103,7 +105,10 @@ async fn administer(state: &app::backend::AppState, command: &Command) -> Result
 }
 
 fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketAddr) {
-    let db = std::fs::canonicalize(&cli.database).unwrap_or_else(|_| cli.database.clone());
+    let db = match &cli.database {
+        Location::Sqlite(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()).display().to_string(),
+        other => other.to_string(),
+    };
     println!();
     println!("Riegel demo: http://{addr}/login   organisation \"{}\"", app::backend::seed::ORGANISATION);
     for l in logins {
@@ -111,7 +116,7 @@ fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketA
         println!("  {:<8} {:<40} {:<28} {}", l.role, l.email, l.password, mfa);
     }
     println!("Codes (SMS, e-mail): http://{addr}/dev/outbox");
-    println!("Data: {} (reset: ./x reset)", db.display());
+    println!("Data: {db} (reset: ./x reset)");
     println!();
 }
 

@@ -10,7 +10,7 @@
 //! - Only an organisation's `admin` manages colleagues (6.1); only a `support` agent opens
 //!   the support console (6.4); the portal area needs an organisation.
 
-use sqlx::{SqliteConnection, pool::PoolConnection};
+use sqlx::{AnyConnection, pool::PoolConnection};
 
 use super::{
     AppState, db,
@@ -68,7 +68,7 @@ const MEMBER: &str =
         u.tan_locked_at, u.tan_wrong_in_a_row, u.tan_mode_password, u.tan_mode_email, u.tan_mode_invoice,
         u.tan_mode_admin, u.invoice_threshold_cents
      FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-     WHERE u.id = ? AND u.disabled_at IS NULL";
+     WHERE u.id = $1 AND u.disabled_at IS NULL";
 
 /// The request's live session at any stage, with its upkeep done in the caller's write
 /// transaction.
@@ -82,7 +82,7 @@ pub async fn session(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -
 /// The request's live session at any stage, for a request that only reads; its upkeep, when
 /// one is due, is a write transaction of its own.
 pub async fn session_reading(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
 ) -> Result<Session, AppError> {
@@ -96,7 +96,7 @@ pub async fn session_reading(
     session.ok_or(AppError::NotAuthenticated)
 }
 
-async fn member_of(conn: &mut SqliteConnection, session: Session) -> Result<(Session, Member), AppError> {
+async fn member_of(conn: &mut AnyConnection, session: Session) -> Result<(Session, Member), AppError> {
     if session.stage != LoginState::Authenticated {
         return Err(AppError::NotAuthenticated);
     }
@@ -114,7 +114,7 @@ pub async fn member(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) ->
 pub async fn member_reading(
     state: &AppState,
     ctx: &RequestCtx,
-) -> Result<(PoolConnection<sqlx::Sqlite>, Session, Member), AppError> {
+) -> Result<(PoolConnection<sqlx::Any>, Session, Member), AppError> {
     let mut conn = state.pool.acquire().await?;
     let s = session_reading(&mut conn, state, ctx).await?;
     let (s, m) = member_of(&mut conn, s).await?;

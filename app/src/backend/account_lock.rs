@@ -4,7 +4,7 @@
 //! page says until when, to the minute, and how to reach support. A support agent can lift
 //! it early; the lift also resets the daily limits.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{
     AppState,
@@ -19,14 +19,18 @@ use crate::{
 
 /// Locks the account and ends its logins in progress; returns what the user is told.
 pub async fn lock(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
 ) -> Result<AppError, AppError> {
     let until = ctx.now.plus_secs(state.config.policy.lock_secs);
-    sqlx::query("UPDATE users SET locked_until = ? WHERE id = ?").bind(until.0).bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND stage <> ?")
+    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+        .bind(until.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND stage <> $2")
         .bind(user_id)
         .bind(LoginState::Authenticated.as_str())
         .execute(&mut *tx)
@@ -51,8 +55,8 @@ pub fn in_force(locked_until: Option<i64>, now: Timestamp) -> Option<Timestamp> 
 
 /// Lifts a lock in force (a support agent's action); the daily limits start again. Whether
 /// there was one to lift.
-pub async fn lift(tx: &mut SqliteConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
-    let lifted = sqlx::query("UPDATE users SET locked_until = NULL WHERE id = ? AND locked_until > ?")
+pub async fn lift(tx: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
+    let lifted = sqlx::query("UPDATE users SET locked_until = NULL WHERE id = $1 AND locked_until > $2")
         .bind(user_id)
         .bind(now.0)
         .execute(&mut *tx)

@@ -12,13 +12,13 @@ pub async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -
     const WINDOW: i64 = 60 * 60;
     let ip = network_of(ctx.ip);
     let mut tx = state.writer.begin().await?;
-    sqlx::query("DELETE FROM anonymous_requests WHERE ip = ? AND at <= ?")
+    sqlx::query("DELETE FROM anonymous_requests WHERE ip = $1 AND at <= $2")
         .bind(&ip)
         .bind(ctx.now.minus_secs(WINDOW).0)
         .execute(&mut *tx)
         .await?;
     let (count, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM anonymous_requests WHERE ip = ?")
+        sqlx::query_as("SELECT count(*), min(at) FROM anonymous_requests WHERE ip = $1")
             .bind(&ip)
             .fetch_one(&mut *tx)
             .await?;
@@ -26,7 +26,7 @@ pub async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -
         let retry_at = Timestamp(oldest.unwrap_or(ctx.now.0)).plus_secs(WINDOW);
         return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
     }
-    sqlx::query("INSERT INTO anonymous_requests (ip, kind, at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO anonymous_requests (ip, kind, at) VALUES ($1, $2, $3)")
         .bind(&ip)
         .bind(kind)
         .bind(ctx.now.0)

@@ -1,101 +1,270 @@
-//! Opening the SQLite database and the transaction helper (convention 6).
+//! Opening the database and the write transaction (convention 6), for both backends.
 //!
-//! WAL mode, `synchronous=NORMAL`, a busy timeout, foreign keys and `secure_delete` on every
-//! connection.
-//! Every read-modify-write starts with `BEGIN IMMEDIATE`: sqlx's `begin()` is a deferred
-//! BEGIN, which fails with SQLITE_BUSY when two writers upgrade at once, whatever the timeout.
+//! One binary serves both: an SQLite file (the embedded default) or a PostgreSQL server
+//! (several instances). Every query runs through sqlx's `Any` driver, so each SQL statement
+//! is written once in the dialect both understand (`$1` placeholders, integer times, `CASE`
+//! instead of two-argument `max`); the differences live here: how a connection is set up,
+//! which migrations apply, and how a write transaction takes its lock.
 //!
-//! SQLite lets one writer in at a time. Writers that find the lock taken sleep in SQLite's
-//! busy handler in steps of 1, 2, 5, 10 … 100 ms and retry, so under contention most of a
-//! write's latency is sleeping while the lock is free. [`Writer`] queues the writers in the
-//! process instead, first come first served, and hands the lock on the moment it is free.
+//! **Writes are serialised, on both backends.** Every read-modify-write (a quota, a lock, a
+//! strike, a one-time link) starts by taking the database's write lock, so what it read is
+//! still true when it writes, across threads and across instances:
+//! - SQLite: `BEGIN IMMEDIATE` (sqlx's `begin()` is a deferred BEGIN, which fails with
+//!   SQLITE_BUSY when two writers upgrade at once). SQLite lets one writer in at a time;
+//!   writers that find the lock taken would sleep in SQLite's busy handler in steps of 1, 2,
+//!   5 … 100 ms, so [`Writer`] queues them in the process instead, first come first served.
+//! - PostgreSQL: `BEGIN` and a transaction-scoped advisory lock, `pg_advisory_xact_lock`,
+//!   which every write transaction of every instance takes first and PostgreSQL releases at
+//!   commit or rollback. A write transaction is short (the password hash is computed before
+//!   it), so one lock keeps the SQLite semantics with no per-use-case reasoning.
+//!
+//! A writer that waits longer than [`BUSY_TIMEOUT`] gives up; the API answers 503 with
+//! `Retry-After`, so a flood of writes is shed instead of queued without end.
 
 use std::{
+    fmt,
     ops::{Deref, DerefMut},
-    path::Path,
+    path::{Path, PathBuf},
+    str::FromStr,
     sync::Arc,
     time::Duration,
 };
 
 use sqlx::{
-    Sqlite, SqliteConnection, SqlitePool, Transaction,
+    Any, AnyConnection, AnyPool, ConnectOptions, Executor, Transaction,
+    any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::SqliteConnectOptions,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+/// The SQLite migrations (numbered files in `migrations/`).
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+/// The PostgreSQL migrations: the same numbers, each the same change in PostgreSQL's words.
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// How long a write waits for its turn, in the process or in SQLite.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a write waits for its turn, in the process or in the database.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens (creating the file if its folder exists) and migrates the database.
+/// The key of the advisory lock every PostgreSQL write transaction takes ("Riegel").
+const WRITE_LOCK_KEY: i64 = 0x5269_6567_656c;
+
+/// Which database server the data lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives: `--database` / `RIEGEL_DATABASE`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file, created if its folder exists.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL, `postgres://user:password@host:port/database`.
+    Postgres(String),
+}
+
+impl Location {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl FromStr for Location {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            url::Url::parse(s).map_err(|e| format!("not a PostgreSQL URL ({e})"))?;
+            Ok(Location::Postgres(s.to_owned()))
+        } else if s.is_empty() {
+            Err("empty database path".to_owned())
+        } else {
+            Ok(Location::Sqlite(PathBuf::from(s)))
+        }
+    }
+}
+
+/// For logs and the start line: the file, or the URL without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "SQLite {}", path.display()),
+            Location::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    write!(f, "PostgreSQL {u}")
+                }
+                Err(_) => write!(f, "PostgreSQL"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Connection settings (`--db-*` flags).
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    /// Connections this instance opens at most.
+    pub max_connections: u32,
+    /// How long connecting to the server may take (PostgreSQL).
+    pub connect_timeout: Duration,
+    /// How long one statement may run before the server cancels it (PostgreSQL).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The database: its pool for reads and its writer.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub backend: Backend,
+    pub pool: AnyPool,
+    pub writer: Writer,
+}
+
+/// Opens (creating an SQLite file if its folder exists) and migrates the database.
 /// The error is one line meant for the operator.
-pub async fn open(path: &Path) -> Result<SqlitePool, String> {
+pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Database, String> {
+    sqlx::any::install_default_drivers();
+    let backend = location.backend();
+    let options = match location {
+        Location::Sqlite(path) => sqlite_options(path)?,
+        Location::Postgres(url) => AnyConnectOptions::from_str(url).map_err(|e| format!("{location}: {e}"))?,
+    };
+    let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let pool = AnyPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(match backend {
+            Backend::Sqlite => Duration::from_secs(30),
+            Backend::Postgres => settings.connect_timeout,
+        })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                let setup = match backend {
+                    // WAL, a busy timeout, and `secure_delete`: deleted and overwritten
+                    // content is zeroed, so a wiped outbox body (a code) or a deleted
+                    // session leaves no bytes behind in the file (SPEC 6.5). Foreign keys
+                    // are on by sqlx's default.
+                    Backend::Sqlite => format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {};
+                         PRAGMA secure_delete = ON;",
+                        BUSY_TIMEOUT.as_millis()
+                    ),
+                    Backend::Postgres => format!(
+                        "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {};
+                         SET idle_in_transaction_session_timeout = {statement_timeout_ms}",
+                        BUSY_TIMEOUT.as_millis()
+                    ),
+                };
+                conn.execute(sqlx::AssertSqlSafe(setup)).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(|e| format!("cannot open database {location}: {e}"))?;
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    };
+    migrator.run(&pool).await.map_err(|e| format!("migrating database {location} failed: {e}"))?;
+    Ok(Database { backend, writer: Writer::new(pool.clone(), backend), pool })
+}
+
+fn sqlite_options(path: &Path) -> Result<AnyConnectOptions, String> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !parent.is_dir() {
         return Err(format!("database folder {} does not exist", parent.display()));
     }
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true)
-        // Deleted and overwritten content is zeroed, so a wiped outbox body (a code) or a
-        // deleted session leaves no bytes behind in the file (SPEC 6.5).
-        .pragma("secure_delete", "ON");
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
-    MIGRATOR.run(&pool).await.map_err(|e| format!("migrating database {} failed: {e}", path.display()))?;
-    Ok(pool)
+    let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
+    AnyConnectOptions::from_url(&url).map_err(|e| format!("cannot open database {}: {e}", path.display()))
 }
 
-/// The way in for writes: one write transaction at a time, in the order they asked.
+/// The way in for writes: one write transaction at a time.
 #[derive(Clone, Debug)]
 pub struct Writer {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite only: the queue of this process's writers.
     turn: Arc<Mutex<()>>,
 }
 
 impl Writer {
-    pub fn new(pool: SqlitePool) -> Self {
-        Writer { pool, turn: Arc::new(Mutex::new(())) }
+    pub fn new(pool: AnyPool, backend: Backend) -> Self {
+        Writer { pool, backend, turn: Arc::new(Mutex::new(())) }
     }
 
-    /// Waits for this writer's turn, then opens a transaction that holds SQLite's write lock
-    /// from its first statement. The turn ends when the transaction is committed or dropped.
-    /// Waiting longer than SQLite's busy timeout gives `PoolTimedOut`, which the API answers
-    /// with 503 and `Retry-After`, so a flood of writes is shed instead of queued without end.
+    /// Opens a transaction that holds the database's write lock from its first statement
+    /// (see the module header). The lock ends when the transaction is committed or dropped.
+    /// Waiting longer than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with
+    /// 503 and `Retry-After`.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: turn })
+        match self.backend {
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _turn: Some(turn) })
+            }
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // Counted, so the row holds a type the `Any` driver knows (the lock returns `void`).
+                sqlx::query("SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(WriteTx { tx, _turn: None })
+            }
+        }
     }
 
-    /// The turn alone, for a statement that writes outside a transaction (a checkpoint).
-    pub async fn turn(&self) -> OwnedMutexGuard<()> {
-        self.turn.clone().lock_owned().await
+    /// SQLite: copies the WAL into the database file and empties it, so the old versions
+    /// of a wiped page (a delivered code) leave the WAL too. PostgreSQL keeps no such file
+    /// of ours: nothing to do.
+    pub async fn truncate_wal(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            let _turn = self.turn.clone().lock_owned().await;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 }
 
-/// A write transaction in its turn. Dereferences to the connection, like sqlx's
+/// A write transaction holding the write lock. Dereferences to the connection, like sqlx's
 /// `Transaction`; dropping it without `commit` rolls back.
 pub struct WriteTx {
     // Dropped first: the rollback is queued before the next writer's turn begins.
-    tx: Transaction<'static, Sqlite>,
-    _turn: OwnedMutexGuard<()>,
+    tx: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
@@ -105,30 +274,76 @@ impl WriteTx {
 }
 
 impl Deref for WriteTx {
-    type Target = SqliteConnection;
+    type Target = AnyConnection;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &AnyConnection {
         &self.tx
     }
 }
 
 impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 }
 
-/// Database failures as the user meets them: no free connection or write turn in time is
-/// "busy, try again"; anything else is logged in full and shown as an internal error.
+/// Whether an error means "the database could not be reached or was too busy in time",
+/// which a retry can cure: no free connection, no write turn, PostgreSQL's lock timeout or
+/// statement timeout, or a connection that broke.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        // 55P03 lock_not_available, 57014 query_canceled (statement timeout), 57P01
+        // admin_shutdown, 08xxx connection exceptions.
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|c| c == "55P03" || c == "57014" || c == "57P01" || c.starts_with("08"))
+        }
+        _ => false,
+    }
+}
+
+/// Database failures as the user meets them: unreachable or too busy in time is "busy, try
+/// again"; anything else is logged in full and shown as an internal error.
 impl From<sqlx::Error> for crate::wire::AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            // No connection or no turn to write within the timeout: the server is overloaded.
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("database busy: request shed");
-                crate::wire::AppError::Busy { retry_after_secs: 1 }
-            }
-            e => crate::wire::AppError::internal(e),
+        if is_transient(&e) {
+            tracing::warn!("database busy or unreachable, request shed: {e}");
+            crate::wire::AppError::Busy { retry_after_secs: 1 }
+        } else {
+            crate::wire::AppError::internal(e)
+        }
+    }
+}
+
+/// A yes/no read from the database: PostgreSQL answers a condition (`EXISTS …`,
+/// `x IS NOT NULL`, `a = b`) with a boolean, SQLite with 0 or 1. Decodes both, so such SQL is
+/// written once. Read it into a `bool` with `.0` or `#[sqlx(try_from = "Flag")]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<Any>>::compatible(ty) || <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if <bool as sqlx::Type<Any>>::compatible(&value.type_info()) {
+            <bool as sqlx::Decode<Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as sqlx::Decode<Any>>::decode(value).map(|n| Flag(n != 0))
         }
     }
 }

@@ -173,9 +173,9 @@ pub async fn deliver_due(
 ) -> Result<usize, sqlx::Error> {
     let mut tx = writer.begin().await?;
     let mut due: Vec<Pending> = sqlx::query_as(
-        "UPDATE outbox SET next_attempt_at = ? WHERE id IN (
-             SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
-             ORDER BY id LIMIT ?)
+        "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
+             SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
+             ORDER BY id LIMIT $3)
          RETURNING id, channel, recipient, subject, body, attempts, created_at",
     )
     .bind(now.plus_secs(CLAIM_SECS).0)
@@ -204,19 +204,19 @@ pub async fn deliver_due(
         let give_up = |f: &Failure| f.permanent || now.0 - m.created_at >= GIVE_UP_AFTER_SECS;
         match outcome {
             Ok(()) => sqlx::query(
-                "UPDATE outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL
-                 WHERE id = ? AND sent_at IS NULL",
+                "UPDATE outbox SET sent_at = $1, body = '', attempts = attempts + 1, last_error = NULL
+                 WHERE id = $2 AND sent_at IS NULL",
             )
             .bind(now.0)
             .bind(m.id),
             Err(failure) if give_up(&failure) => sqlx::query(
-                "UPDATE outbox SET gave_up_at = ?, body = '', attempts = attempts + 1, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET gave_up_at = $1, body = '', attempts = attempts + 1, last_error = $2 WHERE id = $3",
             )
             .bind(now.0)
             .bind(failure.reason)
             .bind(m.id),
             Err(failure) => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
             )
             .bind(now.plus_secs(backoff_secs(m.attempts)).0)
             .bind(failure.reason)
@@ -233,7 +233,7 @@ pub async fn deliver_due(
 pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx::Error> {
     let mut tx = writer.begin().await?;
     sqlx::query(
-        "UPDATE outbox SET next_attempt_at = ? WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at > ?",
+        "UPDATE outbox SET next_attempt_at = $1 WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at > $2",
     )
     .bind(now.0)
     .bind(now.0)
@@ -246,9 +246,7 @@ pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx:
 /// sit in the WAL until then; truncating it leaves no code of a delivered message in any file
 /// (SPEC 6.5). Busy readers only postpone it to the next call.
 pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
-    let _turn = writer.turn().await;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(writer.pool()).await?;
-    Ok(())
+    writer.truncate_wal().await
 }
 
 /// Runs until the process ends: delivers what is due, truncates the WAL after deliveries

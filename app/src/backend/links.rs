@@ -1,6 +1,6 @@
 //! Single-use e-mail links (SPEC 6.1–6.3; rules in `domain::links`): issue, look up, use.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{
     AppState,
@@ -21,14 +21,14 @@ fn token_hash(keys: &Keys, kind: LinkKind, token: &str) -> Vec<u8> {
 /// A new link for `user_id`; older open links of the same kind for the account become void.
 /// Returns the full URL to e-mail.
 pub async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     kind: LinkKind,
     user_id: i64,
     by: Option<i64>,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    sqlx::query("UPDATE links SET state = 'void' WHERE user_id = ? AND kind = ? AND state = 'open'")
+    sqlx::query("UPDATE links SET state = 'void' WHERE user_id = $1 AND kind = $2 AND state = 'open'")
         .bind(user_id)
         .bind(kind.as_str())
         .execute(&mut *conn)
@@ -36,7 +36,7 @@ pub async fn issue(
     let token = random_token();
     sqlx::query(
         "INSERT INTO links (kind, user_id, token_hash, created_by, created_at, expires_at, state)
-         VALUES (?, ?, ?, ?, ?, ?, 'open')",
+         VALUES ($1, $2, $3, $4, $5, $6, 'open')",
     )
     .bind(kind.as_str())
     .bind(user_id)
@@ -59,7 +59,7 @@ pub struct OpenLink {
 /// The link behind `token` if it may be used now (by `presenter`, when given); otherwise
 /// `AppError::LinkInvalid`, the same for unknown, used, void, expired and foreign links.
 pub async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     keys: &Keys,
     kind: LinkKind,
     token: &str,
@@ -67,7 +67,7 @@ pub async fn find(
     now: Timestamp,
 ) -> Result<OpenLink, AppError> {
     let row: Option<(i64, i64, i64, String)> =
-        sqlx::query_as("SELECT id, user_id, expires_at, state FROM links WHERE token_hash = ? AND kind = ?")
+        sqlx::query_as("SELECT id, user_id, expires_at, state FROM links WHERE token_hash = $1 AND kind = $2")
             .bind(token_hash(keys, kind, token.trim()))
             .bind(kind.as_str())
             .fetch_optional(&mut *conn)
@@ -84,8 +84,8 @@ pub async fn find(
 }
 
 /// Marks a link used. Only the first of two racing requests succeeds.
-pub async fn use_once(conn: &mut SqliteConnection, link: OpenLink) -> Result<(), AppError> {
-    let done = sqlx::query("UPDATE links SET state = 'used' WHERE id = ? AND state = 'open'")
+pub async fn use_once(conn: &mut AnyConnection, link: OpenLink) -> Result<(), AppError> {
+    let done = sqlx::query("UPDATE links SET state = 'used' WHERE id = $1 AND state = 'open'")
         .bind(link.id)
         .execute(conn)
         .await?

@@ -3,7 +3,7 @@
 //! remembered for the next challenge, and the session gets a new id at the next stage (no
 //! fixation). The phone reset's end (6.2) is here too: it completes a login with a new phone.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{
     AppState,
@@ -20,7 +20,7 @@ use crate::{
 /// Completes a login in the caller's transaction; returns the new session's token. `factor`
 /// is what passed it (`None`: the password from the trusted IP, or a recovery code).
 pub async fn complete(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -28,7 +28,7 @@ pub async fn complete(
     stage: LoginState,
     factor: Option<Factor>,
 ) -> Result<Secret<String>, AppError> {
-    sqlx::query("UPDATE users SET trusted_ip = ?, last_mfa_method = coalesce(?, last_mfa_method) WHERE id = ?")
+    sqlx::query("UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method) WHERE id = $3")
         .bind(ctx.ip.to_string())
         .bind(factor.map(Factor::as_str))
         .bind(user_id)
@@ -44,7 +44,7 @@ pub async fn complete(
 /// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with
 /// them; the new session has none), and a notice goes to the e-mail address.
 pub async fn phone_reset_done(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -54,7 +54,7 @@ pub async fn phone_reset_done(
     let keep = sessions::id_hash(&state.keys, token);
     let other_sessions_ended = sessions::delete_others(tx, user_id, &keep).await?;
     let address: String =
-        sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
     let phone_masked = mask::phone(phone);
     let text = messages::phone_reset_notice(ctx.lang, &phone_masked);
     outbox::email_to(tx, &address, text, ctx.now).await?;

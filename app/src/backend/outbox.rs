@@ -1,7 +1,7 @@
 //! The outbox (SPEC 8.1): a message to send is a row written by the same transaction as the
 //! decision to send it. The delivery worker (`delivery`) sends it later, with retries.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::domain::{mfa::Method, time::Timestamp};
 
@@ -13,10 +13,10 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
 }
 
-pub async fn enqueue(conn: &mut SqliteConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
+pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(msg.channel.as_str())
     .bind(msg.recipient)
@@ -30,7 +30,7 @@ pub async fn enqueue(conn: &mut SqliteConnection, msg: NewMessage<'_>, now: Time
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.
 pub async fn email_to(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     to: &str,
     text: super::messages::Text,
     now: Timestamp,

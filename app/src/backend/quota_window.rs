@@ -11,7 +11,7 @@
 //! | pushes | 20 (`login_codes_per_channel`) | yes |
 //! | TAN SMS | 20 (`tan_sms_quota`) | no |
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::domain::{
     mfa::{Method, Purpose},
@@ -33,7 +33,7 @@ pub enum Sends {
 
 /// The account's sends of `kind` in the current quota window.
 pub async fn usage(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     policy: &Policy,
     user_id: i64,
     kind: Sends,
@@ -78,7 +78,7 @@ pub async fn usage(
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4): what was sent until now no longer
 /// counts. TAN SMS stay counted.
-pub async fn reset(conn: &mut SqliteConnection, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
+pub async fn reset(conn: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE users SET quota_reset_at = $1,
              quota_reset_code_id = coalesce((SELECT max(id) FROM code_sends), 0),

@@ -89,14 +89,14 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
     }
     let run = async {
         let mut tx = state.writer.begin().await?;
-        let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = ?")
+        let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
             .bind(ORGANISATION)
             .fetch_optional(&mut *tx)
             .await?;
         let org = match org {
             Some(id) => id,
             None => {
-                sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES (?, ?) RETURNING id")
+                sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
                     .bind(ORGANISATION)
                     .bind(now.0)
                     .fetch_one(&mut *tx)
@@ -108,7 +108,7 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
             let created: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
                                     created_at, origin)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'seed') ON CONFLICT (email) DO NOTHING RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'seed') ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(org_id)
             .bind(login.email)
@@ -124,14 +124,14 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
                 audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
             }
         }
-        let admin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        let admin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(LOGINS[0].email)
             .fetch_one(&mut *tx)
             .await?;
         let (holder, iban, bic) = PAYOUT;
         sqlx::query(
             "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organisation_id) DO NOTHING",
         )
         .bind(org)
         .bind(holder)
@@ -145,7 +145,7 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
             let at = now.minus_secs(days_ago * 86_400);
             sqlx::query(
                 "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (organisation_id, number) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organisation_id, number) DO NOTHING",
             )
             .bind(org)
             .bind(number)

@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use http::HeaderMap;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::crypto::{Keys, Purpose, Secret, random_token};
 use crate::domain::{login::LoginState, policy::Policy, time::Timestamp};
@@ -97,7 +97,7 @@ pub fn id_hash(keys: &Keys, token: &Secret<String>) -> Vec<u8> {
 
 /// Starts a session and returns its token (to be set as the cookie).
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     keys: &Keys,
     user_id: i64,
     stage: LoginState,
@@ -106,7 +106,7 @@ pub async fn create(
 ) -> Result<Secret<String>, sqlx::Error> {
     let token = random_token();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id_hash(keys, &token))
     .bind(user_id)
@@ -120,14 +120,10 @@ pub async fn create(
 }
 
 /// The session behind `token` as stored, expired or not.
-async fn stored(
-    conn: &mut SqliteConnection,
-    keys: &Keys,
-    token: &Secret<String>,
-) -> Result<Option<Session>, sqlx::Error> {
+async fn stored(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);
     let row: Option<(i64, String, String, i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = ?")
+        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = $1")
             .bind(&hash)
             .fetch_optional(&mut *conn)
             .await?;
@@ -156,7 +152,7 @@ pub enum Upkeep {
 /// The live session behind `token` (its last-seen time as of `now`) and the upkeep the look
 /// calls for. Only reads: the caller applies the upkeep through the write path.
 pub async fn look(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     keys: &Keys,
     token: &Secret<String>,
     now: Timestamp,
@@ -174,16 +170,11 @@ pub async fn look(
 }
 
 /// Applies a look's upkeep to the session stored under `id_hash`, in a write transaction.
-pub async fn keep(
-    conn: &mut SqliteConnection,
-    id_hash: &[u8],
-    upkeep: Upkeep,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
+pub async fn keep(conn: &mut AnyConnection, id_hash: &[u8], upkeep: Upkeep, now: Timestamp) -> Result<(), sqlx::Error> {
     match upkeep {
         Upkeep::Nothing => {}
         Upkeep::Touch => {
-            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now.0)
                 .bind(id_hash)
                 .execute(conn)
@@ -197,7 +188,7 @@ pub async fn keep(
 /// The live session behind `token`, read only and without upkeep (a page's event stream,
 /// which must not keep the session alive).
 pub async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     keys: &Keys,
     token: &Secret<String>,
     now: Timestamp,
@@ -212,26 +203,22 @@ pub fn is_expired(created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp
 }
 
 /// Ends the session behind `token`, if any; returns its user.
-pub async fn delete(
-    conn: &mut SqliteConnection,
-    keys: &Keys,
-    token: &Secret<String>,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = ? RETURNING user_id")
+pub async fn delete(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
         .bind(id_hash(keys, token))
         .fetch_optional(conn)
         .await
 }
 
 /// Ends the session with this id hash (a login step's session before its successor).
-pub async fn delete_by_hash(conn: &mut SqliteConnection, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(id_hash).execute(conn).await?;
+pub async fn delete_by_hash(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
     Ok(())
 }
 
 /// Ends every other session of a user (password change, phone reset).
-pub async fn delete_others(conn: &mut SqliteConnection, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?")
+pub async fn delete_others(conn: &mut AnyConnection, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash != $2")
         .bind(user_id)
         .bind(keep)
         .execute(conn)
@@ -240,8 +227,8 @@ pub async fn delete_others(conn: &mut SqliteConnection, user_id: i64, keep: &[u8
 }
 
 /// Ends every session of a user (disabling).
-pub async fn delete_all_for_user(conn: &mut SqliteConnection, user_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(conn).await?.rows_affected())
+pub async fn delete_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?.rows_affected())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! transaction. A login challenge that hits the cap opens on e-mail instead; setup, resend
 //! and TANs are refused and audited.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{
     AppState,
@@ -36,16 +36,16 @@ pub fn network_of(ip: std::net::IpAddr) -> String {
 
 /// When the requester's network may trigger its next SMS, if it has used up its cap.
 pub async fn free_at(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
 ) -> Result<Option<Timestamp>, sqlx::Error> {
     let policy = &state.config.policy;
     let network = network_of(ctx.ip);
     let start = quota::window_start(ctx.now, policy.quota_window_secs);
-    sqlx::query("DELETE FROM sms_sends WHERE at < ?").bind(start.0).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sms_sends WHERE at < $1").bind(start.0).execute(&mut *conn).await?;
     let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = ?")
+        sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1")
             .bind(&network)
             .fetch_one(conn)
             .await?;
@@ -58,7 +58,7 @@ pub async fn free_at(
 
 /// The refusal to show when the requester's network has used up its SMS, audited in `conn`.
 pub async fn refusal(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
 ) -> Result<Option<AppError>, sqlx::Error> {
@@ -71,8 +71,8 @@ pub async fn refusal(
 
 /// Counts one SMS against the requester's network. Every path that sends an SMS for a
 /// request calls this after [`refusal`] let it through.
-pub async fn count(conn: &mut SqliteConnection, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sms_sends (network, at) VALUES (?, ?)")
+pub async fn count(conn: &mut AnyConnection, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sms_sends (network, at) VALUES ($1, $2)")
         .bind(network_of(ctx.ip))
         .bind(ctx.now.0)
         .execute(conn)

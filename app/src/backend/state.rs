@@ -4,7 +4,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use tokio::sync::Notify;
 
@@ -32,7 +32,7 @@ pub struct RuntimeConfig {
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// For reads.
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
     /// For writes: one transaction at a time, queued in the process.
     pub writer: Writer,
     pub hasher: Arc<PasswordHasher>,

@@ -16,7 +16,7 @@
 //! the caller does that with `commit_refusal`. `Err` is an internal failure, and nothing is
 //! committed.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{
     backend::{
@@ -66,18 +66,19 @@ pub fn tan_session_active(session: &Session, ctx: &RequestCtx) -> bool {
 /// Ends the session's TAN session (SPEC 5.4), if one is open: asks the database, not the
 /// session as loaded, since `authorise` may have opened one in the same transaction.
 pub async fn end_tan_session(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &RequestCtx,
     session: &Session,
     user_id: i64,
     reason: &'static str,
 ) -> Result<(), sqlx::Error> {
-    let ended =
-        sqlx::query("UPDATE sessions SET tan_ip = NULL, tan_opened_at = NULL WHERE id_hash = ? AND tan_ip IS NOT NULL")
-            .bind(&session.id_hash)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+    let ended = sqlx::query(
+        "UPDATE sessions SET tan_ip = NULL, tan_opened_at = NULL WHERE id_hash = $1 AND tan_ip IS NOT NULL",
+    )
+    .bind(&session.id_hash)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if ended > 0 {
         audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::TanSessionEnded { user_id, reason }).await?;
     }
@@ -120,7 +121,7 @@ pub enum Authorisation {
 }
 
 async fn authorise(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -153,7 +154,7 @@ async fn authorise(
     };
     let latest: Option<Issued> = sqlx::query_as(
         "SELECT id, digest, tan_hash, issued_at FROM tans
-         WHERE session_hash = ? AND action = ? AND state = 'issued' ORDER BY id DESC LIMIT 1",
+         WHERE session_hash = $1 AND action = $2 AND state = 'issued' ORDER BY id DESC LIMIT 1",
     )
     .bind(&session.id_hash)
     .bind(p.action.as_str())
@@ -170,7 +171,7 @@ async fn authorise(
     if !hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash) {
         let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
         sqlx::query(
-            "UPDATE users SET tan_wrong_in_a_row = ?, tan_locked_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?",
+            "UPDATE users SET tan_wrong_in_a_row = $1, tan_locked_at = CASE WHEN $2 THEN $3 ELSE NULL END WHERE id = $4",
         )
         .bind(i64::from(wrong))
         .bind(lock)
@@ -188,9 +189,9 @@ async fn authorise(
         return Ok(Refused(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
     }
     set_tan_state(tx, issued.id, tan::TanEvent::Accepted).await?;
-    sqlx::query("UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = ?").bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
     if settings.mode(p.action) == Mode::PerSession {
-        sqlx::query("UPDATE sessions SET tan_ip = ?, tan_opened_at = ? WHERE id_hash = ?")
+        sqlx::query("UPDATE sessions SET tan_ip = $1, tan_opened_at = $2 WHERE id_hash = $3")
             .bind(ctx.ip.to_string())
             .bind(ctx.now.0)
             .bind(&session.id_hash)
@@ -201,9 +202,9 @@ async fn authorise(
     Ok(Granted)
 }
 
-async fn set_tan_state(tx: &mut SqliteConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
+async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
     let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
-    sqlx::query("UPDATE tans SET state = ? WHERE id = ? AND state = ?")
+    sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
         .bind(next.as_str())
         .bind(id)
         .bind(TanState::Issued.as_str())
@@ -216,7 +217,7 @@ async fn set_tan_state(tx: &mut SqliteConnection, id: i64, event: tan::TanEvent)
 /// already sent. Returns the prompt (or the quota refusal).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -233,7 +234,7 @@ async fn issue(
         tries_left: user.tries_left(state),
     };
     let last: Option<(Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT digest, issued_at FROM tans WHERE session_hash = ? AND action = ? AND state = 'issued'
+        "SELECT digest, issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
          ORDER BY id DESC LIMIT 1",
     )
     .bind(&session.id_hash)
@@ -257,7 +258,7 @@ async fn issue(
     }
     sms_cap::count(tx, ctx).await?;
     // One valid TAN per action and session: a new one replaces the old.
-    sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = ? AND action = ? AND state = 'issued'")
+    sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'")
         .bind(&session.id_hash)
         .bind(p.action.as_str())
         .execute(&mut *tx)
@@ -265,16 +266,18 @@ async fn issue(
     let tan = random_tan();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tans (session_hash, user_id, action, digest, tan_hash, issued_at, state)
-         VALUES (?, ?, ?, ?, x'', ?, 'issued') RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 'issued') RETURNING id",
     )
     .bind(&session.id_hash)
     .bind(user.id)
     .bind(p.action.as_str())
     .bind(digest)
+    // The TAN's hash is keyed with the row's id, so it is written once the id is known.
+    .bind(Vec::<u8>::new())
     .bind(ctx.now.0)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("UPDATE tans SET tan_hash = ? WHERE id = ?")
+    sqlx::query("UPDATE tans SET tan_hash = $1 WHERE id = $2")
         .bind(tan_hash(state, id, tan.expose()))
         .bind(id)
         .execute(&mut *tx)
@@ -307,13 +310,13 @@ pub async fn require(
 /// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction; the support console calls
 /// this with the agent's identity and reason.
 pub async fn unlock(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     ctx: &RequestCtx,
     user_id: i64,
     by: Option<i64>,
     reason: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET tan_locked_at = NULL, tan_wrong_in_a_row = 0 WHERE id = ?")
+    sqlx::query("UPDATE users SET tan_locked_at = NULL, tan_wrong_in_a_row = 0 WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;

@@ -45,7 +45,7 @@ async fn registration_proves_the_address_then_creates_the_organisation_and_goes_
     let mfa = session.post("/api/mfa/status", "").await;
     assert!(mfa.body.contains("\"flow\":\"Registration\""), "{}", mfa.body);
     let (role, org): (String, String) = sqlx::query_as(
-        "SELECT u.role, o.name FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.email = ?",
+        "SELECT u.role, o.name FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE u.email = $1",
     )
     .bind("jana@holz-meier.de")
     .fetch_one(&t.state.pool)
@@ -200,7 +200,7 @@ async fn a_disabled_account_cannot_log_in_and_its_sessions_end() {
     let me = admin.post("/api/team/enabled", &format!("user_id={admin_id}&enabled=false")).await;
     assert_eq!(me.status, StatusCode::FORBIDDEN);
     let actor: Option<i64> =
-        sqlx::query_scalar("SELECT actor_id FROM audit_events WHERE kind = 'account.disabled' AND user_id = ?")
+        sqlx::query_scalar("SELECT actor_id FROM audit_events WHERE kind = 'account.disabled' AND user_id = $1")
             .bind(max)
             .fetch_one(&t.state.pool)
             .await
@@ -310,7 +310,7 @@ async fn support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessi
     let done = setup.verify(&code).await;
     assert_eq!(done.header(header::LOCATION).as_deref(), Some("/"), "{done:?}");
     assert_eq!(user.me().await, "null", "the other session ended");
-    let phone: String = sqlx::query_scalar("SELECT phone_e164 FROM users WHERE id = ?")
+    let phone: String = sqlx::query_scalar("SELECT phone_e164 FROM users WHERE id = $1")
         .bind(uid)
         .fetch_one(&t.state.pool)
         .await
@@ -335,7 +335,7 @@ async fn support_lifts_the_24_hour_lock_and_unlocks_the_tan_system_with_a_reason
     let t = TestApp::start().await;
     let uid = t.user("anna@example.org", PW, "member").await;
     // Both locks set directly: how they came about (21 codes, 3 wrong TANs) is not this test's.
-    sqlx::query("UPDATE users SET locked_until = ?, tan_locked_at = 1 WHERE id = ?")
+    sqlx::query("UPDATE users SET locked_until = $1, tan_locked_at = 1 WHERE id = $2")
         .bind(t.state.clock.now().0 + 3600)
         .bind(uid)
         .execute(&t.state.pool)
@@ -356,7 +356,7 @@ async fn support_lifts_the_24_hour_lock_and_unlocks_the_tan_system_with_a_reason
     assert_eq!(c.login("anna@example.org", PW).await.header(header::LOCATION).as_deref(), Some("/"));
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT a.kind, a.detail FROM audit_events a JOIN users s ON s.id = a.actor_id
-         WHERE a.user_id = ? AND s.role = 'support' ORDER BY a.id",
+         WHERE a.user_id = $1 AND s.role = 'support' ORDER BY a.id",
     )
     .bind(uid)
     .fetch_all(&t.state.pool)
@@ -377,7 +377,7 @@ async fn support_lifts_the_24_hour_lock_and_unlocks_the_tan_system_with_a_reason
 async fn users_see_their_own_security_activity_with_the_support_agent_named() {
     let t = TestApp::start().await;
     let uid = t.user("anna@example.org", PW, "member").await;
-    sqlx::query("UPDATE users SET tan_locked_at = 1 WHERE id = ?").bind(uid).execute(&t.state.pool).await.unwrap();
+    sqlx::query("UPDATE users SET tan_locked_at = 1 WHERE id = $1").bind(uid).execute(&t.state.pool).await.unwrap();
     t.unlock_tan(uid).await;
     let c = logged_in(&t, "bob@example.org", "member").await;
     let bob = c.post("/api/activity", "").await;
@@ -439,7 +439,7 @@ async fn an_admin_acts_only_on_their_own_organisation_and_learns_of_taken_addres
             .unwrap();
     let stranger: i64 = sqlx::query_scalar(
         "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
-         VALUES (?, 'eve@fremd.example', 'Eve', 'member', 'x', 0) RETURNING id",
+         VALUES ($1, 'eve@fremd.example', 'Eve', 'member', 'x', 0) RETURNING id",
     )
     .bind(other_org)
     .fetch_one(&t.state.pool)
@@ -458,7 +458,7 @@ async fn an_admin_acts_only_on_their_own_organisation_and_learns_of_taken_addres
         .await;
     assert!(refused.body.contains("EmailUnavailable"), "{}", refused.body);
     assert_eq!(t.audited("invitation.refused").await, 1);
-    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = ?")
+    let disabled: Option<i64> = sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = $1")
         .bind(stranger)
         .fetch_one(&t.state.pool)
         .await

@@ -81,14 +81,14 @@ use std::{
     time::Duration,
 };
 
-use app::domain::policy::Policy;
+use app::{backend::db::Backend, domain::policy::Policy};
 use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
 use crate::harness::{
-    Answer, Client, PHONE, PW, TestApp, change_bank, count, ip, logged_in, no_cooldown, serde_urlencoded as form,
-    six_digits,
+    Answer, Client, PHONE, PW, TestApp, backend_under_test, change_bank, count, ip, logged_in, no_cooldown,
+    serde_urlencoded as form, six_digits,
 };
 use crate::process::{Server, http};
 
@@ -103,23 +103,31 @@ fn ip_n(n: usize) -> IpAddr {
 
 /// Every row of every table, as text: what an attack may not change.
 async fn snapshot(t: &TestApp) -> BTreeMap<String, String> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .fetch_all(&t.state.pool)
-    .await
-    .unwrap();
+    let tables_sql = match backend_under_test() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&t.state.pool).await.unwrap();
     let mut all = BTreeMap::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(&table)
-            .fetch_all(&t.state.pool)
-            .await
-            .unwrap();
-        let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
-        let sql = format!(
-            "SELECT coalesce(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY r)"
-        );
+        let sql = match backend_under_test() {
+            Backend::Sqlite => {
+                let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                    .bind(&table)
+                    .fetch_all(&t.state.pool)
+                    .await
+                    .unwrap();
+                let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
+                format!(
+                    "SELECT coalesce(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY r)"
+                )
+            }
+            Backend::Postgres => {
+                format!("SELECT coalesce(string_agg(r::text, chr(10) ORDER BY r::text), '') FROM \"{table}\" AS r")
+            }
+        };
         let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
         all.insert(table, rows);
     }
@@ -402,7 +410,7 @@ async fn a_wrong_password_sends_no_code_and_looks_like_an_unknown_account() {
         .await
         .unwrap();
     // A lock set directly (reaching it takes 21 codes); it holds an hour on the test's clock.
-    sqlx::query("UPDATE users SET locked_until = ? WHERE email = 'locked@example.org'")
+    sqlx::query("UPDATE users SET locked_until = $1 WHERE email = 'locked@example.org'")
         .bind(t.state.clock.now().0 + 3600)
         .execute(&t.state.pool)
         .await
@@ -672,7 +680,7 @@ async fn every_cookie_of_a_production_server_is_a_secure_http_only_host_cookie()
     let code_to = |to: &'static str| {
         let pool = t.state.pool.clone();
         async move {
-            let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = ? ORDER BY id DESC")
+            let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1 ORDER BY id DESC")
                 .bind(to)
                 .fetch_one(&pool)
                 .await
@@ -748,12 +756,12 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
-    // Forty accounts with MFA, created before the server starts.
-    let t = TestApp::start().await;
+    // Forty accounts with MFA, created before the server starts on the same SQLite file.
+    let t = TestApp::start_sqlite().await;
     for u in 0..USERS {
         let email = format!("user{u}@example.org");
         t.user(&email, PW, "member").await;
-        sqlx::query("UPDATE users SET phone_e164 = ? WHERE email = ?")
+        sqlx::query("UPDATE users SET phone_e164 = $1 WHERE email = $2")
             .bind(phone_of(u))
             .bind(&email)
             .execute(&t.state.pool)
@@ -927,7 +935,7 @@ async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
     let waited_for_phone = delivered.iter().filter(|d| d.1 == phone).count();
     assert_eq!((to_phone.len() - waited_for_phone) as i64, 20 - before, "each new code's SMS delivered once");
     let locks: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = 'account.locked' AND user_id = ?")
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = 'account.locked' AND user_id = $1")
             .bind(user_ids[u])
             .fetch_one(&pool)
             .await

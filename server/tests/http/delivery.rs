@@ -49,7 +49,7 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     delivery::release_claims(&t.state.writer, t.state.clock.now()).await.unwrap();
     while delivery::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 50).await.unwrap() > 0 {}
     let (sent, attempts): (i64, i64) =
-        sqlx::query_as("SELECT count(*), sum(attempts) FROM outbox WHERE sent_at IS NOT NULL")
+        sqlx::query_as("SELECT count(*), CAST(sum(attempts) AS BIGINT) FROM outbox WHERE sent_at IS NOT NULL")
             .fetch_one(&t.state.pool)
             .await
             .unwrap();

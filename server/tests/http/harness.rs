@@ -1,10 +1,21 @@
-//! The test harness: a router on a temporary SQLite file, and a client that speaks to it like
-//! the browser's server-function client does.
+//! The test harness: a router on a fresh database, and a client that speaks to it like the
+//! browser's server-function client does.
+//!
+//! The backend is a parameter, not a copy of the tests: each test app gets a new SQLite file,
+//! or, with `RIEGEL_TEST_POSTGRES` set (`./x test` sets it inside a throwaway cluster made by
+//! `pg_virtualenv`), a new PostgreSQL database on the server the `PG*` variables name.
 
+use app::backend::db::Flag;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use app::{
-    backend::{AppState, clock, crypto::Secret, delivery, hasher::Argon2Config},
+    backend::{
+        AppState, clock,
+        crypto::Secret,
+        db::{Backend, Location},
+        delivery,
+        hasher::Argon2Config,
+    },
     domain::policy::Policy,
 };
 use axum::{Router, body::Body, extract::ConnectInfo};
@@ -35,6 +46,37 @@ pub fn ip(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
 }
 
+/// The backend the suite runs on.
+pub fn backend_under_test() -> Backend {
+    if std::env::var_os("RIEGEL_TEST_POSTGRES").is_some() { Backend::Postgres } else { Backend::Sqlite }
+}
+
+/// The URL of database `name` on the PostgreSQL server the `PG*` variables name.
+pub fn postgres_url(name: &str) -> String {
+    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+    format!(
+        "postgres://{}:{}@{}:{}/{name}",
+        var("PGUSER", "postgres"),
+        var("PGPASSWORD", ""),
+        var("PGHOST", "localhost"),
+        var("PGPORT", "5432")
+    )
+}
+
+/// A new, empty database: a file in `dir`, or a database of its own on the PostgreSQL server.
+pub async fn new_database(backend: Backend, dir: &std::path::Path) -> Location {
+    use sqlx::{Connection, Executor};
+    match backend {
+        Backend::Sqlite => Location::Sqlite(dir.join("riegel.sqlite")),
+        Backend::Postgres => {
+            let name = format!("riegel_test_{:016x}", rand::random::<u64>());
+            let mut admin = sqlx::PgConnection::connect(&postgres_url("postgres")).await.unwrap();
+            admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+            Location::Postgres(postgres_url(&name))
+        }
+    }
+}
+
 impl TestApp {
     pub fn cheap_argon2() -> Argon2Config {
         Argon2Config { m_kib: 256, t: 1, p: 1, permits: 2, queue: 64 }
@@ -42,6 +84,13 @@ impl TestApp {
 
     pub async fn start() -> Self {
         Self::start_with(Policy::default(), Self::cheap_argon2()).await
+    }
+
+    /// On an SQLite file whatever the backend under test, for tests of the file itself.
+    pub async fn start_sqlite() -> Self {
+        let options = options();
+        Self::build_on(Policy::default(), Self::cheap_argon2(), true, server::Delivery::dev(), options, Backend::Sqlite)
+            .await
     }
 
     pub async fn start_prod() -> Self {
@@ -79,9 +128,21 @@ impl TestApp {
         delivery: server::Delivery,
         options: leptos::config::LeptosOptions,
     ) -> Self {
+        Self::build_on(policy, argon2, dev_mode, delivery, options, backend_under_test()).await
+    }
+
+    async fn build_on(
+        policy: Policy,
+        argon2: Argon2Config,
+        dev_mode: bool,
+        delivery: server::Delivery,
+        options: leptos::config::LeptosOptions,
+        backend: Backend,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let settings = Settings {
-            database: dir.path().join("riegel.sqlite"),
+            database: new_database(backend, dir.path()).await,
+            pool: Default::default(),
             dev_mode,
             secret_key: vec![42; 32],
             argon2,
@@ -110,7 +171,7 @@ impl TestApp {
     /// `PHONE`) and `ip(1)` as its trusted IP.
     pub async fn user(&self, email: &str, password: &str, role: &str) -> i64 {
         let id = self.user_without_mfa(email, password, role).await;
-        sqlx::query("UPDATE users SET phone_e164 = ?, phone_verified_at = 0, trusted_ip = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET phone_e164 = $1, phone_verified_at = 0, trusted_ip = $2 WHERE id = $3")
             .bind(PHONE)
             .bind(ip(1).to_string())
             .bind(id)
@@ -122,7 +183,7 @@ impl TestApp {
 
     /// Makes `ip` the account's trusted IP.
     pub async fn trust(&self, email: &str, ip: IpAddr) {
-        sqlx::query("UPDATE users SET trusted_ip = ? WHERE email = ?")
+        sqlx::query("UPDATE users SET trusted_ip = $1 WHERE email = $2")
             .bind(ip.to_string())
             .bind(email)
             .execute(&self.state.pool)
@@ -171,11 +232,12 @@ impl TestApp {
     /// A support agent (MFA set up, `ip(250)` trusted) logged in; returns its client.
     pub async fn support_agent(&self) -> Client {
         let email = "agent@riegel.example";
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+        let exists: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
             .bind(email)
             .fetch_one(&self.state.pool)
             .await
-            .unwrap();
+            .unwrap()
+            .0;
         if !exists {
             self.user(email, "agent-password-1", "support").await;
             self.trust(email, ip(250)).await;
@@ -218,7 +280,7 @@ impl TestApp {
 
     /// Counts rows of an audit event kind.
     pub async fn audited(&self, kind: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = ?")
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = $1")
             .bind(kind)
             .fetch_one(&self.state.pool)
             .await
@@ -243,7 +305,7 @@ impl TestApp {
         let org = (role != "support").then_some(org);
         sqlx::query_scalar(
             "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at)
-             VALUES (?, ?, 'Test User', ?, ?, 0) RETURNING id",
+             VALUES ($1, $2, 'Test User', $3, $4, 0) RETURNING id",
         )
         .bind(org)
         .bind(email)

@@ -1,4 +1,5 @@
-//! HTTP-level tests of the whole router against temporary SQLite files (one test binary).
+//! HTTP-level tests of the whole router against a fresh database each, SQLite or PostgreSQL
+//! (one test binary; see `harness`).
 //! They assert what a browser or an attacker sees: statuses, headers, bodies, cookies, and
 //! the messages that reach the development outbox.
 
@@ -15,6 +16,7 @@ mod providers;
 mod push;
 mod recovery_codes;
 mod render_runtimes;
+mod schema;
 mod secrets;
 mod startup;
 mod tan;

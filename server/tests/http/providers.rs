@@ -218,7 +218,7 @@ fn delivery(smtp: Option<String>, sms: Option<String>, timeout: Duration) -> ser
 
 /// The outbox row's subject and body, read before delivery wipes the body.
 async fn pending(t: &TestApp, recipient: &str) -> (String, String) {
-    sqlx::query_as("SELECT subject, body FROM outbox WHERE recipient = ? AND sent_at IS NULL ORDER BY id DESC LIMIT 1")
+    sqlx::query_as("SELECT subject, body FROM outbox WHERE recipient = $1 AND sent_at IS NULL ORDER BY id DESC LIMIT 1")
         .bind(recipient)
         .fetch_one(&t.state.pool)
         .await

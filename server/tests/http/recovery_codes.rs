@@ -96,7 +96,7 @@ async fn a_recovery_code_passes_the_challenge_once_and_tells_how_many_remain() {
     }
     // Five wrong ones end the challenge: even an unused code is refused now.
     assert_eq!(s.post("/api/mfa/recovery", &format!("code={}", codes[4])).await.status, StatusCode::CONFLICT);
-    let unused: i64 = sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
+    let unused: i64 = sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(anna)
         .fetch_one(&t.state.pool)
         .await

@@ -38,7 +38,7 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         .with_writer(move || sink.clone())
         .try_init()
         .expect("this test binary installs one log subscriber");
-    let t = TestApp::start().await;
+    let t = TestApp::start_sqlite().await;
     let mut secrets: Vec<String> = Vec::new();
     let phone = "+4915112340001";
     let (pw1, pw2, pw3) = ("Kiefer-Wolke-Laterne-73", "Ampel-Tunnel-Drossel-58", "Segel-Kompass-Birke-41");

@@ -95,7 +95,10 @@ fn a_migration_changed_after_it_was_applied_stops_the_start() {
     let path = dir.path().join("riegel.sqlite");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let pool = app::backend::db::open(&path).await.unwrap();
+        let pool = app::backend::db::open(&app::backend::db::Location::Sqlite(path.clone()), &Default::default())
+            .await
+            .unwrap()
+            .pool;
         sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1").execute(&pool).await.unwrap();
         pool.close().await;
     });
@@ -146,7 +149,10 @@ fn the_command_line_creates_an_organisation_and_a_support_agent_with_invitation_
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let pool = app::backend::db::open(std::path::Path::new(&db)).await.unwrap();
+        let pool = app::backend::db::open(&app::backend::db::Location::Sqlite(db.clone().into()), &Default::default())
+            .await
+            .unwrap()
+            .pool;
         let rows: Vec<(String, String, Option<String>, String, String)> = sqlx::query_as(
             "SELECT u.email, u.role, o.name, u.password_hash, u.origin FROM users u
              LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.id",

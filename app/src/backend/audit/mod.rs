@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 mod event;
 mod stored;
@@ -20,12 +20,12 @@ use crate::{
 
 /// Appends one event.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     at: Timestamp,
     ip: Option<IpAddr>,
     event: AuditEvent<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(at.0)
         .bind(event.kind())
         .bind(event.user_id())
@@ -49,7 +49,7 @@ struct EventRow {
 
 /// The most recent security events of one account, newest first.
 pub async fn events_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: i64,
     limit: i64,
     lang: Lang,
@@ -57,7 +57,7 @@ pub async fn events_of(
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
          FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
-         WHERE a.user_id = ? ORDER BY a.id DESC LIMIT ?",
+         WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)

@@ -5,7 +5,7 @@
 //! count against the quotas of `quota_window` (20 login codes per channel, 15 setup SMS a
 //! rolling 24 h); every SMS also counts toward the network's SMS cap.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{
     backend::{
@@ -51,7 +51,7 @@ fn code_hash(state: &AppState, challenge_id: i64, code: &str) -> Vec<u8> {
 
 /// Seconds until this account may be sent another code on this channel for this purpose.
 pub async fn cooldown(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     user_id: i64,
     purpose: Purpose,
@@ -59,7 +59,7 @@ pub async fn cooldown(
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
     let last: Option<i64> =
-        sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = ? AND purpose = ? AND channel = ?")
+        sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = $1 AND purpose = $2 AND channel = $3")
             .bind(user_id)
             .bind(purpose.as_str())
             .bind(channel.as_str())
@@ -71,7 +71,7 @@ pub async fn cooldown(
 /// The send path: quota, code, quota count, network count, outbox row, audit. The caller
 /// checked the cooldown and owns the transaction.
 pub async fn send(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     c: CodeSend<'_>,
@@ -89,7 +89,7 @@ pub async fn send(
     if c.channel == Method::Sms {
         sms_cap::count(tx, ctx).await?;
     }
-    sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES ($1, $2, $3, $4)")
         .bind(c.user_id)
         .bind(c.purpose.as_str())
         .bind(c.channel.as_str())
@@ -97,7 +97,7 @@ pub async fn send(
         .execute(&mut *tx)
         .await?;
     let code = random_code();
-    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)")
         .bind(c.challenge_id)
         .bind(c.channel.as_str())
         .bind(code_hash(state, c.challenge_id, code.expose()))
@@ -115,7 +115,7 @@ pub async fn send(
 /// The unused, fresh code of the challenge that matches `code`, marked used: its channel.
 /// Every unused code is compared, each in constant time.
 pub async fn take_matching(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     challenge_id: i64,
     code: &str,
@@ -123,7 +123,7 @@ pub async fn take_matching(
 ) -> Result<Option<Method>, sqlx::Error> {
     let typed = code_hash(state, challenge_id, code);
     let codes: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as(
-        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = ? AND used_at IS NULL",
+        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = $1 AND used_at IS NULL",
     )
     .bind(challenge_id)
     .fetch_all(&mut *tx)
@@ -135,7 +135,7 @@ pub async fn take_matching(
         }
     }
     let Some((code_id, channel)) = matched else { return Ok(None) };
-    sqlx::query("UPDATE challenge_codes SET used_at = ? WHERE id = ?")
+    sqlx::query("UPDATE challenge_codes SET used_at = $1 WHERE id = $2")
         .bind(now.0)
         .bind(code_id)
         .execute(&mut *tx)
@@ -144,15 +144,17 @@ pub async fn take_matching(
 }
 
 /// Whether a code was sent in this challenge (not so when it opened on the app or a push).
-pub async fn any_sent(conn: &mut SqliteConnection, challenge_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = ?)")
-        .bind(challenge_id)
-        .fetch_one(conn)
-        .await
+pub async fn any_sent(conn: &mut AnyConnection, challenge_id: i64) -> Result<bool, sqlx::Error> {
+    let sent: crate::backend::db::Flag =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = $1)")
+            .bind(challenge_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(sent.0)
 }
 
 /// Voids every code of a challenge (a new number at setup, a new challenge after exhaustion).
-pub async fn void_all(conn: &mut SqliteConnection, challenge_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = ?").bind(challenge_id).execute(conn).await?;
+pub async fn void_all(conn: &mut AnyConnection, challenge_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = $1").bind(challenge_id).execute(conn).await?;
     Ok(())
 }

@@ -17,7 +17,7 @@ pub mod recovery_code;
 pub mod step;
 pub mod totp;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use self::{
     code::{CodeSend, Sent},
@@ -51,7 +51,7 @@ pub fn channels_of(account: &Account, stage: LoginState) -> Vec<Method> {
 /// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
 /// created.
 pub async fn open_login_challenge(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -82,7 +82,7 @@ pub async fn open_login_challenge(
     }
     let challenge_id: i64 = sqlx::query_scalar(
         "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
-         VALUES (?, ?, 'login', ?, 'open', ?) RETURNING id",
+         VALUES ($1, $2, 'login', $3, 'open', $4) RETURNING id",
     )
     .bind(session_hash)
     .bind(user_id)

@@ -9,7 +9,7 @@
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::Rng;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{
     backend::{
@@ -47,8 +47,8 @@ pub fn notify(state: &AppState, user_id: i64) {
 }
 
 /// The paired device of the account, if any: its name and when it was paired.
-pub async fn device_of_user(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = ?")
+pub async fn device_of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(conn)
         .await
@@ -56,7 +56,7 @@ pub async fn device_of_user(conn: &mut SqliteConnection, user_id: i64) -> Result
 
 /// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
 pub async fn left_to_show(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     user_id: i64,
     now: Timestamp,
@@ -67,7 +67,7 @@ pub async fn left_to_show(
 }
 
 /// Whether the account has a paired device.
-pub async fn paired(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn paired(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(device_of_user(conn, user_id).await?.is_some())
 }
 
@@ -75,14 +75,14 @@ pub async fn paired(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, s
 /// still pending for this login is kept (asking again does not send another). The caller commits
 /// either way: a refusal may carry the lock of a push one past the quota.
 pub async fn create_request(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<PushSent, AppError> {
     let latest: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
     .fetch_optional(&mut *tx)
@@ -117,7 +117,7 @@ pub async fn create_request(
     let choices = offered.map(|n| n.to_string()).join(",");
     let request_id: i64 = sqlx::query_scalar(
         "INSERT INTO push_requests (user_id, session_hash, nonce, number, choices, ip, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(user_id)
     .bind(session_hash)
@@ -135,12 +135,12 @@ pub async fn create_request(
 
 /// The newest push of the login in progress in `session_hash`.
 pub async fn view_of_session(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     session_hash: &[u8],
     now: Timestamp,
 ) -> Result<Option<PushView>, sqlx::Error> {
     let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
     .fetch_optional(conn)
@@ -158,7 +158,7 @@ pub async fn view_of_session(
 /// A push the device denied counts as a failed try of the login challenge it was sent for
 /// (if that login is still open), so denied pushes cannot be sent without end.
 pub async fn count_denied(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

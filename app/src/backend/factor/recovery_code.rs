@@ -3,7 +3,7 @@
 //! account, and every unused one is compared in constant time. A wrong code counts toward the
 //! challenge's 5 tries like a wrong one-time code. Making a set is `services::recovery_codes`.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{
     backend::{AppState, crypto::Purpose},
@@ -16,8 +16,8 @@ pub fn code_hash(state: &AppState, user_id: i64, code: &str) -> Vec<u8> {
 }
 
 /// Unused codes of an account.
-pub async fn remaining(conn: &mut SqliteConnection, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
+pub async fn remaining(conn: &mut AnyConnection, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id)
         .fetch_one(conn)
         .await
@@ -26,7 +26,7 @@ pub async fn remaining(conn: &mut SqliteConnection, user_id: i64) -> Result<i64,
 /// Marks the account's code matching `code` used, comparing every unused one in constant
 /// time; whether one matched.
 pub async fn use_one(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     user_id: i64,
     code: &str,
@@ -34,7 +34,7 @@ pub async fn use_one(
 ) -> Result<bool, sqlx::Error> {
     let typed = code_hash(state, user_id, code);
     let unused: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL")
+        sqlx::query_as("SELECT id, code_hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
             .bind(user_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -45,6 +45,6 @@ pub async fn use_one(
         }
     }
     let Some(id) = matched else { return Ok(false) };
-    sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ?").bind(now.0).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE id = $2").bind(now.0).bind(id).execute(conn).await?;
     Ok(true)
 }

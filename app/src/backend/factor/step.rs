@@ -3,7 +3,7 @@
 //! or `exhausted` after `code_max_failures` (5) wrong entries, when a new code must be
 //! requested. A lock in force (4.1) stops every MFA step.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{
     backend::{
@@ -45,7 +45,7 @@ impl From<String> for LastFactor {
 }
 
 pub const ACCOUNT: &str = "SELECT id, email, phone_e164, last_mfa_method AS last_factor, origin, locked_until
-     FROM users WHERE id = ?";
+     FROM users WHERE id = $1";
 
 #[derive(sqlx::FromRow)]
 pub struct ChallengeRow {
@@ -72,17 +72,13 @@ impl ChallengeRow {
 }
 
 /// Stores a challenge's new state.
-pub async fn set_state(
-    conn: &mut SqliteConnection,
-    challenge_id: i64,
-    next: ChallengeState,
-) -> Result<(), sqlx::Error> {
+pub async fn set_state(conn: &mut AnyConnection, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
     let (name, failures) = match next {
         ChallengeState::Open { failures } => ("open", i64::from(failures)),
         ChallengeState::Verified => ("verified", 0),
         ChallengeState::Exhausted => ("exhausted", 0),
     };
-    sqlx::query("UPDATE challenges SET state = ?, failures = ? WHERE id = ?")
+    sqlx::query("UPDATE challenges SET state = $1, failures = $2 WHERE id = $3")
         .bind(name)
         .bind(failures)
         .bind(challenge_id)
@@ -107,7 +103,7 @@ impl Step {
 }
 
 async fn step_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     session: Session,
@@ -133,17 +129,14 @@ pub async fn load(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> R
 }
 
 /// The request's MFA step, for a request that only reads.
-pub async fn load_reading(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+pub async fn load_reading(conn: &mut AnyConnection, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
     let session = access::session_reading(conn, state, ctx).await?;
     step_of(conn, state, ctx, session).await
 }
 
 /// The challenge of the session stored under `session_hash`, if it has one.
-pub async fn challenge_of(
-    conn: &mut SqliteConnection,
-    session_hash: &[u8],
-) -> Result<Option<ChallengeRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = ?")
+pub async fn challenge_of(conn: &mut AnyConnection, session_hash: &[u8]) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = $1")
         .bind(session_hash)
         .fetch_optional(conn)
         .await
@@ -172,7 +165,7 @@ pub async fn login_challenge(
 /// One failed try of a challenge, recorded and audited in the caller's transaction (a wrong
 /// code, or a push the device denied). Returns what the user is told.
 pub async fn count_failure(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -214,7 +207,7 @@ pub async fn refuse_code<T>(
 /// A factor other than a sent code passed the login challenge: the session gets a new id,
 /// logged in, from this IP as the trusted one. Returns the new token; the caller commits.
 pub async fn pass_login_challenge(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     step: &Step,

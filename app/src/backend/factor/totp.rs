@@ -5,7 +5,7 @@
 //! Enrolment is a use case of the settings (`services::totp`); using a code at the login
 //! challenge is `services::challenge::use_totp`. Both check codes here.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{
@@ -44,8 +44,8 @@ struct Row {
     last_step: i64,
 }
 
-async fn row(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<Row>, sqlx::Error> {
-    sqlx::query_as("SELECT secret_enc, confirmed_at, last_step FROM totp WHERE user_id = ?")
+async fn row(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Row>, sqlx::Error> {
+    sqlx::query_as("SELECT secret_enc, confirmed_at, last_step FROM totp WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(conn)
         .await
@@ -56,14 +56,14 @@ pub fn secret_of(state: &AppState, user_id: i64, sealed: &[u8]) -> Result<Vec<u8
 }
 
 /// Whether the account has a confirmed authenticator app.
-pub async fn enrolled(conn: &mut SqliteConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn enrolled(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(row(conn, user_id).await?.is_some_and(|r| r.confirmed_at.is_some()))
 }
 
 /// At login: whether `code` is the account's current TOTP code, newer than the last one
 /// used; a match is recorded so it is never accepted again.
 pub async fn check_and_use(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     user_id: i64,
     email: &str,
@@ -77,7 +77,7 @@ pub async fn check_and_use(
     let Some(step) = matching_step(&totp, code, now, r.last_step) else {
         return Ok(false);
     };
-    sqlx::query("UPDATE totp SET last_step = ? WHERE user_id = ?").bind(step).bind(user_id).execute(conn).await?;
+    sqlx::query("UPDATE totp SET last_step = $1 WHERE user_id = $2").bind(step).bind(user_id).execute(conn).await?;
     Ok(true)
 }
 

@@ -4,7 +4,8 @@
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.
 
-use sqlx::SqliteConnection;
+use crate::backend::db::Flag;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -30,6 +31,7 @@ struct MemberRow {
     full_name: String,
     email: String,
     role: String,
+    #[sqlx(try_from = "Flag")]
     invited: bool,
     phone_e164: Option<String>,
     phone_verified_at: Option<i64>,
@@ -41,7 +43,7 @@ pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>,
     let org = me.admin_of()?;
     let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT id, full_name, email, role, password_hash = '' AS invited, phone_e164, phone_verified_at, disabled_at
-         FROM users WHERE organisation_id = ? ORDER BY full_name COLLATE NOCASE, id",
+         FROM users WHERE organisation_id = $1 ORDER BY lower(full_name), id",
     )
     .bind(org)
     .fetch_all(&mut *conn)
@@ -82,8 +84,8 @@ pub async fn invite(
     let org = me.admin_of()?;
     let policy = &state.config.policy;
     let made: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE actor_id = ? AND kind IN ('invitation.sent', 'invitation.refused')
-         AND at > ?",
+        "SELECT count(*) FROM audit_events WHERE actor_id = $1 AND kind IN ('invitation.sent', 'invitation.refused')
+         AND at > $2",
     )
     .bind(me.id)
     .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
@@ -98,15 +100,15 @@ pub async fn invite(
     let description = messages::tan::describe(ctx.lang, Authorises::Invite { address: &address });
     let protected = tan::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
-    let existing: Option<(i64, Option<i64>, bool, bool)> = sqlx::query_as(
-        "SELECT id, organisation_id, password_hash = '', disabled_at IS NOT NULL FROM users WHERE email = ?",
+    let existing: Option<(i64, Option<i64>, Flag, Flag)> = sqlx::query_as(
+        "SELECT id, organisation_id, password_hash = '', disabled_at IS NOT NULL FROM users WHERE email = $1",
     )
     .bind(&address)
     .fetch_optional(&mut *tx)
     .await?;
     let pending = match existing {
         None => None,
-        Some((id, Some(o), true, false)) if o == org => Some(id),
+        Some((id, Some(o), Flag(true), Flag(false))) if o == org => Some(id),
         Some(_) => {
             let event = AuditEvent::InvitationRefused { by: me.id, email: &address };
             audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
@@ -119,7 +121,7 @@ pub async fn invite(
         None => {
             sqlx::query_scalar(
                 "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-                 VALUES (?, ?, ?, 'member', '', ?, 'invitation') RETURNING id",
+                 VALUES ($1, $2, $3, 'member', '', $4, 'invitation') RETURNING id",
             )
             .bind(org)
             .bind(&address)
@@ -130,7 +132,7 @@ pub async fn invite(
         }
     };
     let organisation: String =
-        sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?").bind(org).fetch_one(&mut *tx).await?;
+        sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(org).fetch_one(&mut *tx).await?;
     let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, Some(me.id), ctx.now).await?;
     let hours = state.config.policy.invitation_ttl_secs / 3600;
     let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
@@ -152,7 +154,7 @@ pub async fn set_enabled(
     let mut tx = state.writer.begin().await?;
     let (session, me) = access::member(&mut tx, state, ctx).await?;
     let org = me.admin_of()?;
-    let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND organisation_id = ?")
+    let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND organisation_id = $2")
         .bind(user_id)
         .bind(org)
         .fetch_optional(&mut *tx)
@@ -173,10 +175,10 @@ pub async fn set_enabled(
     };
     let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
     if enabled {
-        sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::AccountEnabled { user_id, by: me.id }).await?;
     } else {
-        sqlx::query("UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE id = ?")
+        sqlx::query("UPDATE users SET disabled_at = coalesce(disabled_at, $1) WHERE id = $2")
             .bind(ctx.now.0)
             .bind(user_id)
             .execute(&mut *tx)
@@ -184,7 +186,7 @@ pub async fn set_enabled(
         let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
         // Open links (invitation, password reset, phone reset) must not come back to life
         // when the account is enabled again.
-        sqlx::query("UPDATE links SET state = 'void' WHERE user_id = ? AND state = 'open'")
+        sqlx::query("UPDATE links SET state = 'void' WHERE user_id = $1 AND state = 'open'")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -202,11 +204,11 @@ struct Invited {
     organisation: Option<String>,
 }
 
-async fn invited(conn: &mut SqliteConnection, user_id: i64) -> Result<Invited, AppError> {
+async fn invited(conn: &mut AnyConnection, user_id: i64) -> Result<Invited, AppError> {
     sqlx::query_as(
         "SELECT u.full_name, u.email, o.name AS organisation FROM users u
          LEFT JOIN organisations o ON o.id = u.organisation_id
-         WHERE u.id = ? AND u.password_hash = '' AND u.disabled_at IS NULL",
+         WHERE u.id = $1 AND u.password_hash = '' AND u.disabled_at IS NULL",
     )
     .bind(user_id)
     .fetch_optional(conn)
@@ -241,7 +243,7 @@ pub async fn accept_invitation(
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
     links::use_once(&mut tx, link).await?;
     let set =
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = '' AND disabled_at IS NULL")
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = '' AND disabled_at IS NULL")
             .bind(&hash)
             .bind(link.user_id)
             .execute(&mut *tx)
@@ -288,10 +290,11 @@ pub async fn create_by_command_line(
         input::name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
     let run = async {
         let mut tx = state.writer.begin().await?;
-        let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+        let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
             .bind(&address)
             .fetch_one(&mut *tx)
-            .await?;
+            .await?
+            .0;
         if taken {
             return Ok(Err(format!("an account with {address} exists already")));
         }
@@ -301,7 +304,7 @@ pub async fn create_by_command_line(
                     return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
                 };
                 let id: i64 =
-                    sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES (?, ?) RETURNING id")
+                    sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
                         .bind(name)
                         .bind(now.0)
                         .fetch_one(&mut *tx)
@@ -312,7 +315,7 @@ pub async fn create_by_command_line(
         };
         let user_id: i64 = sqlx::query_scalar(
             "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-             VALUES (?, ?, ?, ?, '', ?, 'command_line') RETURNING id",
+             VALUES ($1, $2, $3, $4, '', $5, 'command_line') RETURNING id",
         )
         .bind(organisation_id)
         .bind(&address)

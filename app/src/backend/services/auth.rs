@@ -8,7 +8,7 @@
 //! 3. `BEGIN IMMEDIATE`: on success the advance failure is taken back, the presented session
 //!    id is deleted and a new session created; either way the audit event is written.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -46,9 +46,9 @@ struct Account {
 }
 
 const ACCOUNT_BY_EMAIL: &str =
-    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = ?";
+    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = $1";
 const ACCOUNT_BY_ID: &str =
-    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE id = ?";
+    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE id = $1";
 
 /// What step 1 reserved, to be settled in step 3.
 struct Reservation {
@@ -150,7 +150,7 @@ pub async fn login(
 /// state machine picks setup, challenge or a completed login, each with a new session. A
 /// phone-reset link for this account (SPEC 6.2) is used up here and makes it setup.
 async fn password_accepted(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     account: &Account,
@@ -192,18 +192,18 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     let mut tx = state.writer.begin().await?;
 
     let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
-    sqlx::query("DELETE FROM login_ip_failures WHERE ip = ? AND at <= ?")
+    sqlx::query("DELETE FROM login_ip_failures WHERE ip = $1 AND at <= $2")
         .bind(&ip)
         .bind(window_start.0)
         .execute(&mut *tx)
         .await?;
     let (in_window, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM login_ip_failures WHERE ip = ?")
+        sqlx::query_as("SELECT count(*), min(at) FROM login_ip_failures WHERE ip = $1")
             .bind(&ip)
             .fetch_one(&mut *tx)
             .await?;
     let pair: Option<(i64, i64)> =
-        sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE account_key = ? AND ip = ?")
+        sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE account_key = $1 AND ip = $2")
             .bind(&account_key)
             .bind(&ip)
             .fetch_optional(&mut *tx)
@@ -227,7 +227,7 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     }
 
     sqlx::query(
-        "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account_key, ip) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
     )
     .bind(&account_key)
@@ -236,7 +236,7 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     .bind(ctx.now.0)
     .execute(&mut *tx)
     .await?;
-    let ip_failure_id: i64 = sqlx::query_scalar("INSERT INTO login_ip_failures (ip, at) VALUES (?, ?) RETURNING id")
+    let ip_failure_id: i64 = sqlx::query_scalar("INSERT INTO login_ip_failures (ip, at) VALUES ($1, $2) RETURNING id")
         .bind(&ip)
         .bind(ctx.now.0)
         .fetch_one(&mut *tx)
@@ -249,26 +249,26 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
 /// Takes back an advance failure when no verification took place (the hasher was busy).
 async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    sqlx::query("UPDATE login_failures SET failures = max(failures - 1, 0) WHERE account_key = ? AND ip = (SELECT ip FROM login_ip_failures WHERE id = ?)")
+    sqlx::query("UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)")
         .bind(&r.account_key)
         .bind(r.ip_failure_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM login_ip_failures WHERE id = ?").bind(r.ip_failure_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM login_ip_failures WHERE id = $1").bind(r.ip_failure_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
-async fn clear_failures(conn: &mut SqliteConnection, r: &Reservation) -> Result<(), sqlx::Error> {
+async fn clear_failures(conn: &mut AnyConnection, r: &Reservation) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "DELETE FROM login_failures WHERE account_key = ? AND ip = (SELECT ip FROM login_ip_failures WHERE id = ?)",
+        "DELETE FROM login_failures WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)",
     )
     .bind(&r.account_key)
     .bind(r.ip_failure_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM login_ip_failures WHERE id = ?").bind(r.ip_failure_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM login_ip_failures WHERE id = $1").bind(r.ip_failure_id).execute(&mut *conn).await?;
     Ok(())
 }
 

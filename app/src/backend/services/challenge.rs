@@ -155,7 +155,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
             let next = mfa::transition(c.state(), ChallengeEvent::Renewed, &state.config.policy)
                 .map_err(AppError::internal)?;
             code::void_all(&mut tx, c.id).await?;
-            sqlx::query("UPDATE challenges SET phone_e164 = ? WHERE id = ?")
+            sqlx::query("UPDATE challenges SET phone_e164 = $1 WHERE id = $2")
                 .bind(&e164)
                 .bind(c.id)
                 .execute(&mut *tx)
@@ -166,7 +166,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
         None => {
             sqlx::query_scalar(
                 "INSERT INTO challenges (session_hash, user_id, purpose, method, phone_e164, state, created_at)
-                 VALUES (?, ?, 'setup', 'sms', ?, 'open', ?) RETURNING id",
+                 VALUES ($1, $2, 'setup', 'sms', $3, 'open', $4) RETURNING id",
             )
             .bind(&step.session.id_hash)
             .bind(step.account.id)
@@ -207,7 +207,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
     if method == Method::Sms {
         tx = sms_cap::admit(state, ctx, tx).await?;
     }
-    sqlx::query("UPDATE challenges SET method = ? WHERE id = ?")
+    sqlx::query("UPDATE challenges SET method = $1 WHERE id = $2")
         .bind(method.as_str())
         .bind(challenge.id)
         .execute(&mut *tx)
@@ -302,7 +302,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     if step.purpose == Purpose::Setup {
         let phone =
             challenge.phone_e164.clone().ok_or_else(|| AppError::internal("setup challenge without a phone"))?;
-        sqlx::query("UPDATE users SET phone_e164 = ?, phone_verified_at = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET phone_e164 = $1, phone_verified_at = $2 WHERE id = $3")
             .bind(&phone)
             .bind(ctx.now.0)
             .bind(user_id)
@@ -315,7 +315,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     // A first setup (not a phone reset) is followed by the account's recovery codes, once.
     let first_setup = step.session.stage == LoginState::SetupRequired;
     if first_setup {
-        sqlx::query("UPDATE users SET recovery_codes_due = 1 WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET recovery_codes_due = 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     }
     if stage == LoginState::NewPassword {
         // A forgotten password: the challenge leads to the new-password form, not a login.

@@ -26,18 +26,19 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
     let (mut conn, session, me) = access::member_reading(state, ctx).await?;
     // The newest successful login is this session's; the one before it is the "last login".
     let previous: Option<(i64, i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, at, ip, detail FROM audit_events WHERE user_id = ? AND kind = 'login.succeeded'
+        "SELECT id, at, ip, detail FROM audit_events WHERE user_id = $1 AND kind = 'login.succeeded'
          ORDER BY id DESC LIMIT 1 OFFSET 1",
     )
     .bind(me.id)
     .fetch_optional(&mut *conn)
     .await?;
-    let failed_since: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE user_id = ? AND kind = 'login.failed' AND id > ?")
-            .bind(me.id)
-            .bind(previous.as_ref().map_or(0, |p| p.0))
-            .fetch_one(&mut *conn)
-            .await?;
+    let failed_since: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE user_id = $1 AND kind = 'login.failed' AND id > $2",
+    )
+    .bind(me.id)
+    .bind(previous.as_ref().map_or(0, |p| p.0))
+    .fetch_one(&mut *conn)
+    .await?;
     let previous_login = previous.map(|(_, at, ip, detail)| LoginFact {
         at,
         at_text: timefmt::minute(Timestamp(at), ctx.lang),
@@ -57,13 +58,13 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
     let (payout, invoices) = match me.organisation_id {
         Some(org) => {
             let payout: Option<(String, String)> =
-                sqlx::query_as("SELECT holder, iban FROM bank_accounts WHERE organisation_id = ?")
+                sqlx::query_as("SELECT holder, iban FROM bank_accounts WHERE organisation_id = $1")
                     .bind(org)
                     .fetch_optional(&mut *conn)
                     .await?;
             let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                "SELECT number, invoice_date, amount_cents FROM invoices WHERE organisation_id = ?
-                 ORDER BY submitted_at DESC, id DESC LIMIT ?",
+                "SELECT number, invoice_date, amount_cents FROM invoices WHERE organisation_id = $1
+                 ORDER BY submitted_at DESC, id DESC LIMIT $2",
             )
             .bind(org)
             .bind(NEWEST_INVOICES)

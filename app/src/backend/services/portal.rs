@@ -4,6 +4,7 @@
 //! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
 //! transaction.
 
+use crate::backend::db::Flag;
 use iban::IbanLike;
 
 use super::RequestCtx;
@@ -32,7 +33,7 @@ pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<B
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = user.organisation_id()?;
     let row: Option<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = ?")
+        sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = $1")
             .bind(org)
             .fetch_optional(&mut *conn)
             .await?;
@@ -82,7 +83,7 @@ pub async fn change_bank_account(
     let protected = tan::Protected { action: Action::ChangeBankAccount, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     sqlx::query(
-        "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (organisation_id) DO UPDATE SET holder = excluded.holder, iban = excluded.iban, bic = excluded.bic,
              updated_at = excluded.updated_at, updated_by = excluded.updated_by",
     )
@@ -102,8 +103,8 @@ pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<I
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = user.organisation_id()?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = ?
-         ORDER BY submitted_at DESC, id DESC LIMIT ? OFFSET ?",
+        "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = $1
+         ORDER BY submitted_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(org)
     .bind(PAGE_SIZE + 1)
@@ -126,9 +127,9 @@ pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<I
 }
 
 /// What this user submitted today (calendar day in Europe/Berlin).
-async fn today_total(conn: &mut sqlx::SqliteConnection, user_id: i64, ctx: &RequestCtx) -> Result<i64, sqlx::Error> {
+async fn today_total(conn: &mut sqlx::AnyConnection, user_id: i64, ctx: &RequestCtx) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT coalesce(sum(amount_cents), 0) FROM invoices WHERE submitted_by = ? AND submitted_at >= ?",
+        "SELECT CAST(coalesce(sum(amount_cents), 0) AS BIGINT) FROM invoices WHERE submitted_by = $1 AND submitted_at >= $2",
     )
     .bind(user_id)
     .bind(timefmt::day_start(ctx.now).0)
@@ -159,12 +160,14 @@ pub async fn submit_invoice(
     let mut tx = state.writer.begin().await?;
     let (session, user) = access::member(&mut tx, state, ctx).await?;
     let org = user.organisation_id()?;
-    let taken: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = ? AND number = ?)")
-            .bind(org)
-            .bind(number)
-            .fetch_one(&mut *tx)
-            .await?;
+    let taken: bool = sqlx::query_scalar::<_, Flag>(
+        "SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = $1 AND number = $2)",
+    )
+    .bind(org)
+    .bind(number)
+    .fetch_one(&mut *tx)
+    .await?
+    .0;
     if taken {
         return Err(AppError::Input(InputError::InvoiceNumberTaken));
     }
@@ -177,7 +180,7 @@ pub async fn submit_invoice(
     }
     sqlx::query(
         "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(org)
     .bind(number)

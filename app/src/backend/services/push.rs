@@ -14,7 +14,7 @@ use p256::{
     ecdsa::{Signature, VerifyingKey, signature::Verifier},
     pkcs8::DecodePublicKey,
 };
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -57,8 +57,8 @@ pub async fn start_pairing(state: &AppState, ctx: &RequestCtx, tan: Option<&str>
     let protected = tan::Protected { action: Action::EnrolAuthenticator, canonical: "push-device", description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     let token = random_token();
-    sqlx::query("DELETE FROM push_pairings WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO push_pairings (user_id, token_hash, created_at) VALUES (?, ?, ?)")
+    sqlx::query("DELETE FROM push_pairings WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO push_pairings (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
         .bind(user.id)
         .bind(state.keys.keyed_hash(Purpose::PushPairing, token.expose().as_bytes()))
         .bind(ctx.now.0)
@@ -86,7 +86,7 @@ pub async fn pair_device(
     let name = if name.is_empty() { "–".to_owned() } else { name };
     let mut tx = state.writer.begin().await?;
     let user_id: Option<i64> =
-        sqlx::query_scalar("DELETE FROM push_pairings WHERE token_hash = ? AND created_at > ? RETURNING user_id")
+        sqlx::query_scalar("DELETE FROM push_pairings WHERE token_hash = $1 AND created_at > $2 RETURNING user_id")
             .bind(state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes()))
             .bind(ctx.now.minus_secs(PAIRING_TTL_SECS).0)
             .fetch_optional(&mut *tx)
@@ -95,7 +95,7 @@ pub async fn pair_device(
     let token = random_token();
     sqlx::query(
         "INSERT INTO push_devices (user_id, token_hash, public_key, name, paired_at, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, public_key = excluded.public_key,
              name = excluded.name, paired_at = excluded.paired_at, last_seen_at = excluded.last_seen_at",
     )
@@ -108,7 +108,7 @@ pub async fn pair_device(
     .execute(&mut *tx)
     .await?;
     // Requests waiting for the old device expire: only the new one answers from now on.
-    sqlx::query("UPDATE push_requests SET expires_at = min(expires_at, ?) WHERE user_id = ? AND state = 'pending'")
+    sqlx::query("UPDATE push_requests SET expires_at = CASE WHEN expires_at < $1 THEN expires_at ELSE $1 END WHERE user_id = $2 AND state = 'pending'")
         .bind(ctx.now.0)
         .bind(user_id)
         .execute(&mut *tx)
@@ -116,7 +116,7 @@ pub async fn pair_device(
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
     // The owner hears of it by e-mail, in the language of the browser that paired.
     let address: String =
-        sqlx::query_scalar("SELECT email FROM users WHERE id = ?").bind(user_id).fetch_one(&mut *tx).await?;
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
     outbox::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
     state.commit(tx).await?;
     notify(state, user_id);
@@ -132,11 +132,11 @@ fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
 pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
-    let removed = sqlx::query("DELETE FROM push_devices WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
+    let removed = sqlx::query("DELETE FROM push_devices WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
     if removed.rows_affected() == 0 {
         return Ok(());
     }
-    sqlx::query("UPDATE push_requests SET expires_at = min(expires_at, ?) WHERE user_id = ? AND state = 'pending'")
+    sqlx::query("UPDATE push_requests SET expires_at = CASE WHEN expires_at < $1 THEN expires_at ELSE $1 END WHERE user_id = $2 AND state = 'pending'")
         .bind(ctx.now.0)
         .bind(user.id)
         .execute(&mut *tx)
@@ -159,11 +159,11 @@ pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<
 
 /// The account whose device holds `token`, and the device's public key.
 async fn device(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     token: &Secret<String>,
 ) -> Result<(i64, Vec<u8>), AppError> {
-    sqlx::query_as("SELECT user_id, public_key FROM push_devices WHERE token_hash = ?")
+    sqlx::query_as("SELECT user_id, public_key FROM push_devices WHERE token_hash = $1")
         .bind(device_hash(state, token))
         .fetch_optional(conn)
         .await?
@@ -193,7 +193,7 @@ pub async fn device_requests(
     let (user_id, _) = device(&mut conn, state, token).await?;
     let rows: Vec<(i64, String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT id, nonce, created_at, expires_at, ip, choices FROM push_requests
-         WHERE user_id = ? AND state = 'pending' AND expires_at > ? ORDER BY id",
+         WHERE user_id = $1 AND state = 'pending' AND expires_at > $2 ORDER BY id",
     )
     .bind(user_id)
     .bind(now.0)
@@ -252,7 +252,7 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
     let (mut tx, step, _, current) = step::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
     let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, state, expires_at FROM push_requests WHERE session_hash = ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(&step.session.id_hash)
     .fetch_optional(&mut *tx)
@@ -267,10 +267,10 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
         PushState::Approved if stored == "used" => return Err(AppError::PushExpired),
         PushState::Approved => {}
     }
-    sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = ?").bind(request_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = $1").bind(request_id).execute(&mut *tx).await?;
     let token =
         step::pass_login_challenge(&mut tx, state, ctx, &step, current, Some(crate::domain::mfa::Factor::Push)).await?;
-    sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -296,7 +296,7 @@ pub async fn answer(
     let mut tx: db::WriteTx = state.writer.begin().await?;
     let (user_id, public_key) = device(&mut tx, state, device_token).await?;
     let row: Option<(String, i64, String, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT nonce, number, state, expires_at, session_hash FROM push_requests WHERE id = ? AND user_id = ?",
+        "SELECT nonce, number, state, expires_at, session_hash FROM push_requests WHERE id = $1 AND user_id = $2",
     )
     .bind(request_id)
     .bind(user_id)
@@ -325,13 +325,13 @@ pub async fn answer(
     if new_state == PushState::Denied {
         factor_push::count_denied(&mut tx, state, ctx, user_id, &session_hash).await?;
     }
-    sqlx::query("UPDATE push_requests SET state = ?, answered_at = ? WHERE id = ?")
+    sqlx::query("UPDATE push_requests SET state = $1, answered_at = $2 WHERE id = $3")
         .bind(if new_state == PushState::Approved { "approved" } else { "denied" })
         .bind(ctx.now.0)
         .bind(request_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE push_devices SET last_seen_at = ? WHERE user_id = ?")
+    sqlx::query("UPDATE push_devices SET last_seen_at = $1 WHERE user_id = $2")
         .bind(ctx.now.0)
         .bind(user_id)
         .execute(&mut *tx)

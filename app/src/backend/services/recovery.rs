@@ -12,6 +12,7 @@
 //! - The challenge passed, the session is at `NewPassword` and can do nothing else.
 
 use super::RequestCtx;
+use crate::backend::db::Flag;
 use crate::{
     backend::{
         AppState, access, account_lock,
@@ -34,13 +35,13 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     anonymous_request(state, ctx, "password_reset").await?;
     let mut tx = state.writer.begin().await?;
-    let account: Option<(i64, bool)> = sqlx::query_as(
-        "SELECT id, phone_verified_at IS NOT NULL FROM users WHERE email = ? AND disabled_at IS NULL AND password_hash != ''",
+    let account: Option<(i64, Flag)> = sqlx::query_as(
+        "SELECT id, phone_verified_at IS NOT NULL FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash != ''",
     )
     .bind(&address)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user_id, has_phone)) = account else {
+    let Some((user_id, Flag(has_phone))) = account else {
         // The same work as for an account: a row and a commit (nothing reveals the difference
         // but the mailbox).
         let event = AuditEvent::PasswordResetRequested { user_id: None, sent: false };
@@ -69,7 +70,7 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
         return Ok(());
     }
     let sent: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM links WHERE user_id = ? AND kind = 'password_reset' AND created_at > ?",
+        "SELECT count(*) FROM links WHERE user_id = $1 AND kind = 'password_reset' AND created_at > $2",
     )
     .bind(user_id)
     .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
@@ -105,8 +106,8 @@ pub async fn follow_password_reset(
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
     let user_id = link.user_id;
-    let (disabled, locked_until): (bool, Option<i64>) =
-        sqlx::query_as("SELECT disabled_at IS NOT NULL, locked_until FROM users WHERE id = ?")
+    let (Flag(disabled), locked_until): (Flag, Option<i64>) =
+        sqlx::query_as("SELECT disabled_at IS NOT NULL, locked_until FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -149,7 +150,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         }
         let row: (String, String, Option<String>) = sqlx::query_as(
             "SELECT u.email, u.full_name, o.name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-             WHERE u.id = ?",
+             WHERE u.id = $1",
         )
         .bind(session.user_id)
         .fetch_one(&mut *conn)
@@ -163,7 +164,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         .filter(|s| s.stage == LoginState::NewPassword && s.user_id == user_id)
         .ok_or(AppError::NotAuthenticated)?;
     transition(session.stage, LoginEvent::PasswordReset).map_err(AppError::internal)?;
-    sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
+    sqlx::query("UPDATE users SET password_hash = $1, trusted_ip = NULL WHERE id = $2")
         .bind(&hash)
         .bind(user_id)
         .execute(&mut *tx)

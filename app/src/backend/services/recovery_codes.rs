@@ -3,7 +3,8 @@
 //! TAN (every time). Only their keyed hash is stored, bound to the account; a new set
 //! replaces the old one. Using one is in `challenge::use_recovery_code`.
 
-use sqlx::SqliteConnection;
+use crate::backend::db::Flag;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -24,16 +25,16 @@ use crate::{
 
 /// Replaces the account's codes with a new set and returns it, as shown (`ABCDE-FGHJK`).
 async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
 ) -> Result<Vec<String>, AppError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
     let mut shown = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
         let code: Secret<String> = random_recovery_code();
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
             .bind(user_id)
             .bind(code_hash(state, user_id, code.expose()))
             .bind(ctx.now.0)
@@ -41,7 +42,7 @@ async fn issue(
             .await?;
         shown.push(display_recovery_code(code.expose()));
     }
-    sqlx::query("UPDATE users SET recovery_codes_due = 0 WHERE id = ?").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE users SET recovery_codes_due = 0 WHERE id = $1").bind(user_id).execute(&mut *conn).await?;
     audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::RecoveryCodesCreated { user_id }).await?;
     Ok(shown)
 }
@@ -50,10 +51,11 @@ async fn issue(
 pub async fn due(state: &AppState, ctx: &RequestCtx) -> Result<Option<Vec<String>>, AppError> {
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
-    let due: bool = sqlx::query_scalar("SELECT recovery_codes_due FROM users WHERE id = ?")
+    let due: bool = sqlx::query_scalar::<_, Flag>("SELECT recovery_codes_due FROM users WHERE id = $1")
         .bind(user.id)
         .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .0;
     if !due {
         return Ok(None);
     }

@@ -12,7 +12,8 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
-use sqlx::SqliteConnection;
+use crate::backend::db::Flag;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -60,14 +61,14 @@ fn code_hash(state: &AppState, flow_hash: &[u8], code: &str) -> Vec<u8> {
 }
 
 /// The registration of this browser, if it is still running.
-async fn pending(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx) -> Result<Option<Pending>, AppError> {
+async fn pending(conn: &mut AnyConnection, state: &AppState, ctx: &RequestCtx) -> Result<Option<Pending>, AppError> {
     let Some(token) = &ctx.registration_token else {
         return Ok(None);
     };
     let row: Option<Pending> = sqlx::query_as(
         "SELECT flow_hash, company, full_name, email, password_hash, code_hash, codes_sent, last_sent_at, failures,
                 created_at
-         FROM registrations WHERE flow_hash = ?",
+         FROM registrations WHERE flow_hash = $1",
     )
     .bind(flow_hash(state, token))
     .fetch_optional(&mut *conn)
@@ -78,19 +79,19 @@ async fn pending(conn: &mut SqliteConnection, state: &AppState, ctx: &RequestCtx
 /// Sends the registration's code (or, for a taken address, the notice to its owner) and
 /// stores what was sent.
 async fn send(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
     flow: &[u8],
     address: &str,
 ) -> Result<(), AppError> {
     let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(address).fetch_optional(&mut *tx).await?;
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(address).fetch_optional(&mut *tx).await?;
     // Whoever registers, one address gets at most a few registration e-mails a day: past the
     // cap the page looks the same and nothing is sent.
     let mailed: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE kind = 'registration.started'
-         AND json_extract(detail, '$.email') = ? AND at > ?",
+         AND json_extract(detail, '$.email') = $1 AND at > $2",
     )
     .bind(address)
     .bind(ctx.now.minus_secs(state.config.policy.quota_window_secs).0)
@@ -111,7 +112,7 @@ async fn send(
         }
     };
     sqlx::query(
-        "UPDATE registrations SET code_hash = ?, codes_sent = codes_sent + 1, last_sent_at = ? WHERE flow_hash = ?",
+        "UPDATE registrations SET code_hash = $1, codes_sent = codes_sent + 1, last_sent_at = $2 WHERE flow_hash = $3",
     )
     .bind(code_hash)
     .bind(ctx.now.0)
@@ -144,19 +145,19 @@ pub async fn start(
     let token = random_token();
     let flow = flow_hash(state, &token);
     let mut tx = state.writer.begin().await?;
-    sqlx::query("DELETE FROM registrations WHERE created_at <= ?")
+    sqlx::query("DELETE FROM registrations WHERE created_at <= $1")
         .bind(ctx.now.minus_secs(state.config.policy.registration_ttl_secs).0)
         .execute(&mut *tx)
         .await?;
     if let Some(old) = &ctx.registration_token {
-        sqlx::query("DELETE FROM registrations WHERE flow_hash = ?")
+        sqlx::query("DELETE FROM registrations WHERE flow_hash = $1")
             .bind(flow_hash(state, old))
             .execute(&mut *tx)
             .await?;
     }
     sqlx::query(
         "INSERT INTO registrations (flow_hash, company, full_name, email, password_hash, last_sent_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&flow)
     .bind(&company)
@@ -205,7 +206,7 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 pub async fn cancel(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     if let Some(token) = &ctx.registration_token {
         let mut tx = state.writer.begin().await?;
-        sqlx::query("DELETE FROM registrations WHERE flow_hash = ?")
+        sqlx::query("DELETE FROM registrations WHERE flow_hash = $1")
             .bind(flow_hash(state, token))
             .execute(&mut *tx)
             .await?;
@@ -228,7 +229,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     let fresh = mfa::code_is_fresh(Timestamp(p.last_sent_at), ctx.now, policy);
     let right = p.code_hash.as_deref().is_some_and(|h| hashes_equal(h, &typed)) && fresh;
     if !right {
-        sqlx::query("UPDATE registrations SET failures = failures + 1 WHERE flow_hash = ?")
+        sqlx::query("UPDATE registrations SET failures = failures + 1 WHERE flow_hash = $1")
             .bind(&p.flow_hash)
             .execute(&mut *tx)
             .await?;
@@ -236,25 +237,26 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         let left = policy.code_max_failures.saturating_sub(u32::try_from(p.failures + 1).unwrap_or(u32::MAX));
         return Err(if left == 0 { AppError::RegistrationExpired } else { AppError::CodeWrong { tries_left: left } });
     }
-    sqlx::query("DELETE FROM registrations WHERE flow_hash = ?").bind(&p.flow_hash).execute(&mut *tx).await?;
-    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+    sqlx::query("DELETE FROM registrations WHERE flow_hash = $1").bind(&p.flow_hash).execute(&mut *tx).await?;
+    let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
         .bind(&p.email)
         .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .0;
     if taken {
         // Registered meanwhile (another browser): this registration is over.
         tx.commit().await?;
         return Err(AppError::RegistrationExpired);
     }
     let organisation_id: i64 =
-        sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES (?, ?) RETURNING id")
+        sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(&p.company)
             .bind(ctx.now.0)
             .fetch_one(&mut *tx)
             .await?;
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-         VALUES (?, ?, ?, 'admin', ?, ?, 'registration') RETURNING id",
+         VALUES ($1, $2, $3, 'admin', $4, $5, 'registration') RETURNING id",
     )
     .bind(organisation_id)
     .bind(&p.email)

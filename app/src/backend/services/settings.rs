@@ -4,6 +4,7 @@
 //! are written in the same `BEGIN IMMEDIATE` transaction.
 
 use super::RequestCtx;
+use crate::backend::db::Flag;
 use crate::{
     backend::{
         AppState, access,
@@ -68,8 +69,8 @@ pub async fn change_tan_settings(
     let protected = tan::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     sqlx::query(
-        "UPDATE users SET tan_mode_password = ?, tan_mode_email = ?, tan_mode_invoice = ?, tan_mode_admin = ?,
-                          invoice_threshold_cents = ? WHERE id = ?",
+        "UPDATE users SET tan_mode_password = $1, tan_mode_email = $2, tan_mode_invoice = $3, tan_mode_admin = $4,
+                          invoice_threshold_cents = $5 WHERE id = $6",
     )
     .bind(settings.password.as_str())
     .bind(settings.email.as_str())
@@ -110,12 +111,12 @@ pub async fn change_password(
     // The expensive checks run before the write lock is taken.
     let stored: String = {
         let (mut conn, _, user) = access::member_reading(state, ctx).await?;
-        let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?")
+        let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
             .bind(user.organisation_id)
             .fetch_optional(&mut *conn)
             .await?;
         input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?").bind(user.id).fetch_one(&mut *conn).await?
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user.id).fetch_one(&mut *conn).await?
     };
     if !state.hasher.verify(Some(&stored), &current).await? {
         return Err(AppError::Input(InputError::CurrentPasswordWrong));
@@ -127,7 +128,7 @@ pub async fn change_password(
     let description = messages::tan::describe(ctx.lang, Authorises::Password);
     let protected = tan::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    sqlx::query("UPDATE users SET password_hash = ?, trusted_ip = NULL WHERE id = ?")
+    sqlx::query("UPDATE users SET password_hash = $1, trusted_ip = NULL WHERE id = $2")
         .bind(&new_hash)
         .bind(user.id)
         .execute(&mut *tx)
@@ -168,7 +169,7 @@ pub async fn change_email(
     }
     let latest: Option<EmailChange> = sqlx::query_as(
         "SELECT id, code_hash, sent_at, failures FROM email_changes
-         WHERE session_hash = ? AND new_email = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+         WHERE session_hash = $1 AND new_email = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(&session.id_hash)
     .bind(&new_email)
@@ -184,15 +185,17 @@ pub async fn change_email(
         let code = random_code();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO email_changes (session_hash, user_id, new_email, code_hash, sent_at)
-             VALUES (?, ?, ?, x'', ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(&session.id_hash)
         .bind(user.id)
         .bind(&new_email)
+        // The code's hash is keyed with the row's id, so it is written once the id is known.
+        .bind(Vec::<u8>::new())
         .bind(ctx.now.0)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("UPDATE email_changes SET code_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE email_changes SET code_hash = $1 WHERE id = $2")
             .bind(email_code_hash(state, id, code.expose()))
             .bind(id)
             .execute(&mut *tx)
@@ -217,7 +220,7 @@ pub async fn change_email(
         return Err(AppError::ChallengeExhausted);
     };
     if !hashes_equal(&email_code_hash(state, change.id, &typed), &change.code_hash) {
-        sqlx::query("UPDATE email_changes SET failures = failures + 1 WHERE id = ?")
+        sqlx::query("UPDATE email_changes SET failures = failures + 1 WHERE id = $1")
             .bind(change.id)
             .execute(&mut *tx)
             .await?;
@@ -229,19 +232,20 @@ pub async fn change_email(
     let description = messages::tan::describe(ctx.lang, Authorises::Email { masked: &mask::email(&new_email) });
     let protected = tan::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = ?)")
+    let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
         .bind(&new_email)
         .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .0;
     if taken {
         return Err(AppError::Input(InputError::EmailUnavailable));
     }
-    sqlx::query("UPDATE email_changes SET used_at = ? WHERE id = ?")
+    sqlx::query("UPDATE email_changes SET used_at = $1 WHERE id = $2")
         .bind(ctx.now.0)
         .bind(change.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET email = ? WHERE id = ?").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET email = $1 WHERE id = $2").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
     tan::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
     let text = messages::email_changed_notice(ctx.lang, &mask::email(&new_email));
     let msg = NewMessage { channel: Method::Email, recipient: &user.email, subject: &text.subject, body: &text.body };

@@ -4,7 +4,8 @@
 //! send a phone-reset link, lift the lock early, unlock the TAN system. Every action needs a
 //! reason and is audited with the agent as the actor, in the same transaction.
 
-use sqlx::SqliteConnection;
+use crate::backend::db::Flag;
+use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -47,7 +48,7 @@ pub async fn search(state: &AppState, ctx: &RequestCtx, raw: &str) -> Result<Vec
     let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT u.id, u.full_name, u.email, o.name, u.role FROM users u
          LEFT JOIN organisations o ON o.id = u.organisation_id
-         WHERE u.email LIKE ?1 ESCAPE '\\' OR lower(o.name) LIKE ?1 ESCAPE '\\' OR lower(u.full_name) LIKE ?1 ESCAPE '\\'
+         WHERE lower(u.email) LIKE $1 ESCAPE '\\' OR lower(o.name) LIKE $1 ESCAPE '\\' OR lower(u.full_name) LIKE $1 ESCAPE '\\'
          ORDER BY o.name, u.email LIMIT 50",
     )
     .bind(&pattern)
@@ -82,7 +83,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     let r: Row = sqlx::query_as(
         "SELECT u.id, u.full_name, u.email, o.name AS organisation, u.role, u.disabled_at, u.phone_e164,
                 u.phone_verified_at, u.last_mfa_method, u.trusted_ip, u.locked_until, u.tan_locked_at
-         FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?",
+         FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1",
     )
     .bind(user_id)
     .fetch_optional(&mut *conn)
@@ -100,7 +101,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
     }
     let tan_locked_ip: Option<String> = match r.tan_locked_at {
         Some(_) => sqlx::query_scalar(
-            "SELECT ip FROM audit_events WHERE user_id = ? AND kind = 'tan.locked' ORDER BY id DESC LIMIT 1",
+            "SELECT ip FROM audit_events WHERE user_id = $1 AND kind = 'tan.locked' ORDER BY id DESC LIMIT 1",
         )
         .bind(r.id)
         .fetch_optional(&mut *conn)
@@ -108,13 +109,13 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
         .flatten(),
         None => None,
     };
-    let phone_reset_open: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM links WHERE user_id = ? AND kind = 'phone_reset' AND state = 'open' AND expires_at > ?)",
+    let phone_reset_open: bool = sqlx::query_scalar::<_, Flag>(
+        "SELECT EXISTS (SELECT 1 FROM links WHERE user_id = $1 AND kind = 'phone_reset' AND state = 'open' AND expires_at > $2)",
     )
     .bind(r.id)
     .bind(ctx.now.0)
     .fetch_one(&mut *conn)
-    .await?;
+    .await?.0;
     let messages = messages_to(&mut conn, ctx, &r.email, r.phone_e164.as_deref()).await?;
     let events = audit::events_of(&mut conn, r.id, 30, ctx.lang).await?;
     Ok(AccountDetail {
@@ -155,14 +156,14 @@ struct MessageRow {
 /// The newest 10 messages to an address or phone, with how their delivery went: a failing
 /// provider shows here with its error and the next attempt.
 async fn messages_to(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &RequestCtx,
     email: &str,
     phone: Option<&str>,
 ) -> Result<Vec<MessageState>, AppError> {
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT channel, created_at, attempts, sent_at, last_error, next_attempt_at, gave_up_at FROM outbox
-         WHERE recipient = ? OR recipient = ? ORDER BY id DESC LIMIT 10",
+         WHERE recipient = $1 OR recipient = $2 ORDER BY id DESC LIMIT 10",
     )
     .bind(email)
     .bind(phone.unwrap_or(email))
@@ -188,7 +189,7 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
     let reason = reason_of(state, raw)?;
     let mut tx = state.writer.begin().await?;
     let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
-    let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ? AND password_hash != ''")
+    let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND password_hash != ''")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -218,7 +219,7 @@ pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &
     let reason = reason_of(state, raw)?;
     let mut tx = state.writer.begin().await?;
     let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
-    let locked: Option<Option<i64>> = sqlx::query_scalar("SELECT tan_locked_at FROM users WHERE id = ?")
+    let locked: Option<Option<i64>> = sqlx::query_scalar("SELECT tan_locked_at FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;

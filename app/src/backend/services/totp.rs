@@ -34,8 +34,8 @@ pub async fn start(state: &AppState, ctx: &RequestCtx, tan: Option<&str>) -> Res
     let totp = totp(secret.clone(), &user.email)?;
     let url = totp.get_url();
     // The pending secret lives in its own row until confirmed; a confirmed one stays usable.
-    sqlx::query("DELETE FROM totp_pending WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO totp_pending (user_id, secret_enc, created_at) VALUES (?, ?, ?)")
+    sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO totp_pending (user_id, secret_enc, created_at) VALUES ($1, $2, $3)")
         .bind(user.id)
         .bind(&sealed)
         .bind(ctx.now.0)
@@ -54,7 +54,7 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
     let pending: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT secret_enc FROM totp_pending WHERE user_id = ? AND created_at > ?")
+        sqlx::query_scalar("SELECT secret_enc FROM totp_pending WHERE user_id = $1 AND created_at > $2")
             .bind(user.id)
             .bind(ctx.now.minus_secs(state.config.policy.code_ttl_secs).0)
             .fetch_optional(&mut *tx)
@@ -66,9 +66,9 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     let Some(step) = matching_step(&totp, &code, ctx.now, 0) else {
         return Err(AppError::Input(InputError::TotpCodeWrong));
     };
-    sqlx::query("DELETE FROM totp_pending WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
     sqlx::query(
-        "INSERT INTO totp (user_id, secret_enc, created_at, confirmed_at, last_step) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO totp (user_id, secret_enc, created_at, confirmed_at, last_step) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id) DO UPDATE SET secret_enc = excluded.secret_enc, created_at = excluded.created_at,
              confirmed_at = excluded.confirmed_at, last_step = excluded.last_step",
     )
