@@ -17,6 +17,7 @@ use app::{
         crypto::{Keys, SecretKey},
         db,
         delivery::{self, DevOutbox, Provider, Providers},
+        events::PushEvents,
         hasher::{Argon2Config, PasswordHasher},
         providers::{SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
     },
@@ -68,6 +69,14 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
     let hasher = PasswordHasher::new(settings.argon2)?;
     let keys = Keys::new(SecretKey::new(settings.secret_key)?);
     let dev_outbox = settings.dev_mode.then(|| Arc::new(DevOutbox::default()));
+    // Several instances share one PostgreSQL database: wake-ups (and, in development mode,
+    // delivered messages) go through it to every instance.
+    let push_events = match &settings.database {
+        db::Location::Postgres(url) => {
+            PushEvents::through_postgres(url.clone(), database.pool.clone(), dev_outbox.clone())
+        }
+        db::Location::Sqlite(_) => PushEvents::in_process(),
+    };
     let fallback = match &dev_outbox {
         Some(outbox) => Provider::Dev(outbox.clone()),
         None => Provider::Unconfigured,
@@ -98,7 +107,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         outbox_nudge: Arc::new(Notify::new()),
         dev_outbox,
         providers,
-        push_events: tokio::sync::broadcast::channel(256).0,
+        push_events,
         clock: settings.clock,
     })
 }

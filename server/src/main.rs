@@ -84,7 +84,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             shutdown().await;
             // Open event streams (push devices, waiting login screens) end, or the shutdown
             // would wait for them.
-            let _ = push_events.send(app::backend::services::push::CLOSING);
+            push_events.close();
         })
         .await
         .map_err(|e| format!("server stopped: {e}"))

@@ -84,6 +84,8 @@ where
                 let woken = tokio::select! {
                     r = events.recv() => match r {
                         Ok(push::CLOSING) => return None,
+                        // Wake-ups may have been lost (the listener reconnected): read again.
+                        Ok(push::RESYNC) => true,
                         Ok(id) => id == user_id,
                         Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => return None,

@@ -151,6 +151,21 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
         Location::Sqlite(path) => sqlite_options(path)?,
         Location::Postgres(url) => AnyConnectOptions::from_str(url).map_err(|e| format!("{location}: {e}"))?,
     };
+    if backend == Backend::Postgres {
+        // One connection first, so an unreachable server is named with its reason (refused,
+        // unknown host, wrong password) rather than as a pool that timed out.
+        use sqlx::Connection;
+        match tokio::time::timeout(settings.connect_timeout, AnyConnection::connect_with(&options)).await {
+            Ok(Ok(conn)) => drop(conn.close().await),
+            Ok(Err(e)) => return Err(format!("cannot reach database {location}: {e}")),
+            Err(_) => {
+                return Err(format!(
+                    "cannot reach database {location}: no answer within {} s",
+                    settings.connect_timeout.as_secs()
+                ));
+            }
+        }
+    }
     let statement_timeout_ms = settings.statement_timeout.as_millis();
     let pool = AnyPoolOptions::new()
         .max_connections(settings.max_connections)

@@ -1,23 +1,26 @@
 //! The delivery worker and its providers (SPEC 8).
 //!
-//! - One worker per server claims the due rows of the outbox in order (up to 50 a pass), hands
-//!   each to the provider of its channel, then marks the pass's rows in one transaction: sent
-//!   (body wiped), failed, or given up.
+//! - Every instance runs a worker. A pass claims due rows of the outbox in order (up to 50),
+//!   hands each to the provider of its channel, then marks the pass's rows in one transaction:
+//!   sent (body wiped), failed, or given up. The claim is one write transaction that moves the
+//!   rows' next attempt a minute ahead, so under the write lock (`db`) each row is claimed by
+//!   exactly one instance; a dead instance's claims run out and another delivers them.
 //! - A failed delivery is retried with exponential backoff (1 s, 2 s, 4 s … up to 5 min). A
 //!   message the provider refuses for good, or one undelivered for a day, is given up and its
 //!   body wiped; support sees it with the reason.
-//! - A crash between sending and marking means the pass's rows are sent again after the
-//!   restart: delivery is at-least-once, and the outbox never loses a message.
+//! - A crash between sending and marking means the pass's rows are sent again: at once after a
+//!   restart on SQLite (one instance, so nothing else can hold a claim), once the claim runs
+//!   out on PostgreSQL. Delivery is at-least-once, and the outbox never loses a message.
 //! - The development provider keeps delivered messages in memory for `/dev/outbox`; SMTP and
 //!   the SMS gateway are in `providers.rs`.
 
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use super::{
@@ -28,26 +31,73 @@ use super::{
 use crate::domain::{mfa::Method, time::Timestamp};
 
 /// A message as the development provider delivered it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Delivered {
     pub outbox_id: i64,
-    pub channel: &'static str,
+    pub channel: String,
     pub recipient: String,
     pub subject: String,
     pub body: String,
     pub delivered_at: i64,
 }
 
-/// The development provider's mailbox: the newest `CAPACITY` messages, in memory only.
-#[derive(Debug, Default)]
+/// The development provider's mailbox: the newest `CAPACITY` messages, in memory only. With
+/// several instances each one's deliveries are shared with the others (`events`), so every
+/// instance lists them all.
 pub struct DevOutbox {
     messages: Mutex<VecDeque<Delivered>>,
+    /// Tells the messages of this instance apart from the others'.
+    instance: u64,
+    /// Sends a delivered message, as JSON, to the other instances.
+    share: OnceLock<Box<dyn Fn(String) + Send + Sync>>,
+}
+
+impl Default for DevOutbox {
+    fn default() -> Self {
+        DevOutbox { messages: Mutex::default(), instance: rand::random(), share: OnceLock::new() }
+    }
+}
+
+impl std::fmt::Debug for DevOutbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevOutbox").field("instance", &self.instance).finish_non_exhaustive()
+    }
+}
+
+/// A delivered message on its way to the other instances.
+#[derive(Serialize, Deserialize)]
+struct Shared {
+    from: u64,
+    message: Delivered,
 }
 
 impl DevOutbox {
     const CAPACITY: usize = 1000;
 
+    /// From now on, hands every message this instance delivers to `send` as well.
+    pub fn share(&self, send: impl Fn(String) + Send + Sync + 'static) {
+        let _ = self.share.set(Box::new(send));
+    }
+
+    /// A message shared by an instance (this one's own come back too and are skipped).
+    pub fn receive(&self, json: &str) {
+        match serde_json::from_str::<Shared>(json) {
+            Ok(shared) if shared.from != self.instance => self.keep(shared.message),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "a shared development message could not be read"),
+        }
+    }
+
     fn push(&self, message: Delivered) {
+        if let Some(send) = self.share.get()
+            && let Ok(json) = serde_json::to_string(&Shared { from: self.instance, message: message.clone() })
+        {
+            send(json);
+        }
+        self.keep(message);
+    }
+
+    fn keep(&self, message: Delivered) {
         if let Ok(mut m) = self.messages.lock() {
             if m.len() == Self::CAPACITY {
                 m.pop_front();
@@ -111,7 +161,7 @@ impl Provider {
             Provider::Dev(outbox) => {
                 outbox.push(Delivered {
                     outbox_id: m.id,
-                    channel: channel.as_str(),
+                    channel: channel.as_str().to_owned(),
                     recipient: m.recipient.clone(),
                     subject: m.subject.clone(),
                     body: m.body.clone(),
@@ -229,7 +279,8 @@ pub async fn deliver_due(
     Ok(due.len())
 }
 
-/// After a restart nothing is being sent: every waiting message is due now.
+/// After a restart of the one instance (SQLite) nothing is being sent: every waiting message
+/// is due now.
 pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx::Error> {
     let mut tx = writer.begin().await?;
     sqlx::query(
@@ -255,7 +306,10 @@ pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
 /// a second. A failed pass waits five seconds before the next.
 pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>, clock: clock::Clock) {
     const TRUNCATE_EVERY_SECS: i64 = 5;
-    if let Err(e) = release_claims(&writer, clock.now()).await {
+    // Only with one instance are all claims this process's own.
+    if writer.backend() == super::db::Backend::Sqlite
+        && let Err(e) = release_claims(&writer, clock.now()).await
+    {
         tracing::error!(error = %e, "releasing the outbox claims failed");
     }
     let mut delivered_since_truncate: Option<Timestamp> = None;

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod delivery;
+pub mod events;
 pub mod factor;
 pub mod hasher;
 pub mod input;

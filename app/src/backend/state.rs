@@ -47,7 +47,7 @@ pub struct AppState {
     pub providers: Providers,
     /// The account whose push requests changed: wakes its device's and its login screens'
     /// event streams.
-    pub push_events: tokio::sync::broadcast::Sender<i64>,
+    pub push_events: super::events::PushEvents,
     /// The time every request and worker reads (the system clock, or a test's).
     pub clock: super::clock::Clock,
 }

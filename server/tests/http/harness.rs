@@ -12,7 +12,7 @@ use app::{
     backend::{
         AppState, clock,
         crypto::Secret,
-        db::{Backend, Location},
+        db::{Backend, Location, PoolSettings},
         delivery,
         hasher::Argon2Config,
     },
@@ -44,6 +44,14 @@ pub fn six_digits(text: &str) -> Option<String> {
 
 pub fn ip(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+}
+
+/// Which database a test app gets.
+enum Db {
+    /// A new one of this backend.
+    Fresh(Backend),
+    /// This one.
+    At(Location),
 }
 
 /// The backend the suite runs on.
@@ -89,8 +97,15 @@ impl TestApp {
     /// On an SQLite file whatever the backend under test, for tests of the file itself.
     pub async fn start_sqlite() -> Self {
         let options = options();
-        Self::build_on(Policy::default(), Self::cheap_argon2(), true, server::Delivery::dev(), options, Backend::Sqlite)
-            .await
+        Self::build_on(
+            Policy::default(),
+            Self::cheap_argon2(),
+            true,
+            server::Delivery::dev(),
+            options,
+            Db::Fresh(Backend::Sqlite),
+        )
+        .await
     }
 
     pub async fn start_prod() -> Self {
@@ -128,7 +143,13 @@ impl TestApp {
         delivery: server::Delivery,
         options: leptos::config::LeptosOptions,
     ) -> Self {
-        Self::build_on(policy, argon2, dev_mode, delivery, options, backend_under_test()).await
+        Self::build_on(policy, argon2, dev_mode, delivery, options, Db::Fresh(backend_under_test())).await
+    }
+
+    /// Development mode on the database at `location` (made by [`new_database`]).
+    pub async fn start_at(location: Location) -> Self {
+        let (policy, argon2, options) = (Policy::default(), Self::cheap_argon2(), options());
+        Self::build_on(policy, argon2, true, server::Delivery::dev(), options, Db::At(location)).await
     }
 
     async fn build_on(
@@ -137,12 +158,16 @@ impl TestApp {
         dev_mode: bool,
         delivery: server::Delivery,
         options: leptos::config::LeptosOptions,
-        backend: Backend,
+        database: Db,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let settings = Settings {
-            database: new_database(backend, dir.path()).await,
-            pool: Default::default(),
+            database: match database {
+                Db::Fresh(backend) => new_database(backend, dir.path()).await,
+                Db::At(location) => location,
+            },
+            // Short timeouts, so a test of an unreachable database does not wait long.
+            pool: PoolSettings { connect_timeout: std::time::Duration::from_secs(2), ..Default::default() },
             dev_mode,
             secret_key: vec![42; 32],
             argon2,

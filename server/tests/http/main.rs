@@ -11,6 +11,7 @@ mod delivery;
 mod harness;
 mod login;
 mod mfa;
+mod postgres;
 mod process;
 mod providers;
 mod push;

@@ -290,7 +290,7 @@ async fn event_streams_end_when_the_server_shuts_down() {
     let device = paired(&t).await;
     let mut stream = device.client.events("/device/events").await;
     assert_eq!(stream.next().await.unwrap(), "event: requests\ndata: []\n\n");
-    t.state.push_events.send(app::backend::services::push::CLOSING).unwrap();
+    t.state.push_events.close();
     assert_eq!(stream.next().await, None, "the stream ends, so a graceful shutdown need not wait for it");
 }
 

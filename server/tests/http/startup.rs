@@ -33,6 +33,13 @@ fn bad_databases_and_settings_stop_the_start_with_one_line() {
     assert_eq!(code, 1);
     assert_one_line(&err, "garbage.sqlite");
 
+    // A PostgreSQL server that does not answer: one line naming it without its password.
+    let url = "postgres://riegel:s3cret@127.0.0.1:9/riegel";
+    let (code, err) = start(&["--dev", "--database", url, "--db-connect-timeout-secs", "1"], &[]);
+    assert_eq!(code, 1);
+    assert_one_line(&err, "cannot reach database PostgreSQL postgres://riegel:***@127.0.0.1:9/riegel");
+    assert!(!err.contains("s3cret"), "{err}");
+
     let (code, err) = start(&["--database", &db("a.sqlite")], &[]);
     assert_eq!(code, 1);
     assert_one_line(&err, "RIEGEL_SECRET_KEY is required outside development mode");

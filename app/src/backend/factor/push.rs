@@ -36,14 +36,10 @@ pub enum PushSent {
     Refused(AppError),
 }
 
-/// Sent on `AppState::push_events` when the server shuts down: every event stream ends, so
-/// a graceful shutdown does not wait for devices that keep theirs open.
-pub const CLOSING: i64 = -1;
-
-/// Tells every open event stream of the account (its device, its login screens) to look again.
+/// Tells every open event stream of the account (its device, its login screens), on every
+/// instance, to look again. Call after the commit.
 pub fn notify(state: &AppState, user_id: i64) {
-    // No stream listening is not an error.
-    let _ = state.push_events.send(user_id);
+    state.push_events.publish(user_id);
 }
 
 /// The paired device of the account, if any: its name and when it was paired.

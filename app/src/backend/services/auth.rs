@@ -141,7 +141,7 @@ pub async fn login(
     state.commit(tx).await?;
     // The challenge may have opened with a push: its device's stream shows it now.
     if let (Ok(_), Some(user_id)) = (&outcome, user_id) {
-        let _ = state.push_events.send(user_id);
+        state.push_events.publish(user_id);
     }
     outcome
 }

@@ -42,7 +42,7 @@ use crate::{
     },
 };
 
-pub use crate::backend::factor::push::CLOSING;
+pub use crate::backend::events::{CLOSING, RESYNC};
 
 /// How long a pairing link works.
 const PAIRING_TTL_SECS: i64 = 10 * 60;
