@@ -43,7 +43,8 @@ export default defineConfig({
     stdout: 'ignore',
     stderr: 'pipe',
     env: {
-      RIEGEL_DATABASE: join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite'),
+      // A PostgreSQL URL for the run against PostgreSQL (`./x test` sets it), else a new SQLite file.
+      RIEGEL_DATABASE: process.env.RIEGEL_E2E_DATABASE ?? join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite'),
       RIEGEL_BIND: `127.0.0.1:${port}`,
       RIEGEL_DEV: 'true',
       RIEGEL_SEED_DEMO: 'true',

@@ -115,6 +115,11 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_DELIVERY_TIMEOUT_SECS", default_value_t = 10)]
     pub delivery_timeout_secs: u64,
 
+    /// Seconds a delivery pass holds the messages it took; after a crash another instance (or
+    /// the restart) delivers them once this ran out. Longer than the delivery timeout.
+    #[arg(long, env = "RIEGEL_DELIVERY_CLAIM_SECS", default_value_t = 60)]
+    pub delivery_claim_secs: u64,
+
     /// Seed the demo organisation and accounts and print their logins (development mode only).
     #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub seed_demo: bool,
@@ -221,6 +226,9 @@ impl Cli {
         if self.delivery_timeout_secs == 0 {
             return Err("--delivery-timeout-secs must be at least 1".into());
         }
+        if self.delivery_claim_secs <= self.delivery_timeout_secs {
+            return Err("--delivery-claim-secs must be longer than --delivery-timeout-secs".into());
+        }
         Ok(Delivery {
             smtp: self.smtp_url.clone().map(|url| SmtpSettings { url, from: self.mail_from.clone() }),
             sms_gateway: self.sms_gateway_url.clone().map(|base_url| SmsGatewaySettings {
@@ -230,6 +238,7 @@ impl Cli {
                 from: self.sms_from.clone(),
             }),
             timeout: std::time::Duration::from_secs(self.delivery_timeout_secs),
+            claim: std::time::Duration::from_secs(self.delivery_claim_secs),
         })
     }
 

@@ -54,12 +54,19 @@ pub struct Delivery {
     pub sms_gateway: Option<SmsGatewaySettings>,
     /// How long one delivery attempt may take.
     pub timeout: std::time::Duration,
+    /// How long a delivery pass holds the messages it took (longer than `timeout`).
+    pub claim: std::time::Duration,
 }
 
 impl Delivery {
     /// Development outbox for both channels.
     pub fn dev() -> Self {
-        Delivery { smtp: None, sms_gateway: None, timeout: std::time::Duration::from_secs(10) }
+        Delivery {
+            smtp: None,
+            sms_gateway: None,
+            timeout: std::time::Duration::from_secs(10),
+            claim: std::time::Duration::from_secs(delivery::DEFAULT_CLAIM_SECS.unsigned_abs()),
+        }
     }
 }
 
@@ -102,6 +109,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
             policy: settings.policy,
             support_contact: settings.support_contact,
             link_origin: settings.link_origin,
+            delivery_claim_secs: i64::try_from(settings.delivery.claim.as_secs()).unwrap_or(i64::MAX),
         }),
         leptos_options,
         outbox_nudge: Arc::new(Notify::new()),
@@ -124,6 +132,7 @@ pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
         providers(state),
         state.outbox_nudge.clone(),
         state.clock.clone(),
+        state.config.delivery_claim_secs,
     ))
 }
 

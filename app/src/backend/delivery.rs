@@ -198,9 +198,10 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     1i64.checked_shl(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20)).unwrap_or(i64::MAX).min(300)
 }
 
-/// How long a pass holds the rows it took: a crash or a failed write after sending makes them
-/// due again after this, not at once (and a restart releases them).
-const CLAIM_SECS: i64 = 60;
+/// How long a pass holds the rows it took, by default (`--delivery-claim-secs`): a crash or a
+/// failed write after sending makes them due again after this, not at once. It must be longer
+/// than one delivery attempt may take, or a slow pass's rows would be claimed twice.
+pub const DEFAULT_CLAIM_SECS: i64 = 60;
 
 /// A message not delivered within a day is given up (its body wiped); a code or TAN in it
 /// expired long before.
@@ -208,7 +209,7 @@ pub const GIVE_UP_AFTER_SECS: i64 = 24 * 60 * 60;
 
 /// Delivers up to `limit` due messages; returns how many were due.
 ///
-/// - One transaction takes the due rows (pushing their next attempt `CLAIM_SECS` ahead).
+/// - One transaction takes the due rows (pushing their next attempt `claim_secs` ahead).
 /// - Each goes to its channel's provider.
 /// - One transaction writes the outcomes: sent (body wiped), failed (the next attempt after
 ///   the backoff), or given up (refused for good, or a day old; body wiped).
@@ -221,6 +222,17 @@ pub async fn deliver_due(
     now: Timestamp,
     limit: i64,
 ) -> Result<usize, sqlx::Error> {
+    deliver_due_claiming(writer, providers, now, limit, DEFAULT_CLAIM_SECS).await
+}
+
+/// [`deliver_due`], holding the rows it takes for `claim_secs`.
+pub async fn deliver_due_claiming(
+    writer: &Writer,
+    providers: &Providers,
+    now: Timestamp,
+    limit: i64,
+    claim_secs: i64,
+) -> Result<usize, sqlx::Error> {
     let mut tx = writer.begin().await?;
     let mut due: Vec<Pending> = sqlx::query_as(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
@@ -228,7 +240,7 @@ pub async fn deliver_due(
              ORDER BY id LIMIT $3)
          RETURNING id, channel, recipient, subject, body, attempts, created_at",
     )
-    .bind(now.plus_secs(CLAIM_SECS).0)
+    .bind(now.plus_secs(claim_secs).0)
     .bind(now.0)
     .bind(limit)
     .fetch_all(&mut *tx)
@@ -304,7 +316,13 @@ pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
 /// once the outbox is empty or at least every `TRUNCATE_EVERY_SECS` under steady traffic (a
 /// burst of sends costs one checkpoint, not one per message), then waits for a nudge or half
 /// a second. A failed pass waits five seconds before the next.
-pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>, clock: clock::Clock) {
+pub async fn run_worker(
+    writer: Writer,
+    providers: Providers,
+    nudge: Arc<Notify>,
+    clock: clock::Clock,
+    claim_secs: i64,
+) {
     const TRUNCATE_EVERY_SECS: i64 = 5;
     // Only with one instance are all claims this process's own.
     if writer.backend() == super::db::Backend::Sqlite
@@ -315,7 +333,7 @@ pub async fn run_worker(writer: Writer, providers: Providers, nudge: Arc<Notify>
     let mut delivered_since_truncate: Option<Timestamp> = None;
     loop {
         let now = clock.now();
-        let pass = deliver_due(&writer, &providers, now, 50).await;
+        let pass = deliver_due_claiming(&writer, &providers, now, 50, claim_secs).await;
         if let Ok(n) = pass
             && n > 0
         {

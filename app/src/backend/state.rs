@@ -27,6 +27,8 @@ pub struct RuntimeConfig {
     /// The origin e-mailed links point to (`https://portal.example.com`). Never taken from a
     /// request's `Host`, which an attacker could set to steal a reset link.
     pub link_origin: String,
+    /// Seconds a delivery pass holds the messages it took.
+    pub delivery_claim_secs: i64,
 }
 
 #[derive(Clone, Debug)]

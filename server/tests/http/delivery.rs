@@ -30,6 +30,7 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
         providers,
         Arc::new(tokio::sync::Notify::new()),
         t.state.clock.clone(),
+        delivery::DEFAULT_CLAIM_SECS,
     ));
     while first.list().len() < 5 {
         tokio::task::yield_now().await;

@@ -9,6 +9,7 @@ mod attack_list;
 mod attacks;
 mod delivery;
 mod harness;
+mod instances;
 mod login;
 mod mfa;
 mod postgres;

@@ -19,18 +19,27 @@ pub struct Server {
 impl Server {
     /// Starts the binary, its stderr written to `log`, and waits until `/healthz` answers 200.
     pub async fn start(db: &std::path::Path, log: &std::path::Path) -> Server {
+        Self::start_on(&db.to_string_lossy(), log, &[]).await
+    }
+
+    /// Starts the binary on `database` (a file or a PostgreSQL URL) with more settings. The
+    /// binary is `RIEGEL_SERVER_BIN` when set (`./x test` sets the release build), else this
+    /// test build's.
+    pub async fn start_on(database: &str, log: &std::path::Path, settings: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        let binary = std::env::var("RIEGEL_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
+        let child = Command::new(binary)
             .env_remove("RIEGEL_SECRET_KEY")
             .env("RIEGEL_DEV", "true")
-            .env("RIEGEL_DATABASE", db)
+            .env("RIEGEL_DATABASE", database)
             .env("RIEGEL_BIND", addr.to_string())
             .env("RIEGEL_TRUSTED_PROXY", "127.0.0.1")
             .env("RIEGEL_ARGON2_M_KIB", "256")
             .env("RIEGEL_ARGON2_T", "1")
             .env("RIEGEL_ARGON2_QUEUE", "64")
             .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()

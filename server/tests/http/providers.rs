@@ -213,6 +213,7 @@ fn delivery(smtp: Option<String>, sms: Option<String>, timeout: Duration) -> ser
         smtp: smtp.map(|url| SmtpSettings { url, from: "Riegel Portal <no-reply@portal.example>".into() }),
         sms_gateway: sms.map(gateway),
         timeout,
+        ..server::Delivery::dev()
     }
 }
 
