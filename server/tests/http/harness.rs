@@ -393,6 +393,11 @@ impl Client {
         Client { router: app.router.clone(), peer, cookie: None }
     }
 
+    /// The same browser (address and cookies) through another instance on the same database.
+    pub fn via(&self, app: &TestApp) -> Self {
+        Client { router: app.router.clone(), peer: self.peer, cookie: self.cookie.clone() }
+    }
+
     pub fn with_session(&self, token: &str) -> Self {
         self.with_cookie(&format!("riegel_session={token}"))
     }

@@ -1,5 +1,7 @@
-//! Two real server processes on one PostgreSQL database, driven as a load balancer would:
-//! requests alternate between them, and nothing is counted twice or lost.
+//! Two instances on one PostgreSQL database, driven as a load balancer would: requests
+//! alternate between them, and nothing is counted twice or lost. Real server processes, but
+//! for the push wake-up, whose event stream is read through two in-process instances (each
+//! with its own pool and its own listener).
 //!
 //! Needs PostgreSQL: `./x test` runs these inside a throwaway cluster, with the release
 //! binary (`RIEGEL_SERVER_BIN`), and leaves them out of the SQLite pass.
@@ -252,4 +254,26 @@ async fn what_a_killed_instance_had_claimed_the_other_delivers_once_the_claim_ru
     );
     assert_eq!(count(&t, pending).await, 0);
     assert_eq!(count(&t, "SELECT count(*) FROM outbox WHERE attempts = 1").await, 10, "each marked sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_approved_through_one_instance_wakes_the_login_screen_streaming_from_the_other() {
+    use crate::push::{challenge_at, paired, request_on_device, shown_number};
+    let (a, url, _dir) = database().await;
+    let b = TestApp::start_at(Location::Postgres(url)).await;
+    let device = paired(&a).await;
+    let screen = challenge_at(&a, 7).await;
+    assert_eq!(screen.post("/api/mfa/push", "").await.status, http::StatusCode::OK);
+    let number = shown_number(&screen).await;
+    let (id, nonce, _, _) = request_on_device(&device).await;
+    // The login screen streams from A; the device answers through B.
+    let mut events = screen.events("/api/mfa/push/events").await;
+    assert_eq!(events.next().await.unwrap(), "event: push\ndata: Pending\n\n");
+    let device = crate::push::Device { key: device.key.clone(), client: device.client.via(&b) };
+    let res = device.answer(id, &nonce, &number.to_string()).await;
+    assert_eq!(res.status, http::StatusCode::OK, "{res:?}");
+    // Within a second: the wake-up came through PostgreSQL, not the streams' own re-read
+    // every five seconds.
+    let woke = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
+    assert_eq!(woke.expect("woken within a second").unwrap(), "event: push\ndata: Approved\n\n");
 }

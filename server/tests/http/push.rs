@@ -9,9 +9,9 @@ use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use crate::harness::{Client, PHONE, PW, TestApp, count, ip, logged_in, no_cooldown, serde_urlencoded, with_tan};
 
 /// A device as the `/device` page is one: its own key pair and cookie.
-struct Device {
-    key: SigningKey,
-    client: Client,
+pub(crate) struct Device {
+    pub(crate) key: SigningKey,
+    pub(crate) client: Client,
 }
 
 impl Device {
@@ -28,7 +28,7 @@ impl Device {
         self.client.post("/api/device/answer", &form).await
     }
 
-    async fn answer(&self, id: i64, nonce: &str, answer: &str) -> crate::harness::Answer {
+    pub(crate) async fn answer(&self, id: i64, nonce: &str, answer: &str) -> crate::harness::Answer {
         self.answer_with(&self.key, id, nonce, answer).await
     }
 }
@@ -47,7 +47,7 @@ fn new_key() -> SigningKey {
 }
 
 /// Anna, logged in at her trusted IP, pairs a device through the settings' TAN-protected link.
-async fn paired(t: &TestApp) -> Device {
+pub(crate) async fn paired(t: &TestApp) -> Device {
     let s = logged_in(t, "anna@example.org", "member").await;
     let res = with_tan(t, &s, "/api/push/pairing", "Push-Bestätigung").await;
     let p: serde_json::Value = serde_json::from_str(&res.body).unwrap();
@@ -78,7 +78,7 @@ async fn paired(t: &TestApp) -> Device {
 }
 
 /// The newest push request as the device's event stream shows it: id, nonce, choices.
-async fn request_on_device(device: &Device) -> (i64, String, Vec<u8>, String) {
+pub(crate) async fn request_on_device(device: &Device) -> (i64, String, Vec<u8>, String) {
     let (status, text) = device.client.first_event("/device/events").await;
     assert_eq!(status, StatusCode::OK, "{text}");
     assert!(text.starts_with("event: requests\n"), "{text}");
@@ -90,13 +90,13 @@ async fn request_on_device(device: &Device) -> (i64, String, Vec<u8>, String) {
 }
 
 /// The number the login screen shows.
-async fn shown_number(s: &Client) -> u8 {
+pub(crate) async fn shown_number(s: &Client) -> u8 {
     let status: serde_json::Value = serde_json::from_str(&s.post("/api/mfa/status", "").await.body).unwrap();
     status["push"]["number"].as_u64().expect("a push on the login screen") as u8
 }
 
 /// A login from a new IP up to the challenge; returns the session's client.
-async fn challenge_at(t: &TestApp, last: u8) -> Client {
+pub(crate) async fn challenge_at(t: &TestApp, last: u8) -> Client {
     let c = Client::new(t, ip(last));
     let (_, token) = c.password("anna@example.org", PW).await;
     c.with_session(&token)
