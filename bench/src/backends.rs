@@ -1,0 +1,70 @@
+//! The databases the figures are measured on: a new SQLite file, or a new database on the
+//! PostgreSQL server the `PG*` variables name (`./x bench` runs inside `pg_virtualenv`, which
+//! sets them).
+
+use std::path::Path;
+
+use app::backend::db::Location;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// SQLite always; PostgreSQL when a server is named.
+    pub fn available() -> Vec<Backend> {
+        let mut all = vec![Backend::Sqlite];
+        if std::env::var_os("PGHOST").is_some() || std::env::var_os("PGPORT").is_some() {
+            all.push(Backend::Postgres);
+        } else {
+            eprintln!("bench: no PostgreSQL named (PGHOST): its figures are left out; `./x bench` runs them");
+        }
+        all
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// A new, empty database: the value of `RIEGEL_DATABASE` for it.
+    pub async fn new_database(self, dir: &Path) -> String {
+        match self {
+            Backend::Sqlite => dir.join("riegel.sqlite").to_string_lossy().into_owned(),
+            Backend::Postgres => {
+                use sqlx::{Connection, Executor};
+                let name = format!("riegel_bench_{:016x}", rand_u64());
+                let mut admin = sqlx::PgConnection::connect(&url("postgres")).await.expect("the PostgreSQL server");
+                admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("a database");
+                url(&name)
+            }
+        }
+    }
+}
+
+/// The URL of database `name` on the server the `PG*` variables name.
+fn url(name: &str) -> String {
+    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+    format!(
+        "postgres://{}:{}@{}:{}/{name}",
+        var("PGUSER", "postgres"),
+        var("PGPASSWORD", ""),
+        var("PGHOST", "localhost"),
+        var("PGPORT", "5432")
+    )
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id())
+}
+
+/// The database a `RIEGEL_DATABASE` value names, opened (and migrated) from the bench.
+pub async fn open(database: &str) -> sqlx::AnyPool {
+    let location: Location = database.parse().expect("a database");
+    app::backend::db::open(&location, &Default::default()).await.expect("the database").pool
+}
