@@ -81,7 +81,10 @@ use std::{
     time::Duration,
 };
 
-use app::{backend::db::Backend, domain::policy::Policy};
+use app::{
+    backend::db::{Backend, Location},
+    domain::policy::Policy,
+};
 use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
@@ -756,8 +759,8 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
-    // Forty accounts with MFA, created before the server starts on the same SQLite file.
-    let t = TestApp::start_sqlite().await;
+    // Forty accounts with MFA, created before the server starts on the same database.
+    let t = TestApp::start().await;
     for u in 0..USERS {
         let email = format!("user{u}@example.org");
         t.user(&email, PW, "member").await;
@@ -771,9 +774,14 @@ async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
     let user_ids: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(&t.state.pool).await.unwrap();
     t.state.pool.close().await;
-    let db = t.dir().join("riegel.sqlite");
+    let db = match &t.database {
+        Location::Sqlite(path) => path.to_string_lossy().into_owned(),
+        Location::Postgres(url) => url.clone(),
+    };
     let log = t.dir().join("server.log");
-    let mut server = Server::start(&db, &log).await;
+    // A short claim: on PostgreSQL a restart leaves the killed server's claims to run out.
+    let claim = [("RIEGEL_DELIVERY_TIMEOUT_SECS", "2"), ("RIEGEL_DELIVERY_CLAIM_SECS", "3")];
+    let mut server = Server::start_on(&db, &log, &claim).await;
 
     // Logins from new addresses, each a challenge and an SMS, from eight loaders at once.
     let tally = Arc::new(Tally {
@@ -828,10 +836,7 @@ async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
 
     // What the crash left behind: each send is whole (counter, code, message, audit event)
     // or absent, and every answered challenge is among them.
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&db))
-        .await
-        .unwrap();
+    let pool = app::backend::db::open(&t.database, &Default::default()).await.unwrap().pool;
     let per = |sql: &'static str| {
         let pool = pool.clone();
         async move {
@@ -871,7 +876,7 @@ async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
     assert_eq!(sent_twice, 0, "a row marked sent was marked once and wiped");
 
     // After the restart the worker delivers exactly what was waiting, each message once.
-    let server = Server::start(&db, &log).await;
+    let server = Server::start_on(&db, &log, &claim).await;
     let mut waiting = pending.len() as i64;
     for _ in 0..1200 {
         waiting =
@@ -897,8 +902,12 @@ async fn kill_9_during_delivery_loses_no_outbox_message_and_no_counter() {
     let mut ids: Vec<i64> = delivered.iter().map(|d| d.0).collect();
     ids.sort();
     assert_eq!(ids, pending, "the restarted server delivered each waiting message once, and nothing else");
-    let (rows, marked): (i64, i64) =
-        sqlx::query_as("SELECT count(*), sum(attempts = 1 AND body = '') FROM outbox").fetch_one(&pool).await.unwrap();
+    let (rows, marked): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), CAST(sum(CASE WHEN attempts = 1 AND body = '' THEN 1 ELSE 0 END) AS BIGINT) FROM outbox",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(rows, marked, "every message sent, marked once, wiped");
 
     // The counters survived: the account with the most codes gets exactly the rest of its 20.

@@ -26,6 +26,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The database it runs on.
+    pub database: Location,
     net: NetConfig,
     _dir: tempfile::TempDir,
 }
@@ -94,20 +96,6 @@ impl TestApp {
         Self::start_with(Policy::default(), Self::cheap_argon2()).await
     }
 
-    /// On an SQLite file whatever the backend under test, for tests of the file itself.
-    pub async fn start_sqlite() -> Self {
-        let options = options();
-        Self::build_on(
-            Policy::default(),
-            Self::cheap_argon2(),
-            true,
-            server::Delivery::dev(),
-            options,
-            Db::Fresh(Backend::Sqlite),
-        )
-        .await
-    }
-
     pub async fn start_prod() -> Self {
         Self::build(Policy::default(), Self::cheap_argon2(), false).await
     }
@@ -161,11 +149,12 @@ impl TestApp {
         database: Db,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let database = match database {
+            Db::Fresh(backend) => new_database(backend, dir.path()).await,
+            Db::At(location) => location,
+        };
         let settings = Settings {
-            database: match database {
-                Db::Fresh(backend) => new_database(backend, dir.path()).await,
-                Db::At(location) => location,
-            },
+            database: database.clone(),
             // Short timeouts, so a test of an unreachable database does not wait long.
             pool: PoolSettings { connect_timeout: std::time::Duration::from_secs(2), ..Default::default() },
             dev_mode,
@@ -179,7 +168,7 @@ impl TestApp {
         };
         let state = build_state(settings, options).await.unwrap();
         let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
-        TestApp { router: router(state.clone(), net.clone()), state, net, _dir: dir }
+        TestApp { router: router(state.clone(), net.clone()), state, database, net, _dir: dir }
     }
 
     /// Another router on the same state, as `TestApp::start` builds one.

@@ -1,4 +1,4 @@
-//! The process harness: the real server binary started on a database file and killed with
+//! The process harness: the real server binary started on a database and killed with
 //! SIGKILL, and a raw HTTP/1.1 client that speaks to it over TCP (one connection a request),
 //! for the tests that need a real process rather than the router in memory.
 
@@ -17,12 +17,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the binary, its stderr written to `log`, and waits until `/healthz` answers 200.
-    pub async fn start(db: &std::path::Path, log: &std::path::Path) -> Server {
-        Self::start_on(&db.to_string_lossy(), log, &[]).await
-    }
-
-    /// Starts the binary on `database` (a file or a PostgreSQL URL) with more settings. The
+    /// Starts the binary on `database` (a file or a PostgreSQL URL) with more settings, its
+    /// stderr written to `log`, and waits until `/healthz` answers 200. The
     /// binary is `RIEGEL_SERVER_BIN` when set (`./x test` sets the release build), else this
     /// test build's.
     pub async fn start_on(database: &str, log: &std::path::Path, settings: &[(&str, &str)]) -> Server {

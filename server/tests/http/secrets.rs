@@ -1,7 +1,8 @@
 //! SPEC 6.5: no secret (password, code, TAN, token) is ever written to a log or the audit
 //! table. A full journey runs with every log level captured; then, with the server still
-//! running, the database file, its WAL and the logs are searched for every secret the journey
-//! used.
+//! running, the logs and what the database holds are searched for every secret the journey
+//! used: on SQLite the database file, its WAL and its shared memory, byte for byte; on
+//! PostgreSQL every row of every table, as text (blobs as hex).
 
 use std::{
     io::Write,
@@ -9,6 +10,8 @@ use std::{
 };
 
 use http::header;
+
+use app::backend::db::Location;
 
 use crate::harness::{Client, TestApp, ip, serde_urlencoded as form};
 
@@ -38,7 +41,7 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         .with_writer(move || sink.clone())
         .try_init()
         .expect("this test binary installs one log subscriber");
-    let t = TestApp::start_sqlite().await;
+    let t = TestApp::start().await;
     let mut secrets: Vec<String> = Vec::new();
     let phone = "+4915112340001";
     let (pw1, pw2, pw3) = ("Kiefer-Wolke-Laterne-73", "Ampel-Tunnel-Drossel-58", "Segel-Kompass-Birke-41");
@@ -109,23 +112,50 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
     assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
     secrets.push(token_of(&res));
 
-    // Read while the server still runs: the database file, its WAL and its shared memory.
+    // Read while the server still runs.
     t.deliver().await;
-    let mut stored = Vec::new();
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(t.dir()).unwrap() {
-        let path = entry.unwrap().path();
-        files.push(path.file_name().unwrap().to_string_lossy().into_owned());
-        stored.extend(std::fs::read(&path).unwrap());
-    }
-    files.sort();
-    assert_eq!(files, ["riegel.sqlite", "riegel.sqlite-shm", "riegel.sqlite-wal"]);
+    let stored = match &t.database {
+        Location::Sqlite(_) => {
+            let mut stored = Vec::new();
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(t.dir()).unwrap() {
+                let path = entry.unwrap().path();
+                files.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                stored.extend(std::fs::read(&path).unwrap());
+            }
+            files.sort();
+            assert_eq!(files, ["riegel.sqlite", "riegel.sqlite-shm", "riegel.sqlite-wal"]);
+            stored
+        }
+        Location::Postgres(_) => {
+            let tables: Vec<String> =
+                sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                    .fetch_all(&t.state.pool)
+                    .await
+                    .unwrap();
+            let mut stored = Vec::new();
+            for table in tables {
+                // A row as text: every column, blobs as hex.
+                let sql = format!("SELECT coalesce(string_agg(r::text, chr(10)), '') FROM \"{table}\" AS r");
+                let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
+                stored.extend(rows.into_bytes());
+            }
+            stored
+        }
+    };
+    assert!(stored.len() > 5_000, "the database was read ({} bytes)", stored.len());
     let logged = logs.0.lock().unwrap().clone();
     assert!(logged.len() > 1000, "the logs were captured ({} bytes)", logged.len());
     assert!(secrets.len() >= 17, "{}", secrets.len());
     for secret in &secrets {
         let needle = secret.as_bytes();
         assert!(!stored.windows(needle.len()).any(|w| w == needle), "the database holds a secret: {secret}");
+        // A secret written as bytes shows as hex in PostgreSQL's text.
+        let hex = hex::encode(needle).into_bytes();
+        assert!(
+            !stored.windows(hex.len()).any(|w| w == hex.as_slice()),
+            "the database holds a secret as bytes: {secret}"
+        );
         assert!(!logged.windows(needle.len()).any(|w| w == needle), "the logs hold a secret: {secret}");
     }
 }
