@@ -36,31 +36,13 @@ impl Backend {
         match self {
             Backend::Sqlite => dir.join("riegel.sqlite").to_string_lossy().into_owned(),
             Backend::Postgres => {
-                use sqlx::{Connection, Executor};
-                let name = format!("riegel_bench_{:016x}", rand_u64());
-                let mut admin = sqlx::PgConnection::connect(&url("postgres")).await.expect("the PostgreSQL server");
-                admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("a database");
-                url(&name)
+                match app::backend::db::new_postgres_database("riegel_bench").await.expect("the PostgreSQL server") {
+                    Location::Postgres(url) => url,
+                    Location::Sqlite(_) => unreachable!("a PostgreSQL database"),
+                }
             }
         }
     }
-}
-
-/// The URL of database `name` on the server the `PG*` variables name.
-fn url(name: &str) -> String {
-    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
-    format!(
-        "postgres://{}:{}@{}:{}/{name}",
-        var("PGUSER", "postgres"),
-        var("PGPASSWORD", ""),
-        var("PGHOST", "localhost"),
-        var("PGPORT", "5432")
-    )
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::process::id())
 }
 
 /// The database a `RIEGEL_DATABASE` value names, opened (and migrated) from the bench.

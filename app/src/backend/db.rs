@@ -302,6 +302,27 @@ impl DerefMut for WriteTx {
     }
 }
 
+/// A new, empty PostgreSQL database named `<prefix>_<random>` on the server the `PG*`
+/// variables name (as `pg_virtualenv` sets them), for the tests and the bench.
+pub async fn new_postgres_database(prefix: &str) -> Result<Location, sqlx::Error> {
+    use sqlx::Connection;
+    let url = |name: &str| {
+        let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+        format!(
+            "postgres://{}:{}@{}:{}/{name}",
+            var("PGUSER", "postgres"),
+            var("PGPASSWORD", ""),
+            var("PGHOST", "localhost"),
+            var("PGPORT", "5432")
+        )
+    };
+    let name = format!("{prefix}_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&url("postgres")).await?;
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+    drop(admin.close().await);
+    Ok(Location::Postgres(url(&name)))
+}
+
 /// Whether an error means "the database could not be reached or was too busy in time",
 /// which a retry can cure: no free connection, no write turn, PostgreSQL's lock timeout or
 /// statement timeout, or a connection that broke.

@@ -61,29 +61,11 @@ pub fn backend_under_test() -> Backend {
     if std::env::var_os("RIEGEL_TEST_POSTGRES").is_some() { Backend::Postgres } else { Backend::Sqlite }
 }
 
-/// The URL of database `name` on the PostgreSQL server the `PG*` variables name.
-pub fn postgres_url(name: &str) -> String {
-    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
-    format!(
-        "postgres://{}:{}@{}:{}/{name}",
-        var("PGUSER", "postgres"),
-        var("PGPASSWORD", ""),
-        var("PGHOST", "localhost"),
-        var("PGPORT", "5432")
-    )
-}
-
 /// A new, empty database: a file in `dir`, or a database of its own on the PostgreSQL server.
 pub async fn new_database(backend: Backend, dir: &std::path::Path) -> Location {
-    use sqlx::{Connection, Executor};
     match backend {
         Backend::Sqlite => Location::Sqlite(dir.join("riegel.sqlite")),
-        Backend::Postgres => {
-            let name = format!("riegel_test_{:016x}", rand::random::<u64>());
-            let mut admin = sqlx::PgConnection::connect(&postgres_url("postgres")).await.unwrap();
-            admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-            Location::Postgres(postgres_url(&name))
-        }
+        Backend::Postgres => app::backend::db::new_postgres_database("riegel_test").await.unwrap(),
     }
 }
 
