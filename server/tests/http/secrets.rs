@@ -171,3 +171,14 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         assert!(!holds_token(&logged, needle), "the logs hold a secret: {secret}");
     }
 }
+
+#[test]
+fn a_secret_counts_where_it_stands_as_a_word_of_its_own() {
+    assert!(holds_token(b"code=123456 sent", b"123456"));
+    assert!(holds_token(b"\"Kiefer-Wolke-Laterne-73\"", b"Kiefer-Wolke-Laterne-73"));
+    assert!(holds_token(b"123456", b"123456"));
+    // Inside a longer number or token it is another value.
+    assert!(!holds_token(b"at=1764912345678", b"912345"));
+    assert!(!holds_token(b"id=x123456", b"123456"));
+    assert!(!holds_token(b"tok=abc-123456", b"123456"));
+}
