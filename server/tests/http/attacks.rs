@@ -81,17 +81,14 @@ use std::{
     time::Duration,
 };
 
-use app::{
-    backend::db::{Backend, Location},
-    domain::policy::Policy,
-};
+use app::{backend::db::Location, domain::policy::Policy};
 use axum::{body::Body, extract::ConnectInfo};
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
 use crate::harness::{
-    Answer, Client, PHONE, PW, TestApp, backend_under_test, change_bank, count, ip, logged_in, no_cooldown,
-    serde_urlencoded as form, six_digits,
+    Answer, Client, PHONE, PW, TestApp, change_bank, count, ip, logged_in, no_cooldown, serde_urlencoded as form,
+    six_digits,
 };
 use crate::process::{Server, http};
 
@@ -106,35 +103,7 @@ fn ip_n(n: usize) -> IpAddr {
 
 /// Every row of every table, as text: what an attack may not change.
 async fn snapshot(t: &TestApp) -> BTreeMap<String, String> {
-    let tables_sql = match backend_under_test() {
-        Backend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        }
-        Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-    };
-    let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&t.state.pool).await.unwrap();
-    let mut all = BTreeMap::new();
-    for table in tables {
-        let sql = match backend_under_test() {
-            Backend::Sqlite => {
-                let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
-                    .bind(&table)
-                    .fetch_all(&t.state.pool)
-                    .await
-                    .unwrap();
-                let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
-                format!(
-                    "SELECT coalesce(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY r)"
-                )
-            }
-            Backend::Postgres => {
-                format!("SELECT coalesce(string_agg(r::text, chr(10) ORDER BY r::text), '') FROM \"{table}\" AS r")
-            }
-        };
-        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
-        all.insert(table, rows);
-    }
-    all
+    crate::harness::every_row(t).await
 }
 
 /// The tables whose content differs between two snapshots.

@@ -527,6 +527,39 @@ pub async fn with_tan(t: &TestApp, s: &Client, path: &str, what: &str) -> Answer
     res
 }
 
+/// Every row of every table, as text, per table (on PostgreSQL blobs show as hex).
+pub async fn every_row(t: &TestApp) -> std::collections::BTreeMap<String, String> {
+    let tables_sql = match t.database.backend() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&t.state.pool).await.unwrap();
+    let mut all = std::collections::BTreeMap::new();
+    for table in tables {
+        let sql = match t.database.backend() {
+            Backend::Sqlite => {
+                let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                    .bind(&table)
+                    .fetch_all(&t.state.pool)
+                    .await
+                    .unwrap();
+                let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
+                format!(
+                    "SELECT coalesce(group_concat(r, char(10)), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY r)"
+                )
+            }
+            Backend::Postgres => {
+                format!("SELECT coalesce(string_agg(r::text, chr(10) ORDER BY r::text), '') FROM \"{table}\" AS r")
+            }
+        };
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
+        all.insert(table, rows);
+    }
+    all
+}
+
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()

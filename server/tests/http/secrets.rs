@@ -139,21 +139,7 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
             assert_eq!(files, ["riegel.sqlite", "riegel.sqlite-shm", "riegel.sqlite-wal"]);
             stored
         }
-        Location::Postgres(_) => {
-            let tables: Vec<String> =
-                sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-                    .fetch_all(&t.state.pool)
-                    .await
-                    .unwrap();
-            let mut stored = Vec::new();
-            for table in tables {
-                // A row as text: every column, blobs as hex.
-                let sql = format!("SELECT coalesce(string_agg(r::text, chr(10)), '') FROM \"{table}\" AS r");
-                let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&t.state.pool).await.unwrap();
-                stored.extend(rows.into_bytes());
-            }
-            stored
-        }
+        Location::Postgres(_) => crate::harness::every_row(&t).await.into_values().collect::<String>().into_bytes(),
     };
     assert!(stored.len() > 5_000, "the database was read ({} bytes)", stored.len());
     let logged = logs.0.lock().unwrap().clone();
