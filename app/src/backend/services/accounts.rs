@@ -4,7 +4,6 @@
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.
 
-use crate::backend::db::Flag;
 use sqlx::AnyConnection;
 
 use super::RequestCtx;
@@ -13,6 +12,7 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
+        db::Flag,
         input, links, messages,
         messages::tan::Authorises,
         outbox::{self},

@@ -4,7 +4,6 @@
 //! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
 //! transaction.
 
-use crate::backend::db::Flag;
 use iban::IbanLike;
 
 use super::RequestCtx;
@@ -12,6 +11,7 @@ use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
+        db::Flag,
         messages,
         messages::tan::Authorises,
         tan, timefmt,

@@ -12,13 +12,13 @@
 //! - The challenge passed, the session is at `NewPassword` and can do nothing else.
 
 use super::RequestCtx;
-use crate::backend::db::Flag;
 use crate::{
     backend::{
         AppState, access, account_lock,
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
+        db::Flag,
         factor, input, links, messages, outbox, sessions,
     },
     domain::{

@@ -3,7 +3,6 @@
 //! TAN (every time). Only their keyed hash is stored, bound to the account; a new set
 //! replaces the old one. Using one is in `challenge::use_recovery_code`.
 
-use crate::backend::db::Flag;
 use sqlx::AnyConnection;
 
 use super::RequestCtx;
@@ -12,6 +11,7 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Secret, random_recovery_code},
+        db::Flag,
         factor::recovery_code::code_hash,
         messages::{self, tan::Authorises},
         tan,

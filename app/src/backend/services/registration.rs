@@ -12,7 +12,6 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
-use crate::backend::db::Flag;
 use sqlx::AnyConnection;
 
 use super::RequestCtx;
@@ -22,6 +21,7 @@ use crate::{
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
+        db::Flag,
         input::{check_new_password, name_field},
         messages, outbox, sessions,
     },

@@ -4,12 +4,12 @@
 //! are written in the same `BEGIN IMMEDIATE` transaction.
 
 use super::RequestCtx;
-use crate::backend::db::Flag;
 use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
+        db::Flag,
         input, messages,
         messages::tan::Authorises,
         outbox::{self, NewMessage},

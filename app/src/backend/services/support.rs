@@ -4,7 +4,6 @@
 //! send a phone-reset link, lift the lock early, unlock the TAN system. Every action needs a
 //! reason and is audited with the agent as the actor, in the same transaction.
 
-use crate::backend::db::Flag;
 use sqlx::AnyConnection;
 
 use super::RequestCtx;
@@ -12,6 +11,7 @@ use crate::{
     backend::{
         AppState, access, account_lock,
         audit::{self, AuditEvent},
+        db::Flag,
         links, messages, outbox,
         quota_window::{self, Sends},
         tan, timefmt,
