@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/team") view={Lazy::<pages::Team>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/support") view={Lazy::<pages::Support>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/activity") view={Lazy::<pages::Activity>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/oidc/confirm") view={Lazy::<pages::Confirm>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </Router>

@@ -154,6 +154,41 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Applications that log their users in through Riegel (OpenID Connect).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// The keys ID tokens are signed with.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ClientCommand {
+    /// Register an application. A confidential one (the default) gets a secret, shown once;
+    /// a `--public` one (in the browser or on a phone) has none and must use PKCE.
+    Add {
+        /// The `client_id` the application sends.
+        #[arg(long)]
+        id: String,
+        /// Its name, as the audit log shows it.
+        #[arg(long)]
+        name: String,
+        /// Where Riegel may send the user back with a code, matched exactly (repeatable).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where Riegel may send the user after the application logged them out (repeatable).
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
+        /// A public client: no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum KeyCommand {
+    /// Make the next ID token signing key: published at once, signing a day later.
+    Rotate,
 }
 
 /// A fixed key for development mode only, so sessions survive a restart of `cargo leptos watch`.

@@ -13,7 +13,7 @@ use std::{
 };
 
 use app::{
-    backend::ClientIp,
+    backend::{ClientIp, sessions::CookieJar},
     security::{PageNonce, page_csp},
     wire::AppError,
 };
@@ -69,6 +69,12 @@ pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     }
 }
 
+/// The OpenID Connect endpoints that applications' servers call: they authenticate by client
+/// credentials or bearer token and never read a cookie, so a cross-site request gains nothing.
+fn reads_no_cookies(path: &str) -> bool {
+    matches!(path, "/oidc/token" | "/oidc/userinfo")
+}
+
 fn is_state_changing(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
 }
@@ -80,7 +86,10 @@ pub async fn client_ip_and_origin(State(net): State<Arc<NetConfig>>, mut req: Re
     };
     let ip = client_ip(peer, req.headers(), net.trusted_proxy);
     req.extensions_mut().insert(ClientIp(ip));
-    if is_state_changing(req.method()) && !same_origin(req.headers(), net.public_origin.as_deref()) {
+    if is_state_changing(req.method())
+        && !reads_no_cookies(req.uri().path())
+        && !same_origin(req.headers(), net.public_origin.as_deref())
+    {
         tracing::warn!(%ip, path = %req.uri().path(), "cross-origin request refused");
         let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
         return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
@@ -143,6 +152,8 @@ pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Req
     let static_cache = path.starts_with("/pkg/").then(|| crate::assets::cache_control(path));
     let nonce: Arc<str> = leptos::nonce::Nonce::new().to_string().into();
     req.extensions_mut().insert(PageNonce(nonce.clone()));
+    // HSTS is off exactly in development mode, where cookies have their plain names.
+    let form_target = CookieJar::oidc_origin(!cfg.hsts).token(req.headers());
     let mut res = next.run(req).await;
     let html = res
         .headers()
@@ -150,8 +161,11 @@ pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Req
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
-    let csp =
-        if html { page_csp(&nonce, cfg.reload_port) } else { "default-src 'none'; frame-ancestors 'none'".into() };
+    let csp = if html {
+        page_csp(&nonce, cfg.reload_port, form_target.as_ref().map(|t| t.expose().as_str()))
+    } else {
+        "default-src 'none'; frame-ancestors 'none'".into()
+    };
     if let Ok(csp) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod config;
 pub mod dev;
 pub mod guard;
+pub mod oidc;
 pub mod push;
 
 use std::sync::{Arc, OnceLock};
@@ -164,6 +165,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         .route("/healthz", get(healthz))
         .merge(dev_routes)
         .merge(push::routes())
+        .merge(oidc::routes())
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             {

@@ -4,13 +4,13 @@
 use std::{net::SocketAddr, process::ExitCode};
 
 use app::{
-    backend::{clock, db::Location, delivery::Provider},
+    backend::{clock, db::Location, delivery::Provider, oidc::clients::NewClient},
     domain::policy::Policy,
 };
 use clap::Parser;
 use server::{
     Settings, build_state,
-    config::{Cli, Command},
+    config::{Cli, ClientCommand, Command, KeyCommand},
     guard::NetConfig,
     router,
 };
@@ -97,6 +97,27 @@ async fn administer(state: &app::backend::AppState, command: &Command) -> Result
             (NewAccount::Organisation { name }, admin_email, admin_name)
         }
         Command::CreateSupportAgent { email, name } => (NewAccount::SupportAgent, email, name),
+        Command::Client(ClientCommand::Add { id, name, redirect_uris, post_logout_uris, public }) => {
+            let new = NewClient { id, name, public: *public, redirect_uris, post_logout_uris };
+            let secret = app::backend::services::oidc_tokens::add_client(state, state.clock.now(), &new).await?;
+            println!(
+                "Registered client {id}. Discovery: {}/.well-known/openid-configuration",
+                state.config.link_origin
+            );
+            match secret {
+                Some(secret) => println!(
+                    "client_secret (shown once, keep it in the application's secret store):\n{}",
+                    secret.expose()
+                ),
+                None => println!("Public client: no secret; it must use PKCE (S256)."),
+            }
+            return Ok(());
+        }
+        Command::Key(KeyCommand::Rotate) => {
+            let from = app::backend::services::oidc_tokens::rotate_signing_key(state, state.clock.now()).await?;
+            println!("New signing key published; it signs from {} (Unix time).", from.0);
+            return Ok(());
+        }
     };
     let link = create_by_command_line(state, state.clock.now(), what, email, name).await?;
     println!("Created. Send this invitation link to {email} (valid 72 hours, works once):");

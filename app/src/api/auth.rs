@@ -12,12 +12,21 @@ use super::AppError;
 /// password it replaces the challenge by the setup of a new phone.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, phone_reset: Option<String>) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, services::auth, sessions::CookieJar};
+    use crate::{
+        backend::{crypto::Secret, services::auth, sessions::CookieJar},
+        domain::login::LoginState,
+    };
     let (state, ctx) = super::context::request()?;
     let phone_reset = phone_reset.filter(|t| !t.trim().is_empty());
     let outcome = auth::login(&state, &ctx, &email, Secret::new(password), phone_reset.as_deref()).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&outcome.token))?;
-    leptos_axum::redirect(outcome.stage.home());
+    let next = match outcome.stage {
+        LoginState::Authenticated => super::context::logged_in(&state, &ctx, &outcome.token, "/").await?,
+        stage => {
+            super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&outcome.token))?;
+            stage.home().to_owned()
+        }
+    };
+    leptos_axum::redirect(&next);
     Ok(())
 }
 

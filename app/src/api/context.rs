@@ -5,41 +5,15 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use super::AppError;
-use crate::backend::{AppState, ClientIp, RequestCtx, sessions::CookieJar};
-use crate::domain::lang::{self, Lang};
+pub use crate::backend::request::lang_of;
+use crate::backend::{AppState, RequestCtx, crypto::Secret, sessions::CookieJar};
 
-/// The state, client IP, clock reading and session token of the current request.
+/// The state, client IP, clock reading and cookies of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
     let state = use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))?;
     let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))?;
-    let ip = parts
-        .extensions
-        .get::<ClientIp>()
-        .map(|c| c.0)
-        .ok_or_else(|| AppError::internal("client IP missing from request"))?;
-    let dev = state.config.dev_mode;
-    let ctx = RequestCtx {
-        ip,
-        now: state.clock.now(),
-        session_token: CookieJar::session(dev).token(&parts.headers),
-        registration_token: CookieJar::registration(dev).token(&parts.headers),
-        lang: lang_of(&parts.headers),
-    };
+    let ctx = RequestCtx::read(&state, &parts)?;
     Ok((state, ctx))
-}
-
-/// The request's language: the switch's cookie, else `Accept-Language`, else German.
-pub fn lang_of(headers: &http::HeaderMap) -> Lang {
-    let chosen = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == "i18n_pref_locale")
-        .map(|(_, v)| v);
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    lang::pick(chosen, accept)
 }
 
 /// Sets the session cookie on the response.
@@ -48,4 +22,38 @@ pub(crate) fn set_cookie(value: &str) -> Result<(), AppError> {
     let value = HeaderValue::from_str(value).map_err(AppError::internal)?;
     res.append_header(header::SET_COOKIE, value);
     Ok(())
+}
+
+/// Where a completed login goes: back to an application waiting for it through OpenID
+/// Connect (its redirect URI with a code), to the confirmation of its transaction, else
+/// `home`. Sets the new session's cookie.
+pub(crate) async fn logged_in(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &Secret<String>,
+    home: &str,
+) -> Result<String, AppError> {
+    use crate::backend::services::oidc_login::{self as oidc, AfterLogin, WaitFor};
+    let dev = state.config.dev_mode;
+    set_cookie(&CookieJar::session(dev).set(token))?;
+    if ctx.oidc_request.is_none() {
+        return Ok(home.to_owned());
+    }
+    match oidc::after_login(state, ctx, token).await? {
+        AfterLogin::Confirmation => Ok(WaitFor::Confirmation.path().to_owned()),
+        AfterLogin::Application(url) => {
+            application_answered(dev)?;
+            Ok(url)
+        }
+        AfterLogin::Riegel => {
+            application_answered(dev)?;
+            Ok(home.to_owned())
+        }
+    }
+}
+
+/// Removes the cookies of a request an application waited for.
+pub(crate) fn application_answered(dev: bool) -> Result<(), AppError> {
+    set_cookie(&CookieJar::oidc_request(dev).clear())?;
+    set_cookie(&CookieJar::oidc_origin(dev).clear())
 }

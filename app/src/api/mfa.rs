@@ -39,8 +39,14 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
     use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let passed = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&passed.token))?;
-    leptos_axum::redirect(passed.next);
+    let next = match passed.next {
+        "/" => super::context::logged_in(&state, &ctx, &passed.token, "/").await?,
+        next => {
+            super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&passed.token))?;
+            next.to_owned()
+        }
+    };
+    leptos_axum::redirect(&next);
     Ok(())
 }
 
@@ -48,22 +54,20 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
 /// start page then says how many codes are left.
 #[server(prefix = "/api", endpoint = "mfa/recovery")]
 pub async fn use_recovery_code(code: String) -> Result<(), AppError> {
-    use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let (token, left) = crate::backend::services::challenge::use_recovery_code(&state, &ctx, &code).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
-    leptos_axum::redirect(&format!("/?recovery_left={left}"));
+    let next = super::context::logged_in(&state, &ctx, &token, &format!("/?recovery_left={left}")).await?;
+    leptos_axum::redirect(&next);
     Ok(())
 }
 
 /// The code from the authenticator app at the login challenge.
 #[server(prefix = "/api", endpoint = "mfa/totp")]
 pub async fn use_totp(code: String) -> Result<(), AppError> {
-    use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let token = crate::backend::services::challenge::use_totp(&state, &ctx, &code).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
-    leptos_axum::redirect("/");
+    let next = super::context::logged_in(&state, &ctx, &token, "/").await?;
+    leptos_axum::redirect(&next);
     Ok(())
 }
 
@@ -106,11 +110,10 @@ pub async fn send_push() -> Result<(), AppError> {
 /// so, or the user presses "Weiter" with JavaScript off.
 #[server(prefix = "/api", endpoint = "mfa/push/finish")]
 pub async fn finish_push() -> Result<(), AppError> {
-    use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let token = crate::backend::services::push::finish(&state, &ctx).await?;
-    super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&token))?;
-    leptos_axum::redirect("/");
+    let next = super::context::logged_in(&state, &ctx, &token, "/").await?;
+    leptos_axum::redirect(&next);
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod context;
 pub mod mfa;
+pub mod oidc;
 pub mod portal;
 pub mod support;
 

@@ -75,6 +75,14 @@ pub enum Purpose {
     PushDevice,
     /// A push device's pairing link.
     PushPairing,
+    /// An OpenID Connect client's secret.
+    OidcClientSecret,
+    /// An authorization request's browser cookie, a code, an access token.
+    OidcGrant,
+    /// The key that seals ID token signing keys.
+    OidcKeySeal,
+    /// The `sub` claim: the account's stable identifier towards applications.
+    OidcSubject,
 }
 
 impl Purpose {
@@ -93,6 +101,10 @@ impl Purpose {
             Purpose::RegistrationFlow => b"riegel/registration-flow",
             Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",
+            Purpose::OidcClientSecret => b"riegel/oidc-client-secret",
+            Purpose::OidcGrant => b"riegel/oidc-grant",
+            Purpose::OidcKeySeal => b"riegel/oidc-key-seal",
+            Purpose::OidcSubject => b"riegel/oidc-subject",
         }
     }
 }

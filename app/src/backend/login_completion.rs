@@ -13,12 +13,12 @@ use super::{
 };
 use crate::{
     backend::RequestCtx,
-    domain::{login::LoginState, mask, mfa::Factor},
+    domain::{login::LoginState, mask, mfa::Factor, oidc::Proof},
     wire::AppError,
 };
 
-/// Completes a login in the caller's transaction; returns the new session's token. `factor`
-/// is what passed it (`None`: the password from the trusted IP, or a recovery code).
+/// Completes a login in the caller's transaction; returns the new session's token. `proof`
+/// is what passed it.
 pub async fn complete(
     tx: &mut AnyConnection,
     state: &AppState,
@@ -26,8 +26,12 @@ pub async fn complete(
     user_id: i64,
     old_session_hash: &[u8],
     stage: LoginState,
-    factor: Option<Factor>,
+    proof: Proof,
 ) -> Result<Secret<String>, AppError> {
+    let factor = match proof {
+        Proof::Factor(f) => Some(f),
+        Proof::Password | Proof::RecoveryCode => None,
+    };
     sqlx::query("UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method) WHERE id = $3")
         .bind(ctx.ip.to_string())
         .bind(factor.map(Factor::as_str))
@@ -36,7 +40,7 @@ pub async fn complete(
         .await?;
     quota_window::reset(tx, user_id, ctx.now).await?;
     sessions::delete_by_hash(tx, old_session_hash).await?;
-    let token = sessions::create(tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
+    let token = sessions::create_logged_in(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;
     Ok(token)
 }

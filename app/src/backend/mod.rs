@@ -17,6 +17,7 @@ pub mod input;
 pub mod links;
 pub mod login_completion;
 pub mod messages;
+pub mod oidc;
 pub mod outbox;
 pub mod phone;
 pub mod providers;

@@ -13,7 +13,7 @@ use http::HeaderMap;
 use sqlx::AnyConnection;
 
 use super::crypto::{Keys, Purpose, Secret, random_token};
-use crate::domain::{login::LoginState, policy::Policy, time::Timestamp};
+use crate::domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
@@ -26,6 +26,8 @@ pub struct Session {
     pub last_seen_at: Timestamp,
     /// The IP the TAN session was opened from, while one is open (SPEC 5.3).
     pub tan_ip: Option<String>,
+    /// What passed the login (for a logged-in session).
+    pub proof: Proof,
 }
 
 /// Builds and reads one of Riegel's two cookies: the session, and the registration in
@@ -49,6 +51,17 @@ impl CookieJar {
 
     pub const fn registration(dev_mode: bool) -> Self {
         CookieJar { dev_mode, names: ("riegel_registration", "__Host-riegel_registration") }
+    }
+
+    /// An OpenID Connect authorization request waiting for this browser's login.
+    pub const fn oidc_request(dev_mode: bool) -> Self {
+        CookieJar { dev_mode, names: ("riegel_oidc", "__Host-riegel_oidc") }
+    }
+
+    /// The origin of the application waiting for this browser's login: the page policy lets
+    /// the last login form (without JavaScript) be redirected there.
+    pub const fn oidc_origin(dev_mode: bool) -> Self {
+        CookieJar { dev_mode, names: ("riegel_oidc_origin", "__Host-riegel_oidc_origin") }
     }
 
     pub const fn name(self) -> &'static str {
@@ -104,9 +117,34 @@ pub async fn create(
     ip: IpAddr,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
+    insert(conn, keys, user_id, stage, ip, now, Proof::Password).await
+}
+
+/// Starts the session of a completed login, remembering what passed it.
+pub async fn create_logged_in(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    user_id: i64,
+    stage: LoginState,
+    ip: IpAddr,
+    now: Timestamp,
+    proof: Proof,
+) -> Result<Secret<String>, sqlx::Error> {
+    insert(conn, keys, user_id, stage, ip, now, proof).await
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    user_id: i64,
+    stage: LoginState,
+    ip: IpAddr,
+    now: Timestamp,
+    proof: Proof,
+) -> Result<Secret<String>, sqlx::Error> {
     let token = random_token();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at, proof) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id_hash(keys, &token))
     .bind(user_id)
@@ -114,28 +152,42 @@ pub async fn create(
     .bind(ip.to_string())
     .bind(now.0)
     .bind(now.0)
+    .bind(proof.as_stored())
     .execute(conn)
     .await?;
     Ok(token)
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    stage: String,
+    ip: String,
+    created_at: i64,
+    last_seen_at: i64,
+    tan_ip: Option<String>,
+    proof: Option<String>,
+}
+
 /// The session behind `token` as stored, expired or not.
 async fn stored(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);
-    let row: Option<(i64, String, String, i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip FROM sessions WHERE id_hash = $1")
-            .bind(&hash)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.and_then(|(user_id, stage, ip, created_at, last_seen_at, tan_ip)| {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip, proof FROM sessions WHERE id_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.and_then(|r| {
         Some(Session {
             id_hash: hash,
-            user_id,
-            stage: LoginState::parse(&stage)?,
-            ip,
-            created_at: Timestamp(created_at),
-            last_seen_at: Timestamp(last_seen_at),
-            tan_ip,
+            user_id: r.user_id,
+            stage: LoginState::parse(&r.stage)?,
+            ip: r.ip,
+            created_at: Timestamp(r.created_at),
+            last_seen_at: Timestamp(r.last_seen_at),
+            tan_ip: r.tan_ip,
+            proof: Proof::from_stored(r.proof.as_deref()),
         })
     }))
 }

@@ -3,6 +3,7 @@
 //! The modules here are compiled into both the server and the browser bundle, so they use
 //! nothing but `std` and `serde` (the password strength estimator, `zxcvbn`, is server-only).
 
+pub mod authorization_details;
 pub mod email;
 pub mod lang;
 pub mod links;
@@ -10,6 +11,7 @@ pub mod login;
 pub mod mask;
 pub mod mfa;
 pub mod money;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod push;

@@ -36,6 +36,9 @@ pub enum Action {
     NewRecoveryCodes,
     /// Setting up an authenticator app (issue 8): every time.
     EnrolAuthenticator,
+    /// A transaction another application asks the user to confirm (OpenID Connect with
+    /// `authorization_details`, issue 15): every time.
+    ConfirmForApplication,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +65,7 @@ impl Mode {
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ChangePassword,
         Action::ChangeEmail,
         Action::ChangeBankAccount,
@@ -71,6 +74,7 @@ impl Action {
         Action::ChangeTanSettings,
         Action::NewRecoveryCodes,
         Action::EnrolAuthenticator,
+        Action::ConfirmForApplication,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -83,6 +87,7 @@ impl Action {
             Action::ChangeTanSettings => "change_tan_settings",
             Action::NewRecoveryCodes => "new_recovery_codes",
             Action::EnrolAuthenticator => "enrol_authenticator",
+            Action::ConfirmForApplication => "confirm_for_application",
         }
     }
 
@@ -98,7 +103,8 @@ impl Action {
             | Action::SubmitInvoice
             | Action::ChangeTanSettings
             | Action::NewRecoveryCodes
-            | Action::EnrolAuthenticator => Mode::EveryTime,
+            | Action::EnrolAuthenticator
+            | Action::ConfirmForApplication => Mode::EveryTime,
         }
     }
 
@@ -110,6 +116,7 @@ impl Action {
                 | Action::ChangeTanSettings
                 | Action::NewRecoveryCodes
                 | Action::EnrolAuthenticator
+                | Action::ConfirmForApplication
         )
     }
 }
@@ -148,7 +155,8 @@ impl TanSettings {
             Action::ChangeBankAccount
             | Action::ChangeTanSettings
             | Action::NewRecoveryCodes
-            | Action::EnrolAuthenticator => Mode::EveryTime,
+            | Action::EnrolAuthenticator
+            | Action::ConfirmForApplication => Mode::EveryTime,
         }
     }
 

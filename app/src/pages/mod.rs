@@ -41,6 +41,7 @@ macro_rules! lazy_pages {
 use self::{
     activity::ActivityPage,
     bank::BankPage,
+    confirm::ConfirmPage,
     home::HomePage,
     invitation::InvitationPage,
     invoices::InvoicesPage,
@@ -73,10 +74,12 @@ lazy_pages! {
     Team => TeamPage,
     Support => SupportPage,
     Activity => ActivityPage,
+    Confirm => ConfirmPage,
 }
 
 pub mod activity;
 pub mod bank;
+pub mod confirm;
 pub mod home;
 pub mod invitation;
 pub mod invoices;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod home;
 pub mod mfa;
+pub mod oidc;
 pub mod portal;
 pub mod support;
 

@@ -12,6 +12,7 @@ mod harness;
 mod instances;
 mod login;
 mod mfa;
+mod oidc;
 mod postgres;
 mod process;
 mod providers;

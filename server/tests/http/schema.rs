@@ -60,7 +60,8 @@ async fn sqlite_facts(pool: &AnyPool) -> Facts {
         for c in &cols {
             let not_null = c[2] == "1" || c[4] != "0";
             // An `id INTEGER PRIMARY KEY` is SQLite's row id, numbered by the database.
-            let default = if c[0] == "id" && c[4] == "1" { "(numbered)".to_owned() } else { c[3].clone() };
+            let row_id = c[0] == "id" && c[4] == "1" && c[1].eq_ignore_ascii_case("INTEGER");
+            let default = if row_id { "(numbered)".to_owned() } else { c[3].clone() };
             facts.insert(format!("{table}.{} {} {} default {default}", c[0], pg_type(&c[1]), null_word(not_null)));
             if c[4] != "0" {
                 pk.push((c[4].parse().unwrap(), c[0].clone()));

@@ -15,6 +15,33 @@ pub enum LoginFailure {
     PhoneResetLinkInvalid,
 }
 
+/// A step of the OpenID Connect provider (issue 15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OidcStep {
+    /// An authorization request waits for its user's login.
+    RequestWaiting,
+    /// An authorization code went back to the application.
+    CodeIssued,
+    /// A code was redeemed for tokens.
+    TokensIssued,
+    /// A used code came again: refused, and its tokens revoked.
+    CodeReused,
+    /// The application logged its user out.
+    LoggedOut,
+}
+
+impl OidcStep {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OidcStep::RequestWaiting => "oidc.request_waiting",
+            OidcStep::CodeIssued => "oidc.code_issued",
+            OidcStep::TokensIssued => "oidc.tokens_issued",
+            OidcStep::CodeReused => "oidc.code_reused",
+            OidcStep::LoggedOut => "oidc.logged_out",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum AuditEvent<'a> {
     /// The password step succeeded; `next` is the stage the session moved to.
@@ -251,5 +278,12 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         by: i64,
         reason: &'a str,
+    },
+    /// A step of an application's login through OpenID Connect; `scope` what it asked for.
+    Oidc {
+        user_id: Option<i64>,
+        client_id: &'a str,
+        step: OidcStep,
+        scope: &'a str,
     },
 }

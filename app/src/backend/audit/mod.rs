@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 mod event;
 mod stored;
 
-pub use event::{AuditEvent, LoginFailure};
+pub use event::{AuditEvent, LoginFailure, OidcStep};
 
 use super::timefmt;
 use crate::{

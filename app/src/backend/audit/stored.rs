@@ -61,6 +61,7 @@ impl AuditEvent<'_> {
             AuditEvent::PhoneResetStarted { .. } => "phone_reset.started",
             AuditEvent::PhoneReset { .. } => "phone_reset.completed",
             AuditEvent::LockLifted { .. } => "account.lock_lifted",
+            AuditEvent::Oidc { step, .. } => step.as_str(),
         }
     }
 
@@ -117,6 +118,7 @@ impl AuditEvent<'_> {
             AuditEvent::InvitationRefused { .. } | AuditEvent::SmsCapped => None,
             AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,
+            AuditEvent::Oidc { user_id, .. } => *user_id,
         }
     }
 
@@ -200,6 +202,7 @@ impl AuditEvent<'_> {
             AuditEvent::TanUnlocked { reason, .. }
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
+            AuditEvent::Oidc { client_id, scope, .. } => json!({ "client": client_id, "scope": scope }),
             _ => json!({}),
         }
     }

@@ -212,11 +212,11 @@ pub async fn pass_login_challenge(
     ctx: &RequestCtx,
     step: &Step,
     current: ChallengeState,
-    factor: Option<Factor>,
+    proof: crate::domain::oidc::Proof,
 ) -> Result<crate::backend::crypto::Secret<String>, AppError> {
     mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
         .map_err(AppError::internal)?;
-    crate::backend::login_completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, factor)
+    crate::backend::login_completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
         .await
 }

@@ -32,6 +32,18 @@ pub enum Authorises<'a> {
     PushPairing,
     AuthenticatorApp,
     RecoveryCodes,
+    /// An application's payment, confirmed through OpenID Connect; the IBAN masked.
+    ApplicationPayment {
+        application: &'a str,
+        cents: i64,
+        iban_masked: &'a str,
+        reference: &'a str,
+    },
+    /// An application's change of the payout account; the IBAN masked.
+    ApplicationPayoutAccount {
+        application: &'a str,
+        iban_masked: &'a str,
+    },
 }
 
 /// What the TAN authorises, in the user's language.
@@ -64,6 +76,20 @@ pub fn describe(lang: Lang, what: Authorises<'_>) -> String {
         (Lang::En, A::AuthenticatorApp) => "set up an authenticator app".into(),
         (Lang::De, A::RecoveryCodes) => "Neue Wiederherstellungscodes erzeugen".into(),
         (Lang::En, A::RecoveryCodes) => "create new recovery codes".into(),
+        (Lang::De, A::ApplicationPayment { application, cents, iban_masked, reference }) => format!(
+            "{application}: Zahlung von {} an {iban_masked}, Verwendungszweck {reference}",
+            money::format_eur(cents, true)
+        ),
+        (Lang::En, A::ApplicationPayment { application, cents, iban_masked, reference }) => format!(
+            "{application}: payment of {} to {iban_masked}, reference {reference}",
+            money::format_eur(cents, false)
+        ),
+        (Lang::De, A::ApplicationPayoutAccount { application, iban_masked }) => {
+            format!("{application}: Auszahlungskonto ändern auf {iban_masked}")
+        }
+        (Lang::En, A::ApplicationPayoutAccount { application, iban_masked }) => {
+            format!("{application}: change payout account to {iban_masked}")
+        }
     }
 }
 

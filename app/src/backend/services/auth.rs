@@ -16,12 +16,13 @@ use crate::{
         AppState, access, account_lock,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
-        factor, links, login_completion, sessions,
+        factor, links, login_completion, oidc, sessions,
     },
     domain::{
         email,
         links::LinkKind,
         login::{LoginEvent, LoginState, PasswordContext, transition},
+        oidc::Proof,
         password::{self, PasswordInputError},
         throttle::{self, AttemptDecision, IpFailures, PairFailures},
         time::Timestamp,
@@ -164,16 +165,21 @@ async fn password_accepted(
         links::use_once(tx, link).await?;
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PhoneResetStarted { user_id: account.id }).await?;
     }
+    // An application that asked for a second factor (OpenID Connect step-up) gets one even
+    // from the trusted IP.
+    let mfa_asked = oidc::grants::login_needs_mfa(tx, &state.keys, ctx.oidc_request.as_ref(), ctx.now).await?;
     let facts = PasswordContext {
         mfa_active: account.phone_verified_at.is_some(),
-        ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()),
+        ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()) && !mfa_asked,
         phone_reset: phone_reset.is_some(),
     };
     let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
     let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
-        LoginState::Authenticated => login_completion::complete(tx, state, ctx, account.id, &[], stage, None).await?,
+        LoginState::Authenticated => {
+            login_completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
+        }
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
             let hash = sessions::id_hash(&state.keys, &token);

@@ -29,6 +29,7 @@ use crate::{
         login::{LoginEvent, LoginState, transition as login_transition},
         mask,
         mfa::{self, ChallengeEvent, ChallengeState, Factor, Method, Purpose},
+        oidc::Proof,
         quota,
     },
     wire::{
@@ -324,8 +325,8 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         tx.commit().await?;
         return Ok(Passed { token, stage, next: stage.home() });
     }
-    let factor = Some(Factor::Code(channel));
-    let token = login_completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, factor).await?;
+    let proof = Proof::Factor(Factor::Code(channel));
+    let token = login_completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
         login_completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
     }
@@ -344,7 +345,7 @@ pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Res
         return step::refuse_code(state, ctx, tx, &step, challenge_id, current).await;
     }
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
-    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Some(Factor::App)).await?;
+    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::App)).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -368,7 +369,7 @@ pub async fn use_recovery_code(
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::RecoveryCodeUsed { user_id, remaining }).await?;
     let notice = messages::recovery_code_used_notice(ctx.lang, remaining);
     outbox::email_to(&mut tx, &step.account.email, notice, ctx.now).await?;
-    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, None).await?;
+    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::RecoveryCode).await?;
     state.commit(tx).await?;
     Ok((token, remaining))
 }

@@ -6,6 +6,8 @@ pub use super::request::RequestCtx;
 pub mod accounts;
 pub mod auth;
 pub mod challenge;
+pub mod oidc_login;
+pub mod oidc_tokens;
 pub mod overview;
 pub mod portal;
 pub mod push;

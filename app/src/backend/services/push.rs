@@ -268,8 +268,15 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
         PushState::Approved => {}
     }
     sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = $1").bind(request_id).execute(&mut *tx).await?;
-    let token =
-        step::pass_login_challenge(&mut tx, state, ctx, &step, current, Some(crate::domain::mfa::Factor::Push)).await?;
+    let token = step::pass_login_challenge(
+        &mut tx,
+        state,
+        ctx,
+        &step,
+        current,
+        crate::domain::oidc::Proof::Factor(crate::domain::mfa::Factor::Push),
+    )
+    .await?;
     sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(token)

@@ -11,12 +11,13 @@ use crate::{
 };
 
 /// The e-mail and password fields of a login (the login page, the phone-reset link's page).
+/// `email`: filled in already (an application's `login_hint`).
 #[component]
-pub fn Credentials() -> impl IntoView {
+pub fn Credentials(#[prop(optional)] email: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <label for="login-email">{t!(i18n, login.email)}</label>
-        <input id="login-email" type="email" name="email" autocomplete="username" required />
+        <input id="login-email" type="email" name="email" autocomplete="username" required value=email />
         <label for="login-password">{t!(i18n, login.password)}</label>
         <input id="login-password" type="password" name="password" autocomplete="current-password" required />
     }
@@ -29,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     let pending = login.pending();
     let reset_done = use_query_map().with_untracked(|q| q.get("reset").as_deref() == Some("done"));
+    let email_hint = use_query_map().with_untracked(|q| q.get("email"));
     view! {
         <Title text=move || t_string!(i18n, login.title).to_string() />
         // A visitor who is already logged in goes to the start page.
@@ -43,7 +45,7 @@ pub fn LoginPage() -> impl IntoView {
             <p>{t!(i18n, login.intro)}</p>
             {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
             <ActionForm action=login>
-                <Credentials />
+                <Credentials email=email_hint.unwrap_or_default() />
                 <button type="submit" disabled=pending>
                     {move || {
                         if pending.get() {

@@ -1,0 +1,27 @@
+//! The confirmation of a transaction another application asks for through OpenID Connect
+//! (`authorization_details`, issue 15). The protocol endpoints themselves are plain HTTP
+//! (`server::oidc`); these two serve Riegel's confirmation page.
+
+pub use crate::wire::oidc::*;
+use leptos::prelude::*;
+
+use super::AppError;
+
+/// The transaction waiting for this browser's confirmation, `None` when there is none.
+#[server(name = GetWaitingConfirmation, prefix = "/api", endpoint = "oidc/waiting")]
+pub async fn waiting_confirmation() -> Result<Option<Confirmation>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::oidc_login::waiting_confirmation(&state, &ctx).await
+}
+
+/// Asked without a TAN: a TAN SMS naming the transaction (428). With the right TAN: back to
+/// the application with a code that carries the confirmed transaction.
+#[server(prefix = "/api", endpoint = "oidc/confirm")]
+pub async fn confirm_for_application(tan: Option<String>) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let tan = tan.filter(|t| !t.trim().is_empty());
+    let url = crate::backend::services::oidc_login::confirm(&state, &ctx, tan.as_deref()).await?;
+    super::context::application_answered(state.config.dev_mode)?;
+    leptos_axum::redirect(&url);
+    Ok(())
+}

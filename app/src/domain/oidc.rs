@@ -1,0 +1,348 @@
+//! Riegel as an OpenID Connect provider (issue 15): the rules of an authorization request.
+//!
+//! Rules:
+//! - Authorization code flow only (`response_type=code`), scope must contain `openid`.
+//! - The client and its `redirect_uri` (matched exactly against the registered list) are
+//!   checked first; when either is wrong the user sees an error page and is never sent back.
+//! - PKCE: `S256` only; required for public clients, accepted from confidential ones.
+//! - `prompt=login`, `max_age` older than the session's login, or `acr_values` asking for
+//!   [`ACR_MFA`] on a login without a second factor mean a new login; a new login asked for by
+//!   the application always passes a second factor (no trusted-IP shortcut), so `max_age=0`
+//!   is a step-up. `prompt=none` never shows a page: without a fitting session the answer is
+//!   `login_required`.
+//! - `amr` names what the user did (RFC 8176); `acr` is [`ACR_MFA`] with a second factor,
+//!   else [`ACR_PWD`].
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    authorization_details::{self, Detail, DetailsError},
+    mfa::Factor,
+    time::Timestamp,
+};
+
+/// Password alone (from the account's trusted IP, SPEC 1.5).
+pub const ACR_PWD: &str = "urn:riegel:acr:pwd";
+/// Password and a second factor.
+pub const ACR_MFA: &str = "urn:riegel:acr:mfa";
+/// How long an authorization code lives.
+pub const CODE_TTL_SECS: i64 = 60;
+/// How long an access token (for userinfo) and an ID token live.
+pub const TOKEN_TTL_SECS: i64 = 300;
+/// How long a request waits for its user to log in.
+pub const REQUEST_TTL_SECS: i64 = 30 * 60;
+
+/// What passed a login, as the session remembers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// The password alone, from the trusted IP.
+    Password,
+    Factor(Factor),
+    RecoveryCode,
+}
+
+impl Proof {
+    /// As stored in `sessions.proof` (`NULL` for the password alone).
+    pub const fn as_stored(self) -> Option<&'static str> {
+        match self {
+            Proof::Password => None,
+            Proof::Factor(f) => Some(f.as_str()),
+            Proof::RecoveryCode => Some("recovery"),
+        }
+    }
+
+    pub fn from_stored(s: Option<&str>) -> Self {
+        match s {
+            Some("recovery") => Proof::RecoveryCode,
+            Some(other) => Factor::parse(other).map_or(Proof::Password, Proof::Factor),
+            None => Proof::Password,
+        }
+    }
+
+    pub const fn has_second_factor(self) -> bool {
+        !matches!(self, Proof::Password)
+    }
+
+    /// RFC 8176 values: `sms` for a code by SMS, `otp` for a one-time code from e-mail, an
+    /// authenticator app or a recovery code, `mca` (a second channel) for push.
+    pub fn amr(self) -> Vec<&'static str> {
+        let second: &[&'static str] = match self {
+            Proof::Password => &[],
+            Proof::Factor(Factor::Code(super::mfa::Method::Sms)) => &["sms", "mfa"],
+            Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::App) | Proof::RecoveryCode => {
+                &["otp", "mfa"]
+            }
+            Proof::Factor(Factor::Push) => &["mca", "mfa"],
+        };
+        std::iter::once("pwd").chain(second.iter().copied()).collect()
+    }
+
+    pub const fn acr(self) -> &'static str {
+        if self.has_second_factor() { ACR_MFA } else { ACR_PWD }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Prompt {
+    /// Log in if needed.
+    Default,
+    /// Log in again even with a session.
+    Login,
+    /// Never show a page.
+    None,
+}
+
+/// An authorization request after its checks, as it waits for the login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    pub asks_mfa: bool,
+    pub login_hint: Option<String>,
+    /// A transaction to confirm with a TAN before the code is issued (RFC 9396).
+    pub details: Option<Detail>,
+}
+
+/// What the client sent, by name (`None`: absent or empty).
+pub trait Params: Sync {
+    fn get(&self, name: &str) -> Option<&str>;
+}
+
+/// Why a request is refused after its client and redirect URI were found good: the error
+/// goes back to the application (RFC 6749 4.1.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestError {
+    UnsupportedResponseType,
+    InvalidScope,
+    /// A parameter is missing or malformed; the text says which.
+    InvalidRequest(&'static str),
+    LoginRequired,
+    InvalidAuthorizationDetails(DetailsError),
+}
+
+impl RequestError {
+    pub const fn code(self) -> &'static str {
+        match self {
+            RequestError::UnsupportedResponseType => "unsupported_response_type",
+            RequestError::InvalidScope => "invalid_scope",
+            RequestError::InvalidRequest(_) => "invalid_request",
+            RequestError::LoginRequired => "login_required",
+            RequestError::InvalidAuthorizationDetails(_) => "invalid_authorization_details",
+        }
+    }
+
+    pub const fn description(self) -> &'static str {
+        match self {
+            RequestError::UnsupportedResponseType => "only response_type=code is supported",
+            RequestError::InvalidScope => "scope must contain openid",
+            RequestError::InvalidRequest(why) => why,
+            RequestError::LoginRequired => "the user is not logged in (prompt=none)",
+            RequestError::InvalidAuthorizationDetails(e) => e.description(),
+        }
+    }
+}
+
+/// Checks a request whose client and `redirect_uri` are known good. `public`: the client has
+/// no secret, so PKCE is required. `iban` checks and normalises the IBANs of
+/// `authorization_details`.
+pub fn check_request(
+    p: &dyn Params,
+    client_id: &str,
+    redirect_uri: &str,
+    public: bool,
+    iban: &dyn Fn(&str) -> Option<String>,
+) -> Result<AuthorizationRequest, RequestError> {
+    if p.get("response_type") != Some("code") {
+        return Err(RequestError::UnsupportedResponseType);
+    }
+    let scope = p.get("scope").unwrap_or_default();
+    if !scope.split(' ').any(|s| s == "openid") {
+        return Err(RequestError::InvalidScope);
+    }
+    if p.get("request").is_some() || p.get("request_uri").is_some() {
+        return Err(RequestError::InvalidRequest("request objects are not supported"));
+    }
+    let code_challenge = match (p.get("code_challenge"), p.get("code_challenge_method")) {
+        (Some(c), Some("S256")) if is_pkce_challenge(c) => Some(c.to_owned()),
+        (Some(_), Some("S256")) => return Err(RequestError::InvalidRequest("code_challenge is malformed")),
+        (Some(_), _) => return Err(RequestError::InvalidRequest("code_challenge_method must be S256")),
+        (None, _) if public => return Err(RequestError::InvalidRequest("a public client must use PKCE (S256)")),
+        (None, _) => None,
+    };
+    let prompt = match p.get("prompt") {
+        None => Prompt::Default,
+        Some("login") => Prompt::Login,
+        Some("none") => Prompt::None,
+        Some(_) => return Err(RequestError::InvalidRequest("prompt must be login or none")),
+    };
+    let max_age = match p.get("max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<u32>().map_err(|_| RequestError::InvalidRequest("max_age must be a number"))?),
+    };
+    let asks_mfa = p.get("acr_values").is_some_and(|v| v.split(' ').any(|a| a == ACR_MFA));
+    let details = match p.get("authorization_details") {
+        Some(json) => {
+            Some(authorization_details::parse(json, iban).map_err(RequestError::InvalidAuthorizationDetails)?)
+        }
+        None => None,
+    };
+    Ok(AuthorizationRequest {
+        client_id: client_id.to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        scope: scope.to_owned(),
+        state: p.get("state").map(str::to_owned),
+        nonce: p.get("nonce").map(str::to_owned),
+        code_challenge,
+        prompt,
+        max_age: max_age.map(i64::from),
+        asks_mfa,
+        login_hint: p.get("login_hint").map(str::to_owned),
+        details,
+    })
+}
+
+/// A PKCE challenge: base64url of a SHA-256, 43 characters.
+fn is_pkce_challenge(c: &str) -> bool {
+    c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A PKCE verifier (RFC 7636 4.1): 43 to 128 unreserved characters.
+pub fn is_pkce_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The login a browser has, for [`decide`].
+#[derive(Clone, Copy, Debug)]
+pub struct CurrentLogin {
+    pub auth_time: Timestamp,
+    pub proof: Proof,
+}
+
+/// What the authorization endpoint does with a checked request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The login fits: a code goes back to the application.
+    Issue,
+    /// The user logs in (again); `with_mfa`: a second factor even from the trusted IP.
+    Login {
+        with_mfa: bool,
+    },
+    Refuse(RequestError),
+}
+
+pub fn decide(request: &AuthorizationRequest, login: Option<CurrentLogin>, now: Timestamp) -> Decision {
+    let fits = login.is_some_and(|l| {
+        request.prompt != Prompt::Login
+            && request.max_age.is_none_or(|max| now.0 - l.auth_time.0 <= max && max > 0)
+            && (!request.asks_mfa || l.proof.has_second_factor())
+    });
+    match (fits, request.prompt) {
+        (true, _) => Decision::Issue,
+        (false, Prompt::None) => Decision::Refuse(RequestError::LoginRequired),
+        (false, _) => Decision::Login { with_mfa: asks_fresh_login(request, login.is_some()) },
+    }
+}
+
+/// Whether the application asked for a new login beyond "log in if needed": then a second
+/// factor is always part of it.
+pub fn asks_fresh_login(request: &AuthorizationRequest, had_session: bool) -> bool {
+    request.asks_mfa || request.prompt == Prompt::Login || request.max_age.is_some() || had_session
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    impl Params for HashMap<&str, &str> {
+        fn get(&self, name: &str) -> Option<&str> {
+            HashMap::get(self, name).copied().filter(|v| !v.is_empty())
+        }
+    }
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn request(extra: &[(&'static str, &'static str)]) -> Result<AuthorizationRequest, RequestError> {
+        let mut p: HashMap<&str, &str> = HashMap::from([
+            ("response_type", "code"),
+            ("scope", "openid email"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ]);
+        p.extend(extra.iter().copied());
+        check_request(&p, "portal", "https://portal.example/cb", true, &|_| None)
+    }
+
+    #[test]
+    fn a_public_client_must_use_s256() {
+        assert!(request(&[]).is_ok());
+        assert_eq!(
+            request(&[("code_challenge", "")]),
+            Err(RequestError::InvalidRequest("a public client must use PKCE (S256)"))
+        );
+        assert_eq!(
+            request(&[("code_challenge_method", "plain")]),
+            Err(RequestError::InvalidRequest("code_challenge_method must be S256"))
+        );
+        assert_eq!(
+            request(&[("code_challenge", "short")]),
+            Err(RequestError::InvalidRequest("code_challenge is malformed"))
+        );
+    }
+
+    #[test]
+    fn only_the_code_flow_with_openid() {
+        assert_eq!(request(&[("response_type", "token")]), Err(RequestError::UnsupportedResponseType));
+        assert_eq!(request(&[("scope", "email")]), Err(RequestError::InvalidScope));
+    }
+
+    #[test]
+    fn a_login_fits_unless_the_application_asks_for_more() {
+        let now = Timestamp(10_000);
+        let mfa = Some(CurrentLogin { auth_time: Timestamp(9_000), proof: Proof::Factor(Factor::Push) });
+        let pwd = Some(CurrentLogin { auth_time: Timestamp(9_000), proof: Proof::Password });
+        let plain = request(&[]).unwrap();
+        assert_eq!(decide(&plain, mfa, now), Decision::Issue);
+        assert_eq!(decide(&plain, pwd, now), Decision::Issue);
+        assert_eq!(decide(&plain, None, now), Decision::Login { with_mfa: false });
+        let fresh = request(&[("max_age", "0")]).unwrap();
+        assert_eq!(decide(&fresh, mfa, now), Decision::Login { with_mfa: true });
+        let hour = request(&[("max_age", "3600")]).unwrap();
+        assert_eq!(decide(&hour, mfa, now), Decision::Issue);
+        let asks_mfa = request(&[("acr_values", ACR_MFA)]).unwrap();
+        assert_eq!(decide(&asks_mfa, pwd, now), Decision::Login { with_mfa: true });
+        assert_eq!(decide(&asks_mfa, mfa, now), Decision::Issue);
+        let none = request(&[("prompt", "none")]).unwrap();
+        assert_eq!(decide(&none, None, now), Decision::Refuse(RequestError::LoginRequired));
+        assert_eq!(decide(&none, mfa, now), Decision::Issue);
+        let login = request(&[("prompt", "login")]).unwrap();
+        assert_eq!(decide(&login, mfa, now), Decision::Login { with_mfa: true });
+    }
+
+    #[test]
+    fn amr_names_what_the_user_did() {
+        assert_eq!(Proof::Password.amr(), ["pwd"]);
+        assert_eq!(Proof::Factor(Factor::Code(crate::domain::mfa::Method::Sms)).amr(), ["pwd", "sms", "mfa"]);
+        assert_eq!(Proof::Factor(Factor::Push).amr(), ["pwd", "mca", "mfa"]);
+        assert_eq!(Proof::RecoveryCode.acr(), ACR_MFA);
+        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::App)] {
+            assert_eq!(Proof::from_stored(p.as_stored()), p);
+        }
+    }
+
+    #[test]
+    fn pkce_verifiers_are_43_to_128_unreserved_characters() {
+        assert!(is_pkce_verifier(&"a".repeat(43)));
+        assert!(!is_pkce_verifier(&"a".repeat(42)));
+        assert!(!is_pkce_verifier(&"a".repeat(129)));
+        assert!(!is_pkce_verifier(&format!("{}+", "a".repeat(43))));
+    }
+}
