@@ -40,7 +40,7 @@ pub async fn complete(
         .await?;
     quota_window::reset(tx, user_id, ctx.now).await?;
     sessions::delete_by_hash(tx, old_session_hash).await?;
-    let token = sessions::create_logged_in(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
+    let token = sessions::create_proven(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;
     Ok(token)
 }

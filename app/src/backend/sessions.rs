@@ -117,23 +117,12 @@ pub async fn create(
     ip: IpAddr,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    insert(conn, keys, user_id, stage, ip, now, Proof::Password).await
+    create_proven(conn, keys, user_id, stage, ip, now, Proof::Password).await
 }
 
-/// Starts the session of a completed login, remembering what passed it.
-pub async fn create_logged_in(
-    conn: &mut AnyConnection,
-    keys: &Keys,
-    user_id: i64,
-    stage: LoginState,
-    ip: IpAddr,
-    now: Timestamp,
-    proof: Proof,
-) -> Result<Secret<String>, sqlx::Error> {
-    insert(conn, keys, user_id, stage, ip, now, proof).await
-}
-
-async fn insert(
+/// Starts a session that remembers what passed its login (`proof`, for OpenID Connect's
+/// `amr` and `acr`); returns its token.
+pub async fn create_proven(
     conn: &mut AnyConnection,
     keys: &Keys,
     user_id: i64,

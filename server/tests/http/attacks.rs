@@ -70,6 +70,20 @@
 //! - no secret appears in the logs or the audit table:
 //!   `secrets::a_full_journey_leaves_no_secret_in_the_database_or_the_logs`,
 //!   `mfa::codes_are_stored_hashed_and_wiped_from_the_outbox_once_delivered`, `login::health_and_audit`
+//! - OpenID Connect (issue 15): wrong, extended or repeated redirect URIs and unregistered
+//!   clients never get a redirect; a code needs its client, redirect URI and PKCE verifier,
+//!   works once, expires in a minute, and its reuse revokes what it gave; `prompt=none`
+//!   without a session answers `login_required`; a TAN for one transaction does not confirm
+//!   another; a logout link without the application's ID token logs nobody out; Riegel's own
+//!   forms still refuse cross-site posts:
+//!   `oidc::wrong_clients_and_redirect_uris_get_an_error_page_and_never_a_redirect`,
+//!   `oidc::a_redeemed_code_needs_the_same_redirect_uri`,
+//!   `oidc::pkce_binds_the_code_to_its_verifier_and_expires_in_a_minute`,
+//!   `oidc::a_code_works_once_and_its_second_use_revokes_what_the_first_gave`,
+//!   `oidc::prompt_none_without_a_session_answers_login_required`,
+//!   `oidc::a_tan_for_one_transaction_does_not_confirm_another_and_bad_details_go_back_as_errors`,
+//!   `oidc::logout_from_the_application_needs_its_id_token_and_a_registered_address`,
+//!   `oidc::riegels_own_forms_still_refuse_cross_site_posts`
 
 use std::{
     collections::{BTreeMap, BTreeSet},

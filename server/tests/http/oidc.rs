@@ -108,6 +108,18 @@ async fn log_in_through_riegel(t: &TestApp, peer: std::net::IpAddr, path: &str) 
     query_of(&passed)
 }
 
+/// A token request for `code` with the redirect URI and verifier of `authorize_path`; `extra`
+/// replaces or adds parameters (a public client's `client_id`, another verifier).
+fn grant<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form =
+        vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", VERIFIER)];
+    for (name, value) in extra {
+        form.retain(|(n, _)| n != name);
+        form.push((name, value));
+    }
+    form
+}
+
 /// The token endpoint, as a server-side client calls it (no Origin, no cookie).
 async fn redeem(t: &TestApp, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (StatusCode, serde_json::Value) {
     let c = Client::new(t, ip(150));
@@ -165,12 +177,7 @@ async fn a_confidential_client_logs_its_user_in_through_riegels_mfa() {
     let back = log_in_through_riegel(&t, ip(2), &authorize_path("portal", &[])).await;
     assert_eq!(back["state"], "st-123", "state is reflected as sent");
     assert_eq!(back["iss"], "https://portal.example");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &back["code"]),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-    ];
+    let form = grant(&back["code"], &[]);
     let (status, tokens) = redeem(&t, &form, Some(("portal", &secret))).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let claims = verified_claims(&t, tokens["id_token"].as_str().unwrap(), "portal").await;
@@ -193,14 +200,7 @@ async fn a_confidential_client_logs_its_user_in_through_riegels_mfa() {
     assert_eq!(t.audited("oidc.tokens_issued").await, 1);
     // The same secret by client_secret_post works too, for a new code.
     let again = log_in_through_riegel(&t, ip(3), &authorize_path("portal", &[])).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &again["code"]),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-        ("client_id", "portal"),
-        ("client_secret", &secret),
-    ];
+    let form = grant(&again["code"], &[("client_id", "portal"), ("client_secret", &secret)]);
     assert_eq!(redeem(&t, &form, None).await.0, StatusCode::OK);
 }
 
@@ -210,13 +210,7 @@ async fn a_code_works_once_and_its_second_use_revokes_what_the_first_gave() {
     t.user(EMAIL, PW, "member").await;
     register(&t, "spa", true).await;
     let back = log_in_through_riegel(&t, ip(2), &authorize_path("spa", &[])).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &back["code"]),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-        ("client_id", "spa"),
-    ];
+    let form = grant(&back["code"], &[("client_id", "spa")]);
     let (status, tokens) = redeem(&t, &form, None).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
@@ -244,29 +238,17 @@ async fn pkce_binds_the_code_to_its_verifier_and_expires_in_a_minute() {
     // Each login from a new address (a completed one makes its address the trusted one).
     for (peer, verifier, why) in [(ip(2), "", "missing verifier"), (ip(3), &"x".repeat(43)[..], "wrong verifier")] {
         let back = log_in_through_riegel(&t, peer, &authorize_path("spa", &[])).await;
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", &back["code"]),
-            ("redirect_uri", CB),
-            ("code_verifier", verifier),
-            ("client_id", "spa"),
-        ];
+        let form = grant(&back["code"], &[("code_verifier", verifier), ("client_id", "spa")]);
         let (status, refused) = redeem(&t, &form, None).await;
         assert_eq!((status, refused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{why}");
         // The code is used up by the failed try: the right verifier comes too late.
-        let form = [form[0], form[1], form[2], ("code_verifier", VERIFIER), form[4]];
+        let form = grant(&back["code"], &[("client_id", "spa")]);
         assert_eq!(redeem(&t, &form, None).await.0, StatusCode::BAD_REQUEST, "{why}");
     }
 
     let back = log_in_through_riegel(&t, ip(4), &authorize_path("spa", &[])).await;
     t.state.clock.advance(61);
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &back["code"]),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-        ("client_id", "spa"),
-    ];
+    let form = grant(&back["code"], &[("client_id", "spa")]);
     let (status, refused) = redeem(&t, &form, None).await;
     assert_eq!((status, refused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "expired");
 }
@@ -309,12 +291,7 @@ async fn a_redeemed_code_needs_the_same_redirect_uri() {
     t.user(EMAIL, PW, "member").await;
     let secret = register(&t, "portal", false).await.unwrap();
     let back = log_in_through_riegel(&t, ip(2), &authorize_path("portal", &[])).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &back["code"]),
-        ("redirect_uri", "https://rp.example/other"),
-        ("code_verifier", VERIFIER),
-    ];
+    let form = grant(&back["code"], &[("redirect_uri", "https://rp.example/other")]);
     let (status, refused) = redeem(&t, &form, Some(("portal", &secret))).await;
     assert_eq!((status, refused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
 }
@@ -342,20 +319,8 @@ async fn a_session_goes_straight_back_and_max_age_0_asks_for_mfa_again_even_from
     let browser = browser.with_session(&session);
     let straight = browser.get(&authorize_path("spa", &[])).await;
     assert!(straight.header(header::LOCATION).unwrap().starts_with(CB), "no page in between: {straight:?}");
-    let form = |code: &str| {
-        [
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-            ("client_id", "spa"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    };
     let code = query_of(&straight)["code"].clone();
-    let pairs = form(&code);
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (_, tokens) = redeem(&t, &pairs, None).await;
+    let (_, tokens) = redeem(&t, &grant(&code, &[("client_id", "spa")]), None).await;
     let claims = verified_claims(&t, tokens["id_token"].as_str().unwrap(), "spa").await;
     assert_eq!(
         (claims["amr"].clone(), claims["acr"].as_str()),
@@ -375,9 +340,7 @@ async fn a_session_goes_straight_back_and_max_age_0_asks_for_mfa_again_even_from
     let step_up =
         step_up.with_cookie(&format!("riegel_oidc={waiting}; riegel_session={}", res.session_token().unwrap()));
     let back = query_of(&step_up.verify(&code).await);
-    let pairs = form(&back["code"]);
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (_, tokens) = redeem(&t, &pairs, None).await;
+    let (_, tokens) = redeem(&t, &grant(&back["code"], &[("client_id", "spa")]), None).await;
     let claims = verified_claims(&t, tokens["id_token"].as_str().unwrap(), "spa").await;
     assert_eq!(claims["acr"], "urn:riegel:acr:mfa");
     assert_eq!(claims["auth_time"], t.state.clock.now().0, "authenticated within this request");
@@ -392,13 +355,7 @@ async fn logout_from_the_application_needs_its_id_token_and_a_registered_address
     let (_, session) = browser.password(EMAIL, PW).await;
     let browser = browser.with_session(&session);
     let code = query_of(&browser.get(&authorize_path("spa", &[])).await)["code"].clone();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-        ("client_id", "spa"),
-    ];
+    let form = grant(&code, &[("client_id", "spa")]);
     let (_, tokens) = redeem(&t, &form, None).await;
     let id_token = tokens["id_token"].as_str().unwrap();
 
@@ -467,12 +424,7 @@ async fn a_transaction_is_confirmed_by_a_tan_that_names_it_and_comes_back_exactl
     let back = query_of(&done);
     assert!(done.header(header::LOCATION).unwrap().starts_with(CB));
     assert_eq!(back["state"], "st-123");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &back["code"]),
-        ("redirect_uri", CB),
-        ("code_verifier", VERIFIER),
-    ];
+    let form = grant(&back["code"], &[]);
     let (status, tokens) = redeem(&t, &form, Some(("portal", &secret))).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let confirmed: serde_json::Value = serde_json::from_str(CONFIRMED).unwrap();
@@ -521,4 +473,23 @@ async fn a_tan_for_one_transaction_does_not_confirm_another_and_bad_details_go_b
 
 async fn count_codes(t: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM oidc_codes").fetch_one(&t.state.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_transaction_asked_for_before_the_login_waits_for_its_confirmation_after_it() {
+    let t = TestApp::start().await;
+    t.user(EMAIL, PW, "member").await;
+    register(&t, "portal", false).await;
+    let browser = Client::new(&t, ip(2));
+    let asked = browser.get(&authorize_path("portal", &[("authorization_details", PAYMENT)])).await;
+    assert_eq!(asked.header(header::LOCATION).as_deref(), Some("/login"));
+    let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
+    let browser = browser.with_cookie(&format!("riegel_oidc={waiting}"));
+    let session = browser.login(EMAIL, PW).await.session_token().unwrap();
+    let code = t.code_for(PHONE).await;
+    let browser = browser.with_cookie(&format!("riegel_oidc={waiting}; riegel_session={session}"));
+    let passed = browser.verify(&code).await;
+    assert_eq!(passed.header(header::LOCATION).as_deref(), Some("/oidc/confirm"), "{passed:?}");
+    assert_eq!(cookie_value(&passed, "riegel_oidc"), None, "the request still waits: its cookie stays");
+    assert_eq!(count_codes(&t).await, 0, "no code before the TAN");
 }

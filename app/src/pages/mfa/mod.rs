@@ -62,8 +62,21 @@ pub fn MfaPage() -> impl IntoView {
             }}
             <Suspense>
                 {move || Suspend::new(async move {
+                    let status = status.await;
+                    // A passed challenge leaves for the page the server redirects to (an
+                    // application's confirmation page, say); the refreshed status would
+                    // redirect to the start page instead, and win while that page's code is
+                    // still loading.
+                    let passed = |r: Option<Result<(), AppError>>| matches!(r, Some(Ok(())));
+                    if passed(verify.value().get_untracked())
+                        || passed(recovery.value().get_untracked())
+                        || passed(totp.value().get_untracked())
+                        || passed(push.finish.value().get_untracked())
+                    {
+                        return ().into_any();
+                    }
                     super::mfa_step(
-                        status.await,
+                        status,
                         false,
                         |s| view! { <Challenge status=s verify resend switch recovery totp push /> }.into_any(),
                     )
