@@ -7,7 +7,7 @@ use app::{
     backend::{
         AppState, RequestCtx,
         services::{
-            oidc_login::{self, Authorize, WaitFor},
+            oidc_login::{self, AfterLogin, Authorize, WaitFor},
             oidc_tokens::{self, ClientAuth, EndSession, TokenError},
         },
         sessions::CookieJar,
@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/token", axum::routing::post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/logout", get(logout))
+        .route("/oidc/resume", get(resume))
 }
 
 /// A request's parameters by name. A repeated parameter is refused (RFC 6749 3.1), an empty
@@ -117,20 +118,16 @@ async fn authorize(
         Ok(Authorize::Refused(why)) => error_page(ctx.lang, why),
         Ok(Authorize::Wait { request_cookie, return_origin, next }) => {
             let dev = state.config.dev_mode;
-            let mut headers = HeaderMap::new();
-            let mut cookie = |value: String| {
-                if let Ok(v) = HeaderValue::from_str(&value) {
-                    headers.append(header::SET_COOKIE, v);
-                }
-            };
-            cookie(CookieJar::oidc_request(dev).set(&request_cookie));
-            cookie(CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin)));
+            let mut cookies = vec![
+                CookieJar::oidc_request(dev).set(&request_cookie),
+                CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin)),
+            ];
             if next == WaitFor::Login {
                 // The login that follows is a new one: no session stays behind.
-                cookie(CookieJar::session(dev).clear());
+                cookies.push(CookieJar::session(dev).clear());
             }
             if let Some(lang) = params.get("ui_locales").and_then(ui_locale) {
-                cookie(format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"));
+                cookies.push(format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"));
             }
             let target = match (next, params.get("login_hint")) {
                 (WaitFor::Login, Some(hint)) => format!(
@@ -139,7 +136,7 @@ async fn authorize(
                 ),
                 (next, _) => next.path().to_owned(),
             };
-            (headers, Redirect::to(&target)).into_response()
+            redirect_setting(&target, cookies)
         }
         Err(e) => failure(&e),
     }
@@ -230,14 +227,37 @@ async fn logout(State(state): State<AppState>, parts: Parts, Query(query): Query
     };
     match oidc_tokens::end_session(&state, &ctx, &Pairs(query)).await {
         Ok(EndSession::Done { target, ended }) => {
-            let mut res = Redirect::to(&target).into_response();
-            let clear = CookieJar::session(state.config.dev_mode).clear();
-            if let (true, Ok(v)) = (ended, HeaderValue::from_str(&clear)) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
+            redirect_setting(&target, ended.then(|| CookieJar::session(state.config.dev_mode).clear()))
         }
         Ok(EndSession::Refused(why)) => error_page(ctx.lang, why),
         Err(e) => failure(&e),
     }
+}
+
+/// After a first MFA setup: on to the application waiting for this login, if one is.
+async fn resume(State(state): State<AppState>, parts: Parts) -> Response {
+    let ctx = match RequestCtx::read(&state, &parts) {
+        Ok(ctx) => ctx,
+        Err(e) => return failure(&e),
+    };
+    let dev = state.config.dev_mode;
+    let (target, answered) = match oidc_login::resume(&state, &ctx).await {
+        Ok(AfterLogin::Application(url)) => (url, true),
+        Ok(AfterLogin::Confirmation) => (WaitFor::Confirmation.path().to_owned(), false),
+        Ok(AfterLogin::Riegel) => ("/".to_owned(), ctx.oidc_request.is_some()),
+        Err(e) => return failure(&e),
+    };
+    let cleared = [CookieJar::oidc_request(dev), CookieJar::oidc_origin(dev)].map(CookieJar::clear);
+    redirect_setting(&target, cleared.into_iter().filter(|_| answered))
+}
+
+/// A 303 to `target` that sets `cookies` (`Set-Cookie` values).
+fn redirect_setting(target: &str, cookies: impl IntoIterator<Item = String>) -> Response {
+    let mut res = Redirect::to(target).into_response();
+    for cookie in cookies {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
 }

@@ -9,7 +9,9 @@
 //!   [`ACR_MFA`] on a login without a second factor mean a new login; a new login asked for by
 //!   the application always passes a second factor (no trusted-IP shortcut), so `max_age=0`
 //!   is a step-up. `prompt=none` never shows a page: without a fitting session the answer is
-//!   `login_required`.
+//!   `login_required`, with a transaction to confirm `interaction_required`.
+//! - A request with `authorization_details` (see `authorization_details`) gets its code only
+//!   after the user confirmed the transaction with a TAN.
 //! - `amr` names what the user did (RFC 8176); `acr` is [`ACR_MFA`] with a second factor,
 //!   else [`ACR_PWD`].
 
@@ -123,6 +125,8 @@ pub enum RequestError {
     /// A parameter is missing or malformed; the text says which.
     InvalidRequest(&'static str),
     LoginRequired,
+    /// `prompt=none` with a transaction to confirm: that needs a page.
+    InteractionRequired,
     InvalidAuthorizationDetails(DetailsError),
 }
 
@@ -133,6 +137,7 @@ impl RequestError {
             RequestError::InvalidScope => "invalid_scope",
             RequestError::InvalidRequest(_) => "invalid_request",
             RequestError::LoginRequired => "login_required",
+            RequestError::InteractionRequired => "interaction_required",
             RequestError::InvalidAuthorizationDetails(_) => "invalid_authorization_details",
         }
     }
@@ -143,6 +148,7 @@ impl RequestError {
             RequestError::InvalidScope => "scope must contain openid",
             RequestError::InvalidRequest(why) => why,
             RequestError::LoginRequired => "the user is not logged in (prompt=none)",
+            RequestError::InteractionRequired => "a transaction to confirm needs a page (prompt=none)",
             RequestError::InvalidAuthorizationDetails(e) => e.description(),
         }
     }
@@ -244,6 +250,7 @@ pub fn decide(request: &AuthorizationRequest, login: Option<CurrentLogin>, now: 
             && (!request.asks_mfa || l.proof.has_second_factor())
     });
     match (fits, request.prompt) {
+        (_, Prompt::None) if request.details.is_some() => Decision::Refuse(RequestError::InteractionRequired),
         (true, _) => Decision::Issue,
         (false, Prompt::None) => Decision::Refuse(RequestError::LoginRequired),
         (false, _) => Decision::Login { with_mfa: asks_fresh_login(request, login.is_some()) },
@@ -269,6 +276,10 @@ mod tests {
     }
 
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn payout() -> Detail {
+        Detail::PayoutAccount { iban: "DE89370400440532013000".into(), account_holder: "Muster GmbH".into() }
+    }
 
     fn request(extra: &[(&'static str, &'static str)]) -> Result<AuthorizationRequest, RequestError> {
         let mut p: HashMap<&str, &str> = HashMap::from([
@@ -322,6 +333,8 @@ mod tests {
         assert_eq!(decide(&asks_mfa, mfa, now), Decision::Issue);
         let none = request(&[("prompt", "none")]).unwrap();
         assert_eq!(decide(&none, None, now), Decision::Refuse(RequestError::LoginRequired));
+        let confirm = AuthorizationRequest { details: Some(payout()), ..none.clone() };
+        assert_eq!(decide(&confirm, mfa, now), Decision::Refuse(RequestError::InteractionRequired));
         assert_eq!(decide(&none, mfa, now), Decision::Issue);
         let login = request(&[("prompt", "login")]).unwrap();
         assert_eq!(decide(&login, mfa, now), Decision::Login { with_mfa: true });

@@ -493,3 +493,30 @@ async fn a_transaction_asked_for_before_the_login_waits_for_its_confirmation_aft
     assert_eq!(cookie_value(&passed, "riegel_oidc"), None, "the request still waits: its cookie stays");
     assert_eq!(count_codes(&t).await, 0, "no code before the TAN");
 }
+
+#[tokio::test]
+async fn a_first_mfa_setup_shows_the_recovery_codes_and_then_goes_back_to_the_application() {
+    let t = TestApp::start().await;
+    t.user_without_mfa(EMAIL, PW, "member").await;
+    register(&t, "spa", true).await;
+    let browser = Client::new(&t, ip(2));
+    let asked = browser.get(&authorize_path("spa", &[])).await;
+    let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
+    let browser = browser.with_cookie(&format!("riegel_oidc={waiting}"));
+    let res = browser.login(EMAIL, PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa/setup"));
+    let browser =
+        browser.with_cookie(&format!("riegel_oidc={waiting}; riegel_session={}", res.session_token().unwrap()));
+    assert_eq!(browser.post("/api/mfa/setup", "phone=%2B4915198765432").await.status, StatusCode::OK);
+    let code = t.code_for("+4915198765432").await;
+    let set_up = browser.verify(&code).await;
+    assert_eq!(set_up.header(header::LOCATION).as_deref(), Some("/mfa/recovery-codes"), "the codes first");
+    let browser =
+        browser.with_cookie(&format!("riegel_oidc={waiting}; riegel_session={}", set_up.session_token().unwrap()));
+    let on = browser.get("/oidc/resume").await;
+    assert!(on.header(header::LOCATION).unwrap().starts_with(CB), "then the application: {on:?}");
+    assert!(query_of(&on).contains_key("code"));
+    // Without a waiting request the same link is the way to the start page.
+    let plain = Client::new(&t, ip(2)).get("/oidc/resume").await;
+    assert_eq!(plain.header(header::LOCATION).as_deref(), Some("/"));
+}

@@ -151,6 +151,16 @@ pub async fn after_login(state: &AppState, ctx: &RequestCtx, token: &Secret<Stri
     Ok(AfterLogin::Application(url))
 }
 
+/// `/oidc/resume`, the recovery-code page's way on after a first MFA setup (which answers
+/// with that page, not with the application): the same as the end of a login, for the
+/// browser's current session.
+pub async fn resume(state: &AppState, ctx: &RequestCtx) -> Result<AfterLogin, AppError> {
+    match &ctx.session_token {
+        Some(token) => after_login(state, ctx, token).await,
+        None => Ok(AfterLogin::Riegel),
+    }
+}
+
 /// What the confirmation page shows: the waiting request's transaction and its application.
 /// `None` when no transaction waits for this browser.
 pub async fn waiting_confirmation(state: &AppState, ctx: &RequestCtx) -> Result<Option<Confirmation>, AppError> {

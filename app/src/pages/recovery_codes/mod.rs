@@ -30,8 +30,12 @@ pub fn RecoveryCodesPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            // Through the server: an application waiting for this login (OpenID Connect) gets
+            // its answer now, anyone else goes to the start page.
             <p>
-                <a href="/">{t!(i18n, recovery_codes.continue_to_portal)}</a>
+                <a href="/oidc/resume" rel="external">
+                    {t!(i18n, recovery_codes.continue_to_portal)}
+                </a>
             </p>
         </section>
     }
