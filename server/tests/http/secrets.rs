@@ -122,7 +122,45 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
     secrets.push(code.clone());
     let res = other.with_session(&s).verify(&code).await;
     assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
-    secrets.push(token_of(&res));
+    let s = token_of(&res);
+    secrets.push(s.clone());
+
+    // An application logs Ute in through OpenID Connect: its secret, the code and the access
+    // token are secrets too.
+    let new = app::backend::oidc::clients::NewClient {
+        id: "portal",
+        name: "Rechnungsportal",
+        public: false,
+        redirect_uris: &["https://rp.example/cb".to_owned()],
+        post_logout_uris: &[],
+    };
+    let client_secret = app::backend::services::oidc_tokens::add_client(&t.state, t.state.clock.now(), &new)
+        .await
+        .unwrap()
+        .unwrap()
+        .expose()
+        .clone();
+    secrets.push(client_secret.clone());
+    let authorize = form(&[
+        ("response_type", "code"),
+        ("client_id", "portal"),
+        ("redirect_uri", "https://rp.example/cb"),
+        ("scope", "openid email"),
+    ]);
+    let res = other.with_session(&s).get(&format!("/oidc/authorize?{authorize}")).await;
+    let location = res.header(header::LOCATION).unwrap_or_else(|| panic!("{res:?}"));
+    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    secrets.push(code.clone());
+    let redeem = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", "https://rp.example/cb"),
+        ("client_id", "portal"),
+        ("client_secret", &client_secret),
+    ]);
+    let tokens: serde_json::Value =
+        serde_json::from_str(&Client::new(&t, ip(63)).raw_post("/oidc/token", &redeem, &[]).await.body).unwrap();
+    secrets.push(tokens["access_token"].as_str().unwrap().to_owned());
 
     // Read while the server still runs.
     t.deliver().await;
@@ -144,7 +182,7 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
     assert!(stored.len() > 5_000, "the database was read ({} bytes)", stored.len());
     let logged = logs.0.lock().unwrap().clone();
     assert!(logged.len() > 1000, "the logs were captured ({} bytes)", logged.len());
-    assert!(secrets.len() >= 17, "{}", secrets.len());
+    assert!(secrets.len() >= 20, "{}", secrets.len());
     for secret in &secrets {
         let needle = secret.as_bytes();
         assert!(!stored.windows(needle.len()).any(|w| w == needle), "the database holds a secret: {secret}");
