@@ -103,6 +103,16 @@ fn format_cents(c: i64) -> String {
 }
 
 impl Detail {
+    /// For the audit log: the transaction with its IBAN masked.
+    pub fn masked(&self) -> String {
+        match self {
+            Detail::PayoutAccount { iban, .. } => format!("payout_account {}", super::mask::iban(iban)),
+            Detail::Payment { amount, currency, creditor_iban, reference } => {
+                format!("payment {amount} {currency} to {}, reference {reference}", super::mask::iban(creditor_iban))
+            }
+        }
+    }
+
     /// What the TAN is bound to: the normalised data, one form only.
     pub fn canonical(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -134,6 +144,7 @@ mod tests {
                 reference: "RE-2026-17".into()
             }
         );
+        assert_eq!(d.masked(), "payment 1234.50 EUR to DE89 •••• 3000, reference RE-2026-17");
         assert_eq!(
             d.canonical(),
             r#"{"type":"payment","amount":"1234.50","currency":"EUR","creditor_iban":"DE89370400440532013000","reference":"RE-2026-17"}"#

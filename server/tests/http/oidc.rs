@@ -432,6 +432,17 @@ async fn a_transaction_is_confirmed_by_a_tan_that_names_it_and_comes_back_exactl
     let claims = verified_claims(&t, tokens["id_token"].as_str().unwrap(), "portal").await;
     assert_eq!(claims["authorization_details"], confirmed);
     assert_eq!(t.audited("tan.accepted").await, 1);
+    let audited: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT kind, detail, ip FROM audit_events WHERE kind IN ('oidc.code_issued', 'oidc.tokens_issued') ORDER BY id")
+            .fetch_all(&t.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited.len(), 2);
+    for (kind, detail, ip) in &audited {
+        let what = "payment 1234.50 EUR to DE89 •••• 3000, reference RE-2026-17";
+        assert!(detail.contains("\"client\":\"portal\"") && detail.contains(what), "{kind}: {detail}");
+        assert!(ip.is_some(), "{kind}: the address is on record");
+    }
     // Answered: nothing waits any more, and the TAN cannot confirm again.
     let again = browser.post("/api/oidc/confirm", &format!("tan={tan}")).await;
     assert_eq!((again.status, again.header(header::LOCATION)), (StatusCode::GONE, None), "{again:?}");

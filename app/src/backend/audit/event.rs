@@ -279,11 +279,13 @@ pub enum AuditEvent<'a> {
         by: i64,
         reason: &'a str,
     },
-    /// A step of an application's login through OpenID Connect; `scope` what it asked for.
+    /// A step of an application's login through OpenID Connect; `scope` what it asked for,
+    /// `confirmed` the transaction the user confirmed with a TAN (IBAN masked).
     Oidc {
         user_id: Option<i64>,
         client_id: &'a str,
         step: OidcStep,
         scope: &'a str,
+        confirmed: Option<String>,
     },
 }

@@ -202,7 +202,12 @@ impl AuditEvent<'_> {
             AuditEvent::TanUnlocked { reason, .. }
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
-            AuditEvent::Oidc { client_id, scope, .. } => json!({ "client": client_id, "scope": scope }),
+            AuditEvent::Oidc { client_id, scope, confirmed: None, .. } => {
+                json!({ "client": client_id, "scope": scope })
+            }
+            AuditEvent::Oidc { client_id, scope, confirmed: Some(what), .. } => {
+                json!({ "client": client_id, "scope": scope, "confirmed": what })
+            }
             _ => json!({}),
         }
     }

@@ -112,7 +112,7 @@ async fn wait(
     next: WaitFor,
 ) -> Result<Authorize, AppError> {
     let request_cookie = grants::save_request(tx, &state.keys, &request, ctx.now).await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), oidc_event(None, &request, OidcStep::RequestWaiting)).await?;
+    audit::record(tx, ctx.now, Some(ctx.ip), oidc_event(None, &request, OidcStep::RequestWaiting, None)).await?;
     let return_origin =
         url::Url::parse(&request.redirect_uri).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     Ok(Authorize::Wait { request_cookie, return_origin, next })
@@ -267,14 +267,21 @@ async fn issue(
         details: confirmed,
     };
     let code = grants::issue_code(tx, &state.keys, &grant, ctx.now).await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), oidc_event(Some(user_id), request, OidcStep::CodeIssued)).await?;
+    let confirmed = grant.details.as_ref().map(Detail::masked);
+    let event = oidc_event(Some(user_id), request, OidcStep::CodeIssued, confirmed);
+    audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let mut answer = vec![("code", code.expose().as_str()), ("iss", state.config.link_origin.as_str())];
     answer.extend(request.state.as_deref().map(|s| ("state", s)));
     Ok(oidc::with_query(&request.redirect_uri, &answer))
 }
 
-fn oidc_event<'a>(user_id: Option<i64>, request: &'a AuthorizationRequest, step: OidcStep) -> AuditEvent<'a> {
-    AuditEvent::Oidc { user_id, client_id: &request.client_id, step, scope: &request.scope }
+fn oidc_event<'a>(
+    user_id: Option<i64>,
+    request: &'a AuthorizationRequest,
+    step: OidcStep,
+    confirmed: Option<String>,
+) -> AuditEvent<'a> {
+    AuditEvent::Oidc { user_id, client_id: &request.client_id, step, scope: &request.scope, confirmed }
 }
 
 fn error_redirect(state: &AppState, redirect_uri: &str, st: Option<&str>, e: RequestError) -> String {

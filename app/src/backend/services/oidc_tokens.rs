@@ -27,6 +27,7 @@ use crate::{
         sessions,
     },
     domain::{
+        authorization_details::Detail,
         oidc::{ACR_MFA, ACR_PWD, Params, TOKEN_TTL_SECS, is_pkce_verifier},
         time::Timestamp,
     },
@@ -96,8 +97,13 @@ pub async fn token(
     let (code_hash, grant) = match grants::redeem(&mut tx, &state.keys, code, ctx.now).await? {
         Redeemed::Granted { code_hash, grant } => (code_hash, grant),
         Redeemed::Reused => {
-            let event =
-                AuditEvent::Oidc { user_id: None, client_id: &client.id, step: OidcStep::CodeReused, scope: "" };
+            let event = AuditEvent::Oidc {
+                user_id: None,
+                client_id: &client.id,
+                step: OidcStep::CodeReused,
+                scope: "",
+                confirmed: None,
+            };
             audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
             state.commit(tx).await?;
             return Ok(Err(TokenError::InvalidGrant("the code was used before; what it gave is revoked")));
@@ -141,6 +147,7 @@ pub async fn token(
         client_id: &client.id,
         step: OidcStep::TokensIssued,
         scope: &grant.scope,
+        confirmed: grant.details.as_ref().map(Detail::masked),
     };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     state.commit(tx).await?;
@@ -363,6 +370,7 @@ pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params
             client_id: &client_id,
             step: OidcStep::LoggedOut,
             scope: "",
+            confirmed: None,
         };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
         state.commit(tx).await?;
