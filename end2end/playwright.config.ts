@@ -9,6 +9,52 @@ const port = Number(process.env.RIEGEL_E2E_PORT ?? 3100);
 const root = resolve(__dirname, '..');
 const chromium: { path: string; args: string[] } = JSON.parse(readFileSync(join(__dirname, 'chromium.json'), 'utf8'));
 
+const database = process.env.RIEGEL_E2E_DATABASE ?? join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite');
+
+// The real release binary, as `cargo leptos build --release` left it.
+const riegel = {
+  command: `${root}/target/release/server`,
+  cwd: root,
+  url: `http://127.0.0.1:${port}/healthz`,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+  env: {
+    // A PostgreSQL URL for the run against PostgreSQL (`./x test` sets it), else a new SQLite file.
+    RIEGEL_DATABASE: database,
+    RIEGEL_BIND: `127.0.0.1:${port}`,
+    RIEGEL_DEV: 'true',
+    RIEGEL_SEED_DEMO: 'true',
+    // Tests choose their client IP with X-Forwarded-For (see fixtures.ts), as a proxy would.
+    RIEGEL_TRUSTED_PROXY: '127.0.0.1',
+    LEPTOS_SITE_ROOT: `${root}/target/site`,
+    RUST_LOG: 'warn',
+  },
+};
+
+// Another application that logs its users in through Riegel (OpenID Connect, oidc.spec.ts).
+// It registers itself on its first request, with the server binary's `client add`.
+// Its port is the server's plus 100 (fixtures.ts: relyingParty).
+const rpPort = port + 100;
+const relyingParty = {
+  command: 'node rp/relying-party.mjs',
+  url: `http://127.0.0.1:${rpPort}/healthz`,
+  reuseExistingServer: false,
+  timeout: 30_000,
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+  env: {
+    RP_PORT: String(rpPort),
+    RP_ISSUER: `http://127.0.0.1:${port}`,
+    RIEGEL_SERVER_BIN: `${root}/target/release/server`,
+    RIEGEL_ROOT: root,
+    RIEGEL_DATABASE: database,
+    RIEGEL_DEV: 'true',
+    RUST_LOG: 'warn',
+  },
+};
+
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -31,27 +77,7 @@ export default defineConfig({
   },
   projects: [
     { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout)\.spec\.ts/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout|oidc)\.spec\.ts/ },
   ],
-  webServer: {
-    // The real release binary, as `cargo leptos build --release` left it.
-    command: `${root}/target/release/server`,
-    cwd: root,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      // A PostgreSQL URL for the run against PostgreSQL (`./x test` sets it), else a new SQLite file.
-      RIEGEL_DATABASE: process.env.RIEGEL_E2E_DATABASE ?? join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite'),
-      RIEGEL_BIND: `127.0.0.1:${port}`,
-      RIEGEL_DEV: 'true',
-      RIEGEL_SEED_DEMO: 'true',
-      // Tests choose their client IP with X-Forwarded-For (see fixtures.ts), as a proxy would.
-      RIEGEL_TRUSTED_PROXY: '127.0.0.1',
-      LEPTOS_SITE_ROOT: `${root}/target/site`,
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [riegel, relyingParty],
 });
