@@ -31,7 +31,7 @@ use std::{
 };
 
 use sqlx::{
-    Any, AnyConnection, AnyPool, ConnectOptions, Executor, Transaction,
+    Any, AnyConnection, AnyPool, ConnectOptions, Connection as _, Executor, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
     sqlite::SqliteConnectOptions,
@@ -172,6 +172,20 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
         .acquire_timeout(match backend {
             Backend::Sqlite => Duration::from_secs(30),
             Backend::Postgres => settings.connect_timeout,
+        })
+        // A connection handed back still counting an open transaction is closed, not reused:
+        // SQLite ends a transaction by itself on a full disk or an I/O error, sqlx's queued
+        // rollback then fails, and its count stays at one, so every later `BEGIN` on that
+        // connection would fail ("non-zero transaction depth"). The ping first lets a queued
+        // rollback run; only a connection still in a transaction after it is dropped.
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                if !conn.is_in_transaction() {
+                    return Ok(true);
+                }
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
+            })
         })
         .after_connect(move |conn, _| {
             Box::pin(async move {
@@ -323,14 +337,22 @@ pub async fn new_postgres_database(prefix: &str) -> Result<Location, sqlx::Error
     Ok(Location::Postgres(url(&name)))
 }
 
-/// Whether an error means "the database could not be reached or was too busy in time",
-/// which a retry can cure: no free connection, no write turn, PostgreSQL's lock timeout or
-/// statement timeout, or a connection that broke.
+/// Whether an error means "the database could not be reached, was too busy in time, or
+/// cannot be written just now", which a retry can cure once the fault is mended: no free
+/// connection, no write turn, PostgreSQL's lock timeout or statement timeout, a connection
+/// that broke, SQLite's file locked by another process or its disk full.
 pub fn is_transient(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        // 55P03 lock_not_available, 57014 query_canceled (statement timeout), 57P01
-        // admin_shutdown, 08xxx connection exceptions.
+        // SQLite: the file is locked by another process beyond the busy timeout (BUSY,
+        // LOCKED), or cannot be written now (READONLY, IOERR, FULL, CANTOPEN): the operator
+        // can mend it and the request can be repeated. Nothing was written.
+        sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+            matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14))
+        }
+        // PostgreSQL: 55P03 lock_not_available, 57014 query_canceled (statement timeout),
+        // 57P01 admin_shutdown, 08xxx connection exceptions.
         sqlx::Error::Database(db) => {
             db.code().is_some_and(|c| c == "55P03" || c == "57014" || c == "57P01" || c.starts_with("08"))
         }

@@ -560,6 +560,17 @@ pub async fn every_row(t: &TestApp) -> std::collections::BTreeMap<String, String
     all
 }
 
+/// What a request may not leave half-written: every row that counts or sends.
+pub async fn tally(t: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for table in
+        ["code_sends", "challenge_codes", "outbox", "audit_events", "login_ip_failures", "sessions", "sms_sends"]
+    {
+        v.push(count(t, &format!("SELECT count(*) FROM {table}")).await);
+    }
+    v
+}
+
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()

@@ -8,6 +8,7 @@ mod assets;
 mod attack_list;
 mod attacks;
 mod delivery;
+mod faults;
 mod harness;
 mod instances;
 mod login;

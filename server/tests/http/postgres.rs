@@ -16,7 +16,7 @@ use app::backend::db::{Backend, Location};
 use http::{StatusCode, header};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::harness::{Client, PHONE, TestApp, count, ip, new_database};
+use crate::harness::{Client, PHONE, TestApp, ip, new_database, tally};
 
 /// A TCP forwarder in front of PostgreSQL that a test cuts and restores: while cut, open
 /// connections break and new ones are closed at once, as when the server or the network
@@ -71,17 +71,6 @@ async fn behind_proxy(dir: &std::path::Path) -> (Proxy, Location) {
     let url = url.replacen(&format!("@{host}:{port}/"), &format!("@{}/", proxy.addr), 1);
     assert!(url.contains(&proxy.addr.to_string()), "{url}");
     (proxy, Location::Postgres(url))
-}
-
-/// What a request may not leave half-written: every row that counts or sends.
-async fn tally(t: &TestApp) -> Vec<i64> {
-    let mut v = Vec::new();
-    for table in
-        ["code_sends", "challenge_codes", "outbox", "audit_events", "login_ip_failures", "sessions", "sms_sends"]
-    {
-        v.push(count(t, &format!("SELECT count(*) FROM {table}")).await);
-    }
-    v
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

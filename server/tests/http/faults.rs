@@ -1,0 +1,129 @@
+//! Faults injected into the running server (issue 17), on SQLite: what the user sees (a clear
+//! message in their language, 503 with `Retry-After` where a retry helps), that nothing is
+//! half-written, and that the server recovers by itself once the fault is gone. (PostgreSQL's
+//! own fault, the database gone, is `postgres::`.)
+
+use app::backend::db::Backend;
+use http::{StatusCode, header};
+use sqlx::Connection as _;
+
+use crate::harness::{Client, PHONE, TestApp, ip, new_database, tally};
+
+/// Another process holds SQLite's write lock for longer than the busy timeout (a backup
+/// tool, an operator's `sqlite3` shell left in a transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_holding_the_write_lock_gets_503_and_the_server_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = new_database(Backend::Sqlite, dir.path()).await;
+    let t = TestApp::start_at(location).await;
+    t.user("ute@example.org", "ute-password-1", "member").await;
+    let c = Client::new(&t, ip(9));
+    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+    let c = c.with_session(&token);
+    t.code_for(PHONE).await;
+    t.state.clock.advance(120); // past the resend countdown: only the lock can refuse
+    let before = tally(&t).await;
+
+    // A connection of its own, as another process would open the file.
+    let path = dir.path().join("riegel.sqlite");
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    // The server waits the busy timeout (10 s) for the lock before it gives up.
+    let res = c.resend().await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{res:?}");
+    assert_eq!(res.header(header::RETRY_AFTER).as_deref(), Some("1"), "{res:?}");
+    assert!(res.body.contains("Busy"), "{res:?}");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    assert_eq!(tally(&t).await, before, "nothing half-written");
+
+    let resent = c.resend().await;
+    assert_eq!(resent.status, StatusCode::OK, "recovered by itself: {resent:?}");
+    let after = tally(&t).await;
+    let expected: Vec<i64> = before.iter().zip([1, 1, 1, 1, 0, 0, 1]).map(|(b, d)| b + d).collect();
+    assert_eq!(
+        after, expected,
+        "rows: code_sends, challenge_codes, outbox, audit_events, ip failures, sessions, sms_sends"
+    );
+}
+
+/// A small filesystem of its own (tmpfs), unmounted when the test ends, passed or not.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mounting a tmpfs needs root, as ./x test runs");
+        SmallDisk { dir }
+    }
+
+    /// Fills what is left with a file; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write as _;
+        let path = self.dir.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazily: the server's pool may still hold the files open for a moment.
+        let _ = std::process::Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
+}
+
+/// The disk fills up while a code is being sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_gets_503_writes_nothing_and_the_server_recovers_when_space_is_back() {
+    let disk = SmallDisk::mount(8 << 20);
+    let t = TestApp::start_at(app::backend::db::Location::Sqlite(disk.dir.path().join("riegel.sqlite"))).await;
+    t.user("ute@example.org", "ute-password-1", "member").await;
+    let c = Client::new(&t, ip(9));
+    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+    let c = c.with_session(&token);
+    t.code_for(PHONE).await;
+    t.state.clock.advance(120);
+    let before = tally(&t).await;
+
+    let filler = disk.fill();
+    let mut refused = 0;
+    // The WAL may still have room for a page or two: resends until one is refused.
+    for _ in 0..20 {
+        let res = c.resend().await;
+        if res.status == StatusCode::OK {
+            t.state.clock.advance(120);
+            continue;
+        }
+        assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{res:?}");
+        assert_eq!(res.header(header::RETRY_AFTER).as_deref(), Some("1"), "{res:?}");
+        assert!(res.body.contains("Busy"), "{res:?}");
+        refused += 1;
+        break;
+    }
+    assert_eq!(refused, 1, "a full disk refuses the write");
+    let during = tally(&t).await;
+    std::fs::remove_file(filler).unwrap();
+    let after_refusal = tally(&t).await;
+    assert_eq!(during, after_refusal);
+    // Every row counted before the refusal is whole: sends and codes and messages match.
+    let sent = during[0] - before[0];
+    assert_eq!(during, before.iter().zip([1, 1, 1, 1, 0, 0, 1]).map(|(b, d)| b + d * sent).collect::<Vec<_>>());
+
+    t.state.clock.advance(120);
+    let resent = c.resend().await;
+    assert_eq!(resent.status, StatusCode::OK, "recovered by itself: {resent:?}");
+    assert_eq!(tally(&t).await[0], during[0] + 1);
+}
