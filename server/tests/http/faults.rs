@@ -127,3 +127,67 @@ async fn a_full_disk_gets_503_writes_nothing_and_the_server_recovers_when_space_
     assert_eq!(resent.status, StatusCode::OK, "recovered by itself: {resent:?}");
     assert_eq!(tally(&t).await[0], during[0] + 1);
 }
+
+/// A provider that answers garbage: bytes that are neither HTTP nor SMTP, then hangs up.
+async fn garbage_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt as _;
+            let _ = socket.write_all(b"\x00\xffgarbage \xc3\x28 no protocol\r\n\r\n").await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    addr.to_string()
+}
+
+/// The SMS gateway and the SMTP server answer garbage: each message waits with a reason
+/// support can read, nothing is given up or lost, and the server goes on serving.
+#[tokio::test]
+async fn providers_answering_garbage_leave_the_messages_waiting_with_a_reason() {
+    let addr = garbage_server().await;
+    let delivery = server::Delivery {
+        smtp: Some(app::backend::providers::SmtpSettings {
+            url: format!("smtp://{addr}"),
+            from: "Riegel <no-reply@portal.example>".into(),
+        }),
+        sms_gateway: Some(app::backend::providers::SmsGatewaySettings {
+            base_url: format!("http://{addr}"),
+            account: "AC1".into(),
+            token: "token-1".into(),
+            from: "Riegel".into(),
+        }),
+        timeout: std::time::Duration::from_secs(2),
+        ..server::Delivery::dev()
+    };
+    let t = TestApp::start_with_delivery(delivery).await;
+    t.user("ute@example.org", "ute-password-1", "member").await;
+    let c = Client::new(&t, ip(9));
+    let (_, token) = c.password("ute@example.org", "ute-password-1").await;
+    let switched = c.with_session(&token).post("/api/mfa/switch", "method=email").await;
+    assert_eq!(switched.status, StatusCode::OK, "the user is told a code is on its way: {switched:?}");
+    assert_eq!(t.deliver().await, 2, "the SMS and the e-mail were tried");
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        channel: String,
+        attempts: i64,
+        last_error: Option<String>,
+        sent_at: Option<i64>,
+        gave_up_at: Option<i64>,
+    }
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT channel, attempts, last_error, sent_at, gave_up_at FROM outbox ORDER BY channel")
+            .fetch_all(&t.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 2);
+    for Row { channel, attempts, last_error, sent_at, gave_up_at } in rows {
+        assert_eq!((attempts, sent_at, gave_up_at), (1, None, None), "{channel}: waits for the next attempt");
+        let error = last_error.unwrap_or_default();
+        let expected = if channel == "sms" { "SMS gateway unreachable" } else { "SMTP" };
+        assert!(error.starts_with(expected), "{channel}: support reads why: {error}");
+        assert!(!error.contains("garbage"), "{channel}: the provider's words are not kept: {error}");
+    }
+    assert_eq!(Client::new(&t, ip(10)).get("/healthz").await.status, StatusCode::OK);
+}
