@@ -141,6 +141,23 @@ fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketA
     println!();
 }
 
+/// Ctrl-C, or SIGTERM as systemd and Kubernetes stop a service: the server stops accepting,
+/// finishes the requests it took, and exits.
 async fn shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: requests in flight finish, new connections are refused");
 }

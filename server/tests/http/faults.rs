@@ -191,3 +191,11 @@ async fn providers_answering_garbage_leave_the_messages_waiting_with_a_reason() 
     }
     assert_eq!(Client::new(&t, ip(10)).get("/healthz").await.status, StatusCode::OK);
 }
+
+/// SIGTERM during a burst of logins: every request the server took is answered (a send is
+/// stored exactly when its answer went out), new connections are refused, the process exits
+/// cleanly, the outbox keeps everything, and the restart delivers the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_burst_of_logins_answers_what_it_took_and_the_restart_delivers_the_rest() {
+    crate::stop::during_logins(crate::stop::Stop::Term).await;
+}

@@ -23,5 +23,6 @@ mod render_runtimes;
 mod schema;
 mod secrets;
 mod startup;
+mod stop;
 mod tan;
 mod totp;

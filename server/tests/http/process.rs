@@ -54,6 +54,13 @@ impl Server {
         panic!("the server did not start: {}", std::fs::read_to_string(log).unwrap_or_default());
     }
 
+    /// Sends SIGTERM, as systemd or Kubernetes stop a service, and waits for the exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        assert!(sent.success(), "kill -TERM");
+        self.child.wait().unwrap()
+    }
+
     /// Kills the process with SIGKILL (no shutdown of its own) and reaps it.
     pub fn kill_9(&mut self) {
         self.child.kill().unwrap();
