@@ -72,8 +72,8 @@
 //!   `mfa::codes_are_stored_hashed_and_wiped_from_the_outbox_once_delivered`, `login::health_and_audit`
 //! - OpenID Connect (issue 15): wrong, extended or repeated redirect URIs and unregistered
 //!   clients never get a redirect; a code needs its client, redirect URI and PKCE verifier,
-//!   works once, expires in a minute, and its reuse revokes what it gave; `prompt=none`
-//!   without a session answers `login_required`; a TAN for one transaction does not confirm
+//!   works once, expires in a minute, and its reuse revokes what it gave; prompt=none
+//!   without a session answers login_required; a TAN for one transaction does not confirm
 //!   another; a logout link without the application's ID token logs nobody out; Riegel's own
 //!   forms still refuse cross-site posts:
 //!   `oidc::wrong_clients_and_redirect_uris_get_an_error_page_and_never_a_redirect`,
