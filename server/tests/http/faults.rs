@@ -7,7 +7,7 @@ use app::backend::db::Backend;
 use http::{StatusCode, header};
 use sqlx::Connection as _;
 
-use crate::harness::{Client, PHONE, TestApp, ip, new_database, tally};
+use crate::harness::{Client, TestApp, at_challenge, ip, new_database, tally};
 
 /// Another process holds SQLite's write lock for longer than the busy timeout (a backup
 /// tool, an operator's `sqlite3` shell left in a transaction).
@@ -16,13 +16,7 @@ async fn another_process_holding_the_write_lock_gets_503_and_the_server_recovers
     let dir = tempfile::tempdir().unwrap();
     let location = new_database(Backend::Sqlite, dir.path()).await;
     let t = TestApp::start_at(location).await;
-    t.user("ute@example.org", "ute-password-1", "member").await;
-    let c = Client::new(&t, ip(9));
-    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
-    let c = c.with_session(&token);
-    t.code_for(PHONE).await;
-    t.state.clock.advance(120); // past the resend countdown: only the lock can refuse
+    let c = at_challenge(&t).await;
     let before = tally(&t).await;
 
     // A connection of its own, as another process would open the file.
@@ -89,13 +83,7 @@ impl Drop for SmallDisk {
 async fn a_full_disk_gets_503_writes_nothing_and_the_server_recovers_when_space_is_back() {
     let disk = SmallDisk::mount(8 << 20);
     let t = TestApp::start_at(app::backend::db::Location::Sqlite(disk.dir.path().join("riegel.sqlite"))).await;
-    t.user("ute@example.org", "ute-password-1", "member").await;
-    let c = Client::new(&t, ip(9));
-    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
-    let c = c.with_session(&token);
-    t.code_for(PHONE).await;
-    t.state.clock.advance(120);
+    let c = at_challenge(&t).await;
     let before = tally(&t).await;
 
     let filler = disk.fill();

@@ -560,6 +560,18 @@ pub async fn every_row(t: &TestApp) -> std::collections::BTreeMap<String, String
     all
 }
 
+/// Ute, with MFA, after her password from a new address: her client at the challenge, its
+/// SMS code delivered, and the clock past the resend countdown, so a resend is due.
+pub async fn at_challenge(t: &TestApp) -> Client {
+    t.user("ute@example.org", "ute-password-1", "member").await;
+    let c = Client::new(t, ip(9));
+    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+    t.code_for(PHONE).await;
+    t.state.clock.advance(120);
+    c.with_session(&token)
+}
+
 /// What a request may not leave half-written: every row that counts or sends.
 pub async fn tally(t: &TestApp) -> Vec<i64> {
     let mut v = Vec::new();

@@ -16,7 +16,7 @@ use app::backend::db::{Backend, Location};
 use http::{StatusCode, header};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::harness::{Client, PHONE, TestApp, ip, new_database, tally};
+use crate::harness::{Client, TestApp, at_challenge, ip, new_database, tally};
 
 /// A TCP forwarder in front of PostgreSQL that a test cuts and restores: while cut, open
 /// connections break and new ones are closed at once, as when the server or the network
@@ -82,17 +82,11 @@ async fn an_unreachable_database_answers_503_writes_nothing_and_recovers_by_itse
     let dir = tempfile::tempdir().unwrap();
     let (proxy, location) = behind_proxy(dir.path()).await;
     let t = TestApp::start_at(location).await;
-    t.user("ute@example.org", "ute-password-1", "member").await;
-    // A login from a new address: the MFA challenge, its code sent.
-    let c = Client::new(&t, ip(9));
-    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
-    let c = c.with_session(&token);
-    t.code_for(PHONE).await;
+    // A login from a new address: the MFA challenge, its code sent, a resend due.
+    let c = at_challenge(&t).await;
     let before = tally(&t).await;
 
     proxy.cut();
-    t.state.clock.advance(120); // past the resend countdown: only the database can refuse
     for res in [c.resend().await, Client::new(&t, ip(10)).login("ute@example.org", "wrong password").await] {
         assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{res:?}");
         assert_eq!(res.header(header::RETRY_AFTER).as_deref(), Some("1"), "{res:?}");
