@@ -5,6 +5,12 @@
 -- and for sessions started before this migration.
 ALTER TABLE sessions ADD COLUMN proof TEXT;
 
+-- The account's `sub` towards applications: random, made at its first token, never changed
+-- (not the e-mail address, which can change, and not derived from the server key, which an
+-- operator may rotate).
+ALTER TABLE users ADD COLUMN oidc_subject TEXT;
+CREATE UNIQUE INDEX users_by_oidc_subject ON users (oidc_subject);
+
 -- Applications registered by an operator (`server client add`). A confidential client's
 -- secret is stored as its keyed hash only; a public client has none and must use PKCE.
 CREATE TABLE oidc_clients (

@@ -11,7 +11,7 @@ export async function verified(page: Page): Promise<Verified> {
 
 /** Riegel's login and MFA pages, from wherever the application sent us; the `amr` to expect. */
 export async function passMfa(page: Page, user: typeof demo.member): Promise<string[]> {
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login(\?again=1)?$/);
   await settled(page);
   return passLogin(page, user);
 }

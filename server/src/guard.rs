@@ -142,6 +142,8 @@ pub struct HeaderConfig {
     pub hsts: bool,
     /// Development: the websocket port `cargo leptos watch` reloads pages through.
     pub reload_port: Option<u32>,
+    /// Development mode: cookies have their plain names.
+    pub dev_mode: bool,
 }
 
 /// Security headers on every answer. Each request gets a fresh CSP nonce in its extensions;
@@ -152,8 +154,7 @@ pub async fn security_headers(State(cfg): State<Arc<HeaderConfig>>, mut req: Req
     let static_cache = path.starts_with("/pkg/").then(|| crate::assets::cache_control(path));
     let nonce: Arc<str> = leptos::nonce::Nonce::new().to_string().into();
     req.extensions_mut().insert(PageNonce(nonce.clone()));
-    // HSTS is off exactly in development mode, where cookies have their plain names.
-    let form_target = CookieJar::oidc_origin(!cfg.hsts).token(req.headers());
+    let form_target = CookieJar::oidc_origin(cfg.dev_mode).token(req.headers());
     let mut res = next.run(req).await;
     let html = res
         .headers()

@@ -158,6 +158,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let headers = Arc::new(guard::HeaderConfig {
         hsts: !net.dev_mode,
         reload_port: state.config.dev_mode.then_some(options.reload_port),
+        dev_mode: state.config.dev_mode,
     });
     let net = Arc::new(net);
     let dev_routes = state.dev_outbox.is_some().then(dev::routes).unwrap_or_default();

@@ -41,11 +41,8 @@ struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
     fn repeated(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .enumerate()
-            .find(|(i, (k, _))| self.0[..*i].iter().any(|(k2, _)| k2 == k))
-            .map(|(_, (k, _))| k.as_str())
+        let mut seen = std::collections::HashSet::new();
+        self.0.iter().map(|(k, _)| k.as_str()).find(|k| !seen.insert(*k))
     }
 }
 
@@ -92,7 +89,7 @@ fn error_page(lang: Lang, why: &str) -> Response {
         Lang::De => "de",
         Lang::En => "en",
     };
-    let why = why.replace('<', "&lt;");
+    let why = crate::dev::escape(why);
     let body = format!(
         "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>{title}</title></head><body><main><h1>{title}</h1><p>{text}</p><p><code>{why}</code></p></main></body></html>"
@@ -122,16 +119,14 @@ async fn authorize(
                 CookieJar::oidc_request(dev).set(&request_cookie),
                 CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin)),
             ];
-            if next == WaitFor::Login {
-                // The login that follows is a new one: no session stays behind.
-                cookies.push(CookieJar::session(dev).clear());
-            }
             if let Some(lang) = params.get("ui_locales").and_then(ui_locale) {
                 cookies.push(format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"));
             }
             let target = match (next, params.get("login_hint")) {
-                (WaitFor::Login, Some(hint)) => format!(
-                    "/login?email={}",
+                (WaitFor::Login | WaitFor::NewLogin, Some(hint)) => format!(
+                    "{}{}email={}",
+                    next.path(),
+                    if next == WaitFor::Login { "?" } else { "&" },
                     percent_encoding::utf8_percent_encode(hint, percent_encoding::NON_ALPHANUMERIC)
                 ),
                 (next, _) => next.path().to_owned(),
@@ -151,10 +146,16 @@ fn ui_locale(locales: &str) -> Option<&'static str> {
     })
 }
 
+/// The credentials after an `Authorization` scheme, whose name is case-insensitive (RFC 7235).
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (name, rest) = value.split_once(' ')?;
+    name.eq_ignore_ascii_case(scheme).then_some(rest.trim_start())
+}
+
 /// `client_secret_basic`: `id:secret`, each form-encoded (RFC 6749 2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
+    let encoded = strip_scheme(value, "Basic")?;
     let decode = |s: &str| {
         percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8().map(|c| c.into_owned()).map_err(|_| ())
     };
@@ -196,7 +197,8 @@ async fn token(State(state): State<AppState>, parts: Parts, Form(form): Form<Vec
         (None, None, _) => None,
     };
     match oidc_tokens::token(&state, &ctx, auth, &params).await {
-        Ok(Ok(tokens)) => ([(header::PRAGMA, "no-cache")], Json(tokens)).into_response(),
+        // `Cache-Control: no-store` is the guard's, as on every answer but static files.
+        Ok(Ok(tokens)) => Json(tokens).into_response(),
         Ok(Err(e)) => token_error(e),
         Err(e) => failure(&e),
     }
@@ -206,7 +208,7 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| strip_scheme(v, "Bearer"))
         .map(str::trim);
     let unauthorized = || {
         let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");

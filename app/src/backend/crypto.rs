@@ -81,8 +81,6 @@ pub enum Purpose {
     OidcGrant,
     /// The key that seals ID token signing keys.
     OidcKeySeal,
-    /// The `sub` claim: the account's stable identifier towards applications.
-    OidcSubject,
 }
 
 impl Purpose {
@@ -104,7 +102,6 @@ impl Purpose {
             Purpose::OidcClientSecret => b"riegel/oidc-client-secret",
             Purpose::OidcGrant => b"riegel/oidc-grant",
             Purpose::OidcKeySeal => b"riegel/oidc-key-seal",
-            Purpose::OidcSubject => b"riegel/oidc-subject",
         }
     }
 }

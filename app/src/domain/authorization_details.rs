@@ -43,7 +43,7 @@ impl DetailsError {
             DetailsError::Iban => "the IBAN is not valid",
             DetailsError::Amount => "amount must be a positive decimal string with at most two places",
             DetailsError::Currency => "currency must be EUR",
-            DetailsError::Text => "account_holder and reference must be 1 to 140 printable characters",
+            DetailsError::Text => "account_holder and reference must be 1 to 140 visible characters",
         }
     }
 }
@@ -76,10 +76,16 @@ pub fn parse(json: &str, iban: &dyn Fn(&str) -> Option<String>) -> Result<Detail
 
 fn text(s: &str) -> Result<String, DetailsError> {
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > 140 || t.chars().any(char::is_control) {
+    if t.is_empty() || t.chars().count() > 140 || t.chars().any(|c| c.is_control() || is_format(c)) {
         return Err(DetailsError::Text);
     }
     Ok(t.to_owned())
+}
+
+/// Invisible characters that change how a text reads (bidirectional overrides, zero-width
+/// spaces and joiners, the soft hyphen): a reference must show the user what it says.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// `"1234.5"` → 123450; a machine format, unlike the amounts users type (`money`).
@@ -175,6 +181,8 @@ mod tests {
         assert_eq!(parse(&pay("1,50", "EUR"), &iban), Err(DetailsError::Amount));
         assert_eq!(parse(&pay("10", "USD"), &iban), Err(DetailsError::Currency));
         assert_eq!(parse(&payout("").replace("DE89", "DE00"), &iban), Err(DetailsError::Iban));
+        let reversed = pay("10", "EUR").replace(r#""reference":"R""#, "\"reference\":\"R\u{202E}21-ER\"");
+        assert_eq!(parse(&reversed, &iban), Err(DetailsError::Text), "no right-to-left override");
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub const CODE_TTL_SECS: i64 = 60;
 pub const TOKEN_TTL_SECS: i64 = 300;
 /// How long a request waits for its user to log in.
 pub const REQUEST_TTL_SECS: i64 = 30 * 60;
+/// The scopes Riegel grants.
+pub const SCOPES: [&str; 3] = ["openid", "email", "profile"];
+/// The longest `state`, `nonce`, `scope`, `login_hint` … a request may carry.
+const MAX_PARAM_LEN: usize = 512;
+/// The longest `authorization_details`.
+const MAX_DETAILS_LEN: usize = 4096;
 
 /// What passed a login, as the session remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,10 +173,20 @@ pub fn check_request(
     if p.get("response_type") != Some("code") {
         return Err(RequestError::UnsupportedResponseType);
     }
-    let scope = p.get("scope").unwrap_or_default();
-    if !scope.split(' ').any(|s| s == "openid") {
+    for name in ["scope", "state", "nonce", "login_hint", "acr_values", "ui_locales", "max_age"] {
+        if p.get(name).is_some_and(|v| v.len() > MAX_PARAM_LEN) {
+            return Err(RequestError::InvalidRequest("a parameter is longer than 512 bytes"));
+        }
+    }
+    if p.get("authorization_details").is_some_and(|v| v.len() > MAX_DETAILS_LEN) {
+        return Err(RequestError::InvalidRequest("authorization_details is longer than 4096 bytes"));
+    }
+    // Only the scopes Riegel knows are granted (and named in the token response).
+    let asked: Vec<&str> = p.get("scope").unwrap_or_default().split(' ').collect();
+    if !asked.contains(&"openid") {
         return Err(RequestError::InvalidScope);
     }
+    let scope = SCOPES.iter().copied().filter(|s| asked.contains(s)).collect::<Vec<_>>().join(" ");
     if p.get("request").is_some() || p.get("request_uri").is_some() {
         return Err(RequestError::InvalidRequest("request objects are not supported"));
     }
@@ -179,13 +195,21 @@ pub fn check_request(
         (Some(_), Some("S256")) => return Err(RequestError::InvalidRequest("code_challenge is malformed")),
         (Some(_), _) => return Err(RequestError::InvalidRequest("code_challenge_method must be S256")),
         (None, _) if public => return Err(RequestError::InvalidRequest("a public client must use PKCE (S256)")),
+        // RFC 9700 2.1.1: without PKCE a nonce is what keeps an injected code out.
+        (None, _) if p.get("nonce").is_none() => {
+            return Err(RequestError::InvalidRequest("PKCE (S256) or a nonce is required"));
+        }
         (None, _) => None,
     };
-    let prompt = match p.get("prompt") {
-        None => Prompt::Default,
-        Some("login") => Prompt::Login,
-        Some("none") => Prompt::None,
-        Some(_) => return Err(RequestError::InvalidRequest("prompt must be login or none")),
+    // `consent` and `select_account` have nothing to do here (one account, no consent
+    // screen): they are read as no prompt.
+    let prompt = match p.get("prompt").map(|v| v.split(' ').collect::<Vec<_>>()) {
+        Some(v) if v.contains(&"none") && v.len() > 1 => {
+            return Err(RequestError::InvalidRequest("prompt=none goes alone"));
+        }
+        Some(v) if v.contains(&"none") => Prompt::None,
+        Some(v) if v.contains(&"login") => Prompt::Login,
+        _ => Prompt::Default,
     };
     let max_age = match p.get("max_age") {
         None => None,
@@ -313,6 +337,25 @@ mod tests {
     fn only_the_code_flow_with_openid() {
         assert_eq!(request(&[("response_type", "token")]), Err(RequestError::UnsupportedResponseType));
         assert_eq!(request(&[("scope", "email")]), Err(RequestError::InvalidScope));
+        assert_eq!(request(&[("scope", "openid offline_access email")]).unwrap().scope, "openid email");
+        let long: &'static str = Box::leak("x".repeat(513).into_boxed_str());
+        assert!(request(&[("state", long)]).is_err(), "a bounded state");
+    }
+
+    #[test]
+    fn a_confidential_client_needs_pkce_or_a_nonce() {
+        let mut p: HashMap<&str, &str> = HashMap::from([("response_type", "code"), ("scope", "openid")]);
+        let check = |p: &HashMap<&str, &str>| check_request(p, "portal", "https://portal.example/cb", false, &|_| None);
+        assert_eq!(check(&p), Err(RequestError::InvalidRequest("PKCE (S256) or a nonce is required")));
+        p.insert("nonce", "n-1");
+        assert!(check(&p).is_ok());
+    }
+
+    #[test]
+    fn prompts_riegel_has_no_screen_for_are_read_as_none_given() {
+        assert_eq!(request(&[("prompt", "consent")]).unwrap().prompt, Prompt::Default);
+        assert_eq!(request(&[("prompt", "select_account login")]).unwrap().prompt, Prompt::Login);
+        assert!(request(&[("prompt", "none login")]).is_err());
     }
 
     #[test]

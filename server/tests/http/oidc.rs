@@ -330,12 +330,13 @@ async fn a_session_goes_straight_back_and_max_age_0_asks_for_mfa_again_even_from
     // Step-up: max_age=0 ends that login and asks for a new one with a second factor.
     t.state.clock.advance(120);
     let asked = browser.get(&authorize_path("spa", &[("max_age", "0")])).await;
-    assert_eq!(asked.header(header::LOCATION).as_deref(), Some("/login"), "{asked:?}");
+    assert_eq!(asked.header(header::LOCATION).as_deref(), Some("/login?again=1"), "{asked:?}");
     let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
-    assert_eq!(browser.me().await, "null", "the old session ended");
-    let step_up = Client::new(&t, ip(1)).with_cookie(&format!("riegel_oidc={waiting}"));
+    assert_ne!(browser.me().await, "null", "asking logs nobody out: the session stays until the new login");
+    let step_up = Client::new(&t, ip(1)).with_cookie(&format!("riegel_oidc={waiting}; riegel_session={session}"));
     let res = step_up.login(EMAIL, PW).await;
     assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "MFA even from the trusted IP: {res:?}");
+    assert_eq!(browser.me().await, "null", "the new login ended the old session");
     let code = t.code_for(PHONE).await;
     let step_up =
         step_up.with_cookie(&format!("riegel_oidc={waiting}; riegel_session={}", res.session_token().unwrap()));
@@ -415,11 +416,18 @@ async fn a_transaction_is_confirmed_by_a_tan_that_names_it_and_comes_back_exactl
     let secret = register(&t, "portal", false).await.unwrap();
     let browser = asked_to_confirm(&t, PAYMENT).await;
     let shown = browser.post("/api/oidc/waiting", "").await;
-    assert!(shown.body.contains("Rechnungsportal: Zahlung von 1.234,50"), "{}", shown.body);
+    assert!(
+        shown.body.contains("Rechnungsportal: Zahlung von 1.234,50 EUR an DE89 3704 0044 0532 0130 00"),
+        "the page shows the IBAN in full: {}",
+        shown.body
+    );
     let asked = browser.post("/api/oidc/confirm", "tan=").await;
     assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "{asked:?}");
     let (tan, sms) = t.tan_for(PHONE).await;
-    assert!(sms.contains("Rechnungsportal: Zahlung von 1.234,50") && sms.contains("RE-2026-17"), "{sms}");
+    assert!(
+        sms.contains("Rechnungsportal: Zahlung von 1.234,50 EUR an DE89 •••• 3000") && sms.contains("RE-2026-17"),
+        "{sms}"
+    );
     let done = browser.post("/api/oidc/confirm", &format!("tan={tan}")).await;
     let back = query_of(&done);
     assert!(done.header(header::LOCATION).unwrap().starts_with(CB));

@@ -146,6 +146,7 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         ("client_id", "portal"),
         ("redirect_uri", "https://rp.example/cb"),
         ("scope", "openid email"),
+        ("nonce", "n-1"),
     ]);
     let res = other.with_session(&s).get(&format!("/oidc/authorize?{authorize}")).await;
     let location = res.header(header::LOCATION).unwrap_or_else(|| panic!("{res:?}"));

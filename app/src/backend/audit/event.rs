@@ -18,8 +18,6 @@ pub enum LoginFailure {
 /// A step of the OpenID Connect provider (issue 15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OidcStep {
-    /// An authorization request waits for its user's login.
-    RequestWaiting,
     /// An authorization code went back to the application.
     CodeIssued,
     /// A code was redeemed for tokens.
@@ -33,7 +31,6 @@ pub enum OidcStep {
 impl OidcStep {
     pub const fn as_str(self) -> &'static str {
         match self {
-            OidcStep::RequestWaiting => "oidc.request_waiting",
             OidcStep::CodeIssued => "oidc.code_issued",
             OidcStep::TokensIssued => "oidc.tokens_issued",
             OidcStep::CodeReused => "oidc.code_reused",

@@ -32,17 +32,19 @@ pub enum Authorises<'a> {
     PushPairing,
     AuthenticatorApp,
     RecoveryCodes,
-    /// An application's payment, confirmed through OpenID Connect; the IBAN masked.
+    /// An application's payment, confirmed through OpenID Connect; the IBAN masked in the
+    /// SMS, in full on the confirmation page.
     ApplicationPayment {
         application: &'a str,
         cents: i64,
-        iban_masked: &'a str,
+        iban: &'a str,
         reference: &'a str,
     },
-    /// An application's change of the payout account; the IBAN masked.
+    /// An application's change of the payout account; the holder on the page only.
     ApplicationPayoutAccount {
         application: &'a str,
-        iban_masked: &'a str,
+        iban: &'a str,
+        holder: Option<&'a str>,
     },
 }
 
@@ -76,20 +78,21 @@ pub fn describe(lang: Lang, what: Authorises<'_>) -> String {
         (Lang::En, A::AuthenticatorApp) => "set up an authenticator app".into(),
         (Lang::De, A::RecoveryCodes) => "Neue Wiederherstellungscodes erzeugen".into(),
         (Lang::En, A::RecoveryCodes) => "create new recovery codes".into(),
-        (Lang::De, A::ApplicationPayment { application, cents, iban_masked, reference }) => format!(
-            "{application}: Zahlung von {} an {iban_masked}, Verwendungszweck {reference}",
+        (Lang::De, A::ApplicationPayment { application, cents, iban, reference }) => format!(
+            "{application}: Zahlung von {} an {iban}, Verwendungszweck {reference}",
             money::format_eur(cents, true)
         ),
-        (Lang::En, A::ApplicationPayment { application, cents, iban_masked, reference }) => format!(
-            "{application}: payment of {} to {iban_masked}, reference {reference}",
-            money::format_eur(cents, false)
-        ),
-        (Lang::De, A::ApplicationPayoutAccount { application, iban_masked }) => {
-            format!("{application}: Auszahlungskonto ändern auf {iban_masked}")
+        (Lang::En, A::ApplicationPayment { application, cents, iban, reference }) => {
+            format!("{application}: payment of {} to {iban}, reference {reference}", money::format_eur(cents, false))
         }
-        (Lang::En, A::ApplicationPayoutAccount { application, iban_masked }) => {
-            format!("{application}: change payout account to {iban_masked}")
-        }
+        (Lang::De, A::ApplicationPayoutAccount { application, iban, holder }) => match holder {
+            Some(holder) => format!("{application}: Auszahlungskonto ändern auf {iban} ({holder})"),
+            None => format!("{application}: Auszahlungskonto ändern auf {iban}"),
+        },
+        (Lang::En, A::ApplicationPayoutAccount { application, iban, holder }) => match holder {
+            Some(holder) => format!("{application}: change payout account to {iban} ({holder})"),
+            None => format!("{application}: change payout account to {iban}"),
+        },
     }
 }
 

@@ -229,6 +229,8 @@ pub async fn token_holder(
 /// What tokens say of an account; `None` for a disabled or removed one.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AccountClaims {
+    /// `None` until the account's first token.
+    pub subject: Option<String>,
     pub email: String,
     pub full_name: String,
     pub role: String,
@@ -237,10 +239,22 @@ pub struct AccountClaims {
 
 pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountClaims>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT u.email, u.full_name, u.role, o.name AS organisation FROM users u \
+        "SELECT u.oidc_subject AS subject, u.email, u.full_name, u.role, o.name AS organisation FROM users u \
          LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1 AND u.disabled_at IS NULL",
     )
     .bind(user_id)
     .fetch_optional(conn)
     .await
+}
+
+/// The account's `sub`, made (16 random bytes) at its first token; in the caller's write
+/// transaction.
+pub async fn subject(conn: &mut AnyConnection, user_id: i64) -> Result<String, sqlx::Error> {
+    let made = random_token();
+    sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
+        .bind(&made.expose()[..22])
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar("SELECT oidc_subject FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await
 }

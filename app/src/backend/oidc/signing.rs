@@ -69,7 +69,9 @@ pub async fn store(
     signs_from: Timestamp,
 ) -> Result<(), String> {
     let sealed = keys.seal(Purpose::OidcKeySeal, key.kid.as_bytes(), &key.pkcs1_der)?;
-    sqlx::query("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL")
+    // Keys that would sign before the new one retire when it starts; one rotated in for
+    // later (signing from after it) stays.
+    sqlx::query("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL AND signs_from <= $1")
         .bind(signs_from.0)
         .execute(&mut *conn)
         .await
@@ -91,7 +93,8 @@ pub async fn store(
 /// The key that signs now: the newest whose time has come. `None` before the first key.
 pub async fn current(conn: &mut AnyConnection, keys: &Keys, now: Timestamp) -> Result<Option<SigningKey>, String> {
     let row: Option<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT kid, private_key FROM oidc_keys WHERE signs_from <= $1 ORDER BY signs_from DESC, created_at DESC LIMIT 1",
+        "SELECT kid, private_key FROM oidc_keys WHERE signs_from <= $1 AND (retired_at IS NULL OR retired_at > $1) \
+         ORDER BY signs_from DESC, created_at DESC LIMIT 1",
     )
     .bind(now.0)
     .fetch_optional(conn)

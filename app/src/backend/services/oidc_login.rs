@@ -38,6 +38,8 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitFor {
     Login,
+    /// A new login while the browser has one that does not fit the request.
+    NewLogin,
     /// The TAN of its transaction (`authorization_details`).
     Confirmation,
 }
@@ -46,6 +48,7 @@ impl WaitFor {
     pub const fn path(self) -> &'static str {
         match self {
             WaitFor::Login => "/login",
+            WaitFor::NewLogin => "/login?again=1",
             WaitFor::Confirmation => "/oidc/confirm",
         }
     }
@@ -57,8 +60,7 @@ pub enum Authorize {
     /// Back to the application: its redirect URI with a code, or with an error it should see.
     Redirect(String),
     /// To Riegel's login, or (logged in) to the confirmation of the request's transaction.
-    /// The browser gets `request_cookie`; `return_origin` is the application's origin. For a
-    /// login, the session the browser had (one that did not fit the request) has ended.
+    /// The browser gets `request_cookie`; `return_origin` is the application's origin.
     Wait { request_cookie: Secret<String>, return_origin: String, next: WaitFor },
     /// The client or its redirect URI is wrong: an error page, never a redirect.
     Refused(&'static str),
@@ -90,13 +92,12 @@ pub async fn authorize(state: &AppState, ctx: &RequestCtx, params: &dyn Params) 
         (Decision::Refuse(e), _) => {
             Authorize::Redirect(error_redirect(state, redirect_uri, request.state.as_deref(), e))
         }
+        // The session stays until the new login replaces it (the login ends the session it
+        // is given), so a link to this endpoint cannot log anyone out.
         (Decision::Login { with_mfa }, _) => {
-            if let (Some(token), Some(_)) = (&ctx.session_token, login) {
-                // The application asked for a new login: the old one ends here.
-                sessions::delete(&mut tx, &state.keys, token).await?;
-            }
             let waiting = AuthorizationRequest { asks_mfa: request.asks_mfa || with_mfa, ..request };
-            wait(&mut tx, state, ctx, waiting, WaitFor::Login).await?
+            let next = if login.is_some() { WaitFor::NewLogin } else { WaitFor::Login };
+            wait(&mut tx, state, ctx, waiting, next).await?
         }
     };
     state.commit(tx).await?;
@@ -111,8 +112,8 @@ async fn wait(
     request: AuthorizationRequest,
     next: WaitFor,
 ) -> Result<Authorize, AppError> {
+    // Not audited: anyone can make a request wait; what it leads to (a code) is.
     let request_cookie = grants::save_request(tx, &state.keys, &request, ctx.now).await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), oidc_event(None, &request, OidcStep::RequestWaiting, None)).await?;
     let return_origin =
         url::Url::parse(&request.redirect_uri).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     Ok(Authorize::Wait { request_cookie, return_origin, next })
@@ -167,7 +168,7 @@ pub async fn waiting_confirmation(state: &AppState, ctx: &RequestCtx) -> Result<
     let (mut conn, _, _) = access::member_reading(state, ctx).await?;
     let Some((request, detail)) = waiting_details(&mut conn, state, ctx).await? else { return Ok(None) };
     let application = application_name(&mut conn, &request.client_id).await?;
-    let description = describe(ctx, &application, &detail);
+    let description = describe(ctx, &application, &detail, Naming::Page);
     Ok(Some(Confirmation { application, description }))
 }
 
@@ -183,7 +184,7 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, tan_input: Option<&str>
     };
     let application = application_name(&mut tx, &request.client_id).await?;
     let canonical = format!("{}\n{}", request.client_id, detail.canonical());
-    let description = describe(ctx, &application, &detail);
+    let description = describe(ctx, &application, &detail, Naming::Sms);
     let protected = tan::Protected { action: Action::ConfirmForApplication, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &member, protected, tan_input).await?;
     if let Some(cookie) = &ctx.oidc_request {
@@ -209,18 +210,32 @@ async fn application_name(conn: &mut AnyConnection, client_id: &str) -> Result<S
     Ok(clients::find(conn, client_id).await?.map(|c| c.name).unwrap_or_else(|| client_id.to_owned()))
 }
 
-/// The transaction as the TAN SMS and the confirmation page name it.
-fn describe(ctx: &RequestCtx, application: &str, detail: &Detail) -> String {
+/// How a transaction is named: in the TAN SMS with the IBAN masked (as every TAN SMS does),
+/// on the confirmation page in full, with the account holder, so the user sees exactly what
+/// the TAN will confirm.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    Sms,
+    Page,
+}
+
+fn describe(ctx: &RequestCtx, application: &str, detail: &Detail, naming: Naming) -> String {
+    let shown = |iban: &str| match naming {
+        Naming::Sms => mask::iban(iban),
+        Naming::Page => iban.parse::<iban::Iban>().map(|i| i.to_string()).unwrap_or_else(|_| iban.to_owned()),
+    };
     let what = match detail {
         Detail::Payment { amount, creditor_iban, reference, .. } => Authorises::ApplicationPayment {
             application,
             cents: authorization_details::cents(amount).unwrap_or_default(),
-            iban_masked: &mask::iban(creditor_iban),
+            iban: &shown(creditor_iban),
             reference,
         },
-        Detail::PayoutAccount { iban, .. } => {
-            Authorises::ApplicationPayoutAccount { application, iban_masked: &mask::iban(iban) }
-        }
+        Detail::PayoutAccount { iban, account_holder } => Authorises::ApplicationPayoutAccount {
+            application,
+            iban: &shown(iban),
+            holder: (naming == Naming::Page).then_some(account_holder.as_str()),
+        },
     };
     messages::tan::describe(ctx.lang, what)
 }

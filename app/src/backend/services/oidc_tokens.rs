@@ -17,7 +17,7 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, OidcStep},
-        crypto::{Purpose, Secret, hashes_equal},
+        crypto::{Secret, hashes_equal},
         oidc::{
             self,
             clients::{self, Client},
@@ -120,7 +120,8 @@ pub async fn token(
         return Ok(Err(TokenError::InvalidGrant("the account is disabled")));
     };
     let access_token = grants::issue_token(&mut tx, &state.keys, &code_hash, &grant, ctx.now).await?;
-    let mut claims = user_claims(state, grant.user_id, &grant.scope, &account);
+    let sub = grants::subject(&mut tx, grant.user_id).await?;
+    let mut claims = user_claims(&sub, &grant.scope, &account);
     let extra = json!({
         "iss": state.config.link_origin,
         "aud": client.id,
@@ -199,25 +200,22 @@ fn merge(into: &mut Value, more: Value) {
     }
 }
 
-/// The account's `sub`: stable, not the e-mail address, a keyed hash of the account's id.
-fn subject(state: &AppState, user_id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(&state.keys.keyed_hash(Purpose::OidcSubject, &user_id.to_be_bytes())[..16])
-}
-
-/// `sub` and the claims
-/// the scope asks for: `email` gives `email` and `email_verified` (every address in Riegel
-/// was confirmed by a code or link), `profile` gives `name`, `organisation` and `role`.
-fn user_claims(state: &AppState, user_id: i64, scope: &str, account: &grants::AccountClaims) -> Value {
-    let mut claims = json!({ "sub": subject(state, user_id) });
+/// `sub` and the claims the scope asks for: `email` gives `email` and `email_verified` (every
+/// address in Riegel was confirmed by a code or link), `profile` gives `name`, `organisation`
+/// and `role`.
+fn user_claims(sub: &str, scope: &str, account: &grants::AccountClaims) -> Value {
+    let mut claims = json!({ "sub": sub });
     let scopes: Vec<&str> = scope.split(' ').collect();
     if scopes.contains(&"email") {
         merge(&mut claims, json!({ "email": account.email, "email_verified": true }));
     }
     if scopes.contains(&"profile") {
-        merge(
-            &mut claims,
-            json!({ "name": account.full_name, "organisation": account.organisation, "role": account.role }),
-        );
+        merge(&mut claims, json!({ "name": account.full_name, "role": account.role }));
+        // A claim without a value is left out (Core 5.3.2), not sent as null: support agents
+        // have no organisation.
+        if let Some(organisation) = &account.organisation {
+            merge(&mut claims, json!({ "organisation": organisation }));
+        }
     }
     claims
 }
@@ -310,7 +308,8 @@ pub async fn userinfo(state: &AppState, access_token: &str) -> Result<Option<Val
         return Ok(None);
     };
     let account = grants::account(&mut conn, user_id).await?;
-    Ok(account.map(|a| user_claims(state, user_id, &scope, &a)))
+    // Its token made the `sub`.
+    Ok(account.and_then(|a| a.subject.as_deref().map(|sub| user_claims(sub, &scope, &a))))
 }
 
 /// Where RP-initiated logout sends the browser.
@@ -325,8 +324,8 @@ pub enum EndSession {
 
 /// RP-initiated logout. The application proves it speaks for the browser's user with an ID
 /// token Riegel issued to it (`id_token_hint`): without it, any page could log a user out
-/// with a link. The session ends like at the logout button, and the browser goes back to the
-/// application's registered post-logout URI, if it named one.
+/// with a link. The session that token came from ends like at the logout button, and the
+/// browser goes back to the application's registered post-logout URI, if it named one.
 pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params) -> Result<EndSession, AppError> {
     let mut conn = state.pool.acquire().await?;
     let issuer = &state.config.link_origin;
@@ -356,12 +355,19 @@ pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params
         Some(token) => sessions::find(&mut conn, &state.keys, token, ctx.now, &state.config.policy).await?,
         None => None,
     };
+    // Only the session the hint was issued for ends: its user's, from the same login (the
+    // hint's `auth_time` is the session's start); another user's or a later login stays.
+    let fits = match &session {
+        Some(s) => {
+            let sub = grants::account(&mut conn, s.user_id).await?.and_then(|a| a.subject);
+            sub.is_some_and(|sub| claims["sub"].as_str() == Some(sub.as_str()))
+                && claims["auth_time"].as_i64() == Some(s.created_at.0)
+        }
+        None => false,
+    };
     drop(conn);
-    // Only the session of the user the hint names ends; another user's stays.
     let mut ended = false;
-    if let (Some(session), Some(token)) = (session, &ctx.session_token)
-        && claims["sub"].as_str() == Some(subject(state, session.user_id).as_str())
-    {
+    if let (true, Some(session), Some(token)) = (fits, session, &ctx.session_token) {
         ended = true;
         let mut tx = state.writer.begin().await?;
         sessions::delete(&mut tx, &state.keys, token).await?;

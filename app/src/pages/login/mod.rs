@@ -31,12 +31,15 @@ pub fn LoginPage() -> impl IntoView {
     let pending = login.pending();
     let reset_done = use_query_map().with_untracked(|q| q.get("reset").as_deref() == Some("done"));
     let email_hint = use_query_map().with_untracked(|q| q.get("email"));
+    // An application asked for a new login (OpenID Connect): the form even with a session.
+    let again = use_query_map().with_untracked(|q| q.get("again").is_some());
     view! {
         <Title text=move || t_string!(i18n, login.title).to_string() />
-        // A visitor who is already logged in goes to the start page.
+        // A visitor who is already logged in goes to the start page (unless an application
+        // asked for a new login).
         <Suspense>
             {move || Suspend::new(async move {
-                matches!(user.await, Ok(Some(_))).then(|| view! { <Redirect path="/" /> })
+                (!again && matches!(user.await, Ok(Some(_)))).then(|| view! { <Redirect path="/" /> })
             })}
         </Suspense>
         <section class="card" aria-labelledby="login-heading">
