@@ -583,6 +583,12 @@ pub async fn tally(t: &TestApp) -> Vec<i64> {
     v
 }
 
+/// `before` (a `tally`) plus what `resends` whole resends write: one send, one code, one
+/// message, one audit event and one per-network count each; no failure, no session.
+pub fn tally_after_resends(before: &[i64], resends: i64) -> Vec<i64> {
+    before.iter().zip([1, 1, 1, 1, 0, 0, 1]).map(|(b, d)| b + d * resends).collect()
+}
+
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
