@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod events;
 pub mod factor;
 pub mod hasher;
+pub mod iban;
 pub mod input;
 pub mod links;
 pub mod login_completion;

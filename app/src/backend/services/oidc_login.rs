@@ -16,6 +16,7 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent, OidcStep},
         crypto::Secret,
+        iban,
         messages::{self, tan::Authorises},
         oidc::{
             self, clients,
@@ -74,7 +75,7 @@ pub async fn authorize(state: &AppState, ctx: &RequestCtx, params: &dyn Params) 
     let Some(redirect_uri) = params.get("redirect_uri").filter(|u| client.redirect_uris.iter().any(|r| r == u)) else {
         return Ok(Authorize::Refused("redirect_uri is not registered for this client"));
     };
-    let request = match check_request(params, &client.id, redirect_uri, client.is_public(), &electronic_iban) {
+    let request = match check_request(params, &client.id, redirect_uri, client.is_public(), &iban::electronic) {
         Ok(request) => request,
         Err(e) => return Ok(Authorize::Redirect(error_redirect(state, redirect_uri, params.get("state"), e))),
     };
@@ -220,9 +221,9 @@ enum Naming {
 }
 
 fn describe(ctx: &RequestCtx, application: &str, detail: &Detail, naming: Naming) -> String {
-    let shown = |iban: &str| match naming {
-        Naming::Sms => mask::iban(iban),
-        Naming::Page => iban.parse::<iban::Iban>().map(|i| i.to_string()).unwrap_or_else(|_| iban.to_owned()),
+    let shown = |electronic: &str| match naming {
+        Naming::Sms => mask::iban(electronic),
+        Naming::Page => iban::grouped(electronic),
     };
     let what = match detail {
         Detail::Payment { amount, creditor_iban, reference, .. } => Authorises::ApplicationPayment {
@@ -238,13 +239,6 @@ fn describe(ctx: &RequestCtx, application: &str, detail: &Detail, naming: Naming
         },
     };
     messages::tan::describe(ctx.lang, what)
-}
-
-/// An IBAN in electronic form, if its check digits and country format hold.
-fn electronic_iban(raw: &str) -> Option<String> {
-    use iban::IbanLike;
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    compact.parse::<iban::Iban>().ok().map(|i| i.electronic_str().to_owned())
 }
 
 /// The logged-in account behind a session token, with when and how it logged in.

@@ -4,8 +4,6 @@
 //! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
 //! transaction.
 
-use iban::IbanLike;
-
 use super::RequestCtx;
 use crate::{
     backend::{
@@ -39,7 +37,7 @@ pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<B
             .await?;
     Ok(row.map(|(holder, electronic, bic)| BankAccountView {
         holder,
-        iban: electronic.parse::<iban::Iban>().map(|i| i.to_string()).unwrap_or(electronic),
+        iban: crate::backend::iban::grouped(&electronic),
         bic,
     }))
 }
@@ -69,9 +67,7 @@ pub async fn change_bank_account(
     if holder.is_empty() || holder.chars().count() > 140 {
         return Err(AppError::Input(InputError::HolderMissing));
     }
-    let iban: iban::Iban =
-        raw_iban.trim().to_ascii_uppercase().parse().map_err(|_| AppError::Input(InputError::IbanInvalid))?;
-    let electronic = iban.electronic_str().to_owned();
+    let electronic = crate::backend::iban::electronic(raw_iban).ok_or(AppError::Input(InputError::IbanInvalid))?;
     let bic = normalise_bic(raw_bic)?;
 
     let mut tx = state.writer.begin().await?;
