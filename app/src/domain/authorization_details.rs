@@ -75,17 +75,7 @@ pub fn parse(json: &str, iban: &dyn Fn(&str) -> Option<String>) -> Result<Detail
 }
 
 fn text(s: &str) -> Result<String, DetailsError> {
-    let t = s.trim();
-    if t.is_empty() || t.chars().count() > 140 || t.chars().any(|c| c.is_control() || is_format(c)) {
-        return Err(DetailsError::Text);
-    }
-    Ok(t.to_owned())
-}
-
-/// Invisible characters that change how a text reads (bidirectional overrides, zero-width
-/// spaces and joiners, the soft hyphen): a reference must show the user what it says.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    super::payee::visible_text(s).ok_or(DetailsError::Text)
 }
 
 /// `"1234.5"` → 123450; a machine format, unlike the amounts users type (`money`).

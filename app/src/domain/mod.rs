@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod money;
 pub mod oidc;
 pub mod password;
+pub mod payee;
 pub mod policy;
 pub mod push;
 pub mod quota;

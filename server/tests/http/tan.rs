@@ -268,6 +268,13 @@ async fn bad_portal_input_gets_clear_errors_and_stores_nothing() {
     }
     let bic = c.post("/api/bank/change", &form(&[("holder", "X"), ("iban", IBAN_A), ("bic", "12")])).await;
     assert!(bic.body.contains("BicInvalid"));
+    // A holder the TAN SMS could not show as it is: a line break (which would also split the
+    // data the TAN is bound to), a right-to-left override, a zero-width space.
+    for holder in ["Muster\nGmbH", "Muster \u{202E}HbmG", "Mus\u{200B}ter GmbH", " "] {
+        let res = c.post("/api/bank/change", &form(&[("holder", holder), ("iban", IBAN_A), ("bic", "")])).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{holder:?}");
+        assert!(res.body.contains("HolderMissing"), "{holder:?}: {}", res.body);
+    }
     for (number, amount, expected) in [
         ("", "10", "InvoiceNumberInvalid"),
         ("R<script>", "10", "InvoiceNumberInvalid"),

@@ -10,12 +10,12 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         db::Flag,
-        messages,
+        iban, messages,
         messages::tan::Authorises,
         tan, timefmt,
     },
     domain::{
-        mask, money,
+        mask, money, payee,
         tan::{self as tan_rules, Action},
     },
     wire::{
@@ -35,24 +35,7 @@ pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<B
             .bind(org)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(row.map(|(holder, electronic, bic)| BankAccountView {
-        holder,
-        iban: crate::backend::iban::grouped(&electronic),
-        bic,
-    }))
-}
-
-/// `DEUTDEFF` or `DEUTDEFF500`: bank (4 letters), country (2 letters), location (2), branch (3).
-fn normalise_bic(raw: &str) -> Result<Option<String>, AppError> {
-    let bic: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if bic.is_empty() {
-        return Ok(None);
-    }
-    let b = bic.as_bytes();
-    let ok = (bic.len() == 8 || bic.len() == 11)
-        && b[..6].iter().all(u8::is_ascii_uppercase)
-        && b[6..].iter().all(u8::is_ascii_alphanumeric);
-    if ok { Ok(Some(bic)) } else { Err(AppError::Input(InputError::BicInvalid)) }
+    Ok(row.map(|(holder, electronic, bic)| BankAccountView { holder, iban: iban::grouped(&electronic), bic }))
 }
 
 pub async fn change_bank_account(
@@ -63,12 +46,9 @@ pub async fn change_bank_account(
     raw_bic: &str,
     tan: Option<&str>,
 ) -> Result<(), AppError> {
-    let holder = holder.trim();
-    if holder.is_empty() || holder.chars().count() > 140 {
-        return Err(AppError::Input(InputError::HolderMissing));
-    }
-    let electronic = crate::backend::iban::electronic(raw_iban).ok_or(AppError::Input(InputError::IbanInvalid))?;
-    let bic = normalise_bic(raw_bic)?;
+    let holder = payee::visible_text(holder).ok_or(AppError::Input(InputError::HolderMissing))?;
+    let electronic = iban::electronic(raw_iban).ok_or(AppError::Input(InputError::IbanInvalid))?;
+    let bic = iban::bic(raw_bic).map_err(AppError::Input)?;
 
     let mut tx = state.writer.begin().await?;
     let (session, user) = access::member(&mut tx, state, ctx).await?;
