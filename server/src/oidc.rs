@@ -36,11 +36,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A request's parameters by name. A repeated parameter is refused (RFC 6749 3.1), an empty
-/// one counts as absent.
-struct Pairs(Vec<(String, String)>);
+/// one counts as absent. Public for the fuzz targets.
+pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
-    fn repeated(&self) -> Option<&str> {
+    pub fn repeated(&self) -> Option<&str> {
         let mut seen = std::collections::HashSet::new();
         self.0.iter().map(|(k, _)| k.as_str()).find(|k| !seen.insert(*k))
     }
@@ -152,8 +152,9 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     name.eq_ignore_ascii_case(scheme).then_some(rest.trim_start())
 }
 
-/// `client_secret_basic`: `id:secret`, each form-encoded (RFC 6749 2.3.1).
-fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
+/// `client_secret_basic`: `id:secret`, each form-encoded (RFC 6749 2.3.1). Public for the fuzz
+/// targets.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = strip_scheme(value, "Basic")?;
     let decode = |s: &str| {

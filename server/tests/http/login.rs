@@ -235,6 +235,9 @@ async fn bad_input_gets_a_clear_error_and_costs_no_hashing() {
     assert_eq!(c.post("/api/login", &huge).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     let not_utf8 = c.raw_post_bytes("/api/login", b"email=\xff\xfe&password=\xc3\x28".to_vec()).await;
     assert_eq!(not_utf8.status, StatusCode::BAD_REQUEST, "{not_utf8:?}");
+    // Found by the form_body fuzz target: an escape completed by a raw byte.
+    let mixed = c.raw_post_bytes("/api/login", b"email=anna%40example.org&password=%C3\xA5ber".to_vec()).await;
+    assert_eq!(mixed.status, StatusCode::BAD_REQUEST, "{mixed:?}");
     let garbage = c.post("/api/login", "%%%").await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST, "{garbage:?}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures").fetch_one(&t.state.pool).await.unwrap();
