@@ -31,6 +31,7 @@ use std::{
 };
 
 mod backends;
+mod soak;
 
 use backends::Backend;
 
@@ -128,7 +129,8 @@ async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile:
         .env("LEPTOS_SITE_ROOT", root.join("target/site"))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // `BENCH_SERVER_LOG=1` shows what the server says (errors only).
+        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
         .spawn()
         .expect("target/release/server (run `cargo leptos build --release` first)");
     let server = Server { child, base, _dir: dir };
@@ -287,31 +289,38 @@ async fn overload(http: &Http, server: &Server, rate: f64, counter: &Arc<AtomicU
 
 /// Accounts with MFA set up (a verified phone), inserted before the server starts.
 async fn seed_mfa_accounts(db: &str) {
+    let accounts: Vec<(String, String)> =
+        (0..MFA_CLIENTS).map(|i| (format!("user{i}@bench.example"), format!("+491512000{i:04}"))).collect();
+    seed_accounts(db, "Bench GmbH", &accounts).await;
+}
+
+/// One organisation with members (e-mail, verified mobile number), all with `PASSWORD`.
+async fn seed_accounts(db: &str, organisation: &str, accounts: &[(String, String)]) {
     let salt = argon2::password_hash::SaltString::from_b64("cmllZ2VsbWZhc2FsdA").expect("a salt");
     let phc = argon2_hasher().hash_password(PASSWORD.as_bytes(), &salt).expect("a hash").to_string();
-    {
-        let pool = backends::open(db).await;
-        let org: i64 =
-            sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ('Bench GmbH', 0) RETURNING id")
-                .fetch_one(&pool)
-                .await
-                .expect("an organisation");
-        for i in 0..MFA_CLIENTS {
-            sqlx::query(
-                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
-                                    created_at)
-                 VALUES ($1, $2, 'Bench User', 'member', $3, $4, 0, 0)",
-            )
-            .bind(org)
-            .bind(format!("user{i}@bench.example"))
-            .bind(&phc)
-            .bind(format!("+491512000{i:04}"))
-            .execute(&pool)
-            .await
-            .expect("an account");
-        }
-        pool.close().await;
+    let pool = backends::open(db).await;
+    let mut tx = pool.begin().await.expect("a transaction");
+    let org: i64 = sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, 0) RETURNING id")
+        .bind(organisation)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("an organisation");
+    for (email, phone) in accounts {
+        sqlx::query(
+            "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
+                                created_at)
+             VALUES ($1, $2, 'Bench User', 'member', $3, $4, 0, 0)",
+        )
+        .bind(org)
+        .bind(email)
+        .bind(&phc)
+        .bind(phone)
+        .execute(&mut *tx)
+        .await
+        .expect("an account");
     }
+    tx.commit().await.expect("the accounts");
+    pool.close().await;
 }
 
 /// Figure 3: `MFA_CLIENTS` sessions at the challenge verify a wrong code one after the other
@@ -452,9 +461,14 @@ async fn main() {
         .ok()
         .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
         .unwrap_or(0);
+    // `bench soak [minutes]`: the soak test (`./x soak`), not the figures.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("soak") {
+        let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10.0);
+        return soak::run(&http, &root, minutes).await;
+    }
     let mut rows: Vec<(String, String, String)> = Vec::new();
     // `cargo run -p bench -- 3 4` measures figures 3 and 4 only (1, 2 and 5 go together).
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let want = |n: &str| args.is_empty() || args.iter().any(|a| a == n);
     if want("1") || want("2") || want("5") {
         server_figures(&http, &root, cores, &mut rows).await;
