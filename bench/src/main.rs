@@ -168,19 +168,23 @@ async fn post(http: &Http, base: &str, path: &str, form: &str, ip: &str, cookie:
     match res {
         Ok(res) => {
             let status = res.status();
-            let cookie = res
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find(|c| c.starts_with("riegel_session="))
-                .and_then(|c| c.split(';').next())
-                .map(str::to_owned);
+            let cookie = session_cookie(res.headers());
             let _ = res.into_body().collect().await;
             Answer { status, cookie, secs }
         }
         Err(_) => Answer { status: StatusCode::BAD_GATEWAY, cookie: None, secs },
     }
+}
+
+/// The new session cookie an answer sets (`riegel_session=…`), not one it removes.
+fn session_cookie(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("riegel_session=") && !c.starts_with("riegel_session=;"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
 }
 
 /// A client address of its own for request `n` (the server believes X-Forwarded-For from

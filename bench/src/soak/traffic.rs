@@ -52,14 +52,7 @@ impl Client<'_> {
         let (status, session, body) = match res {
             Ok(res) => {
                 let status = res.status();
-                let session = res
-                    .headers()
-                    .get_all("set-cookie")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find(|c| c.starts_with("riegel_session=") && !c.starts_with("riegel_session=;"))
-                    .and_then(|c| c.split(';').next())
-                    .map(str::to_owned);
+                let session = crate::session_cookie(res.headers());
                 let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                 (status, session, body)
             }
