@@ -26,12 +26,22 @@ pub fn normalise(raw: &str) -> Option<String> {
     if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
         return None;
     }
-    Some(s.to_lowercase())
+    // Lower case can be longer (`İ` is two bytes, `i̇` three): the stored form must fit too.
+    Some(s.to_lowercase()).filter(|lower| lower.len() <= MAX_EMAIL_LEN)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_form_fits_too() {
+        let long = format!("{}@example.org", "İ".repeat(120));
+        assert!(long.len() <= MAX_EMAIL_LEN);
+        assert_eq!(normalise(&long), None, "its lower case is {} bytes", long.to_lowercase().len());
+        let fits = format!("{}@example.org", "İ".repeat(70));
+        assert_eq!(normalise(&fits).map(|e| normalise(&e) == Some(e)), Some(true));
+    }
 
     #[test]
     fn normalises_case_and_space() {
