@@ -129,8 +129,13 @@ async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile:
         .env("LEPTOS_SITE_ROOT", root.join("target/site"))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        // `BENCH_SERVER_LOG=1` shows what the server says (errors only).
-        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
+        // What the server says (errors only) goes to `server.log` beside its database, or with
+        // `BENCH_SERVER_LOG=1` to the terminal.
+        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            std::fs::File::create(dir.path().join("server.log")).map_or_else(|_| Stdio::null(), Stdio::from)
+        })
         .spawn()
         .expect("target/release/server (run `cargo leptos build --release` first)");
     let server = Server { child, base, _dir: dir };
@@ -453,7 +458,12 @@ fn wasm_sections(wasm: &[u8]) -> Vec<(String, usize)> {
 #[tokio::main]
 async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http();
+    let http: Http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(256)
+        // The server closes a connection idle for 30 s (hyper's header read timeout); a client
+        // keeping it longer may send into the closing connection and get no answer.
+        .pool_idle_timeout(Duration::from_secs(20))
+        .build_http();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -15,9 +15,34 @@ pub const CODE_QUOTA: u32 = 20;
 pub const TAN_QUOTA: u32 = 20;
 pub const TAN_STRIKES: u32 = 3;
 
+/// Where a login code goes: the channel of the account's last passed MFA step (SMS at first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Channel {
+    #[default]
+    Sms,
+    Email,
+}
+
+impl Channel {
+    pub fn other(self) -> Self {
+        match self {
+            Channel::Sms => Channel::Email,
+            Channel::Email => Channel::Sms,
+        }
+    }
+
+    pub fn form_value(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Account {
     pub index: usize,
+    pub last_channel: Channel,
     /// Codes sent since the last passed MFA step, per channel: what the quota counts.
     pub sms_since_pass: u32,
     pub email_since_pass: u32,

@@ -75,6 +75,7 @@ struct Sample {
     at: &'static str,
     rss_kib: u64,
     fds: usize,
+    sockets: usize,
     db_bytes: u64,
     wal_bytes: u64,
 }
@@ -84,14 +85,28 @@ fn sample(at: &'static str, pid: u32, db: &str) -> Sample {
     Sample {
         at,
         rss_kib: rss_kib(pid),
-        fds: std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0),
+        fds: descriptors(pid).0,
+        sockets: descriptors(pid).1,
         db_bytes: size(db),
         wal_bytes: size(&format!("{db}-wal")),
     }
 }
 
+/// The server's open descriptors, and how many of them are sockets (the listener and the
+/// connections the traffic holds open at that moment).
+fn descriptors(pid: u32) -> (usize, usize) {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return (0, 0) };
+    let targets: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .map(|t| t.display().to_string())
+        .collect();
+    (targets.len(), targets.iter().filter(|t| t.starts_with("socket:")).count())
+}
+
 pub async fn run(http: &Http, root: &Path, minutes: f64) {
     let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("server.log");
     let db = Backend::Sqlite.new_database(dir.path()).await;
     let accounts: Vec<(String, String)> = (0..ACCOUNTS)
         .map(|i| {
@@ -156,7 +171,14 @@ pub async fn run(http: &Http, root: &Path, minutes: f64) {
 
     let (checks, differ) = ledger::compare(&db, &pool.all()).await;
     samples.push(sample("after the check", pid, &db));
-    report(&stats, &samples, &checks, differ, ran);
+    // A panic in the server ends the request it served without an answer (counted as 502).
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    let panics = said.lines().filter(|l| l.contains("panicked at")).count();
+    if panics > 0 {
+        let first = said.lines().skip_while(|l| !l.contains("panicked at")).take(2).collect::<Vec<_>>().join(" ");
+        eprintln!("soak: the server panicked {panics} times; the first: {first}");
+    }
+    report(&stats, &samples, &checks, differ, ran, panics);
     drop(server);
 }
 
@@ -176,7 +198,7 @@ async fn drained(db: &str) {
     pool.close().await;
 }
 
-fn report(stats: &Stats, samples: &[Sample], checks: &[ledger::Check], differ: usize, ran: Duration) {
+fn report(stats: &Stats, samples: &[Sample], checks: &[ledger::Check], differ: usize, ran: Duration, panics: usize) {
     let kinds =
         stats.kinds.lock().map(|k| k.iter().map(|(n, k)| (*n, k.statuses.clone(), k.secs.clone())).collect::<Vec<_>>());
     let mut kinds = kinds.unwrap_or_default();
@@ -206,16 +228,19 @@ fn report(stats: &Stats, samples: &[Sample], checks: &[ledger::Check], differ: u
         );
     }
     println!();
-    println!("| moment | RSS | open descriptors | database | WAL |");
+    println!("| moment | RSS | open descriptors (sockets) | database | WAL |");
     println!("|---|---|---|---|---|");
     for s in samples {
         let mb = |b: u64| format!("{:.1} MiB", b as f64 / 1_048_576.0);
-        println!("| {} | {} | {} | {} | {} |", s.at, mb(s.rss_kib * 1024), s.fds, mb(s.db_bytes), mb(s.wal_bytes));
+        let (at, rss, fds, sockets) = (s.at, mb(s.rss_kib * 1024), s.fds, s.sockets);
+        println!("| {at} | {rss} | {fds} ({sockets}) | {} | {} |", mb(s.db_bytes), mb(s.wal_bytes));
     }
     let (first, end) = (&samples[0], &samples[2]);
     let grew = |a: f64, b: f64| if a > 0.0 { (b - a) / a * 100.0 } else { 0.0 };
     let rss_growth = grew(first.rss_kib as f64, end.rss_kib as f64);
-    let fd_growth = grew(first.fds as f64, end.fds as f64);
+    // Sockets come and go with the traffic's connections; the rest (database files, pipes,
+    // event descriptors) must not grow.
+    let fd_growth = grew((first.fds - first.sockets) as f64, (end.fds - end.sockets) as f64);
     println!();
     println!("| count | traffic | database |");
     println!("|---|---|---|");
@@ -234,7 +259,7 @@ fn report(stats: &Stats, samples: &[Sample], checks: &[ledger::Check], differ: u
     let exact = differ == 0 && checks.iter().all(|c| c.traffic == c.database);
     println!();
     println!(
-        "Verdict: {slow} requests over 5 s; RSS {rss_growth:+.1} % and descriptors {fd_growth:+.1} % from warm-up to end; \
+        "Verdict: {slow} requests over 5 s; {panics} server panics; RSS {rss_growth:+.1} % and descriptors other than sockets {fd_growth:+.1} % from warm-up to end; \
          counts {}; {} answers otherwise than expected.",
         if exact { "exact".to_owned() } else { format!("NOT exact ({differ} accounts differ)") },
         unexpected.values().sum::<u64>()

@@ -14,7 +14,7 @@ use rand::Rng as _;
 
 use super::{
     Stats,
-    ledger::{Account, CODE_QUOTA, TAN_QUOTA, TAN_STRIKES},
+    ledger::{Account, CODE_QUOTA, Channel, TAN_QUOTA, TAN_STRIKES},
 };
 use crate::{Http, PASSWORD};
 
@@ -134,15 +134,23 @@ impl Client<'_> {
         None
     }
 
-    /// A password login: a session at the challenge (a code sent by SMS), or the lock.
+    /// A password login: a session at the challenge (a code sent on the channel that passed
+    /// last), or the lock.
     async fn login(&self, account: &mut Account, ip: &str) -> Option<String> {
         let form = format!("email={}&password={PASSWORD}", account.email().replace('@', "%40"));
         let a = self.post("login", "/api/login", &form, ip, None, Accept::Json).await;
-        code_send(self, "login", a.status, account, Channel::Sms)?;
+        code_send(self, "login", a.status, account, account.last_channel)?;
         a.session
     }
 
-    async fn verify(&self, account: &mut Account, ip: &str, cookie: &str, code: &str) -> Option<String> {
+    async fn verify(
+        &self,
+        account: &mut Account,
+        ip: &str,
+        cookie: &str,
+        code: &str,
+        channel: Channel,
+    ) -> Option<String> {
         let a = self
             .post("mfa verify (right code)", "/api/mfa/verify", &format!("code={code}"), ip, Some(cookie), Accept::Json)
             .await;
@@ -151,6 +159,7 @@ impl Client<'_> {
         }
         (account.sms_since_pass, account.email_since_pass) = (0, 0);
         account.passes += 1;
+        account.last_channel = channel;
         a.session
     }
 
@@ -163,26 +172,26 @@ impl Client<'_> {
         body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
     }
 
-    /// Login and MFA, sometimes with a wrong code first, sometimes by e-mail after a switch,
-    /// sometimes with a resend after the 30 s countdown; then, logged in, a page and often a
+    /// Login and MFA, sometimes with a wrong code first, sometimes on the other channel after a
+    /// switch, sometimes with a resend after the 30 s countdown; then, logged in, a page and often a
     /// bank account change with a TAN.
     pub async fn full_login(&self, account: &mut Account, rng: &mut rand::rngs::StdRng) {
         let ip = self.ip();
         let Some(cookie) = self.login(account, &ip).await else { return };
-        let mut channel = Channel::Sms;
+        let mut channel = account.last_channel;
         let roll: f64 = rng.r#gen();
         if roll < 0.15 {
-            let a =
-                self.post("switch method", "/api/mfa/switch", "method=email", &ip, Some(&cookie), Accept::Json).await;
-            if code_send(self, "switch method", a.status, account, Channel::Email).is_none() {
+            channel = channel.other();
+            let form = format!("method={}", channel.form_value());
+            let a = self.post("switch method", "/api/mfa/switch", &form, &ip, Some(&cookie), Accept::Json).await;
+            if code_send(self, "switch method", a.status, account, channel).is_none() {
                 return;
             }
-            channel = Channel::Email;
         } else if roll < 0.25 {
             tokio::time::sleep(Duration::from_secs(31)).await;
-            let _ = self.code_by(account, Channel::Sms).await;
+            let _ = self.code_by(account, channel).await;
             let a = self.post("resend", "/api/mfa/resend", "", &ip, Some(&cookie), Accept::Json).await;
-            if code_send(self, "resend", a.status, account, Channel::Sms).is_none() {
+            if code_send(self, "resend", a.status, account, channel).is_none() {
                 return;
             }
         }
@@ -203,7 +212,7 @@ impl Client<'_> {
                 account.wrong_codes += 1;
             }
         }
-        let Some(session) = self.verify(account, &ip, &cookie, &code).await else { return };
+        let Some(session) = self.verify(account, &ip, &cookie, &code, channel).await else { return };
         let a = self.get("page, logged in", "/", &ip, Some(&session)).await;
         self.expect("page, logged in", a.status, StatusCode::OK);
         if rng.gen_bool(0.5) {
@@ -338,12 +347,6 @@ impl Client<'_> {
             Err(_) => self.stats.record("push stream (opened)", StatusCode::BAD_GATEWAY, began.elapsed()),
         }
     }
-}
-
-#[derive(Clone, Copy)]
-enum Channel {
-    Sms,
-    Email,
 }
 
 /// Records a code send's answer against the account: sent (the count grows) or, with the
