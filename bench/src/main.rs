@@ -458,12 +458,7 @@ fn wasm_sections(wasm: &[u8]) -> Vec<(String, usize)> {
 #[tokio::main]
 async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let http: Http = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(256)
-        // The server closes a connection idle for 30 s (hyper's header read timeout); a client
-        // keeping it longer may send into the closing connection and get no answer.
-        .pool_idle_timeout(Duration::from_secs(20))
-        .build_http();
+    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -8,12 +8,23 @@
 
 use std::{collections::VecDeque, sync::Mutex};
 
+use app::domain::policy::Policy;
+
 use super::super::backends;
 
-/// The code quota per channel and the TAN SMS quota (the policy's defaults).
-pub const CODE_QUOTA: u32 = 20;
-pub const TAN_QUOTA: u32 = 20;
-pub const TAN_STRIKES: u32 = 3;
+/// The server runs with the policy's defaults: the code quota per channel, the TAN SMS quota,
+/// and the wrong TANs in a row that lock.
+pub fn code_quota() -> u32 {
+    Policy::default().login_codes_per_channel
+}
+
+pub fn tan_quota() -> u32 {
+    Policy::default().tan_sms_quota
+}
+
+pub fn tan_strikes() -> u32 {
+    Policy::default().tan_max_wrong
+}
 
 /// Where a login code goes: the channel of the account's last passed MFA step (SMS at first).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use rand::Rng as _;
 
 use super::{
     Stats,
-    ledger::{Account, CODE_QUOTA, Channel, TAN_QUOTA, TAN_STRIKES},
+    ledger::{Account, Channel, code_quota, tan_quota, tan_strikes},
 };
 use crate::{Http, PASSWORD};
 
@@ -229,7 +229,7 @@ impl Client<'_> {
         let a = self.post("bank change (ask)", "/api/bank/change", &form, ip, Some(session), Accept::Json).await;
         let want = if account.tan_locked {
             StatusCode::LOCKED
-        } else if account.tans >= TAN_QUOTA {
+        } else if account.tans >= tan_quota() {
             StatusCode::TOO_MANY_REQUESTS
         } else {
             StatusCode::PRECONDITION_REQUIRED
@@ -244,7 +244,7 @@ impl Client<'_> {
             return;
         };
         let wrong = match rng.r#gen::<f64>() {
-            r if r < 0.05 => TAN_STRIKES,
+            r if r < 0.05 => tan_strikes(),
             r if r < 0.25 => 1,
             _ => 0,
         };
@@ -262,7 +262,7 @@ impl Client<'_> {
                 .await;
             account.tan_wrong_in_a_row += 1;
             account.wrong_tans += 1;
-            let want = if account.tan_wrong_in_a_row >= TAN_STRIKES {
+            let want = if account.tan_wrong_in_a_row >= tan_strikes() {
                 StatusCode::LOCKED
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -292,7 +292,7 @@ impl Client<'_> {
     /// Logins that never finish MFA until the code quota locks the account (someone who knows
     /// the password, or a user who gives up): at most 21 tries.
     pub async fn burn_quota(&self, account: &mut Account) {
-        for _ in 0..=CODE_QUOTA {
+        for _ in 0..=code_quota() {
             let ip = self.ip();
             if self.login(account, &ip).await.is_none() {
                 return;
@@ -362,7 +362,7 @@ fn code_send(
         Channel::Sms => account.sms_since_pass,
         Channel::Email => account.email_since_pass,
     };
-    let want = if account.locked || since >= CODE_QUOTA { StatusCode::LOCKED } else { StatusCode::OK };
+    let want = if account.locked || since >= code_quota() { StatusCode::LOCKED } else { StatusCode::OK };
     c.expect(kind, got, want);
     if got == StatusCode::LOCKED {
         account.locked = true;
