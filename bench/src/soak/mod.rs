@@ -82,14 +82,9 @@ struct Sample {
 
 fn sample(at: &'static str, pid: u32, db: &str) -> Sample {
     let size = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    Sample {
-        at,
-        rss_kib: rss_kib(pid),
-        fds: descriptors(pid).0,
-        sockets: descriptors(pid).1,
-        db_bytes: size(db),
-        wal_bytes: size(&format!("{db}-wal")),
-    }
+    // One reading of the descriptor table, so the sockets are counted among the same ones.
+    let (fds, sockets) = descriptors(pid);
+    Sample { at, rss_kib: rss_kib(pid), fds, sockets, db_bytes: size(db), wal_bytes: size(&format!("{db}-wal")) }
 }
 
 /// The server's open descriptors, and how many of them are sockets (the listener and the
