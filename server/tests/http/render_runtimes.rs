@@ -90,3 +90,57 @@ fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_default()
 }
+
+/// Many pages rendered side by side on one multi-threaded runtime, as a server under load
+/// does: each answer is whole and carries its own language's `<title>`.
+///
+/// leptos keeps each render's signals in an arena of its own and finds it through a
+/// thread-local that whatever ran last on the thread has set. A page's `<title>` is read
+/// after the body's first chunk, from a task that another render may have run on in between;
+/// read through the other render's arena, the title's signal is "disposed" and the render
+/// panics (about one render in 750 under the soak). `vendor/leptos_integration_utils` polls
+/// the whole response inside its own owner and arena.
+#[test]
+fn pages_rendered_side_by_side_keep_their_own_title() {
+    const CLIENTS: usize = 48;
+    const PAGES: usize = 30;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let t = TestApp::start().await;
+        let wanted = [
+            ("/login", "de-DE", "<title>Anmelden – Lieferantenportal</title>"),
+            ("/login", "en-GB", "<title>Log in – Supplier portal</title>"),
+            ("/mfa", "de-DE", "<title>Anmeldung bestätigen – Lieferantenportal</title>"),
+            ("/mfa", "en-GB", "<title>Confirm login – Supplier portal</title>"),
+        ];
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|n| {
+                let c = Client::new(&t, ip(n as u8 + 1));
+                tokio::spawn(async move {
+                    let mut wrong = Vec::new();
+                    for i in 0..PAGES {
+                        let (path, lang, title) = wanted[(n + i) % wanted.len()];
+                        let page = c.get_with(path, &[("accept-language", lang)]).await;
+                        if page.status != StatusCode::OK || !page.body.contains(title) || !page.body.contains("</html>")
+                        {
+                            wrong.push(format!("{path} {lang}: {} {}", page.status, first_line_of_head(&page.body)));
+                        }
+                    }
+                    wrong
+                })
+            })
+            .collect();
+        let (mut panicked, mut wrong) = (0, Vec::new());
+        for task in tasks {
+            match task.await {
+                Ok(w) => wrong.extend(w),
+                Err(_) => panicked += 1,
+            }
+        }
+        assert_eq!((panicked, wrong.len()), (0, 0), "{panicked} clients saw a render panic; wrong pages: {wrong:#?}");
+    });
+}
+
+fn first_line_of_head(body: &str) -> &str {
+    body.find("<title>").map_or(&body[..body.len().min(200)], |i| &body[i..body.len().min(i + 80)])
+}
