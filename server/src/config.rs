@@ -76,6 +76,11 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
 
+    /// Seconds a client has to send a request's headers; a keep-alive connection without a next
+    /// request is closed after as long.
+    #[arg(long, env = "RIEGEL_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_timeout_secs: u64,
+
     /// Largest request body in bytes.
     #[arg(long, env = "RIEGEL_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
@@ -280,6 +285,9 @@ impl Cli {
     pub fn check(&self) -> Result<(), String> {
         if self.seed_demo && !self.dev {
             return Err("--seed-demo is allowed only with --dev".into());
+        }
+        if self.header_timeout_secs == 0 {
+            return Err("--header-timeout-secs must be at least 1".into());
         }
         if self.body_limit < 1024 {
             return Err("--body-limit must be at least 1024 bytes".into());

@@ -8,6 +8,7 @@ pub mod dev;
 pub mod guard;
 pub mod oidc;
 pub mod push;
+pub mod serve;
 
 use std::sync::{Arc, OnceLock};
 

@@ -79,15 +79,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     let app = router(state, net);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Riegel listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown().await;
-            // Open event streams (push devices, waiting login screens) end, or the shutdown
-            // would wait for them.
-            push_events.close();
-        })
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    let header_timeout = std::time::Duration::from_secs(cli.header_timeout_secs);
+    server::serve::serve(listener, app, header_timeout, async move {
+        shutdown().await;
+        // Open event streams (push devices, waiting login screens) end, or the shutdown
+        // would wait for them.
+        push_events.close();
+    })
+    .await;
+    Ok(())
 }
 
 async fn administer(state: &app::backend::AppState, command: &Command) -> Result<(), String> {
