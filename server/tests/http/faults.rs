@@ -7,7 +7,10 @@ use app::backend::db::Backend;
 use http::{StatusCode, header};
 use sqlx::Connection as _;
 
-use crate::harness::{Client, TestApp, at_challenge, ip, new_database, tally, tally_after_resends};
+use crate::{
+    harness::{Client, TestApp, at_challenge, ip, new_database, tally, tally_after_resends},
+    process::{Server, http},
+};
 
 /// Another process holds SQLite's write lock for longer than the busy timeout (a backup
 /// tool, an operator's `sqlite3` shell left in a transaction).
@@ -113,6 +116,89 @@ async fn a_full_disk_gets_503_writes_nothing_and_the_server_recovers_when_space_
     let resent = c.resend().await;
     assert_eq!(resent.status, StatusCode::OK, "recovered by itself: {resent:?}");
     assert_eq!(tally(&t).await[0], during[0] + 1);
+}
+
+/// libfiu's preload libraries (Debian's `fiu-utils`, which `./x test` installs): they make
+/// chosen C library calls of the process they are loaded into fail, switched on and off while
+/// it runs through a pair of named pipes.
+const FIU_PRELOAD: &str = "/usr/lib/fiu/fiu_run_preload.so /usr/lib/fiu/fiu_posix_preload.so";
+
+/// The control pipes of the one process started with [`FIU_PRELOAD`] and `FIU_CTRL_FIFO=<dir>/fiu`.
+struct Fiu {
+    pipe: std::path::PathBuf,
+}
+
+impl Fiu {
+    fn of_process_in(dir: &std::path::Path) -> Self {
+        let input = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("fiu-"))
+                    && p.extension().is_some_and(|e| e == "in")
+            })
+            .expect("the server's libfiu control pipe");
+        Fiu { pipe: input.with_extension("") }
+    }
+
+    /// Sends one command ("enable name=…", "disable name=…"); libfiu answers 0 when it took it.
+    fn send(&self, command: &str) {
+        std::fs::write(self.pipe.with_extension("in"), format!("{command}\n")).unwrap();
+        let reply = std::fs::read_to_string(self.pipe.with_extension("out")).unwrap();
+        assert_eq!(reply.trim(), "0", "libfiu refused {command:?}");
+    }
+}
+
+/// The database's filesystem turns read-only under the running server (the kernel remounts
+/// it read-only after an I/O error; a network volume's export becomes read-only). Injected into
+/// the real binary with libfiu: while on, `pwrite`, the one call SQLite writes its database and
+/// WAL with, fails with EROFS as on a read-only filesystem. (A real read-only remount cannot be
+/// made under a process that holds the files open for writing, and root ignores file modes.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_gets_503_writes_nothing_and_the_server_recovers() {
+    assert!(
+        std::path::Path::new("/usr/lib/fiu/fiu_posix_preload.so").exists(),
+        "libfiu is missing: apt-get install fiu-utils (./x test installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::start_at(new_database(Backend::Sqlite, dir.path()).await).await;
+    t.user("ute@example.org", "ute-password-1", "member").await;
+    let db = dir.path().join("riegel.sqlite");
+    let fifo = dir.path().join("fiu");
+    let settings = [("LD_PRELOAD", FIU_PRELOAD), ("FIU_CTRL_FIFO", fifo.to_str().unwrap()), ("FIU_ENABLE", "")];
+    let server = Server::start_on(db.to_str().unwrap(), &dir.path().join("server.log"), &settings).await;
+    let fiu = Fiu::of_process_in(dir.path());
+    let addr = server.addr;
+    let login = |n: u8| async move {
+        let from = format!("10.9.0.{n}");
+        let body = "email=ute%40example.org&password=ute-password-1";
+        tokio::task::spawn_blocking(move || http(addr, "POST", "/api/login", body, Some(&from), None))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    let before = tally(&t).await;
+    assert!(login(1).await.challenged());
+    let one_login = tally(&t).await;
+    assert_ne!(one_login, before, "a login from a new address writes its challenge and code");
+
+    fiu.send("enable name=posix/io/rw/pwrite,failinfo=30"); // EROFS
+    for n in 2..5 {
+        let refused = login(n).await;
+        assert_eq!(refused.status, 503, "{}", refused.body);
+        assert!(refused.head.to_ascii_lowercase().contains("retry-after: 1"), "{}", refused.head);
+        assert!(refused.body.contains("Busy"), "{}", refused.body);
+    }
+    assert_eq!(tally(&t).await, one_login, "nothing half-written while the disk was read-only");
+
+    fiu.send("disable name=posix/io/rw/pwrite");
+    assert!(login(5).await.challenged(), "recovered by itself");
+    let after: Vec<i64> = tally(&t).await;
+    let second: Vec<i64> = one_login.iter().zip(&before).map(|(one, b)| one + (one - b)).collect();
+    assert_eq!(after, second, "the login after the fault wrote what the first one did, once");
+    drop(server);
 }
 
 /// A provider that answers garbage: bytes that are neither HTTP nor SMTP, then hangs up.
