@@ -188,7 +188,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
 
 /// Ready when the database answers.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (http::StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.pool).await {
+    match app::backend::store::ping(&state.pool).await {
         Ok(_) => (http::StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

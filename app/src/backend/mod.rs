@@ -29,6 +29,7 @@ pub mod services;
 pub mod sessions;
 pub mod sms_cap;
 pub mod state;
+pub mod store;
 pub mod tan;
 pub mod timefmt;
 

@@ -7,7 +7,7 @@ use crate::{
     backend::{
         AppState, access,
         factor::{push, recovery_code, totp},
-        tan, timefmt,
+        store, tan, timefmt,
     },
     domain::{mask, time::Timestamp},
     wire::{
@@ -25,25 +25,14 @@ const NEWEST_INVOICES: i64 = 3;
 pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, AppError> {
     let (mut conn, session, me) = access::member_reading(state, ctx).await?;
     // The newest successful login is this session's; the one before it is the "last login".
-    let previous: Option<(i64, i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, at, ip, detail FROM audit_events WHERE user_id = $1 AND kind = 'login.succeeded'
-         ORDER BY id DESC LIMIT 1 OFFSET 1",
-    )
-    .bind(me.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let failed_since: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE user_id = $1 AND kind = 'login.failed' AND id > $2",
-    )
-    .bind(me.id)
-    .bind(previous.as_ref().map_or(0, |p| p.0))
-    .fetch_one(&mut *conn)
-    .await?;
-    let previous_login = previous.map(|(_, at, ip, detail)| LoginFact {
-        at,
-        at_text: timefmt::minute(Timestamp(at), ctx.lang),
-        ip,
-        method: serde_json::from_str::<serde_json::Value>(&detail)
+    let previous = store::audit_events::login_before_newest(&mut conn, me.id).await?;
+    let failed_since =
+        store::audit_events::failed_logins_after(&mut conn, me.id, previous.as_ref().map_or(0, |p| p.id)).await?;
+    let previous_login = previous.map(|p| LoginFact {
+        at: p.at,
+        at_text: timefmt::minute(Timestamp(p.at), ctx.lang),
+        ip: p.ip,
+        method: serde_json::from_str::<serde_json::Value>(&p.detail)
             .ok()
             .and_then(|d| d.get("method").and_then(|m| m.as_str()).map(str::to_owned)),
     });
@@ -57,22 +46,11 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
     };
     let (payout, invoices) = match me.organisation_id {
         Some(org) => {
-            let payout: Option<(String, String)> =
-                sqlx::query_as("SELECT holder, iban FROM bank_accounts WHERE organisation_id = $1")
-                    .bind(org)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let rows: Vec<(String, String, i64)> = sqlx::query_as(
-                "SELECT number, invoice_date, amount_cents FROM invoices WHERE organisation_id = $1
-                 ORDER BY submitted_at DESC, id DESC LIMIT $2",
-            )
-            .bind(org)
-            .bind(NEWEST_INVOICES)
-            .fetch_all(&mut *conn)
-            .await?;
+            let payout = store::bank_accounts::payout(&mut conn, org).await?;
+            let rows = store::invoices::newest(&mut conn, org, NEWEST_INVOICES).await?;
             let invoices = rows
                 .into_iter()
-                .map(|(number, date, amount_cents)| InvoiceRow { number, date, amount_cents })
+                .map(|r| InvoiceRow { number: r.number, date: r.invoice_date, amount_cents: r.amount_cents })
                 .collect();
             (payout.map(|(holder, iban)| (holder, mask::iban(&iban))), invoices)
         }
