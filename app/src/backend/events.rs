@@ -21,7 +21,7 @@ use std::{sync::Arc, time::Duration};
 use sqlx::{AnyPool, postgres::PgListener};
 use tokio::sync::{broadcast, mpsc};
 
-use super::delivery::DevOutbox;
+use super::{delivery::DevOutbox, store};
 
 /// Sent to every stream when the server shuts down: each ends, so a graceful shutdown does not
 /// wait for devices that keep theirs open.
@@ -102,12 +102,7 @@ async fn send_notes(pool: AnyPool, mut rx: mpsc::UnboundedReceiver<Note>) {
             Note::Push(user_id) => (PUSH_CHANNEL, user_id.to_string()),
             Note::Delivered(json) => (DEV_OUTBOX_CHANNEL, json),
         };
-        // Counted, so the row holds a type the `Any` driver knows (`pg_notify` returns `void`).
-        let sent = sqlx::query("SELECT count(*) FROM (SELECT pg_notify($1, $2)) AS n")
-            .bind(channel)
-            .bind(payload)
-            .execute(&pool)
-            .await;
+        let sent = store::notify::pg_notify(&pool, channel, &payload).await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, channel, "a wake-up could not be sent");
         }

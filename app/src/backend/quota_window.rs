@@ -11,13 +11,14 @@
 //! | pushes | 20 (`login_codes_per_channel`) | yes |
 //! | TAN SMS | 20 (`tan_sms_quota`) | no |
 
-use sqlx::AnyConnection;
-
-use crate::domain::{
-    mfa::{Method, Purpose},
-    policy::Policy,
-    quota::{self, Usage},
-    time::Timestamp,
+use crate::{
+    backend::store::{self, Conn},
+    domain::{
+        mfa::{Method, Purpose},
+        policy::Policy,
+        quota::{self, Usage},
+        time::Timestamp,
+    },
 };
 
 /// What a quota counts.
@@ -33,63 +34,28 @@ pub enum Sends {
 
 /// The account's sends of `kind` in the current quota window.
 pub async fn usage(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     policy: &Policy,
     user_id: i64,
     kind: Sends,
     now: Timestamp,
 ) -> Result<Usage, sqlx::Error> {
     let start = quota::window_start(now, policy.quota_window_secs);
-    let (used, oldest): (i64, Option<i64>) = match kind {
+    let (used, oldest) = match kind {
         Sends::Codes { purpose, channel } => {
-            sqlx::query_as(
-                "SELECT count(*), min(at) FROM code_sends
-                 WHERE user_id = $1 AND purpose = $2 AND channel = $3 AND at >= $4
-                   AND id > (SELECT quota_reset_code_id FROM users WHERE id = $1)",
-            )
-            .bind(user_id)
-            .bind(purpose.as_str())
-            .bind(channel.as_str())
-            .bind(start.0)
-            .fetch_one(conn)
-            .await?
+            store::code_sends::sent_in_window(conn, user_id, purpose, channel, start).await?
         }
-        Sends::Pushes => {
-            sqlx::query_as(
-                "SELECT count(*), min(created_at) FROM push_requests
-                 WHERE user_id = $1 AND created_at >= $2 AND id > (SELECT quota_reset_push_id FROM users WHERE id = $1)",
-            )
-            .bind(user_id)
-            .bind(start.0)
-            .fetch_one(conn)
-            .await?
-        }
+        Sends::Pushes => store::push::sent_in_window(conn, user_id, start).await?,
         // TAN SMS are not reset by a login (SPEC 5.6).
-        Sends::TanSms => {
-            sqlx::query_as("SELECT count(*), min(issued_at) FROM tans WHERE user_id = $1 AND issued_at >= $2")
-                .bind(user_id)
-                .bind(start.0)
-                .fetch_one(conn)
-                .await?
-        }
+        Sends::TanSms => store::tans::issued_in_window(conn, user_id, start).await?,
     };
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4): what was sent until now no longer
 /// counts. TAN SMS stay counted.
-pub async fn reset(conn: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET quota_reset_at = $1,
-             quota_reset_code_id = coalesce((SELECT max(id) FROM code_sends), 0),
-             quota_reset_push_id = coalesce((SELECT max(id) FROM push_requests), 0)
-         WHERE id = $2",
-    )
-    .bind(now.0)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub async fn reset(conn: &mut Conn, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
+    store::users::reset_quotas(conn, user_id, now).await
 }
 
 /// The limit of a quota.

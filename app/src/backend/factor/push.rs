@@ -9,13 +9,13 @@
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::Rng;
-use sqlx::AnyConnection;
 
 use crate::{
     backend::{
         AppState, RequestCtx, account_lock,
         audit::{self, AuditEvent},
         quota_window::{self, Sends},
+        store::{self, Conn},
     },
     domain::{
         push::{self, PushState, PushView},
@@ -43,16 +43,13 @@ pub fn notify(state: &AppState, user_id: i64) {
 }
 
 /// The paired device of the account, if any: its name and when it was paired.
-pub async fn device_of_user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT name, paired_at FROM push_devices WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+pub async fn device_of_user(conn: &mut Conn, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    store::push::device_of_user(conn, user_id).await
 }
 
 /// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
 pub async fn left_to_show(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
     now: Timestamp,
@@ -63,7 +60,7 @@ pub async fn left_to_show(
 }
 
 /// Whether the account has a paired device.
-pub async fn paired(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn paired(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(device_of_user(conn, user_id).await?.is_some())
 }
 
@@ -71,28 +68,25 @@ pub async fn paired(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx
 /// still pending for this login is kept (asking again does not send another). The caller commits
 /// either way: a refusal may carry the lock of a push one past the quota.
 pub async fn create_request(
-    tx: &mut AnyConnection,
+    tx: &mut Conn,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<PushSent, AppError> {
-    let latest: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let latest = store::push::newest_times_of_session(tx, session_hash).await?;
     let policy = &state.config.policy;
-    if let Some((stored, created_at, expires_at)) = latest {
+    if let Some(latest) = latest {
         // One waiting (or approved, not yet used) push per login: asking again sends nothing.
-        if matches!(PushState::of(&stored, expires_at, ctx.now.0), PushState::Pending | PushState::Approved)
-            && stored != "used"
+        if matches!(
+            PushState::of(&latest.state, latest.expires_at, ctx.now.0),
+            PushState::Pending | PushState::Approved
+        ) && latest.state != "used"
         {
             return Ok(PushSent::Waiting);
         }
         // After a denied or expired push, the next one waits like a resend (SPEC 3.2).
-        let wait = crate::domain::mfa::cooldown_left(Timestamp(created_at), ctx.now, policy);
+        let wait = crate::domain::mfa::cooldown_left(Timestamp(latest.created_at), ctx.now, policy);
         if wait > 0 {
             return Ok(PushSent::Refused(AppError::Cooldown { retry_after_secs: wait }));
         }
@@ -111,42 +105,35 @@ pub async fn create_request(
         (number, offered, URL_SAFE_NO_PAD.encode(nonce))
     };
     let choices = offered.map(|n| n.to_string()).join(",");
-    let request_id: i64 = sqlx::query_scalar(
-        "INSERT INTO push_requests (user_id, session_hash, nonce, number, choices, ip, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(user_id)
-    .bind(session_hash)
-    .bind(&nonce)
-    .bind(i64::from(number))
-    .bind(&choices)
-    .bind(ctx.ip.to_string())
-    .bind(ctx.now.0)
-    .bind(ctx.now.plus_secs(push::TTL_SECS).0)
-    .fetch_one(&mut *tx)
-    .await?;
+    let ip = ctx.ip.to_string();
+    let request = store::push::NewRequest {
+        user_id,
+        session_hash,
+        nonce: &nonce,
+        number: i64::from(number),
+        choices: &choices,
+        ip: &ip,
+        created_at: ctx.now,
+        expires_at: ctx.now.plus_secs(push::TTL_SECS),
+    };
+    let request_id = store::push::insert_request(tx, &request).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushSent { user_id, request_id }).await?;
     Ok(PushSent::Sent)
 }
 
 /// The newest push of the login in progress in `session_hash`.
 pub async fn view_of_session(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     session_hash: &[u8],
     now: Timestamp,
 ) -> Result<Option<PushView>, sqlx::Error> {
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(number, stored, expires_at)| {
-        let state = PushState::of(&stored, expires_at, now.0);
+    let row = store::push::newest_view_of_session(conn, session_hash).await?;
+    Ok(row.map(|r| {
+        let state = PushState::of(&r.state, r.expires_at, now.0);
         PushView {
-            number: u8::try_from(number).unwrap_or(0),
+            number: u8::try_from(r.number).unwrap_or(0),
             state,
-            expires_in_secs: if state == PushState::Pending { expires_at - now.0 } else { 0 },
+            expires_in_secs: if state == PushState::Pending { r.expires_at - now.0 } else { 0 },
         }
     }))
 }
@@ -154,7 +141,7 @@ pub async fn view_of_session(
 /// A push the device denied counts as a failed try of the login challenge it was sent for
 /// (if that login is still open), so denied pushes cannot be sent without end.
 pub async fn count_denied(
-    tx: &mut AnyConnection,
+    tx: &mut Conn,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

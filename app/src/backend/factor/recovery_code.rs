@@ -3,10 +3,12 @@
 //! account, and every unused one is compared in constant time. A wrong code counts toward the
 //! challenge's 5 tries like a wrong one-time code. Making a set is `services::recovery_codes`.
 
-use sqlx::AnyConnection;
-
 use crate::{
-    backend::{AppState, crypto::Purpose},
+    backend::{
+        AppState,
+        crypto::Purpose,
+        store::{self, Conn},
+    },
     domain::time::Timestamp,
 };
 
@@ -16,28 +18,21 @@ pub fn code_hash(state: &AppState, user_id: i64, code: &str) -> Vec<u8> {
 }
 
 /// Unused codes of an account.
-pub async fn remaining(conn: &mut AnyConnection, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user_id)
-        .fetch_one(conn)
-        .await
+pub async fn remaining(conn: &mut Conn, user_id: i64) -> Result<i64, sqlx::Error> {
+    store::recovery_codes::count_unused(conn, user_id).await
 }
 
 /// Marks the account's code matching `code` used, comparing every unused one in constant
 /// time; whether one matched.
 pub async fn use_one(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
     code: &str,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let typed = code_hash(state, user_id, code);
-    let unused: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, code_hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let unused = store::recovery_codes::unused_of_user(conn, user_id).await?;
     let mut matched = None;
     for (id, hash) in unused {
         if crate::backend::crypto::hashes_equal(&typed, &hash) {
@@ -45,6 +40,6 @@ pub async fn use_one(
         }
     }
     let Some(id) = matched else { return Ok(false) };
-    sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE id = $2").bind(now.0).bind(id).execute(conn).await?;
+    store::recovery_codes::mark_used(conn, id, now).await?;
     Ok(true)
 }

@@ -5,11 +5,14 @@
 //! Enrolment is a use case of the settings (`services::totp`); using a code at the login
 //! challenge is `services::challenge::use_totp`. Both check codes here.
 
-use sqlx::AnyConnection;
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{
-    backend::{AppState, crypto::Purpose},
+    backend::{
+        AppState,
+        crypto::Purpose,
+        store::{self, Conn},
+    },
     domain::time::Timestamp,
     wire::{AppError, InputError},
 };
@@ -37,47 +40,33 @@ pub fn matching_step(totp: &TOTP, code: &str, now: Timestamp, last_step: i64) ->
     matched
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    secret_enc: Vec<u8>,
-    confirmed_at: Option<i64>,
-    last_step: i64,
-}
-
-async fn row(conn: &mut AnyConnection, user_id: i64) -> Result<Option<Row>, sqlx::Error> {
-    sqlx::query_as("SELECT secret_enc, confirmed_at, last_step FROM totp WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-}
-
 pub fn secret_of(state: &AppState, user_id: i64, sealed: &[u8]) -> Result<Vec<u8>, AppError> {
     state.keys.open(Purpose::TotpSeal, &user_id.to_be_bytes(), sealed).map_err(AppError::internal)
 }
 
 /// Whether the account has a confirmed authenticator app.
-pub async fn enrolled(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(row(conn, user_id).await?.is_some_and(|r| r.confirmed_at.is_some()))
+pub async fn enrolled(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(store::totp::of_user(conn, user_id).await?.is_some_and(|r| r.confirmed_at.is_some()))
 }
 
 /// At login: whether `code` is the account's current TOTP code, newer than the last one
 /// used; a match is recorded so it is never accepted again.
 pub async fn check_and_use(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     state: &AppState,
     user_id: i64,
     email: &str,
     code: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let Some(r) = row(conn, user_id).await?.filter(|r| r.confirmed_at.is_some()) else {
+    let Some(r) = store::totp::of_user(conn, user_id).await?.filter(|r| r.confirmed_at.is_some()) else {
         return Err(AppError::Input(InputError::MethodUnavailable));
     };
     let totp = totp(secret_of(state, user_id, &r.secret_enc)?, email)?;
     let Some(step) = matching_step(&totp, code, now, r.last_step) else {
         return Ok(false);
     };
-    sqlx::query("UPDATE totp SET last_step = $1 WHERE user_id = $2").bind(step).bind(user_id).execute(conn).await?;
+    store::totp::set_last_step(conn, user_id, step).await?;
     Ok(true)
 }
 

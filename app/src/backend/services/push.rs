@@ -14,7 +14,6 @@ use p256::{
     ecdsa::{Signature, VerifyingKey, signature::Verifier},
     pkcs8::DecodePublicKey,
 };
-use sqlx::AnyConnection;
 
 use super::RequestCtx;
 use crate::{
@@ -29,7 +28,9 @@ use crate::{
         },
         messages,
         messages::tan::Authorises,
-        outbox, tan,
+        outbox,
+        store::{self, Conn},
+        tan,
     },
     domain::{
         push::{self, Answer, Outcome, PushState, PushView},
@@ -57,13 +58,9 @@ pub async fn start_pairing(state: &AppState, ctx: &RequestCtx, tan: Option<&str>
     let protected = tan::Protected { action: Action::EnrolAuthenticator, canonical: "push-device", description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     let token = random_token();
-    sqlx::query("DELETE FROM push_pairings WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO push_pairings (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(user.id)
-        .bind(state.keys.keyed_hash(Purpose::PushPairing, token.expose().as_bytes()))
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
+    store::push::delete_pairings_of_user(&mut tx, user.id).await?;
+    let token_hash = state.keys.keyed_hash(Purpose::PushPairing, token.expose().as_bytes());
+    store::push::insert_pairing(&mut tx, user.id, &token_hash, ctx.now).await?;
     tx.commit().await?;
     let link = format!("{}/device?pair={}", state.config.link_origin, token.expose());
     let qr = qrcode::QrCode::new(link.as_bytes()).map_err(AppError::internal)?;
@@ -85,38 +82,16 @@ pub async fn pair_device(
     let name: String = name.trim().chars().filter(|c| !c.is_control()).take(NAME_MAX_CHARS).collect();
     let name = if name.is_empty() { "–".to_owned() } else { name };
     let mut tx = state.writer.begin().await?;
-    let user_id: Option<i64> =
-        sqlx::query_scalar("DELETE FROM push_pairings WHERE token_hash = $1 AND created_at > $2 RETURNING user_id")
-            .bind(state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes()))
-            .bind(ctx.now.minus_secs(PAIRING_TTL_SECS).0)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let pairing_hash = state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes());
+    let user_id = store::push::take_pairing(&mut tx, &pairing_hash, ctx.now.minus_secs(PAIRING_TTL_SECS)).await?;
     let user_id = user_id.ok_or(AppError::LinkInvalid)?;
     let token = random_token();
-    sqlx::query(
-        "INSERT INTO push_devices (user_id, token_hash, public_key, name, paired_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, public_key = excluded.public_key,
-             name = excluded.name, paired_at = excluded.paired_at, last_seen_at = excluded.last_seen_at",
-    )
-    .bind(user_id)
-    .bind(device_hash(state, &token))
-    .bind(&der)
-    .bind(&name)
-    .bind(ctx.now.0)
-    .bind(ctx.now.0)
-    .execute(&mut *tx)
-    .await?;
+    store::push::upsert_device(&mut tx, user_id, &device_hash(state, &token), &der, &name, ctx.now).await?;
     // Requests waiting for the old device expire: only the new one answers from now on.
-    sqlx::query("UPDATE push_requests SET expires_at = CASE WHEN expires_at < $1 THEN expires_at ELSE $1 END WHERE user_id = $2 AND state = 'pending'")
-        .bind(ctx.now.0)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    store::push::expire_pending_of_user(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
     // The owner hears of it by e-mail, in the language of the browser that paired.
-    let address: String =
-        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let address = store::users::email_of(&mut tx, user_id).await?;
     outbox::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
     state.commit(tx).await?;
     notify(state, user_id);
@@ -132,15 +107,10 @@ fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
 pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
-    let removed = sqlx::query("DELETE FROM push_devices WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-    if removed.rows_affected() == 0 {
+    if store::push::delete_device(&mut tx, user.id).await? == 0 {
         return Ok(());
     }
-    sqlx::query("UPDATE push_requests SET expires_at = CASE WHEN expires_at < $1 THEN expires_at ELSE $1 END WHERE user_id = $2 AND state = 'pending'")
-        .bind(ctx.now.0)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::push::expire_pending_of_user(&mut tx, user.id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDeviceRemoved { user_id: user.id }).await?;
     tx.commit().await?;
     notify(state, user.id);
@@ -158,16 +128,8 @@ pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<
 }
 
 /// The account whose device holds `token`, and the device's public key.
-async fn device(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    token: &Secret<String>,
-) -> Result<(i64, Vec<u8>), AppError> {
-    sqlx::query_as("SELECT user_id, public_key FROM push_devices WHERE token_hash = $1")
-        .bind(device_hash(state, token))
-        .fetch_optional(conn)
-        .await?
-        .ok_or(AppError::NotAuthenticated)
+async fn device(conn: &mut Conn, state: &AppState, token: &Secret<String>) -> Result<(i64, Vec<u8>), AppError> {
+    store::push::device_by_token(conn, &device_hash(state, token)).await?.ok_or(AppError::NotAuthenticated)
 }
 
 /// A request as the device shows it.
@@ -191,23 +153,16 @@ pub async fn device_requests(
 ) -> Result<(i64, Vec<DeviceRequest>), AppError> {
     let mut conn = state.pool.acquire().await?;
     let (user_id, _) = device(&mut conn, state, token).await?;
-    let rows: Vec<(i64, String, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT id, nonce, created_at, expires_at, ip, choices FROM push_requests
-         WHERE user_id = $1 AND state = 'pending' AND expires_at > $2 ORDER BY id",
-    )
-    .bind(user_id)
-    .bind(now.0)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::push::pending_of_user(&mut conn, user_id, now).await?;
     let requests = rows
         .into_iter()
-        .map(|(id, nonce, at, expires_at, ip, choices)| DeviceRequest {
-            id,
-            nonce,
-            at,
-            expires_at,
-            ip,
-            choices: choices.split(',').filter_map(|n| n.parse().ok()).collect(),
+        .map(|r| DeviceRequest {
+            id: r.id,
+            nonce: r.nonce,
+            at: r.created_at,
+            expires_at: r.expires_at,
+            ip: r.ip,
+            choices: r.choices.split(',').filter_map(|n| n.parse().ok()).collect(),
         })
         .collect();
     Ok((user_id, requests))
@@ -251,13 +206,8 @@ pub async fn session_view(
 pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>, AppError> {
     let (mut tx, step, _, current) = step::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&step.session.id_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((request_id, stored, expires_at)) = row else {
+    let row = store::push::newest_of_session(&mut tx, &step.session.id_hash).await?;
+    let Some(store::push::SessionRequestRow { id: request_id, state: stored, expires_at }) = row else {
         return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     };
     match PushState::of(&stored, expires_at, ctx.now.0) {
@@ -267,7 +217,7 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
         PushState::Approved if stored == "used" => return Err(AppError::PushExpired),
         PushState::Approved => {}
     }
-    sqlx::query("UPDATE push_requests SET state = 'used' WHERE id = $1").bind(request_id).execute(&mut *tx).await?;
+    store::push::mark_used(&mut tx, request_id).await?;
     let token = step::pass_login_challenge(
         &mut tx,
         state,
@@ -277,7 +227,7 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
         crate::domain::oidc::Proof::Factor(crate::domain::mfa::Factor::Push),
     )
     .await?;
-    sqlx::query("UPDATE users SET last_mfa_method = 'push' WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+    store::users::set_last_mfa_method_push(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -302,14 +252,8 @@ pub async fn answer(
         .ok_or(AppError::BadRequest)?;
     let mut tx: db::WriteTx = state.writer.begin().await?;
     let (user_id, public_key) = device(&mut tx, state, device_token).await?;
-    let row: Option<(String, i64, String, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT nonce, number, state, expires_at, session_hash FROM push_requests WHERE id = $1 AND user_id = $2",
-    )
-    .bind(request_id)
-    .bind(user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((nonce, number, stored, expires_at, session_hash)) = row else {
+    let row = store::push::request_of_user(&mut tx, request_id, user_id).await?;
+    let Some(store::push::AnsweredRequestRow { nonce, number, state: stored, expires_at, session_hash }) = row else {
         return Err(AppError::PushExpired);
     };
     let key = VerifyingKey::from_public_key_der(&public_key).map_err(AppError::internal)?;
@@ -332,17 +276,9 @@ pub async fn answer(
     if new_state == PushState::Denied {
         factor_push::count_denied(&mut tx, state, ctx, user_id, &session_hash).await?;
     }
-    sqlx::query("UPDATE push_requests SET state = $1, answered_at = $2 WHERE id = $3")
-        .bind(if new_state == PushState::Approved { "approved" } else { "denied" })
-        .bind(ctx.now.0)
-        .bind(request_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE push_devices SET last_seen_at = $1 WHERE user_id = $2")
-        .bind(ctx.now.0)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    let answered = if new_state == PushState::Approved { "approved" } else { "denied" };
+    store::push::set_answer(&mut tx, request_id, answered, ctx.now).await?;
+    store::push::set_device_last_seen(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;
     notify(state, user_id);

@@ -3,17 +3,15 @@
 //! TAN (every time). Only their keyed hash is stored, bound to the account; a new set
 //! replaces the old one. Using one is in `challenge::use_recovery_code`.
 
-use sqlx::AnyConnection;
-
 use super::RequestCtx;
 use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Secret, random_recovery_code},
-        db::Flag,
         factor::recovery_code::code_hash,
         messages::{self, tan::Authorises},
+        store::{self, Conn},
         tan,
     },
     domain::{
@@ -24,25 +22,15 @@ use crate::{
 };
 
 /// Replaces the account's codes with a new set and returns it, as shown (`ABCDE-FGHJK`).
-async fn issue(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    user_id: i64,
-) -> Result<Vec<String>, AppError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+async fn issue(conn: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Vec<String>, AppError> {
+    store::recovery_codes::delete_of_user(conn, user_id).await?;
     let mut shown = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
         let code: Secret<String> = random_recovery_code();
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
-            .bind(user_id)
-            .bind(code_hash(state, user_id, code.expose()))
-            .bind(ctx.now.0)
-            .execute(&mut *conn)
-            .await?;
+        store::recovery_codes::insert(conn, user_id, &code_hash(state, user_id, code.expose()), ctx.now).await?;
         shown.push(display_recovery_code(code.expose()));
     }
-    sqlx::query("UPDATE users SET recovery_codes_due = 0 WHERE id = $1").bind(user_id).execute(&mut *conn).await?;
+    store::users::clear_recovery_codes_due(conn, user_id).await?;
     audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::RecoveryCodesCreated { user_id }).await?;
     Ok(shown)
 }
@@ -51,12 +39,7 @@ async fn issue(
 pub async fn due(state: &AppState, ctx: &RequestCtx) -> Result<Option<Vec<String>>, AppError> {
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
-    let due: bool = sqlx::query_scalar::<_, Flag>("SELECT recovery_codes_due FROM users WHERE id = $1")
-        .bind(user.id)
-        .fetch_one(&mut *tx)
-        .await?
-        .0;
-    if !due {
+    if !store::users::recovery_codes_due(&mut tx, user.id).await? {
         return Ok(None);
     }
     let shown = issue(&mut tx, state, ctx, user.id).await?;

@@ -14,7 +14,7 @@ use crate::{
         crypto::Purpose,
         factor::totp::{matching_step, secret_of, totp},
         messages::{self, tan::Authorises},
-        tan,
+        store, tan,
     },
     domain::{mfa, tan::Action},
     wire::{AppError, InputError, mfa::TotpEnrolment},
@@ -34,13 +34,8 @@ pub async fn start(state: &AppState, ctx: &RequestCtx, tan: Option<&str>) -> Res
     let totp = totp(secret.clone(), &user.email)?;
     let url = totp.get_url();
     // The pending secret lives in its own row until confirmed; a confirmed one stays usable.
-    sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO totp_pending (user_id, secret_enc, created_at) VALUES ($1, $2, $3)")
-        .bind(user.id)
-        .bind(&sealed)
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
+    store::totp::delete_pending(&mut tx, user.id).await?;
+    store::totp::insert_pending(&mut tx, user.id, &sealed, ctx.now).await?;
     tx.commit().await?;
     let qr = qrcode::QrCode::new(url.as_bytes()).map_err(AppError::internal)?;
     let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
@@ -53,12 +48,8 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
     let mut tx = state.writer.begin().await?;
     let (_, user) = access::member(&mut tx, state, ctx).await?;
-    let pending: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT secret_enc FROM totp_pending WHERE user_id = $1 AND created_at > $2")
-            .bind(user.id)
-            .bind(ctx.now.minus_secs(state.config.policy.code_ttl_secs).0)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let pending =
+        store::totp::pending_secret(&mut tx, user.id, ctx.now.minus_secs(state.config.policy.code_ttl_secs)).await?;
     let Some(sealed) = pending else {
         return Err(AppError::Input(InputError::TotpNotStarted));
     };
@@ -66,18 +57,7 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resu
     let Some(step) = matching_step(&totp, &code, ctx.now, 0) else {
         return Err(AppError::Input(InputError::TotpCodeWrong));
     };
-    sqlx::query("DELETE FROM totp_pending WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO totp (user_id, secret_enc, created_at, confirmed_at, last_step) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id) DO UPDATE SET secret_enc = excluded.secret_enc, created_at = excluded.created_at,
-             confirmed_at = excluded.confirmed_at, last_step = excluded.last_step",
-    )
-    .bind(user.id)
-    .bind(&sealed)
-    .bind(ctx.now.0)
-    .bind(ctx.now.0)
-    .bind(step)
-    .execute(&mut *tx)
-    .await?;
+    store::totp::delete_pending(&mut tx, user.id).await?;
+    store::totp::upsert_confirmed(&mut tx, user.id, &sealed, ctx.now, step).await?;
     Ok(audit::record_and_commit(tx, ctx, AuditEvent::TotpEnrolled { user_id: user.id }).await?)
 }

@@ -16,7 +16,14 @@
 
 pub mod audit_events;
 pub mod bank_accounts;
+pub mod code_sends;
 pub mod invoices;
+pub mod notify;
+pub mod push;
+pub mod recovery_codes;
+pub mod tans;
+pub mod totp;
+pub mod users;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
