@@ -14,9 +14,15 @@
 //!   transaction takes its lock.
 //! - Storage imports only `domain` and `backend::db`.
 
+pub mod anonymous_requests;
 pub mod audit_events;
 pub mod bank_accounts;
 pub mod invoices;
+pub mod links;
+pub mod organisations;
+pub mod outbox;
+pub mod sessions;
+pub mod users;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
