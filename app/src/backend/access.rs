@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, pool::PoolConnection};
 use super::{
     AppState, db,
     sessions::{self, Session, Upkeep},
+    store,
 };
 use crate::{
     backend::RequestCtx,
@@ -23,25 +24,7 @@ use crate::{
 };
 
 /// The logged-in account: who it is, and the facts the TAN system decides on.
-#[derive(Debug, sqlx::FromRow)]
-pub struct Member {
-    pub id: i64,
-    pub organisation_id: Option<i64>,
-    /// The organisation's name (support agents have none).
-    pub organisation: Option<String>,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub full_name: String,
-    pub email: String,
-    pub phone_e164: Option<String>,
-    pub tan_locked_at: Option<i64>,
-    pub tan_wrong_in_a_row: i64,
-    pub tan_mode_password: String,
-    pub tan_mode_email: String,
-    pub tan_mode_invoice: String,
-    pub tan_mode_admin: String,
-    pub invoice_threshold_cents: i64,
-}
+pub type Member = store::users::MemberRow;
 
 impl Member {
     /// The member's organisation, for the portal area.
@@ -62,13 +45,6 @@ impl Member {
         if self.role == Role::Support { Ok(self.id) } else { Err(AppError::Forbidden) }
     }
 }
-
-const MEMBER: &str =
-    "SELECT u.id, u.organisation_id, o.name AS organisation, u.role, u.full_name, u.email, u.phone_e164,
-        u.tan_locked_at, u.tan_wrong_in_a_row, u.tan_mode_password, u.tan_mode_email, u.tan_mode_invoice,
-        u.tan_mode_admin, u.invoice_threshold_cents
-     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-     WHERE u.id = $1 AND u.disabled_at IS NULL";
 
 /// The request's live session at any stage, with its upkeep done in the caller's write
 /// transaction.
@@ -100,7 +76,7 @@ async fn member_of(conn: &mut AnyConnection, session: Session) -> Result<(Sessio
     if session.stage != LoginState::Authenticated {
         return Err(AppError::NotAuthenticated);
     }
-    let member = sqlx::query_as(MEMBER).bind(session.user_id).fetch_optional(&mut *conn).await?;
+    let member = store::users::member(conn, session.user_id).await?;
     Ok((session, member.ok_or(AppError::NotAuthenticated)?))
 }
 

@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use super::{
     AppState,
     audit::{self, AuditEvent},
-    timefmt,
+    store, timefmt,
 };
 use crate::{
     backend::RequestCtx,
@@ -25,16 +25,8 @@ pub async fn lock(
     user_id: i64,
 ) -> Result<AppError, AppError> {
     let until = ctx.now.plus_secs(state.config.policy.lock_secs);
-    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-        .bind(until.0)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND stage <> $2")
-        .bind(user_id)
-        .bind(LoginState::Authenticated.as_str())
-        .execute(&mut *tx)
-        .await?;
+    store::users::set_locked_until(tx, user_id, until).await?;
+    store::sessions::delete_for_user_except_stage(tx, user_id, LoginState::Authenticated).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::AccountLocked { user_id, until }).await?;
     Ok(locked_error(state, ctx, until))
 }
@@ -56,12 +48,7 @@ pub fn in_force(locked_until: Option<i64>, now: Timestamp) -> Option<Timestamp> 
 /// Lifts a lock in force (a support agent's action); the daily limits start again. Whether
 /// there was one to lift.
 pub async fn lift(tx: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
-    let lifted = sqlx::query("UPDATE users SET locked_until = NULL WHERE id = $1 AND locked_until > $2")
-        .bind(user_id)
-        .bind(now.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let lifted = store::users::clear_lock_in_force(tx, user_id, now).await?;
     if lifted > 0 {
         super::quota_window::reset(tx, user_id, now).await?;
     }

@@ -3,7 +3,7 @@
 //! `anonymous_requests_per_ip` per rolling hour, per network (an IPv4 address or an IPv6
 //! /64), whether or not an account has the address.
 
-use super::{AppState, sms_cap::network_of};
+use super::{AppState, sms_cap::network_of, store};
 use crate::{backend::RequestCtx, domain::time::Timestamp, wire::AppError};
 
 /// Counts a request anyone may make without an account (registration, forgotten password)
@@ -12,26 +12,13 @@ pub async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -
     const WINDOW: i64 = 60 * 60;
     let ip = network_of(ctx.ip);
     let mut tx = state.writer.begin().await?;
-    sqlx::query("DELETE FROM anonymous_requests WHERE ip = $1 AND at <= $2")
-        .bind(&ip)
-        .bind(ctx.now.minus_secs(WINDOW).0)
-        .execute(&mut *tx)
-        .await?;
-    let (count, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM anonymous_requests WHERE ip = $1")
-            .bind(&ip)
-            .fetch_one(&mut *tx)
-            .await?;
+    store::anonymous_requests::delete_until(&mut tx, &ip, ctx.now.minus_secs(WINDOW)).await?;
+    let (count, oldest) = store::anonymous_requests::count_and_oldest(&mut tx, &ip).await?;
     if count >= i64::from(state.config.policy.anonymous_requests_per_ip) {
         let retry_at = Timestamp(oldest.unwrap_or(ctx.now.0)).plus_secs(WINDOW);
         return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
     }
-    sqlx::query("INSERT INTO anonymous_requests (ip, kind, at) VALUES ($1, $2, $3)")
-        .bind(&ip)
-        .bind(kind)
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
+    store::anonymous_requests::insert(&mut tx, &ip, kind, ctx.now).await?;
     tx.commit().await?;
     Ok(())
 }

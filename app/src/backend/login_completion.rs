@@ -9,11 +9,11 @@ use super::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
-    messages, outbox, quota_window, sessions,
+    messages, outbox, quota_window, sessions, store,
 };
 use crate::{
     backend::RequestCtx,
-    domain::{login::LoginState, mask, mfa::Factor, oidc::Proof},
+    domain::{login::LoginState, mask, oidc::Proof},
     wire::AppError,
 };
 
@@ -32,12 +32,7 @@ pub async fn complete(
         Proof::Factor(f) => Some(f),
         Proof::Password | Proof::RecoveryCode => None,
     };
-    sqlx::query("UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method) WHERE id = $3")
-        .bind(ctx.ip.to_string())
-        .bind(factor.map(Factor::as_str))
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    store::users::set_trusted_ip_and_factor(tx, user_id, &ctx.ip.to_string(), factor).await?;
     quota_window::reset(tx, user_id, ctx.now).await?;
     sessions::delete_by_hash(tx, old_session_hash).await?;
     let token = sessions::create_proven(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
@@ -57,8 +52,7 @@ pub async fn phone_reset_done(
 ) -> Result<(), AppError> {
     let keep = sessions::id_hash(&state.keys, token);
     let other_sessions_ended = sessions::delete_others(tx, user_id, &keep).await?;
-    let address: String =
-        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let address = store::users::email_of(tx, user_id).await?;
     let phone_masked = mask::phone(phone);
     let text = messages::phone_reset_notice(ctx.lang, &phone_masked);
     outbox::email_to(tx, &address, text, ctx.now).await?;

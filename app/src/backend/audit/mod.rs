@@ -12,7 +12,7 @@ mod stored;
 
 pub use event::{AuditEvent, LoginFailure, OidcStep};
 
-use super::timefmt;
+use super::{store, timefmt};
 use crate::{
     domain::{lang::Lang, time::Timestamp},
     wire::accounts::ActivityItem,
@@ -25,26 +25,9 @@ pub async fn record(
     ip: Option<IpAddr>,
     event: AuditEvent<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(at.0)
-        .bind(event.kind())
-        .bind(event.user_id())
-        .bind(event.actor_id())
-        .bind(ip.map(|i| i.to_string()))
-        .bind(event.detail().to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    at: i64,
-    kind: String,
-    ip: Option<String>,
-    actor_id: Option<i64>,
-    actor_name: Option<String>,
-    actor_role: Option<String>,
+    let ip = ip.map(|i| i.to_string());
+    let detail = event.detail().to_string();
+    store::audit_events::insert(conn, at, event.kind(), event.user_id(), event.actor_id(), ip.as_deref(), &detail).await
 }
 
 /// The most recent security events of one account, newest first.
@@ -54,15 +37,7 @@ pub async fn events_of(
     limit: i64,
     lang: Lang,
 ) -> Result<Vec<ActivityItem>, sqlx::Error> {
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
-         FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
-         WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let rows = store::audit_events::newest_of_user(conn, user_id, limit).await?;
     Ok(rows
         .into_iter()
         .map(|e| ActivityItem {

@@ -4,19 +4,16 @@
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.
 
-use sqlx::AnyConnection;
-
 use super::RequestCtx;
 use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        db::Flag,
         input, links, messages,
         messages::tan::Authorises,
         outbox::{self},
-        sessions, tan,
+        sessions, store, tan,
     },
     domain::{email, links::LinkKind, login::LoginState, mask, tan::Action, time::Timestamp},
     wire::{
@@ -25,29 +22,10 @@ use crate::{
     },
 };
 
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    id: i64,
-    full_name: String,
-    email: String,
-    role: String,
-    #[sqlx(try_from = "Flag")]
-    invited: bool,
-    phone_e164: Option<String>,
-    phone_verified_at: Option<i64>,
-    disabled_at: Option<i64>,
-}
-
 pub async fn team(state: &AppState, ctx: &RequestCtx) -> Result<Vec<TeamMember>, AppError> {
     let (mut conn, _, me) = access::member_reading(state, ctx).await?;
     let org = me.admin_of()?;
-    let rows: Vec<MemberRow> = sqlx::query_as(
-        "SELECT id, full_name, email, role, password_hash = '' AS invited, phone_e164, phone_verified_at, disabled_at
-         FROM users WHERE organisation_id = $1 ORDER BY lower(full_name), id",
-    )
-    .bind(org)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::users::team_of(&mut conn, org).await?;
     Ok(rows
         .into_iter()
         .map(|m| TeamMember {
@@ -83,14 +61,8 @@ pub async fn invite(
     let (session, me) = access::member(&mut tx, state, ctx).await?;
     let org = me.admin_of()?;
     let policy = &state.config.policy;
-    let made: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE actor_id = $1 AND kind IN ('invitation.sent', 'invitation.refused')
-         AND at > $2",
-    )
-    .bind(me.id)
-    .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
-    .fetch_one(&mut *tx)
-    .await?;
+    let made =
+        store::audit_events::invitations_by_since(&mut tx, me.id, ctx.now.minus_secs(policy.quota_window_secs)).await?;
     if made >= i64::from(policy.invitations_per_window) {
         return Err(AppError::TooManyAttempts { retry_after_secs: policy.quota_window_secs });
     }
@@ -100,15 +72,10 @@ pub async fn invite(
     let description = messages::tan::describe(ctx.lang, Authorises::Invite { address: &address });
     let protected = tan::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
-    let existing: Option<(i64, Option<i64>, Flag, Flag)> = sqlx::query_as(
-        "SELECT id, organisation_id, password_hash = '', disabled_at IS NOT NULL FROM users WHERE email = $1",
-    )
-    .bind(&address)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let existing = store::users::invitee_by_email(&mut tx, &address).await?;
     let pending = match existing {
         None => None,
-        Some((id, Some(o), Flag(true), Flag(false))) if o == org => Some(id),
+        Some(u) if u.organisation_id == Some(org) && u.invited && !u.disabled => Some(u.id),
         Some(_) => {
             let event = AuditEvent::InvitationRefused { by: me.id, email: &address };
             audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
@@ -118,21 +85,9 @@ pub async fn invite(
     };
     let user_id = match pending {
         Some(id) => id,
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-                 VALUES ($1, $2, $3, 'member', '', $4, 'invitation') RETURNING id",
-            )
-            .bind(org)
-            .bind(&address)
-            .bind(&full_name)
-            .bind(ctx.now.0)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+        None => store::users::insert_invited(&mut tx, org, &address, &full_name, ctx.now).await?,
     };
-    let organisation: String =
-        sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(org).fetch_one(&mut *tx).await?;
+    let organisation = store::organisations::name_by_id(&mut tx, org).await?;
     let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, Some(me.id), ctx.now).await?;
     let hours = state.config.policy.invitation_ttl_secs / 3600;
     let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
@@ -154,11 +109,7 @@ pub async fn set_enabled(
     let mut tx = state.writer.begin().await?;
     let (session, me) = access::member(&mut tx, state, ctx).await?;
     let org = me.admin_of()?;
-    let target: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND organisation_id = $2")
-        .bind(user_id)
-        .bind(org)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let target = store::users::email_in_organisation(&mut tx, user_id, org).await?;
     let Some(address) = target.filter(|_| user_id != me.id) else {
         return Err(AppError::Forbidden);
     };
@@ -175,21 +126,14 @@ pub async fn set_enabled(
     };
     let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
     if enabled {
-        sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        store::users::enable(&mut tx, user_id).await?;
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::AccountEnabled { user_id, by: me.id }).await?;
     } else {
-        sqlx::query("UPDATE users SET disabled_at = coalesce(disabled_at, $1) WHERE id = $2")
-            .bind(ctx.now.0)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        store::users::disable(&mut tx, user_id, ctx.now).await?;
         let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
         // Open links (invitation, password reset, phone reset) must not come back to life
         // when the account is enabled again.
-        sqlx::query("UPDATE links SET state = 'void' WHERE user_id = $1 AND state = 'open'")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        store::links::void_open_for_user(&mut tx, user_id).await?;
         let event = AuditEvent::AccountDisabled { user_id, by: me.id, sessions_ended };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     }
@@ -197,23 +141,8 @@ pub async fn set_enabled(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct Invited {
-    full_name: String,
-    email: String,
-    organisation: Option<String>,
-}
-
-async fn invited(conn: &mut AnyConnection, user_id: i64) -> Result<Invited, AppError> {
-    sqlx::query_as(
-        "SELECT u.full_name, u.email, o.name AS organisation FROM users u
-         LEFT JOIN organisations o ON o.id = u.organisation_id
-         WHERE u.id = $1 AND u.password_hash = '' AND u.disabled_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(AppError::LinkInvalid)
+async fn invited(conn: &mut store::Conn, user_id: i64) -> Result<store::users::NamesRow, AppError> {
+    store::users::invited_names(conn, user_id).await?.ok_or(AppError::LinkInvalid)
 }
 
 /// What an invitation link's page shows.
@@ -242,13 +171,7 @@ pub async fn accept_invitation(
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
     links::use_once(&mut tx, link).await?;
-    let set =
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = '' AND disabled_at IS NULL")
-            .bind(&hash)
-            .bind(link.user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let set = store::users::set_first_password(&mut tx, link.user_id, &hash).await?;
     if set != 1 {
         return Err(AppError::LinkInvalid);
     }
@@ -290,11 +213,7 @@ pub async fn create_by_command_line(
         input::name_field(raw_name, InputError::NameMissing).map_err(|_| "the name must have 1 to 200 characters")?;
     let run = async {
         let mut tx = state.writer.begin().await?;
-        let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-            .bind(&address)
-            .fetch_one(&mut *tx)
-            .await?
-            .0;
+        let taken = store::users::email_taken(&mut tx, &address).await?;
         if taken {
             return Ok(Err(format!("an account with {address} exists already")));
         }
@@ -303,27 +222,13 @@ pub async fn create_by_command_line(
                 let Ok(name) = input::name_field(name, InputError::CompanyMissing) else {
                     return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
                 };
-                let id: i64 =
-                    sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
-                        .bind(name)
-                        .bind(now.0)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let id = store::organisations::insert(&mut tx, &name, now).await?;
                 (Some(id), "admin")
             }
             NewAccount::SupportAgent => (None, "support"),
         };
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-             VALUES ($1, $2, $3, $4, '', $5, 'command_line') RETURNING id",
-        )
-        .bind(organisation_id)
-        .bind(&address)
-        .bind(&full_name)
-        .bind(role)
-        .bind(now.0)
-        .fetch_one(&mut *tx)
-        .await?;
+        let user_id =
+            store::users::insert_by_command_line(&mut tx, organisation_id, &address, &full_name, role, now).await?;
         audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
         let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, None, now).await?;
         tx.commit().await?;

@@ -18,8 +18,7 @@ use crate::{
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        db::Flag,
-        factor, input, links, messages, outbox, sessions,
+        factor, input, links, messages, outbox, sessions, store,
     },
     domain::{
         email,
@@ -35,13 +34,8 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
     let address = email::normalise(raw_email).ok_or(AppError::Input(InputError::EmailMalformed))?;
     anonymous_request(state, ctx, "password_reset").await?;
     let mut tx = state.writer.begin().await?;
-    let account: Option<(i64, Flag)> = sqlx::query_as(
-        "SELECT id, phone_verified_at IS NOT NULL FROM users WHERE email = $1 AND disabled_at IS NULL AND password_hash != ''",
-    )
-    .bind(&address)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((user_id, Flag(has_phone))) = account else {
+    let account = store::users::reset_account_by_email(&mut tx, &address).await?;
+    let Some(store::users::ResetAccountRow { id: user_id, has_phone }) = account else {
         // The same work as for an account: a row and a commit (nothing reveals the difference
         // but the mailbox).
         let event = AuditEvent::PasswordResetRequested { user_id: None, sent: false };
@@ -69,13 +63,9 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
         state.commit(tx).await?;
         return Ok(());
     }
-    let sent: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM links WHERE user_id = $1 AND kind = 'password_reset' AND created_at > $2",
-    )
-    .bind(user_id)
-    .bind(ctx.now.minus_secs(policy.quota_window_secs).0)
-    .fetch_one(&mut *tx)
-    .await?;
+    let sent =
+        store::links::count_password_resets_since(&mut tx, user_id, ctx.now.minus_secs(policy.quota_window_secs))
+            .await?;
     if sent >= i64::from(policy.password_reset_links_per_window) {
         let event = AuditEvent::PasswordResetRequested { user_id: Some(user_id), sent: false };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
@@ -106,11 +96,7 @@ pub async fn follow_password_reset(
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
     let user_id = link.user_id;
-    let (Flag(disabled), locked_until): (Flag, Option<i64>) =
-        sqlx::query_as("SELECT disabled_at IS NOT NULL, locked_until FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let store::users::BarsRow { disabled, locked_until } = store::users::bars(&mut tx, user_id).await?;
     if disabled {
         return Err(AppError::LinkInvalid);
     }
@@ -148,14 +134,8 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         if session.stage != LoginState::NewPassword {
             return Err(AppError::WrongStep { home: session.stage.home().to_owned() });
         }
-        let row: (String, String, Option<String>) = sqlx::query_as(
-            "SELECT u.email, u.full_name, o.name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-             WHERE u.id = $1",
-        )
-        .bind(session.user_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        (session.user_id, row.0, row.1, row.2)
+        let names = store::users::names(&mut conn, session.user_id).await?;
+        (session.user_id, names.email, names.full_name, names.organisation)
     };
     let hash =
         input::new_password_hash(state, &password, &address, &full_name, company.as_deref().unwrap_or("")).await?;
@@ -164,11 +144,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         .filter(|s| s.stage == LoginState::NewPassword && s.user_id == user_id)
         .ok_or(AppError::NotAuthenticated)?;
     transition(session.stage, LoginEvent::PasswordReset).map_err(AppError::internal)?;
-    sqlx::query("UPDATE users SET password_hash = $1, trusted_ip = NULL WHERE id = $2")
-        .bind(&hash)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    store::users::reset_password(&mut tx, user_id, &hash).await?;
     let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
     outbox::email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordReset { user_id, sessions_ended }).await?;

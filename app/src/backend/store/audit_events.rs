@@ -2,6 +2,7 @@
 //! lists read back from it.
 
 use super::Conn;
+use crate::domain::time::Timestamp;
 
 /// A successful login as the start page shows it.
 #[derive(sqlx::FromRow)]
@@ -30,4 +31,73 @@ pub async fn failed_logins_after(conn: &mut Conn, user_id: i64, after_id: i64) -
         .bind(after_id)
         .fetch_one(conn)
         .await
+}
+
+/// Appends one event; `detail` is its JSON.
+pub async fn insert(
+    conn: &mut Conn,
+    at: Timestamp,
+    kind: &str,
+    user_id: Option<i64>,
+    actor_id: Option<i64>,
+    ip: Option<&str>,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(at.0)
+        .bind(kind)
+        .bind(user_id)
+        .bind(actor_id)
+        .bind(ip)
+        .bind(detail)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An event of an account as its activity list shows it, with who acted.
+#[derive(sqlx::FromRow)]
+pub struct ActivityRow {
+    pub at: i64,
+    pub kind: String,
+    pub ip: Option<String>,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+}
+
+/// The account's `limit` newest events, newest first.
+pub async fn newest_of_user(conn: &mut Conn, user_id: i64, limit: i64) -> Result<Vec<ActivityRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
+         FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
+         WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Invitations the admin sent or was refused after `since`.
+pub async fn invitations_by_since(conn: &mut Conn, actor_id: i64, since: Timestamp) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE actor_id = $1 AND kind IN ('invitation.sent', 'invitation.refused')
+         AND at > $2",
+    )
+    .bind(actor_id)
+    .bind(since.0)
+    .fetch_one(conn)
+    .await
+}
+
+/// The IP of the account's newest `tan.locked` event (`None` also when it has none).
+pub async fn newest_tan_lock_ip(conn: &mut Conn, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let ip: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT ip FROM audit_events WHERE user_id = $1 AND kind = 'tan.locked' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(ip.flatten())
 }

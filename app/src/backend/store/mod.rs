@@ -14,6 +14,7 @@
 //!   transaction takes its lock.
 //! - Storage imports only `domain` and `backend::db`.
 
+pub mod anonymous_requests;
 pub mod audit_events;
 pub mod bank_accounts;
 pub mod code_sends;
@@ -23,6 +24,10 @@ pub mod push;
 pub mod recovery_codes;
 pub mod tans;
 pub mod totp;
+pub mod links;
+pub mod organisations;
+pub mod outbox;
+pub mod sessions;
 pub mod users;
 
 /// The one connection type storage functions take.
