@@ -19,15 +19,15 @@ pub mod audit_events;
 pub mod bank_accounts;
 pub mod code_sends;
 pub mod invoices;
-pub mod notify;
-pub mod push;
-pub mod recovery_codes;
-pub mod tans;
-pub mod totp;
 pub mod links;
+pub mod notify;
 pub mod organisations;
 pub mod outbox;
+pub mod push;
+pub mod recovery_codes;
 pub mod sessions;
+pub mod tans;
+pub mod totp;
 pub mod users;
 
 /// The one connection type storage functions take.
