@@ -2,6 +2,7 @@
 //! lists read back from it.
 
 use super::Conn;
+use crate::domain::time::Timestamp;
 
 /// A successful login as the start page shows it.
 #[derive(sqlx::FromRow)]
@@ -30,4 +31,16 @@ pub async fn failed_logins_after(conn: &mut Conn, user_id: i64, after_id: i64) -
         .bind(after_id)
         .fetch_one(conn)
         .await
+}
+
+/// Registrations started for `email` after `since` (SPEC 2.1's per-address cap on e-mails).
+pub async fn registrations_started_since(conn: &mut Conn, email: &str, since: Timestamp) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'registration.started'
+         AND json_extract(detail, '$.email') = $1 AND at > $2",
+    )
+    .bind(email)
+    .bind(since.0)
+    .fetch_one(conn)
+    .await
 }

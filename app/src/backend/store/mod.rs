@@ -16,7 +16,12 @@
 
 pub mod audit_events;
 pub mod bank_accounts;
+pub mod email_changes;
 pub mod invoices;
+pub mod links;
+pub mod organisations;
+pub mod registrations;
+pub mod users;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
