@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 use super::{
     AppState,
     crypto::{Keys, Purpose, Secret, random_token},
+    store,
 };
 use crate::{
     domain::{
@@ -28,24 +29,11 @@ pub async fn issue(
     by: Option<i64>,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    sqlx::query("UPDATE links SET state = 'void' WHERE user_id = $1 AND kind = $2 AND state = 'open'")
-        .bind(user_id)
-        .bind(kind.as_str())
-        .execute(&mut *conn)
-        .await?;
+    store::links::void_open(conn, user_id, kind).await?;
     let token = random_token();
-    sqlx::query(
-        "INSERT INTO links (kind, user_id, token_hash, created_by, created_at, expires_at, state)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open')",
-    )
-    .bind(kind.as_str())
-    .bind(user_id)
-    .bind(token_hash(&state.keys, kind, token.expose()))
-    .bind(by)
-    .bind(now.0)
-    .bind(now.plus_secs(kind.ttl_secs(&state.config.policy)).0)
-    .execute(&mut *conn)
-    .await?;
+    let hash = token_hash(&state.keys, kind, token.expose());
+    let expires_at = now.plus_secs(kind.ttl_secs(&state.config.policy));
+    store::links::insert_open(conn, kind, user_id, &hash, by, now, expires_at).await?;
     Ok(Secret::new(format!("{}{}?token={}", state.config.link_origin, kind.path(), token.expose())))
 }
 
@@ -66,18 +54,13 @@ pub async fn find(
     presenter: Option<i64>,
     now: Timestamp,
 ) -> Result<OpenLink, AppError> {
-    let row: Option<(i64, i64, i64, String)> =
-        sqlx::query_as("SELECT id, user_id, expires_at, state FROM links WHERE token_hash = $1 AND kind = $2")
-            .bind(token_hash(keys, kind, token.trim()))
-            .bind(kind.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row = store::links::by_token_hash(conn, &token_hash(keys, kind, token.trim()), kind).await?;
     match row {
-        Some((id, user_id, expires_at, state))
-            if LinkState::parse(&state)
-                .is_some_and(|s| links::usable(s, Timestamp(expires_at), user_id, presenter, now)) =>
+        Some(r)
+            if LinkState::parse(&r.state)
+                .is_some_and(|s| links::usable(s, Timestamp(r.expires_at), r.user_id, presenter, now)) =>
         {
-            Ok(OpenLink { id, user_id })
+            Ok(OpenLink { id: r.id, user_id: r.user_id })
         }
         _ => Err(AppError::LinkInvalid),
     }
@@ -85,10 +68,6 @@ pub async fn find(
 
 /// Marks a link used. Only the first of two racing requests succeeds.
 pub async fn use_once(conn: &mut AnyConnection, link: OpenLink) -> Result<(), AppError> {
-    let done = sqlx::query("UPDATE links SET state = 'used' WHERE id = $1 AND state = 'open'")
-        .bind(link.id)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let done = store::links::mark_used(conn, link.id).await?;
     if done == 1 { Ok(()) } else { Err(AppError::LinkInvalid) }
 }

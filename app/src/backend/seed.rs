@@ -9,6 +9,7 @@ use crate::backend::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
+    store::{self, users::SeedUser},
     timefmt,
 };
 use crate::domain::time::Timestamp;
@@ -89,72 +90,32 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
     }
     let run = async {
         let mut tx = state.writer.begin().await?;
-        let org: Option<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-            .bind(ORGANISATION)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let org = match org {
+        let org = match store::organisations::id_by_name(&mut tx, ORGANISATION).await? {
             Some(id) => id,
-            None => {
-                sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
-                    .bind(ORGANISATION)
-                    .bind(now.0)
-                    .fetch_one(&mut *tx)
-                    .await?
-            }
+            None => store::organisations::create(&mut tx, ORGANISATION, now).await?,
         };
         for ((login, name), hash) in LOGINS.iter().zip(NAMES).zip(&hashes) {
             let org_id = (login.role != "support").then_some(org);
-            let created: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO users (organisation_id, email, full_name, role, password_hash, phone_e164, phone_verified_at,
-                                    created_at, origin)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'seed') ON CONFLICT (email) DO NOTHING RETURNING id",
-            )
-            .bind(org_id)
-            .bind(login.email)
-            .bind(name)
-            .bind(login.role)
-            .bind(hash)
-            .bind(login.phone)
-            .bind(login.phone.map(|_| now.0))
-            .bind(now.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let user = SeedUser {
+                organisation_id: org_id,
+                email: login.email,
+                full_name: name,
+                role: login.role,
+                password_hash: hash,
+                phone_e164: login.phone,
+                phone_verified_at: login.phone.map(|_| now),
+            };
+            let created = store::users::create_seeded(&mut tx, user, now).await?;
             if let Some(user_id) = created {
                 audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
             }
         }
-        let admin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(LOGINS[0].email)
-            .fetch_one(&mut *tx)
-            .await?;
+        let admin = store::users::existing_id_by_email(&mut tx, LOGINS[0].email).await?;
         let (holder, iban, bic) = PAYOUT;
-        sqlx::query(
-            "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organisation_id) DO NOTHING",
-        )
-        .bind(org)
-        .bind(holder)
-        .bind(iban)
-        .bind(bic)
-        .bind(now.0)
-        .bind(admin)
-        .execute(&mut *tx)
-        .await?;
+        store::bank_accounts::insert_if_absent(&mut tx, org, holder, iban, bic, now, admin).await?;
         for (number, days_ago, cents) in INVOICES {
             let at = now.minus_secs(days_ago * 86_400);
-            sqlx::query(
-                "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organisation_id, number) DO NOTHING",
-            )
-            .bind(org)
-            .bind(number)
-            .bind(timefmt::date(at))
-            .bind(cents)
-            .bind(admin)
-            .bind(at.0)
-            .execute(&mut *tx)
-            .await?;
+            store::invoices::insert_if_absent(&mut tx, org, number, &timefmt::date(at), cents, admin, at).await?;
         }
         tx.commit().await?;
         Ok::<_, sqlx::Error>(())

@@ -9,9 +9,9 @@ use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
-        db::Flag,
         iban, messages,
         messages::tan::Authorises,
+        store::{self, Conn},
         tan, timefmt,
     },
     domain::{
@@ -30,12 +30,8 @@ pub const PAGE_SIZE: i64 = 20;
 pub async fn bank_account(state: &AppState, ctx: &RequestCtx) -> Result<Option<BankAccountView>, AppError> {
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = user.organisation_id()?;
-    let row: Option<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT holder, iban, bic FROM bank_accounts WHERE organisation_id = $1")
-            .bind(org)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(|(holder, electronic, bic)| BankAccountView { holder, iban: iban::grouped(&electronic), bic }))
+    let row = store::bank_accounts::account(&mut conn, org).await?;
+    Ok(row.map(|r| BankAccountView { holder: r.holder, iban: iban::grouped(&r.iban), bic: r.bic }))
 }
 
 pub async fn change_bank_account(
@@ -58,19 +54,7 @@ pub async fn change_bank_account(
     let description = messages::tan::describe(ctx.lang, Authorises::BankAccount { masked: &masked });
     let protected = tan::Protected { action: Action::ChangeBankAccount, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    sqlx::query(
-        "INSERT INTO bank_accounts (organisation_id, holder, iban, bic, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (organisation_id) DO UPDATE SET holder = excluded.holder, iban = excluded.iban, bic = excluded.bic,
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-    )
-    .bind(org)
-    .bind(holder)
-    .bind(&electronic)
-    .bind(&bic)
-    .bind(ctx.now.0)
-    .bind(user.id)
-    .execute(&mut *tx)
-    .await?;
+    store::bank_accounts::upsert(&mut tx, org, &holder, &electronic, bic.as_deref(), ctx.now, user.id).await?;
     Ok(audit::record_and_commit(tx, ctx, AuditEvent::BankAccountChanged { user_id: user.id, iban_masked: masked })
         .await?)
 }
@@ -78,22 +62,14 @@ pub async fn change_bank_account(
 pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<InvoicePage, AppError> {
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
     let org = user.organisation_id()?;
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = $1
-         ORDER BY submitted_at DESC, id DESC LIMIT $2 OFFSET $3",
-    )
-    .bind(org)
-    .bind(PAGE_SIZE + 1)
-    .bind(i64::from(page) * PAGE_SIZE)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::invoices::page(&mut conn, org, PAGE_SIZE + 1, i64::from(page) * PAGE_SIZE).await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let today = today_total(&mut conn, user.id, ctx).await?;
     Ok(InvoicePage {
         items: rows
             .into_iter()
             .take(PAGE_SIZE as usize)
-            .map(|(number, date, amount_cents, _)| InvoiceRow { number, date, amount_cents })
+            .map(|r| InvoiceRow { number: r.number, date: r.invoice_date, amount_cents: r.amount_cents })
             .collect(),
         page,
         has_more,
@@ -103,14 +79,8 @@ pub async fn invoices(state: &AppState, ctx: &RequestCtx, page: u32) -> Result<I
 }
 
 /// What this user submitted today (calendar day in Europe/Berlin).
-async fn today_total(conn: &mut sqlx::AnyConnection, user_id: i64, ctx: &RequestCtx) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT CAST(coalesce(sum(amount_cents), 0) AS BIGINT) FROM invoices WHERE submitted_by = $1 AND submitted_at >= $2",
-    )
-    .bind(user_id)
-    .bind(timefmt::day_start(ctx.now).0)
-    .fetch_one(conn)
-    .await
+async fn today_total(conn: &mut Conn, user_id: i64, ctx: &RequestCtx) -> Result<i64, sqlx::Error> {
+    store::invoices::submitted_total_since(conn, user_id, timefmt::day_start(ctx.now)).await
 }
 
 fn valid_invoice_number(n: &str) -> bool {
@@ -136,14 +106,7 @@ pub async fn submit_invoice(
     let mut tx = state.writer.begin().await?;
     let (session, user) = access::member(&mut tx, state, ctx).await?;
     let org = user.organisation_id()?;
-    let taken: bool = sqlx::query_scalar::<_, Flag>(
-        "SELECT EXISTS (SELECT 1 FROM invoices WHERE organisation_id = $1 AND number = $2)",
-    )
-    .bind(org)
-    .bind(number)
-    .fetch_one(&mut *tx)
-    .await?
-    .0;
+    let taken = store::invoices::number_taken(&mut tx, org, number).await?;
     if taken {
         return Err(AppError::Input(InputError::InvoiceNumberTaken));
     }
@@ -154,18 +117,7 @@ pub async fn submit_invoice(
         let protected = tan::Protected { action: Action::SubmitInvoice, canonical: &canonical, description };
         tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     }
-    sqlx::query(
-        "INSERT INTO invoices (organisation_id, number, invoice_date, amount_cents, submitted_by, submitted_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(org)
-    .bind(number)
-    .bind(&date)
-    .bind(cents)
-    .bind(user.id)
-    .bind(ctx.now.0)
-    .execute(&mut *tx)
-    .await?;
+    store::invoices::insert(&mut tx, org, number, &date, cents, user.id, ctx.now).await?;
     let event = AuditEvent::InvoiceSubmitted { user_id: user.id, number: number.to_owned(), amount_cents: cents };
     Ok(audit::record_and_commit(tx, ctx, event).await?)
 }

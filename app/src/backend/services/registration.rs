@@ -12,8 +12,6 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
-use sqlx::AnyConnection;
-
 use super::RequestCtx;
 use crate::{
     backend::{
@@ -21,9 +19,9 @@ use crate::{
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
-        db::Flag,
         input::{check_new_password, name_field},
         messages, outbox, sessions,
+        store::{self, Conn, registrations::RegistrationRow},
     },
     domain::{
         email,
@@ -34,20 +32,6 @@ use crate::{
     },
     wire::{AppError, InputError, accounts::RegistrationStatus},
 };
-
-#[derive(sqlx::FromRow)]
-struct Pending {
-    flow_hash: Vec<u8>,
-    company: String,
-    full_name: String,
-    email: String,
-    password_hash: String,
-    code_hash: Option<Vec<u8>>,
-    codes_sent: i64,
-    last_sent_at: i64,
-    failures: i64,
-    created_at: i64,
-}
 
 fn flow_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
     state.keys.keyed_hash(Purpose::RegistrationFlow, token.expose().as_bytes())
@@ -61,42 +45,22 @@ fn code_hash(state: &AppState, flow_hash: &[u8], code: &str) -> Vec<u8> {
 }
 
 /// The registration of this browser, if it is still running.
-async fn pending(conn: &mut AnyConnection, state: &AppState, ctx: &RequestCtx) -> Result<Option<Pending>, AppError> {
+async fn pending(conn: &mut Conn, state: &AppState, ctx: &RequestCtx) -> Result<Option<RegistrationRow>, AppError> {
     let Some(token) = &ctx.registration_token else {
         return Ok(None);
     };
-    let row: Option<Pending> = sqlx::query_as(
-        "SELECT flow_hash, company, full_name, email, password_hash, code_hash, codes_sent, last_sent_at, failures,
-                created_at
-         FROM registrations WHERE flow_hash = $1",
-    )
-    .bind(flow_hash(state, token))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::registrations::by_flow_hash(conn, &flow_hash(state, token)).await?;
     Ok(row.filter(|p| Timestamp(p.created_at).plus_secs(state.config.policy.registration_ttl_secs) > ctx.now))
 }
 
 /// Sends the registration's code (or, for a taken address, the notice to its owner) and
 /// stores what was sent.
-async fn send(
-    tx: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    flow: &[u8],
-    address: &str,
-) -> Result<(), AppError> {
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(address).fetch_optional(&mut *tx).await?;
+async fn send(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, flow: &[u8], address: &str) -> Result<(), AppError> {
+    let existing = store::users::id_by_email(tx, address).await?;
     // Whoever registers, one address gets at most a few registration e-mails a day: past the
     // cap the page looks the same and nothing is sent.
-    let mailed: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE kind = 'registration.started'
-         AND json_extract(detail, '$.email') = $1 AND at > $2",
-    )
-    .bind(address)
-    .bind(ctx.now.minus_secs(state.config.policy.quota_window_secs).0)
-    .fetch_one(&mut *tx)
-    .await?;
+    let since = ctx.now.minus_secs(state.config.policy.quota_window_secs);
+    let mailed = store::audit_events::registrations_started_since(tx, address, since).await?;
     let capped = mailed >= i64::from(state.config.policy.registration_mails_per_address);
     let code_hash = match existing {
         _ if capped => None,
@@ -111,14 +75,7 @@ async fn send(
             None
         }
     };
-    sqlx::query(
-        "UPDATE registrations SET code_hash = $1, codes_sent = codes_sent + 1, last_sent_at = $2 WHERE flow_hash = $3",
-    )
-    .bind(code_hash)
-    .bind(ctx.now.0)
-    .bind(flow)
-    .execute(&mut *tx)
-    .await?;
+    store::registrations::record_send(tx, flow, code_hash.as_deref(), ctx.now).await?;
     if !capped {
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::RegistrationStarted { email: address, existing }).await?;
     }
@@ -145,35 +102,18 @@ pub async fn start(
     let token = random_token();
     let flow = flow_hash(state, &token);
     let mut tx = state.writer.begin().await?;
-    sqlx::query("DELETE FROM registrations WHERE created_at <= $1")
-        .bind(ctx.now.minus_secs(state.config.policy.registration_ttl_secs).0)
-        .execute(&mut *tx)
-        .await?;
+    let expired = ctx.now.minus_secs(state.config.policy.registration_ttl_secs);
+    store::registrations::delete_created_until(&mut tx, expired).await?;
     if let Some(old) = &ctx.registration_token {
-        sqlx::query("DELETE FROM registrations WHERE flow_hash = $1")
-            .bind(flow_hash(state, old))
-            .execute(&mut *tx)
-            .await?;
+        store::registrations::delete(&mut tx, &flow_hash(state, old)).await?;
     }
-    sqlx::query(
-        "INSERT INTO registrations (flow_hash, company, full_name, email, password_hash, last_sent_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&flow)
-    .bind(&company)
-    .bind(&full_name)
-    .bind(&address)
-    .bind(&hash)
-    .bind(ctx.now.0)
-    .bind(ctx.now.0)
-    .execute(&mut *tx)
-    .await?;
+    store::registrations::insert(&mut tx, &flow, &company, &full_name, &address, &hash, ctx.now).await?;
     send(&mut tx, state, ctx, &flow, &address).await?;
     state.commit(tx).await?;
     Ok(token)
 }
 
-fn status_of(state: &AppState, ctx: &RequestCtx, p: &Pending) -> RegistrationStatus {
+fn status_of(state: &AppState, ctx: &RequestCtx, p: &RegistrationRow) -> RegistrationStatus {
     let policy = &state.config.policy;
     RegistrationStatus {
         to: mask::email(&p.email),
@@ -206,10 +146,7 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 pub async fn cancel(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     if let Some(token) = &ctx.registration_token {
         let mut tx = state.writer.begin().await?;
-        sqlx::query("DELETE FROM registrations WHERE flow_hash = $1")
-            .bind(flow_hash(state, token))
-            .execute(&mut *tx)
-            .await?;
+        store::registrations::delete(&mut tx, &flow_hash(state, token)).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -229,41 +166,27 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     let fresh = mfa::code_is_fresh(Timestamp(p.last_sent_at), ctx.now, policy);
     let right = p.code_hash.as_deref().is_some_and(|h| hashes_equal(h, &typed)) && fresh;
     if !right {
-        sqlx::query("UPDATE registrations SET failures = failures + 1 WHERE flow_hash = $1")
-            .bind(&p.flow_hash)
-            .execute(&mut *tx)
-            .await?;
+        store::registrations::count_failure(&mut tx, &p.flow_hash).await?;
         tx.commit().await?;
         let left = policy.code_max_failures.saturating_sub(u32::try_from(p.failures + 1).unwrap_or(u32::MAX));
         return Err(if left == 0 { AppError::RegistrationExpired } else { AppError::CodeWrong { tries_left: left } });
     }
-    sqlx::query("DELETE FROM registrations WHERE flow_hash = $1").bind(&p.flow_hash).execute(&mut *tx).await?;
-    let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-        .bind(&p.email)
-        .fetch_one(&mut *tx)
-        .await?
-        .0;
+    store::registrations::delete(&mut tx, &p.flow_hash).await?;
+    let taken = store::users::email_taken(&mut tx, &p.email).await?;
     if taken {
         // Registered meanwhile (another browser): this registration is over.
         tx.commit().await?;
         return Err(AppError::RegistrationExpired);
     }
-    let organisation_id: i64 =
-        sqlx::query_scalar("INSERT INTO organisations (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(&p.company)
-            .bind(ctx.now.0)
-            .fetch_one(&mut *tx)
-            .await?;
-    let user_id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (organisation_id, email, full_name, role, password_hash, created_at, origin)
-         VALUES ($1, $2, $3, 'admin', $4, $5, 'registration') RETURNING id",
+    let organisation_id = store::organisations::create(&mut tx, &p.company, ctx.now).await?;
+    let user_id = store::users::create_registered_admin(
+        &mut tx,
+        organisation_id,
+        &p.email,
+        &p.full_name,
+        &p.password_hash,
+        ctx.now,
     )
-    .bind(organisation_id)
-    .bind(&p.email)
-    .bind(&p.full_name)
-    .bind(&p.password_hash)
-    .bind(ctx.now.0)
-    .fetch_one(&mut *tx)
     .await?;
     let event = AuditEvent::RegistrationCompleted { user_id, organisation_id };
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;

@@ -9,11 +9,10 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
-        db::Flag,
         input, messages,
         messages::tan::Authorises,
         outbox::{self, NewMessage},
-        sessions, tan,
+        sessions, store, tan,
     },
     domain::{
         email, mask,
@@ -68,18 +67,7 @@ pub async fn change_tan_settings(
     let description = messages::tan::describe(ctx.lang, Authorises::TanSettings);
     let protected = tan::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    sqlx::query(
-        "UPDATE users SET tan_mode_password = $1, tan_mode_email = $2, tan_mode_invoice = $3, tan_mode_admin = $4,
-                          invoice_threshold_cents = $5 WHERE id = $6",
-    )
-    .bind(settings.password.as_str())
-    .bind(settings.email.as_str())
-    .bind(settings.invoice.as_str())
-    .bind(settings.admin.as_str())
-    .bind(settings.invoice_threshold_cents)
-    .bind(user.id)
-    .execute(&mut *tx)
-    .await?;
+    store::users::set_tan_settings(&mut tx, user.id, &settings).await?;
     Ok(audit::record_and_commit(tx, ctx, AuditEvent::TanSettingsChanged { user_id: user.id, settings: canonical })
         .await?)
 }
@@ -111,12 +99,9 @@ pub async fn change_password(
     // The expensive checks run before the write lock is taken.
     let stored: String = {
         let (mut conn, _, user) = access::member_reading(state, ctx).await?;
-        let company: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
-            .bind(user.organisation_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let company = store::organisations::name(&mut conn, user.organisation_id).await?;
         input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user.id).fetch_one(&mut *conn).await?
+        store::users::password_hash(&mut conn, user.id).await?
     };
     if !state.hasher.verify(Some(&stored), &current).await? {
         return Err(AppError::Input(InputError::CurrentPasswordWrong));
@@ -128,23 +113,11 @@ pub async fn change_password(
     let description = messages::tan::describe(ctx.lang, Authorises::Password);
     let protected = tan::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    sqlx::query("UPDATE users SET password_hash = $1, trusted_ip = NULL WHERE id = $2")
-        .bind(&new_hash)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
+    store::users::set_password_forget_trusted_ip(&mut tx, user.id, &new_hash).await?;
     let ended = sessions::delete_others(&mut tx, user.id, &session.id_hash).await?;
     tan::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
     let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
     Ok(audit::record_and_commit(tx, ctx, event).await?)
-}
-
-#[derive(sqlx::FromRow)]
-struct EmailChange {
-    id: i64,
-    code_hash: Vec<u8>,
-    sent_at: i64,
-    failures: i64,
 }
 
 fn email_code_hash(state: &AppState, change_id: i64, code: &str) -> Vec<u8> {
@@ -167,14 +140,7 @@ pub async fn change_email(
     if new_email == user.email {
         return Err(AppError::Input(InputError::EmailUnchanged));
     }
-    let latest: Option<EmailChange> = sqlx::query_as(
-        "SELECT id, code_hash, sent_at, failures FROM email_changes
-         WHERE session_hash = $1 AND new_email = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&session.id_hash)
-    .bind(&new_email)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let latest = store::email_changes::latest_open(&mut tx, &session.id_hash, &new_email).await?;
     let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
         // Step 1: a code to the new address (once per countdown).
         if let Some(wait) =
@@ -183,23 +149,9 @@ pub async fn change_email(
             return Err(AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: wait });
         }
         let code = random_code();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO email_changes (session_hash, user_id, new_email, code_hash, sent_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(&session.id_hash)
-        .bind(user.id)
-        .bind(&new_email)
-        // The code's hash is keyed with the row's id, so it is written once the id is known.
-        .bind(Vec::<u8>::new())
-        .bind(ctx.now.0)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE email_changes SET code_hash = $1 WHERE id = $2")
-            .bind(email_code_hash(state, id, code.expose()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let id =
+            store::email_changes::create_without_code(&mut tx, &session.id_hash, user.id, &new_email, ctx.now).await?;
+        store::email_changes::set_code_hash(&mut tx, id, &email_code_hash(state, id, code.expose())).await?;
         let text = messages::email_change_code(ctx.lang, code.expose(), policy.code_ttl_secs / 60);
         let msg =
             NewMessage { channel: Method::Email, recipient: &new_email, subject: &text.subject, body: &text.body };
@@ -220,10 +172,7 @@ pub async fn change_email(
         return Err(AppError::ChallengeExhausted);
     };
     if !hashes_equal(&email_code_hash(state, change.id, &typed), &change.code_hash) {
-        sqlx::query("UPDATE email_changes SET failures = failures + 1 WHERE id = $1")
-            .bind(change.id)
-            .execute(&mut *tx)
-            .await?;
+        store::email_changes::count_failure(&mut tx, change.id).await?;
         let tries_left =
             policy.code_max_failures.saturating_sub(u32::try_from(change.failures + 1).unwrap_or(u32::MAX));
         return state.refuse(tx, AppError::CodeWrong { tries_left }).await;
@@ -232,20 +181,12 @@ pub async fn change_email(
     let description = messages::tan::describe(ctx.lang, Authorises::Email { masked: &mask::email(&new_email) });
     let protected = tan::Protected { action: Action::ChangeEmail, canonical: &new_email, description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
-    let taken: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-        .bind(&new_email)
-        .fetch_one(&mut *tx)
-        .await?
-        .0;
+    let taken = store::users::email_taken(&mut tx, &new_email).await?;
     if taken {
         return Err(AppError::Input(InputError::EmailUnavailable));
     }
-    sqlx::query("UPDATE email_changes SET used_at = $1 WHERE id = $2")
-        .bind(ctx.now.0)
-        .bind(change.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE users SET email = $1 WHERE id = $2").bind(&new_email).bind(user.id).execute(&mut *tx).await?;
+    store::email_changes::mark_used(&mut tx, change.id, ctx.now).await?;
+    store::users::set_email(&mut tx, user.id, &new_email).await?;
     tan::end_tan_session(&mut tx, ctx, &session, user.id, "email_changed").await?;
     let text = messages::email_changed_notice(ctx.lang, &mask::email(&new_email));
     let msg = NewMessage { channel: Method::Email, recipient: &user.email, subject: &text.subject, body: &text.body };

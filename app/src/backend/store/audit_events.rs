@@ -101,3 +101,15 @@ pub async fn newest_tan_lock_ip(conn: &mut Conn, user_id: i64) -> Result<Option<
     .await?;
     Ok(ip.flatten())
 }
+
+/// Registrations started for `email` after `since` (SPEC 2.1's per-address cap on e-mails).
+pub async fn registrations_started_since(conn: &mut Conn, email: &str, since: Timestamp) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE kind = 'registration.started'
+         AND json_extract(detail, '$.email') = $1 AND at > $2",
+    )
+    .bind(email)
+    .bind(since.0)
+    .fetch_one(conn)
+    .await
+}
