@@ -16,7 +16,14 @@
 
 pub mod audit_events;
 pub mod bank_accounts;
+pub mod challenges;
+pub mod code_sends;
 pub mod invoices;
+pub mod login_failures;
+pub mod sessions;
+pub mod sms_sends;
+pub mod tans;
+pub mod users;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
