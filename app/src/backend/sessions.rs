@@ -12,7 +12,10 @@ use std::net::IpAddr;
 use http::HeaderMap;
 use sqlx::AnyConnection;
 
-use super::crypto::{Keys, Purpose, Secret, random_token};
+use super::{
+    crypto::{Keys, Purpose, Secret, random_token},
+    store,
+};
 use crate::domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,41 +135,15 @@ pub async fn create_proven(
     proof: Proof,
 ) -> Result<Secret<String>, sqlx::Error> {
     let token = random_token();
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at, proof) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id_hash(keys, &token))
-    .bind(user_id)
-    .bind(stage.as_str())
-    .bind(ip.to_string())
-    .bind(now.0)
-    .bind(now.0)
-    .bind(proof.as_stored())
-    .execute(conn)
-    .await?;
+    let hash = id_hash(keys, &token);
+    store::sessions::insert(conn, &hash, user_id, stage.as_str(), &ip.to_string(), now, proof.as_stored()).await?;
     Ok(token)
-}
-
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    user_id: i64,
-    stage: String,
-    ip: String,
-    created_at: i64,
-    last_seen_at: i64,
-    tan_ip: Option<String>,
-    proof: Option<String>,
 }
 
 /// The session behind `token` as stored, expired or not.
 async fn stored(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT user_id, stage, ip, created_at, last_seen_at, tan_ip, proof FROM sessions WHERE id_hash = $1",
-    )
-    .bind(&hash)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::sessions::by_hash(conn, &hash).await?;
     Ok(row.and_then(|r| {
         Some(Session {
             id_hash: hash,
@@ -215,11 +192,7 @@ pub async fn keep(conn: &mut AnyConnection, id_hash: &[u8], upkeep: Upkeep, now:
     match upkeep {
         Upkeep::Nothing => {}
         Upkeep::Touch => {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-                .bind(now.0)
-                .bind(id_hash)
-                .execute(conn)
-                .await?;
+            store::sessions::touch(conn, id_hash, now).await?;
         }
         Upkeep::Delete => delete_by_hash(conn, id_hash).await?,
     }
@@ -245,31 +218,22 @@ pub fn is_expired(created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp
 
 /// Ends the session behind `token`, if any; returns its user.
 pub async fn delete(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
-        .bind(id_hash(keys, token))
-        .fetch_optional(conn)
-        .await
+    store::sessions::delete_returning_user(conn, &id_hash(keys, token)).await
 }
 
 /// Ends the session with this id hash (a login step's session before its successor).
 pub async fn delete_by_hash(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
-    Ok(())
+    store::sessions::delete_by_hash(conn, id_hash).await
 }
 
 /// Ends every other session of a user (password change, phone reset).
 pub async fn delete_others(conn: &mut AnyConnection, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash != $2")
-        .bind(user_id)
-        .bind(keep)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    store::sessions::delete_others_of_user(conn, user_id, keep).await
 }
 
 /// Ends every session of a user (disabling).
 pub async fn delete_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?.rows_affected())
+    store::sessions::delete_all_of_user(conn, user_id).await
 }
 
 #[cfg(test)]

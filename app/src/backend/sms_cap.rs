@@ -11,7 +11,7 @@ use sqlx::AnyConnection;
 use super::{
     AppState,
     audit::{self, AuditEvent},
-    db, timefmt,
+    db, store, timefmt,
 };
 use crate::{
     backend::RequestCtx,
@@ -43,12 +43,8 @@ pub async fn free_at(
     let policy = &state.config.policy;
     let network = network_of(ctx.ip);
     let start = quota::window_start(ctx.now, policy.quota_window_secs);
-    sqlx::query("DELETE FROM sms_sends WHERE at < $1").bind(start.0).execute(&mut *conn).await?;
-    let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1")
-            .bind(&network)
-            .fetch_one(conn)
-            .await?;
+    store::sms_sends::forget_before(conn, start).await?;
+    let (used, oldest) = store::sms_sends::of_network(conn, &network).await?;
     let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
     Ok(match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
         QuotaDecision::Exceeded { free_at } => Some(free_at),
@@ -72,12 +68,7 @@ pub async fn refusal(
 /// Counts one SMS against the requester's network. Every path that sends an SMS for a
 /// request calls this after [`refusal`] let it through.
 pub async fn count(conn: &mut AnyConnection, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sms_sends (network, at) VALUES ($1, $2)")
-        .bind(network_of(ctx.ip))
-        .bind(ctx.now.0)
-        .execute(conn)
-        .await?;
-    Ok(())
+    store::sms_sends::record(conn, &network_of(ctx.ip), ctx.now).await
 }
 
 /// Lets an SMS request go on, or commits only its audited refusal and returns it.

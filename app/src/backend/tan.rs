@@ -28,7 +28,7 @@ use crate::{
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
         sessions::Session,
-        sms_cap, timefmt,
+        sms_cap, store, timefmt,
     },
     domain::{
         mask,
@@ -72,13 +72,7 @@ pub async fn end_tan_session(
     user_id: i64,
     reason: &'static str,
 ) -> Result<(), sqlx::Error> {
-    let ended = sqlx::query(
-        "UPDATE sessions SET tan_ip = NULL, tan_opened_at = NULL WHERE id_hash = $1 AND tan_ip IS NOT NULL",
-    )
-    .bind(&session.id_hash)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let ended = store::sessions::close_tan_session(conn, &session.id_hash).await?;
     if ended > 0 {
         audit::record(conn, ctx.now, Some(ctx.ip), AuditEvent::TanSessionEnded { user_id, reason }).await?;
     }
@@ -100,14 +94,6 @@ fn digest(state: &AppState, p: &Protected<'_>) -> Vec<u8> {
 
 fn tan_hash(state: &AppState, tan_id: i64, tan: &str) -> Vec<u8> {
     state.keys.keyed_hash(Purpose::Tan, format!("{tan_id}:{tan}").as_bytes())
-}
-
-#[derive(sqlx::FromRow)]
-struct Issued {
-    id: i64,
-    digest: Vec<u8>,
-    tan_hash: Vec<u8>,
-    issued_at: i64,
 }
 
 /// Whether a protected action may go ahead.
@@ -152,14 +138,7 @@ async fn authorise(
     let Ok(typed) = tan::normalise(input) else {
         return Ok(Refused(AppError::Input(InputError::TanMalformed)));
     };
-    let latest: Option<Issued> = sqlx::query_as(
-        "SELECT id, digest, tan_hash, issued_at FROM tans
-         WHERE session_hash = $1 AND action = $2 AND state = 'issued' ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&session.id_hash)
-    .bind(p.action.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let latest = store::tans::latest_issued(tx, &session.id_hash, p.action.as_str()).await?;
     let Some(issued) = latest.filter(|t| tan::is_fresh(Timestamp(t.issued_at), ctx.now, policy)) else {
         return Ok(Refused(AppError::TanExpired));
     };
@@ -170,15 +149,7 @@ async fn authorise(
     }
     if !hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash) {
         let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
-        sqlx::query(
-            "UPDATE users SET tan_wrong_in_a_row = $1, tan_locked_at = CASE WHEN $2 THEN $3 ELSE NULL END WHERE id = $4",
-        )
-        .bind(i64::from(wrong))
-        .bind(lock)
-        .bind(ctx.now.0)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
+        store::users::set_tan_wrong(tx, user.id, i64::from(wrong), lock, ctx.now).await?;
         let event = AuditEvent::TanRefused { user_id: user.id, action: p.action, wrong_in_a_row: wrong };
         audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
         if lock {
@@ -189,14 +160,9 @@ async fn authorise(
         return Ok(Refused(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
     }
     set_tan_state(tx, issued.id, tan::TanEvent::Accepted).await?;
-    sqlx::query("UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
+    store::users::reset_tan_wrong(tx, user.id).await?;
     if settings.mode(p.action) == Mode::PerSession {
-        sqlx::query("UPDATE sessions SET tan_ip = $1, tan_opened_at = $2 WHERE id_hash = $3")
-            .bind(ctx.ip.to_string())
-            .bind(ctx.now.0)
-            .bind(&session.id_hash)
-            .execute(&mut *tx)
-            .await?;
+        store::sessions::open_tan_session(tx, &session.id_hash, &ctx.ip.to_string(), ctx.now).await?;
     }
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanAccepted { user_id: user.id, action: p.action }).await?;
     Ok(Granted)
@@ -204,12 +170,7 @@ async fn authorise(
 
 async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
     let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
-    sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
-        .bind(next.as_str())
-        .bind(id)
-        .bind(TanState::Issued.as_str())
-        .execute(tx)
-        .await?;
+    store::tans::change_state(tx, id, TanState::Issued.as_str(), next.as_str()).await?;
     Ok(())
 }
 
@@ -233,14 +194,7 @@ async fn issue(
         cooldown_secs,
         tries_left: user.tries_left(state),
     };
-    let last: Option<(Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT digest, issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&session.id_hash)
-    .bind(p.action.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let last = store::tans::latest_issued_digest(tx, &session.id_hash, p.action.as_str()).await?;
     if let Some((d, at)) = last {
         let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
         if wait > 0 && hashes_equal(&d, digest) {
@@ -258,30 +212,10 @@ async fn issue(
     }
     sms_cap::count(tx, ctx).await?;
     // One valid TAN per action and session: a new one replaces the old.
-    sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'")
-        .bind(&session.id_hash)
-        .bind(p.action.as_str())
-        .execute(&mut *tx)
-        .await?;
+    store::tans::void_issued(tx, &session.id_hash, p.action.as_str()).await?;
     let tan = random_tan();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO tans (session_hash, user_id, action, digest, tan_hash, issued_at, state)
-         VALUES ($1, $2, $3, $4, $5, $6, 'issued') RETURNING id",
-    )
-    .bind(&session.id_hash)
-    .bind(user.id)
-    .bind(p.action.as_str())
-    .bind(digest)
-    // The TAN's hash is keyed with the row's id, so it is written once the id is known.
-    .bind(Vec::<u8>::new())
-    .bind(ctx.now.0)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE tans SET tan_hash = $1 WHERE id = $2")
-        .bind(tan_hash(state, id, tan.expose()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let id = store::tans::insert_issued(tx, &session.id_hash, user.id, p.action.as_str(), digest, ctx.now).await?;
+    store::tans::set_hash(tx, id, &tan_hash(state, id, tan.expose())).await?;
     let minutes = policy.tan_ttl_secs / 60;
     let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);
     outbox::enqueue(tx, NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body }, ctx.now)
@@ -316,10 +250,7 @@ pub async fn unlock(
     by: Option<i64>,
     reason: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET tan_locked_at = NULL, tan_wrong_in_a_row = 0 WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    store::users::clear_tan_lock(tx, user_id).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanUnlocked { user_id, by, reason }).await?;
     Ok(())
 }

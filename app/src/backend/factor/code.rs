@@ -15,7 +15,7 @@ use crate::{
         messages,
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
-        sms_cap,
+        sms_cap, store,
     },
     domain::{
         mfa::{self, Method, Purpose},
@@ -58,13 +58,7 @@ pub async fn cooldown(
     channel: Method,
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = $1 AND purpose = $2 AND channel = $3")
-            .bind(user_id)
-            .bind(purpose.as_str())
-            .bind(channel.as_str())
-            .fetch_one(conn)
-            .await?;
+    let last = store::code_sends::last_sent_at(conn, user_id, purpose.as_str(), channel.as_str()).await?;
     Ok(last.map_or(0, |l| mfa::cooldown_left(Timestamp(l), now, &state.config.policy)))
 }
 
@@ -89,21 +83,10 @@ pub async fn send(
     if c.channel == Method::Sms {
         sms_cap::count(tx, ctx).await?;
     }
-    sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES ($1, $2, $3, $4)")
-        .bind(c.user_id)
-        .bind(c.purpose.as_str())
-        .bind(c.channel.as_str())
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
+    store::code_sends::record(tx, c.user_id, c.purpose.as_str(), c.channel.as_str(), ctx.now).await?;
     let code = random_code();
-    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)")
-        .bind(c.challenge_id)
-        .bind(c.channel.as_str())
-        .bind(code_hash(state, c.challenge_id, code.expose()))
-        .bind(ctx.now.0)
-        .execute(&mut *tx)
-        .await?;
+    let hash = code_hash(state, c.challenge_id, code.expose());
+    store::challenges::add_code(tx, c.challenge_id, c.channel.as_str(), &hash, ctx.now).await?;
     let text = messages::code(ctx.lang, c.channel, c.purpose, code.expose(), policy.code_ttl_secs / 60);
     let msg = NewMessage { channel: c.channel, recipient: c.to, subject: &text.subject, body: &text.body };
     outbox::enqueue(tx, msg, ctx.now).await?;
@@ -122,39 +105,24 @@ pub async fn take_matching(
     now: Timestamp,
 ) -> Result<Option<Method>, sqlx::Error> {
     let typed = code_hash(state, challenge_id, code);
-    let codes: Vec<(i64, Vec<u8>, i64, String)> = sqlx::query_as(
-        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = $1 AND used_at IS NULL",
-    )
-    .bind(challenge_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let codes = store::challenges::unused_codes(tx, challenge_id).await?;
     let mut matched: Option<(i64, String)> = None;
-    for (id, hash, sent_at, channel) in codes {
-        if hashes_equal(&typed, &hash) && mfa::code_is_fresh(Timestamp(sent_at), now, &state.config.policy) {
-            matched = Some((id, channel));
+    for c in codes {
+        if hashes_equal(&typed, &c.code_hash) && mfa::code_is_fresh(Timestamp(c.sent_at), now, &state.config.policy) {
+            matched = Some((c.id, c.channel));
         }
     }
     let Some((code_id, channel)) = matched else { return Ok(None) };
-    sqlx::query("UPDATE challenge_codes SET used_at = $1 WHERE id = $2")
-        .bind(now.0)
-        .bind(code_id)
-        .execute(&mut *tx)
-        .await?;
+    store::challenges::mark_code_used(tx, code_id, now).await?;
     Ok(Some(Method::parse(&channel).unwrap_or(Method::Sms)))
 }
 
 /// Whether a code was sent in this challenge (not so when it opened on the app or a push).
 pub async fn any_sent(conn: &mut AnyConnection, challenge_id: i64) -> Result<bool, sqlx::Error> {
-    let sent: crate::backend::db::Flag =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = $1)")
-            .bind(challenge_id)
-            .fetch_one(conn)
-            .await?;
-    Ok(sent.0)
+    store::challenges::any_code_sent(conn, challenge_id).await
 }
 
 /// Voids every code of a challenge (a new number at setup, a new challenge after exhaustion).
 pub async fn void_all(conn: &mut AnyConnection, challenge_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = $1").bind(challenge_id).execute(conn).await?;
-    Ok(())
+    store::challenges::delete_codes(conn, challenge_id).await
 }

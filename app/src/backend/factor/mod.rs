@@ -22,9 +22,9 @@ use sqlx::AnyConnection;
 use self::{
     code::{CodeSend, Sent},
     push::PushSent,
-    step::{ACCOUNT, Account},
+    step::Account,
 };
-use super::{AppState, RequestCtx, account_lock, sms_cap};
+use super::{AppState, RequestCtx, account_lock, sms_cap, store};
 use crate::{
     domain::{
         login::LoginState,
@@ -58,7 +58,7 @@ pub async fn open_login_challenge(
     session_hash: &[u8],
     stage: LoginState,
 ) -> Result<(), AppError> {
-    let account: Account = sqlx::query_as(ACCOUNT).bind(user_id).fetch_one(&mut *tx).await?;
+    let account: Account = store::users::mfa_account(tx, user_id).await?.into();
     let channels = channels_of(&account, stage);
     let last = account.last_factor.0;
     let mut channel = match last {
@@ -80,16 +80,7 @@ pub async fn open_login_challenge(
             false => return Err(sms_cap::refusal(tx, state, ctx).await?.unwrap_or(AppError::Unreachable)),
         }
     }
-    let challenge_id: i64 = sqlx::query_scalar(
-        "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
-         VALUES ($1, $2, 'login', $3, 'open', $4) RETURNING id",
-    )
-    .bind(session_hash)
-    .bind(user_id)
-    .bind(channel.as_str())
-    .bind(ctx.now.0)
-    .fetch_one(&mut *tx)
-    .await?;
+    let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel.as_str(), ctx.now).await?;
     if waits_for_push {
         return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
             PushSent::Sent | PushSent::Waiting => Ok(()),

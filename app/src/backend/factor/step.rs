@@ -11,6 +11,7 @@ use crate::{
         audit::{self, AuditEvent},
         db,
         sessions::Session,
+        store::{self, users::MfaAccountRow},
     },
     domain::{
         login::LoginState,
@@ -20,13 +21,11 @@ use crate::{
 };
 
 /// The account facts an MFA step decides on.
-#[derive(sqlx::FromRow)]
 pub struct Account {
     pub id: i64,
     pub email: String,
     pub phone_e164: Option<String>,
     /// The factor of the last successful login; `None` for an account that never passed one.
-    #[sqlx(try_from = "String")]
     pub last_factor: LastFactor,
     pub origin: String,
     pub locked_until: Option<i64>,
@@ -36,25 +35,29 @@ pub struct Account {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LastFactor(pub Option<Factor>);
 
-/// Never fails (an unknown name is no factor); `#[sqlx(try_from)]` uses the blanket
-/// `TryFrom` of this `From`.
+/// Never fails: an unknown name is no factor.
 impl From<String> for LastFactor {
     fn from(s: String) -> Self {
         LastFactor(Factor::parse(&s))
     }
 }
 
-pub const ACCOUNT: &str = "SELECT id, email, phone_e164, last_mfa_method AS last_factor, origin, locked_until
-     FROM users WHERE id = $1";
-
-#[derive(sqlx::FromRow)]
-pub struct ChallengeRow {
-    pub id: i64,
-    method: String,
-    pub phone_e164: Option<String>,
-    state: String,
-    failures: i64,
+impl From<MfaAccountRow> for Account {
+    fn from(r: MfaAccountRow) -> Self {
+        Account {
+            id: r.id,
+            email: r.email,
+            phone_e164: r.phone_e164,
+            last_factor: LastFactor::from(r.last_factor),
+            origin: r.origin,
+            locked_until: r.locked_until,
+        }
+    }
 }
+
+/// The challenge as stored; its state and channel are read through [`ChallengeRow::state`]
+/// and [`ChallengeRow::method`].
+pub use crate::backend::store::challenges::ChallengeRow;
 
 impl ChallengeRow {
     pub fn state(&self) -> ChallengeState {
@@ -78,13 +81,7 @@ pub async fn set_state(conn: &mut AnyConnection, challenge_id: i64, next: Challe
         ChallengeState::Verified => ("verified", 0),
         ChallengeState::Exhausted => ("exhausted", 0),
     };
-    sqlx::query("UPDATE challenges SET state = $1, failures = $2 WHERE id = $3")
-        .bind(name)
-        .bind(failures)
-        .bind(challenge_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    store::challenges::set_state(conn, challenge_id, name, failures).await
 }
 
 /// A session at one of the MFA steps, with its account and challenge.
@@ -113,7 +110,7 @@ async fn step_of(
         LoginState::ChallengeRequired | LoginState::ResetChallenge => Purpose::Login,
         other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
     };
-    let account: Account = sqlx::query_as(ACCOUNT).bind(session.user_id).fetch_one(&mut *conn).await?;
+    let account: Account = store::users::mfa_account(conn, session.user_id).await?.into();
     // A lock stops every login in progress, not only the one that exceeded the quota.
     if let Some(until) = account_lock::in_force(account.locked_until, ctx.now) {
         return Err(account_lock::locked_error(state, ctx, until));
@@ -136,10 +133,7 @@ pub async fn load_reading(conn: &mut AnyConnection, state: &AppState, ctx: &Requ
 
 /// The challenge of the session stored under `session_hash`, if it has one.
 pub async fn challenge_of(conn: &mut AnyConnection, session_hash: &[u8]) -> Result<Option<ChallengeRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = $1")
-        .bind(session_hash)
-        .fetch_optional(conn)
-        .await
+    store::challenges::of_session(conn, session_hash).await
 }
 
 /// The login challenge of this session, open for another factor than a sent code (an app's

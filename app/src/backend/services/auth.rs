@@ -17,6 +17,7 @@ use crate::{
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
         factor, links, login_completion, oidc, sessions,
+        store::{self, users::LoginAccountRow},
     },
     domain::{
         email,
@@ -36,26 +37,11 @@ pub struct LoginOutcome {
     pub stage: LoginState,
 }
 
-#[derive(sqlx::FromRow)]
-struct Account {
-    id: i64,
-    password_hash: String,
-    disabled_at: Option<i64>,
-    phone_verified_at: Option<i64>,
-    trusted_ip: Option<String>,
-    locked_until: Option<i64>,
-}
-
-const ACCOUNT_BY_EMAIL: &str =
-    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = $1";
-const ACCOUNT_BY_ID: &str =
-    "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE id = $1";
-
 /// What step 1 reserved, to be settled in step 3.
 struct Reservation {
     account_key: Vec<u8>,
     ip_failure_id: i64,
-    account: Option<Account>,
+    account: Option<LoginAccountRow>,
 }
 
 pub async fn login(
@@ -93,7 +79,7 @@ pub async fn login(
     // The account as it is now: a lock, a disable or a new password that came while the hash
     // was checked (a parallel login's quota lock, say) decides, not the row read before.
     let account = match &reservation.account {
-        Some(a) => sqlx::query_as::<_, Account>(ACCOUNT_BY_ID).bind(a.id).fetch_optional(&mut *tx).await?,
+        Some(a) => store::users::login_account_by_id(&mut tx, a.id).await?,
         None => None,
     };
     let verified = verified
@@ -154,7 +140,7 @@ async fn password_accepted(
     tx: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
-    account: &Account,
+    account: &LoginAccountRow,
     phone_reset: Option<links::OpenLink>,
 ) -> Result<LoginOutcome, AppError> {
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
@@ -198,22 +184,9 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     let mut tx = state.writer.begin().await?;
 
     let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
-    sqlx::query("DELETE FROM login_ip_failures WHERE ip = $1 AND at <= $2")
-        .bind(&ip)
-        .bind(window_start.0)
-        .execute(&mut *tx)
-        .await?;
-    let (in_window, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM login_ip_failures WHERE ip = $1")
-            .bind(&ip)
-            .fetch_one(&mut *tx)
-            .await?;
-    let pair: Option<(i64, i64)> =
-        sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE account_key = $1 AND ip = $2")
-            .bind(&account_key)
-            .bind(&ip)
-            .fetch_optional(&mut *tx)
-            .await?;
+    store::login_failures::forget_ip_failures_until(&mut tx, &ip, window_start).await?;
+    let (in_window, oldest) = store::login_failures::ip_failures(&mut tx, &ip).await?;
+    let pair = store::login_failures::pair_failures(&mut tx, &account_key, &ip).await?;
     let pair = throttle::forget_old(
         pair.map(|(f, at)| PairFailures {
             failures: u32::try_from(f).unwrap_or(u32::MAX),
@@ -232,22 +205,10 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
         return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
     }
 
-    sqlx::query(
-        "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_key, ip) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
-    )
-    .bind(&account_key)
-    .bind(&ip)
-    .bind(i64::from(pair.failures) + 1)
-    .bind(ctx.now.0)
-    .execute(&mut *tx)
-    .await?;
-    let ip_failure_id: i64 = sqlx::query_scalar("INSERT INTO login_ip_failures (ip, at) VALUES ($1, $2) RETURNING id")
-        .bind(&ip)
-        .bind(ctx.now.0)
-        .fetch_one(&mut *tx)
-        .await?;
-    let account: Option<Account> = sqlx::query_as(ACCOUNT_BY_EMAIL).bind(email).fetch_optional(&mut *tx).await?;
+    let failures = i64::from(pair.failures) + 1;
+    store::login_failures::set_pair_failures(&mut tx, &account_key, &ip, failures, ctx.now).await?;
+    let ip_failure_id = store::login_failures::add_ip_failure(&mut tx, &ip, ctx.now).await?;
+    let account = store::users::login_account_by_email(&mut tx, email).await?;
     tx.commit().await?;
     Ok(Reservation { account_key, ip_failure_id, account })
 }
@@ -255,27 +216,16 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
 /// Takes back an advance failure when no verification took place (the hasher was busy).
 async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    sqlx::query("UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)")
-        .bind(&r.account_key)
-        .bind(r.ip_failure_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM login_ip_failures WHERE id = $1").bind(r.ip_failure_id).execute(&mut *tx).await?;
+    store::login_failures::take_back_pair_failure(&mut tx, &r.account_key, r.ip_failure_id).await?;
+    store::login_failures::delete_ip_failure(&mut tx, r.ip_failure_id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
 async fn clear_failures(conn: &mut AnyConnection, r: &Reservation) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM login_failures WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)",
-    )
-    .bind(&r.account_key)
-    .bind(r.ip_failure_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM login_ip_failures WHERE id = $1").bind(r.ip_failure_id).execute(&mut *conn).await?;
-    Ok(())
+    store::login_failures::clear_pair_failures(conn, &r.account_key, r.ip_failure_id).await?;
+    store::login_failures::delete_ip_failure(conn, r.ip_failure_id).await
 }
 
 pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {

@@ -23,7 +23,7 @@ use crate::{
         login_completion, messages, outbox,
         phone::{self, PhoneError},
         quota_window::{self, Sends},
-        sessions, sms_cap, timefmt,
+        sessions, sms_cap, store, timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},
@@ -156,26 +156,11 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
             let next = mfa::transition(c.state(), ChallengeEvent::Renewed, &state.config.policy)
                 .map_err(AppError::internal)?;
             code::void_all(&mut tx, c.id).await?;
-            sqlx::query("UPDATE challenges SET phone_e164 = $1 WHERE id = $2")
-                .bind(&e164)
-                .bind(c.id)
-                .execute(&mut *tx)
-                .await?;
+            store::challenges::set_phone(&mut tx, c.id, &e164).await?;
             step::set_state(&mut tx, c.id, next).await?;
             c.id
         }
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO challenges (session_hash, user_id, purpose, method, phone_e164, state, created_at)
-                 VALUES ($1, $2, 'setup', 'sms', $3, 'open', $4) RETURNING id",
-            )
-            .bind(&step.session.id_hash)
-            .bind(step.account.id)
-            .bind(&e164)
-            .bind(ctx.now.0)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+        None => store::challenges::open_setup(&mut tx, &step.session.id_hash, step.account.id, &e164, ctx.now).await?,
     };
     let send =
         CodeSend { user_id: step.account.id, challenge_id, purpose: Purpose::Setup, channel: Method::Sms, to: &e164 };
@@ -208,11 +193,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
     if method == Method::Sms {
         tx = sms_cap::admit(state, ctx, tx).await?;
     }
-    sqlx::query("UPDATE challenges SET method = $1 WHERE id = $2")
-        .bind(method.as_str())
-        .bind(challenge.id)
-        .execute(&mut *tx)
-        .await?;
+    store::challenges::set_method(&mut tx, challenge.id, method.as_str()).await?;
     send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
 }
 
@@ -303,12 +284,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     if step.purpose == Purpose::Setup {
         let phone =
             challenge.phone_e164.clone().ok_or_else(|| AppError::internal("setup challenge without a phone"))?;
-        sqlx::query("UPDATE users SET phone_e164 = $1, phone_verified_at = $2 WHERE id = $3")
-            .bind(&phone)
-            .bind(ctx.now.0)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        store::users::set_verified_phone(&mut tx, user_id, &phone, ctx.now).await?;
         let event = AuditEvent::MfaSetupCompleted { user_id, phone_masked: mask::phone(&phone) };
         audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
         new_phone = Some(phone);
@@ -316,7 +292,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     // A first setup (not a phone reset) is followed by the account's recovery codes, once.
     let first_setup = step.session.stage == LoginState::SetupRequired;
     if first_setup {
-        sqlx::query("UPDATE users SET recovery_codes_due = 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        store::users::set_recovery_codes_due(&mut tx, user_id).await?;
     }
     if stage == LoginState::NewPassword {
         // A forgotten password: the challenge leads to the new-password form, not a login.

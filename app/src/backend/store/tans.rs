@@ -16,3 +16,95 @@ pub async fn issued_in_window(
         .fetch_one(conn)
         .await
 }
+
+/// A TAN as checked against the one typed.
+#[derive(sqlx::FromRow)]
+pub struct IssuedTanRow {
+    pub id: i64,
+    pub digest: Vec<u8>,
+    pub tan_hash: Vec<u8>,
+    pub issued_at: i64,
+}
+
+/// The newest TAN still `issued` for this action in the session, fresh or not.
+pub async fn latest_issued(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    action: &str,
+) -> Result<Option<IssuedTanRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, digest, tan_hash, issued_at FROM tans
+         WHERE session_hash = $1 AND action = $2 AND state = 'issued' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .bind(action)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The data digest and issue time of the newest TAN still `issued` for this action in the
+/// session.
+pub async fn latest_issued_digest(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    action: &str,
+) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT digest, issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .bind(action)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Moves the TAN from state `from` to `to`; a TAN no longer in `from` stays as it is.
+pub async fn change_state(conn: &mut Conn, tan_id: i64, from: &str, to: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
+        .bind(to)
+        .bind(tan_id)
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Voids every TAN still `issued` for this action in the session.
+pub async fn void_issued(conn: &mut Conn, session_hash: &[u8], action: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'")
+        .bind(session_hash)
+        .bind(action)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new `issued` TAN without its hash (see [`set_hash`]); returns its id.
+pub async fn insert_issued(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    user_id: i64,
+    action: &str,
+    digest: &[u8],
+    issued_at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO tans (session_hash, user_id, action, digest, tan_hash, issued_at, state)
+         VALUES ($1, $2, $3, $4, $5, $6, 'issued') RETURNING id",
+    )
+    .bind(session_hash)
+    .bind(user_id)
+    .bind(action)
+    .bind(digest)
+    // The TAN's hash is keyed with the row's id, so it is written once the id is known.
+    .bind(Vec::<u8>::new())
+    .bind(issued_at.0)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_hash(conn: &mut Conn, tan_id: i64, tan_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tans SET tan_hash = $1 WHERE id = $2").bind(tan_hash).bind(tan_id).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! `challenges`, `challenge_codes`: a session's MFA challenge (its channel, state and tries,
+//! SPEC 3.3) and the one-time codes sent in it, stored as keyed hashes.
+
+use super::Conn;
+use crate::{backend::db::Flag, domain::time::Timestamp};
+
+/// A challenge as stored: `state` is `open`, `verified` or `exhausted`, `method` the channel
+/// it sends codes on.
+#[derive(sqlx::FromRow)]
+pub struct ChallengeRow {
+    pub id: i64,
+    pub method: String,
+    pub phone_e164: Option<String>,
+    pub state: String,
+    pub failures: i64,
+}
+
+/// The challenge of the session stored under `session_hash`, if it has one.
+pub async fn of_session(conn: &mut Conn, session_hash: &[u8]) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, method, phone_e164, state, failures FROM challenges WHERE session_hash = $1")
+        .bind(session_hash)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Opens the password step's challenge on `method`; returns its id.
+pub async fn open_login(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    user_id: i64,
+    method: &str,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
+         VALUES ($1, $2, 'login', $3, 'open', $4) RETURNING id",
+    )
+    .bind(session_hash)
+    .bind(user_id)
+    .bind(method)
+    .bind(now.0)
+    .fetch_one(conn)
+    .await
+}
+
+/// Opens an MFA setup's challenge, by SMS to `phone_e164`; returns its id.
+pub async fn open_setup(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    user_id: i64,
+    phone_e164: &str,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO challenges (session_hash, user_id, purpose, method, phone_e164, state, created_at)
+         VALUES ($1, $2, 'setup', 'sms', $3, 'open', $4) RETURNING id",
+    )
+    .bind(session_hash)
+    .bind(user_id)
+    .bind(phone_e164)
+    .bind(now.0)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_state(conn: &mut Conn, challenge_id: i64, state: &str, failures: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE challenges SET state = $1, failures = $2 WHERE id = $3")
+        .bind(state)
+        .bind(failures)
+        .bind(challenge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_phone(conn: &mut Conn, challenge_id: i64, phone_e164: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE challenges SET phone_e164 = $1 WHERE id = $2")
+        .bind(phone_e164)
+        .bind(challenge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_method(conn: &mut Conn, challenge_id: i64, method: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE challenges SET method = $1 WHERE id = $2")
+        .bind(method)
+        .bind(challenge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a sent code's keyed hash.
+pub async fn add_code(
+    conn: &mut Conn,
+    challenge_id: i64,
+    channel: &str,
+    code_hash: &[u8],
+    sent_at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)")
+        .bind(challenge_id)
+        .bind(channel)
+        .bind(code_hash)
+        .bind(sent_at.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A code of a challenge as stored.
+#[derive(sqlx::FromRow)]
+pub struct CodeRow {
+    pub id: i64,
+    pub code_hash: Vec<u8>,
+    pub sent_at: i64,
+    pub channel: String,
+}
+
+/// The challenge's codes not used yet, expired or not.
+pub async fn unused_codes(conn: &mut Conn, challenge_id: i64) -> Result<Vec<CodeRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, code_hash, sent_at, channel FROM challenge_codes WHERE challenge_id = $1 AND used_at IS NULL",
+    )
+    .bind(challenge_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn mark_code_used(conn: &mut Conn, code_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE challenge_codes SET used_at = $1 WHERE id = $2").bind(at.0).bind(code_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Whether any code was sent in the challenge.
+pub async fn any_code_sent(conn: &mut Conn, challenge_id: i64) -> Result<bool, sqlx::Error> {
+    let sent: Flag = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM challenge_codes WHERE challenge_id = $1)")
+        .bind(challenge_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(sent.0)
+}
+
+pub async fn delete_codes(conn: &mut Conn, challenge_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM challenge_codes WHERE challenge_id = $1").bind(challenge_id).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! `sms_sends`: every SMS a request triggered, by network, for the per-network SMS cap
+//! (issue 7).
+
+use super::Conn;
+use crate::domain::time::Timestamp;
+
+/// Forgets the sends before `start` (they left every network's window).
+pub async fn forget_before(conn: &mut Conn, start: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sms_sends WHERE at < $1").bind(start.0).execute(conn).await?;
+    Ok(())
+}
+
+/// The network's sends: how many, and when the oldest was.
+pub async fn of_network(conn: &mut Conn, network: &str) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1").bind(network).fetch_one(conn).await
+}
+
+pub async fn record(conn: &mut Conn, network: &str, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sms_sends (network, at) VALUES ($1, $2)").bind(network).bind(at.0).execute(conn).await?;
+    Ok(())
+}
