@@ -17,6 +17,7 @@
 pub mod audit_events;
 pub mod bank_accounts;
 pub mod invoices;
+pub mod outbox;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
