@@ -17,7 +17,11 @@
 pub mod audit_events;
 pub mod bank_accounts;
 pub mod invoices;
+pub mod oidc_clients;
+pub mod oidc_grants;
+pub mod oidc_keys;
 pub mod outbox;
+pub mod users;
 
 /// The one connection type storage functions take.
 pub type Conn = sqlx::AnyConnection;
