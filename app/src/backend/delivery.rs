@@ -27,6 +27,7 @@ use super::{
     clock,
     db::Writer,
     providers::{SmsGateway, Smtp},
+    store::{self, outbox::DueRow},
 };
 use crate::domain::{mfa::Method, time::Timestamp};
 
@@ -124,18 +125,6 @@ pub enum Provider {
     Unconfigured,
 }
 
-/// A due row of the outbox.
-#[derive(Debug, sqlx::FromRow)]
-pub struct Pending {
-    pub id: i64,
-    pub channel: String,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub attempts: i64,
-    pub created_at: i64,
-}
-
 /// Why an attempt failed: the provider's status and code (never the message), and whether
 /// trying again can help.
 #[derive(Debug)]
@@ -156,7 +145,7 @@ impl Failure {
 }
 
 impl Provider {
-    async fn deliver(&self, m: &Pending, channel: Method, now: Timestamp) -> Result<(), Failure> {
+    async fn deliver(&self, m: &DueRow, channel: Method, now: Timestamp) -> Result<(), Failure> {
         match self {
             Provider::Dev(outbox) => {
                 outbox.push(Delivered {
@@ -234,17 +223,7 @@ pub async fn deliver_due_claiming(
     claim_secs: i64,
 ) -> Result<usize, sqlx::Error> {
     let mut tx = writer.begin().await?;
-    let mut due: Vec<Pending> = sqlx::query_as(
-        "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
-             SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
-             ORDER BY id LIMIT $3)
-         RETURNING id, channel, recipient, subject, body, attempts, created_at",
-    )
-    .bind(now.plus_secs(claim_secs).0)
-    .bind(now.0)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut due = store::outbox::claim_due(&mut tx, now.plus_secs(claim_secs), now, limit).await?;
     tx.commit().await?;
     if due.is_empty() {
         return Ok(0);
@@ -265,27 +244,15 @@ pub async fn deliver_due_claiming(
     for (m, outcome) in outcomes {
         let give_up = |f: &Failure| f.permanent || now.0 - m.created_at >= GIVE_UP_AFTER_SECS;
         match outcome {
-            Ok(()) => sqlx::query(
-                "UPDATE outbox SET sent_at = $1, body = '', attempts = attempts + 1, last_error = NULL
-                 WHERE id = $2 AND sent_at IS NULL",
-            )
-            .bind(now.0)
-            .bind(m.id),
-            Err(failure) if give_up(&failure) => sqlx::query(
-                "UPDATE outbox SET gave_up_at = $1, body = '', attempts = attempts + 1, last_error = $2 WHERE id = $3",
-            )
-            .bind(now.0)
-            .bind(failure.reason)
-            .bind(m.id),
-            Err(failure) => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
-            )
-            .bind(now.plus_secs(backoff_secs(m.attempts)).0)
-            .bind(failure.reason)
-            .bind(m.id),
+            Ok(()) => store::outbox::mark_sent(&mut tx, m.id, now).await?,
+            Err(failure) if give_up(&failure) => {
+                store::outbox::mark_given_up(&mut tx, m.id, &failure.reason, now).await?;
+            }
+            Err(failure) => {
+                let next = now.plus_secs(backoff_secs(m.attempts));
+                store::outbox::mark_failed(&mut tx, m.id, &failure.reason, next).await?;
+            }
         }
-        .execute(&mut *tx)
-        .await?;
     }
     tx.commit().await?;
     Ok(due.len())
@@ -295,13 +262,7 @@ pub async fn deliver_due_claiming(
 /// is due now.
 pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx::Error> {
     let mut tx = writer.begin().await?;
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1 WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at > $2",
-    )
-    .bind(now.0)
-    .bind(now.0)
-    .execute(&mut *tx)
-    .await?;
+    store::outbox::release_claims(&mut tx, now).await?;
     tx.commit().await
 }
 

@@ -3,7 +3,10 @@
 
 use sqlx::AnyConnection;
 
-use crate::domain::{mfa::Method, time::Timestamp};
+use crate::{
+    backend::store,
+    domain::{mfa::Method, time::Timestamp},
+};
 
 /// One message for one recipient.
 pub struct NewMessage<'a> {
@@ -14,18 +17,7 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(msg.channel.as_str())
-    .bind(msg.recipient)
-    .bind(msg.subject)
-    .bind(msg.body)
-    .bind(now.0)
-    .bind(now.0)
-    .fetch_one(conn)
-    .await
+    store::outbox::enqueue(conn, msg.channel.as_str(), msg.recipient, msg.subject, msg.body, now).await
 }
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.

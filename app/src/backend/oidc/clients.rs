@@ -5,7 +5,10 @@
 use sqlx::AnyConnection;
 
 use crate::{
-    backend::crypto::{Keys, Purpose, Secret, hashes_equal, random_token},
+    backend::{
+        crypto::{Keys, Purpose, Secret, hashes_equal, random_token},
+        store,
+    },
     domain::time::Timestamp,
 };
 
@@ -73,40 +76,25 @@ pub async fn add(
     }
     let secret = (!new.public).then(random_token);
     let hash = secret.as_ref().map(|s| keys.keyed_hash(Purpose::OidcClientSecret, s.expose().as_bytes()));
-    let done = sqlx::query(
-        "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_uris, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    let inserted = store::oidc_clients::insert(
+        conn,
+        new.id,
+        new.name,
+        hash.as_deref(),
+        &new.redirect_uris.join("\n"),
+        &new.post_logout_uris.join("\n"),
+        now,
     )
-    .bind(new.id)
-    .bind(new.name)
-    .bind(hash)
-    .bind(new.redirect_uris.join("\n"))
-    .bind(new.post_logout_uris.join("\n"))
-    .bind(now.0)
-    .execute(conn)
     .await
     .map_err(|e| e.to_string())?;
-    if done.rows_affected() == 0 {
+    if inserted == 0 {
         return Err(format!("a client {} is already registered", new.id));
     }
     Ok(secret)
 }
 
-#[derive(sqlx::FromRow)]
-struct ClientRow {
-    id: String,
-    name: String,
-    secret_hash: Option<Vec<u8>>,
-    redirect_uris: String,
-    post_logout_uris: String,
-}
-
 pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Client>, sqlx::Error> {
-    let row: Option<ClientRow> =
-        sqlx::query_as("SELECT id, name, secret_hash, redirect_uris, post_logout_uris FROM oidc_clients WHERE id = $1")
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+    let row = store::oidc_clients::find(conn, id).await?;
     let lines = |s: String| s.lines().map(str::to_owned).collect();
     Ok(row.map(|r| Client {
         id: r.id,

@@ -8,7 +8,10 @@
 use sqlx::AnyConnection;
 
 use crate::{
-    backend::crypto::{Keys, Purpose, Secret, random_token},
+    backend::{
+        crypto::{Keys, Purpose, Secret, random_token},
+        store,
+    },
     domain::{
         authorization_details::Detail,
         oidc::{AuthorizationRequest, CODE_TTL_SECS, Proof, REQUEST_TTL_SECS, TOKEN_TTL_SECS},
@@ -27,15 +30,11 @@ pub async fn save_request(
     request: &AuthorizationRequest,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_requests WHERE expires_at <= $1").bind(now.0).execute(&mut *conn).await?;
+    store::oidc_grants::delete_expired_requests(conn, now).await?;
     let token = random_token();
     let json = serde_json::to_string(request).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query("INSERT INTO oidc_requests (id_hash, client_id, request, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash(keys, token.expose()))
-        .bind(&request.client_id)
-        .bind(json)
-        .bind(now.plus_secs(REQUEST_TTL_SECS).0)
-        .execute(conn)
+    let expires_at = now.plus_secs(REQUEST_TTL_SECS);
+    store::oidc_grants::insert_request(conn, &hash(keys, token.expose()), &request.client_id, &json, expires_at)
         .await?;
     Ok(token)
 }
@@ -47,13 +46,8 @@ pub async fn waiting_request(
     token: &Secret<String>,
     now: Timestamp,
 ) -> Result<Option<AuthorizationRequest>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT request FROM oidc_requests WHERE id_hash = $1 AND expires_at > $2")
-            .bind(hash(keys, token.expose()))
-            .bind(now.0)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.and_then(|(json,)| serde_json::from_str(&json).ok()))
+    let json = store::oidc_grants::live_request_json(conn, &hash(keys, token.expose()), now).await?;
+    Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 /// Whether a login through the browser holding `cookie` must pass a second factor even from
@@ -70,8 +64,7 @@ pub async fn login_needs_mfa(
 }
 
 pub async fn delete_request(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_requests WHERE id_hash = $1").bind(hash(keys, token.expose())).execute(conn).await?;
-    Ok(())
+    store::oidc_grants::delete_request(conn, &hash(keys, token.expose())).await
 }
 
 /// What an authorization code stands for.
@@ -96,26 +89,27 @@ pub async fn issue_code(
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
     // A used code is kept while its tokens live, for the reuse check.
-    let stale = now.minus_secs(TOKEN_TTL_SECS).0;
-    sqlx::query("DELETE FROM oidc_codes WHERE expires_at <= $1").bind(stale).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM oidc_tokens WHERE expires_at <= $1").bind(stale).execute(&mut *conn).await?;
+    let stale = now.minus_secs(TOKEN_TTL_SECS);
+    store::oidc_grants::delete_codes_expired_by(conn, stale).await?;
+    store::oidc_grants::delete_tokens_expired_by(conn, stale).await?;
     let code = random_token();
-    sqlx::query(
-        "INSERT INTO oidc_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time, proof, \
-         authorization_details, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    let code_hash = hash(keys, code.expose());
+    store::oidc_grants::insert_code(
+        conn,
+        store::oidc_grants::NewCode {
+            code_hash: &code_hash,
+            client_id: &grant.client_id,
+            user_id: grant.user_id,
+            redirect_uri: &grant.redirect_uri,
+            code_challenge: grant.code_challenge.as_deref(),
+            nonce: grant.nonce.as_deref(),
+            scope: &grant.scope,
+            auth_time: grant.auth_time,
+            proof: grant.proof.as_stored(),
+            authorization_details: grant.details.as_ref().map(Detail::canonical),
+            expires_at: now.plus_secs(CODE_TTL_SECS),
+        },
     )
-    .bind(hash(keys, code.expose()))
-    .bind(&grant.client_id)
-    .bind(grant.user_id)
-    .bind(&grant.redirect_uri)
-    .bind(&grant.code_challenge)
-    .bind(&grant.nonce)
-    .bind(&grant.scope)
-    .bind(grant.auth_time.0)
-    .bind(grant.proof.as_stored())
-    .bind(grant.details.as_ref().map(Detail::canonical))
-    .bind(now.plus_secs(CODE_TTL_SECS).0)
-    .execute(conn)
     .await?;
     Ok(code)
 }
@@ -130,19 +124,6 @@ pub enum Redeemed {
     Invalid,
 }
 
-#[derive(sqlx::FromRow)]
-struct GrantRow {
-    client_id: String,
-    user_id: i64,
-    redirect_uri: String,
-    code_challenge: Option<String>,
-    nonce: Option<String>,
-    scope: String,
-    auth_time: i64,
-    proof: Option<String>,
-    authorization_details: Option<String>,
-}
-
 pub async fn redeem(
     conn: &mut AnyConnection,
     keys: &Keys,
@@ -150,15 +131,7 @@ pub async fn redeem(
     now: Timestamp,
 ) -> Result<Redeemed, sqlx::Error> {
     let code_hash = hash(keys, code);
-    let row: Option<GrantRow> = sqlx::query_as(
-        "UPDATE oidc_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING client_id, user_id, redirect_uri, code_challenge, nonce, scope, auth_time, proof, authorization_details",
-    )
-    .bind(now.0)
-    .bind(&code_hash)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(r) = row {
+    if let Some(r) = store::oidc_grants::use_code(conn, &code_hash, now).await? {
         let grant = Grant {
             client_id: r.client_id,
             user_id: r.user_id,
@@ -172,19 +145,10 @@ pub async fn redeem(
         };
         return Ok(Redeemed::Granted { code_hash, grant: Box::new(grant) });
     }
-    let used: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM oidc_codes WHERE code_hash = $1 AND used_at IS NOT NULL")
-            .bind(&code_hash)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if used.is_none() {
+    if store::oidc_grants::used_code_user(conn, &code_hash).await?.is_none() {
         return Ok(Redeemed::Invalid);
     }
-    sqlx::query("UPDATE oidc_tokens SET revoked_at = $1 WHERE code_hash = $2 AND revoked_at IS NULL")
-        .bind(now.0)
-        .bind(&code_hash)
-        .execute(conn)
-        .await?;
+    store::oidc_grants::revoke_tokens_of_code(conn, &code_hash, now).await?;
     Ok(Redeemed::Reused)
 }
 
@@ -196,16 +160,15 @@ pub async fn issue_token(
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
     let token = random_token();
-    sqlx::query(
-        "INSERT INTO oidc_tokens (token_hash, code_hash, client_id, user_id, scope, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    store::oidc_grants::insert_token(
+        conn,
+        &hash(keys, token.expose()),
+        code_hash,
+        &grant.client_id,
+        grant.user_id,
+        &grant.scope,
+        now.plus_secs(TOKEN_TTL_SECS),
     )
-    .bind(hash(keys, token.expose()))
-    .bind(code_hash)
-    .bind(&grant.client_id)
-    .bind(grant.user_id)
-    .bind(&grant.scope)
-    .bind(now.plus_secs(TOKEN_TTL_SECS).0)
-    .execute(conn)
     .await?;
     Ok(token)
 }
@@ -217,17 +180,11 @@ pub async fn token_holder(
     token: &str,
     now: Timestamp,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT user_id, scope FROM oidc_tokens WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL",
-    )
-    .bind(hash(keys, token))
-    .bind(now.0)
-    .fetch_optional(conn)
-    .await
+    store::oidc_grants::live_token_holder(conn, &hash(keys, token), now).await
 }
 
 /// What tokens say of an account; `None` for a disabled or removed one.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct AccountClaims {
     /// `None` until the account's first token.
     pub subject: Option<String>,
@@ -238,23 +195,20 @@ pub struct AccountClaims {
 }
 
 pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountClaims>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.oidc_subject AS subject, u.email, u.full_name, u.role, o.name AS organisation FROM users u \
-         LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = $1 AND u.disabled_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await
+    let row = store::users::oidc_claims(conn, user_id).await?;
+    Ok(row.map(|r| AccountClaims {
+        subject: r.subject,
+        email: r.email,
+        full_name: r.full_name,
+        role: r.role,
+        organisation: r.organisation,
+    }))
 }
 
 /// The account's `sub`, made (16 random bytes) at its first token; in the caller's write
 /// transaction.
 pub async fn subject(conn: &mut AnyConnection, user_id: i64) -> Result<String, sqlx::Error> {
     let made = random_token();
-    sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2 AND oidc_subject IS NULL")
-        .bind(&made.expose()[..22])
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query_scalar("SELECT oidc_subject FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await
+    store::users::set_oidc_subject_if_unset(conn, user_id, &made.expose()[..22]).await?;
+    store::users::oidc_subject(conn, user_id).await
 }

@@ -13,7 +13,10 @@ use rsa::{RsaPrivateKey, pkcs1::EncodeRsaPrivateKey, traits::PublicKeyParts};
 use sqlx::AnyConnection;
 
 use crate::{
-    backend::crypto::{Keys, Purpose},
+    backend::{
+        crypto::{Keys, Purpose},
+        store,
+    },
     domain::{oidc::TOKEN_TTL_SECS, time::Timestamp},
 };
 
@@ -71,35 +74,13 @@ pub async fn store(
     let sealed = keys.seal(Purpose::OidcKeySeal, key.kid.as_bytes(), &key.pkcs1_der)?;
     // Keys that would sign before the new one retire when it starts; one rotated in for
     // later (signing from after it) stays.
-    sqlx::query("UPDATE oidc_keys SET retired_at = $1 WHERE retired_at IS NULL AND signs_from <= $1")
-        .bind(signs_from.0)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| e.to_string())?;
-    sqlx::query(
-        "INSERT INTO oidc_keys (kid, private_key, public_jwk, created_at, signs_from) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&key.kid)
-    .bind(sealed)
-    .bind(&key.public_jwk)
-    .bind(now.0)
-    .bind(signs_from.0)
-    .execute(conn)
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(())
+    store::oidc_keys::retire_signing_by(conn, signs_from).await.map_err(|e| e.to_string())?;
+    store::oidc_keys::insert(conn, &key.kid, &sealed, &key.public_jwk, now, signs_from).await.map_err(|e| e.to_string())
 }
 
 /// The key that signs now: the newest whose time has come. `None` before the first key.
 pub async fn current(conn: &mut AnyConnection, keys: &Keys, now: Timestamp) -> Result<Option<SigningKey>, String> {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT kid, private_key FROM oidc_keys WHERE signs_from <= $1 AND (retired_at IS NULL OR retired_at > $1) \
-         ORDER BY signs_from DESC, created_at DESC LIMIT 1",
-    )
-    .bind(now.0)
-    .fetch_optional(conn)
-    .await
-    .map_err(|e| e.to_string())?;
+    let row = store::oidc_keys::signing_at(conn, now).await.map_err(|e| e.to_string())?;
     let Some((kid, sealed)) = row else { return Ok(None) };
     let der = keys.open(Purpose::OidcKeySeal, kid.as_bytes(), &sealed)?;
     Ok(Some(SigningKey { kid, key: EncodingKey::from_rsa_der(&der) }))
@@ -107,13 +88,8 @@ pub async fn current(conn: &mut AnyConnection, keys: &Keys, now: Timestamp) -> R
 
 /// The published keys: every key not retired for longer than a token lives.
 pub async fn published(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<serde_json::Value>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT public_jwk FROM oidc_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at",
-    )
-    .bind(now.0 - TOKEN_TTL_SECS)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().filter_map(|(jwk,)| serde_json::from_str(&jwk).ok()).collect())
+    let jwks = store::oidc_keys::public_jwks(conn, Timestamp(now.0 - TOKEN_TTL_SECS)).await?;
+    Ok(jwks.into_iter().filter_map(|jwk| serde_json::from_str(&jwk).ok()).collect())
 }
 
 /// The claims of an ID token Riegel signed with a published key (expired or not: a logout
