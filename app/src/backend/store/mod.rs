@@ -12,7 +12,8 @@
 //!   [`Flag`](super::db::Flag)). Where SQLite and PostgreSQL differ, the difference is in
 //!   [`db`](super::db): how a connection is set up, which migrations run, how a write
 //!   transaction takes its lock.
-//! - Storage imports only `domain` and `backend::db`.
+//! - Storage imports only `domain` and `backend::db`; the test at the end of this file holds
+//!   every layer above to "no SQL outside `backend/store/`".
 
 pub mod anonymous_requests;
 pub mod audit_events;
@@ -44,4 +45,52 @@ pub type Conn = sqlx::AnyConnection;
 /// Whether the database answers (`/healthz`).
 pub async fn ping(pool: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(drop)
+}
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// What a newcomer is promised: SQL is found in `backend/store/` and nowhere else in the
+    /// app, and storage names no layer above it.
+    #[test]
+    fn sql_lives_only_in_the_storage_layer() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let store = src.join("backend/store");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        assert!(files.len() > 50, "found only {} files under {}", files.len(), src.display());
+        let mut offences = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let in_store = file.starts_with(&store);
+            let shown = file.strip_prefix(&src).unwrap_or(file).display().to_string();
+            // The connection setup and the write lock of each backend live in `db.rs`.
+            if !in_store && !shown.ends_with("backend/db.rs") {
+                for needle in ["sqlx::query", "AssertSqlSafe", "query_as(", "query_scalar("] {
+                    if text.contains(needle) {
+                        offences.push(format!("{shown}: `{needle}` outside backend/store/"));
+                    }
+                }
+            }
+            if in_store && file.file_name().is_some_and(|n| n != "mod.rs") {
+                for above in ["crate::wire", "crate::api", "crate::pages", "backend::services", "AppState"] {
+                    if text.contains(above) {
+                        offences.push(format!("{shown}: storage names `{above}`, a layer above it"));
+                    }
+                }
+            }
+        }
+        assert!(offences.is_empty(), "{}", offences.join("\n"));
+    }
 }
