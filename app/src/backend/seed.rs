@@ -110,7 +110,7 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
                 audit::record(&mut tx, now, None, AuditEvent::AccountCreated { user_id, by: None }).await?;
             }
         }
-        let admin = store::users::existing_id_by_email(&mut tx, LOGINS[0].email).await?;
+        let admin = store::users::id_by_email(&mut tx, LOGINS[0].email).await?.ok_or(sqlx::Error::RowNotFound)?;
         let (holder, iban, bic) = PAYOUT;
         store::bank_accounts::insert_if_absent(&mut tx, org, holder, iban, bic, now, admin).await?;
         for (number, days_ago, cents) in INVOICES {

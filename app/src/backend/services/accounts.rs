@@ -87,7 +87,7 @@ pub async fn invite(
         Some(id) => id,
         None => store::users::insert_invited(&mut tx, org, &address, &full_name, ctx.now).await?,
     };
-    let organisation = store::organisations::name_by_id(&mut tx, org).await?;
+    let organisation = store::organisations::name(&mut tx, Some(org)).await?.ok_or(sqlx::Error::RowNotFound)?;
     let link = links::issue(&mut tx, state, LinkKind::Invitation, user_id, Some(me.id), ctx.now).await?;
     let hours = state.config.policy.invitation_ttl_secs / 3600;
     let text = messages::invitation(ctx.lang, &organisation, &me.full_name, link.expose(), hours);
@@ -222,7 +222,7 @@ pub async fn create_by_command_line(
                 let Ok(name) = input::name_field(name, InputError::CompanyMissing) else {
                     return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
                 };
-                let id = store::organisations::insert(&mut tx, &name, now).await?;
+                let id = store::organisations::create(&mut tx, &name, now).await?;
                 (Some(id), "admin")
             }
             NewAccount::SupportAgent => (None, "support"),
