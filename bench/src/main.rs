@@ -6,7 +6,8 @@
 //! 2. an overload at ten times that rate: p50/p99 of the requests answered 503, and the
 //!    server's peak RSS against its idle RSS;
 //! 3. p50/p99 of MFA code verification and resend at 100 concurrent clients, with the count
-//!    of database-busy failures (answered 500);
+//!    of database-busy failures (answered 500), and the CPU a verification costs (server,
+//!    load generator, PostgreSQL) with the floor that sets for 100 at once on these cores;
 //! 4. the wasm + JS a browser downloads for the first load of `/login` and of `/mfa` after it
 //!    (in Debian's chromium), the whole app's, Lighthouse's mobile figures for both pages, and
 //!    what dominates the main wasm;
