@@ -17,7 +17,7 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
-    store::outbox::enqueue(conn, msg.channel.as_str(), msg.recipient, msg.subject, msg.body, now).await
+    store::outbox::enqueue(conn, msg.channel, msg.recipient, msg.subject, msg.body, now).await
 }
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.

@@ -136,7 +136,7 @@ pub async fn create_proven(
 ) -> Result<Secret<String>, sqlx::Error> {
     let token = random_token();
     let hash = id_hash(keys, &token);
-    store::sessions::insert(conn, &hash, user_id, stage.as_str(), &ip.to_string(), now, proof.as_stored()).await?;
+    store::sessions::insert(conn, &hash, user_id, stage, &ip.to_string(), now, proof.as_stored()).await?;
     Ok(token)
 }
 

@@ -138,7 +138,7 @@ async fn authorise(
     let Ok(typed) = tan::normalise(input) else {
         return Ok(Refused(AppError::Input(InputError::TanMalformed)));
     };
-    let latest = store::tans::latest_issued(tx, &session.id_hash, p.action.as_str()).await?;
+    let latest = store::tans::latest_issued(tx, &session.id_hash, p.action).await?;
     let Some(issued) = latest.filter(|t| tan::is_fresh(Timestamp(t.issued_at), ctx.now, policy)) else {
         return Ok(Refused(AppError::TanExpired));
     };
@@ -170,7 +170,7 @@ async fn authorise(
 
 async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
     let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
-    store::tans::change_state(tx, id, TanState::Issued.as_str(), next.as_str()).await?;
+    store::tans::change_state(tx, id, TanState::Issued, next).await?;
     Ok(())
 }
 
@@ -194,7 +194,7 @@ async fn issue(
         cooldown_secs,
         tries_left: user.tries_left(state),
     };
-    let last = store::tans::latest_issued_digest(tx, &session.id_hash, p.action.as_str()).await?;
+    let last = store::tans::latest_issued_digest(tx, &session.id_hash, p.action).await?;
     if let Some((d, at)) = last {
         let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
         if wait > 0 && hashes_equal(&d, digest) {
@@ -212,9 +212,9 @@ async fn issue(
     }
     sms_cap::count(tx, ctx).await?;
     // One valid TAN per action and session: a new one replaces the old.
-    store::tans::void_issued(tx, &session.id_hash, p.action.as_str()).await?;
+    store::tans::void_issued(tx, &session.id_hash, p.action).await?;
     let tan = random_tan();
-    let id = store::tans::insert_issued(tx, &session.id_hash, user.id, p.action.as_str(), digest, ctx.now).await?;
+    let id = store::tans::insert_issued(tx, &session.id_hash, user.id, p.action, digest, ctx.now).await?;
     store::tans::set_hash(tx, id, &tan_hash(state, id, tan.expose())).await?;
     let minutes = policy.tan_ttl_secs / 60;
     let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);

@@ -58,7 +58,7 @@ pub async fn cooldown(
     channel: Method,
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
-    let last = store::code_sends::last_sent_at(conn, user_id, purpose.as_str(), channel.as_str()).await?;
+    let last = store::code_sends::last_sent_at(conn, user_id, purpose, channel).await?;
     Ok(last.map_or(0, |l| mfa::cooldown_left(Timestamp(l), now, &state.config.policy)))
 }
 
@@ -83,10 +83,10 @@ pub async fn send(
     if c.channel == Method::Sms {
         sms_cap::count(tx, ctx).await?;
     }
-    store::code_sends::record(tx, c.user_id, c.purpose.as_str(), c.channel.as_str(), ctx.now).await?;
+    store::code_sends::record(tx, c.user_id, c.purpose, c.channel, ctx.now).await?;
     let code = random_code();
     let hash = code_hash(state, c.challenge_id, code.expose());
-    store::challenges::add_code(tx, c.challenge_id, c.channel.as_str(), &hash, ctx.now).await?;
+    store::challenges::add_code(tx, c.challenge_id, c.channel, &hash, ctx.now).await?;
     let text = messages::code(ctx.lang, c.channel, c.purpose, code.expose(), policy.code_ttl_secs / 60);
     let msg = NewMessage { channel: c.channel, recipient: c.to, subject: &text.subject, body: &text.body };
     outbox::enqueue(tx, msg, ctx.now).await?;

@@ -80,7 +80,7 @@ pub async fn open_login_challenge(
             false => return Err(sms_cap::refusal(tx, state, ctx).await?.unwrap_or(AppError::Unreachable)),
         }
     }
-    let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel.as_str(), ctx.now).await?;
+    let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel, ctx.now).await?;
     if waits_for_push {
         return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
             PushSent::Sent | PushSent::Waiting => Ok(()),

@@ -76,12 +76,7 @@ impl ChallengeRow {
 
 /// Stores a challenge's new state.
 pub async fn set_state(conn: &mut AnyConnection, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
-    let (name, failures) = match next {
-        ChallengeState::Open { failures } => ("open", i64::from(failures)),
-        ChallengeState::Verified => ("verified", 0),
-        ChallengeState::Exhausted => ("exhausted", 0),
-    };
-    store::challenges::set_state(conn, challenge_id, name, failures).await
+    store::challenges::set_state(conn, challenge_id, next).await
 }
 
 /// A session at one of the MFA steps, with its account and challenge.

@@ -15,7 +15,7 @@ use crate::{
         outbox::{self},
         sessions, store, tan,
     },
-    domain::{email, links::LinkKind, login::LoginState, mask, tan::Action, time::Timestamp},
+    domain::{email, links::LinkKind, login::LoginState, mask, role::Role, tan::Action, time::Timestamp},
     wire::{
         AppError, InputError,
         accounts::{ActivityItem, InvitationInfo, MemberStatus, TeamMember},
@@ -223,9 +223,9 @@ pub async fn create_by_command_line(
                     return Ok(Err("the organisation's name must have 1 to 200 characters".to_owned()));
                 };
                 let id = store::organisations::create(&mut tx, &name, now).await?;
-                (Some(id), "admin")
+                (Some(id), Role::Admin)
             }
-            NewAccount::SupportAgent => (None, "support"),
+            NewAccount::SupportAgent => (None, Role::Support),
         };
         let user_id =
             store::users::insert_by_command_line(&mut tx, organisation_id, &address, &full_name, role, now).await?;

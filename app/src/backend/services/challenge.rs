@@ -193,7 +193,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
     if method == Method::Sms {
         tx = sms_cap::admit(state, ctx, tx).await?;
     }
-    store::challenges::set_method(&mut tx, challenge.id, method.as_str()).await?;
+    store::challenges::set_method(&mut tx, challenge.id, method).await?;
     send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
 }
 

@@ -276,8 +276,7 @@ pub async fn answer(
     if new_state == PushState::Denied {
         factor_push::count_denied(&mut tx, state, ctx, user_id, &session_hash).await?;
     }
-    let answered = if new_state == PushState::Approved { "approved" } else { "denied" };
-    store::push::set_answer(&mut tx, request_id, answered, ctx.now).await?;
+    store::push::set_answer(&mut tx, request_id, outcome, ctx.now).await?;
     store::push::set_device_last_seen(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
     tx.commit().await?;

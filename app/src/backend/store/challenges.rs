@@ -2,7 +2,13 @@
 //! SPEC 3.3) and the one-time codes sent in it, stored as keyed hashes.
 
 use super::Conn;
-use crate::{backend::db::Flag, domain::time::Timestamp};
+use crate::{
+    backend::db::Flag,
+    domain::{
+        mfa::{ChallengeState, Method},
+        time::Timestamp,
+    },
+};
 
 /// A challenge as stored: `state` is `open`, `verified` or `exhausted`, `method` the channel
 /// it sends codes on.
@@ -28,7 +34,7 @@ pub async fn open_login(
     conn: &mut Conn,
     session_hash: &[u8],
     user_id: i64,
-    method: &str,
+    method: Method,
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -37,7 +43,7 @@ pub async fn open_login(
     )
     .bind(session_hash)
     .bind(user_id)
-    .bind(method)
+    .bind(method.as_str())
     .bind(now.0)
     .fetch_one(conn)
     .await
@@ -63,7 +69,13 @@ pub async fn open_setup(
     .await
 }
 
-pub async fn set_state(conn: &mut Conn, challenge_id: i64, state: &str, failures: i64) -> Result<(), sqlx::Error> {
+/// Stores a challenge's new state: its name, and the tries counted while it is open.
+pub async fn set_state(conn: &mut Conn, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
+    let (state, failures) = match next {
+        ChallengeState::Open { failures } => ("open", i64::from(failures)),
+        ChallengeState::Verified => ("verified", 0),
+        ChallengeState::Exhausted => ("exhausted", 0),
+    };
     sqlx::query("UPDATE challenges SET state = $1, failures = $2 WHERE id = $3")
         .bind(state)
         .bind(failures)
@@ -82,9 +94,9 @@ pub async fn set_phone(conn: &mut Conn, challenge_id: i64, phone_e164: &str) -> 
     Ok(())
 }
 
-pub async fn set_method(conn: &mut Conn, challenge_id: i64, method: &str) -> Result<(), sqlx::Error> {
+pub async fn set_method(conn: &mut Conn, challenge_id: i64, method: Method) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE challenges SET method = $1 WHERE id = $2")
-        .bind(method)
+        .bind(method.as_str())
         .bind(challenge_id)
         .execute(conn)
         .await?;
@@ -95,13 +107,13 @@ pub async fn set_method(conn: &mut Conn, challenge_id: i64, method: &str) -> Res
 pub async fn add_code(
     conn: &mut Conn,
     challenge_id: i64,
-    channel: &str,
+    channel: Method,
     code_hash: &[u8],
     sent_at: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)")
         .bind(challenge_id)
-        .bind(channel)
+        .bind(channel.as_str())
         .bind(code_hash)
         .bind(sent_at.0)
         .execute(conn)

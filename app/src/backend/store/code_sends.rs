@@ -33,13 +33,13 @@ pub async fn sent_in_window(
 pub async fn last_sent_at(
     conn: &mut Conn,
     user_id: i64,
-    purpose: &str,
-    channel: &str,
+    purpose: Purpose,
+    channel: Method,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT max(at) FROM code_sends WHERE user_id = $1 AND purpose = $2 AND channel = $3")
         .bind(user_id)
-        .bind(purpose)
-        .bind(channel)
+        .bind(purpose.as_str())
+        .bind(channel.as_str())
         .fetch_one(conn)
         .await
 }
@@ -47,14 +47,14 @@ pub async fn last_sent_at(
 pub async fn record(
     conn: &mut Conn,
     user_id: i64,
-    purpose: &str,
-    channel: &str,
+    purpose: Purpose,
+    channel: Method,
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO code_sends (user_id, purpose, channel, at) VALUES ($1, $2, $3, $4)")
         .bind(user_id)
-        .bind(purpose)
-        .bind(channel)
+        .bind(purpose.as_str())
+        .bind(channel.as_str())
         .bind(at.0)
         .execute(conn)
         .await?;

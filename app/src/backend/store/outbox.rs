@@ -1,7 +1,7 @@
 //! `outbox`: the e-mails and SMS waiting to be delivered or delivered, with how delivery went.
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::domain::{mfa::Method, time::Timestamp};
 
 /// A message as the support console shows its delivery.
 #[derive(sqlx::FromRow)]
@@ -30,7 +30,7 @@ pub async fn newest_to(conn: &mut Conn, email: &str, phone: Option<&str>) -> Res
 /// Adds a message due at once; returns its id.
 pub async fn enqueue(
     conn: &mut Conn,
-    channel: &str,
+    channel: Method,
     recipient: &str,
     subject: &str,
     body: &str,
@@ -40,7 +40,7 @@ pub async fn enqueue(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(channel)
+    .bind(channel.as_str())
     .bind(recipient)
     .bind(subject)
     .bind(body)

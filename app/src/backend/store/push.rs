@@ -2,7 +2,7 @@
 //! each), its one-use pairing links, and the push approval requests sent to it (issue 8).
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::domain::{push::Outcome, time::Timestamp};
 
 /// Forgets the account's pairing link, if any.
 pub async fn delete_pairings_of_user(conn: &mut Conn, user_id: i64) -> Result<(), sqlx::Error> {
@@ -244,13 +244,17 @@ pub async fn request_of_user(
     .await
 }
 
-/// Records the device's answer: `state` is `approved` or `denied`.
+/// Records the device's answer.
 pub async fn set_answer(
     conn: &mut Conn,
     request_id: i64,
-    state: &str,
+    outcome: Outcome,
     answered_at: Timestamp,
 ) -> Result<(), sqlx::Error> {
+    let state = match outcome {
+        Outcome::Approved => "approved",
+        Outcome::Denied { .. } => "denied",
+    };
     sqlx::query("UPDATE push_requests SET state = $1, answered_at = $2 WHERE id = $3")
         .bind(state)
         .bind(answered_at.0)

@@ -32,7 +32,7 @@ pub async fn insert(
     conn: &mut Conn,
     id_hash: &[u8],
     user_id: i64,
-    stage: &str,
+    stage: LoginState,
     ip: &str,
     now: Timestamp,
     proof: Option<&str>,
@@ -42,7 +42,7 @@ pub async fn insert(
     )
     .bind(id_hash)
     .bind(user_id)
-    .bind(stage)
+    .bind(stage.as_str())
     .bind(ip)
     .bind(now.0)
     .bind(now.0)

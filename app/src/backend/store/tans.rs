@@ -1,7 +1,10 @@
 //! `tans`: the TANs issued for protected actions (SPEC 5), each sent by SMS.
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::domain::{
+    tan::{Action, TanState},
+    time::Timestamp,
+};
 
 /// The account's TANs issued since `start`: how many, and when the oldest was issued. A login
 /// does not reset them (SPEC 5.6).
@@ -30,14 +33,14 @@ pub struct IssuedTanRow {
 pub async fn latest_issued(
     conn: &mut Conn,
     session_hash: &[u8],
-    action: &str,
+    action: Action,
 ) -> Result<Option<IssuedTanRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, digest, tan_hash, issued_at FROM tans
          WHERE session_hash = $1 AND action = $2 AND state = 'issued' ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
-    .bind(action)
+    .bind(action.as_str())
     .fetch_optional(conn)
     .await
 }
@@ -47,34 +50,34 @@ pub async fn latest_issued(
 pub async fn latest_issued_digest(
     conn: &mut Conn,
     session_hash: &[u8],
-    action: &str,
+    action: Action,
 ) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT digest, issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
          ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
-    .bind(action)
+    .bind(action.as_str())
     .fetch_optional(conn)
     .await
 }
 
 /// Moves the TAN from state `from` to `to`; a TAN no longer in `from` stays as it is.
-pub async fn change_state(conn: &mut Conn, tan_id: i64, from: &str, to: &str) -> Result<(), sqlx::Error> {
+pub async fn change_state(conn: &mut Conn, tan_id: i64, from: TanState, to: TanState) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
-        .bind(to)
+        .bind(to.as_str())
         .bind(tan_id)
-        .bind(from)
+        .bind(from.as_str())
         .execute(conn)
         .await?;
     Ok(())
 }
 
 /// Voids every TAN still `issued` for this action in the session.
-pub async fn void_issued(conn: &mut Conn, session_hash: &[u8], action: &str) -> Result<(), sqlx::Error> {
+pub async fn void_issued(conn: &mut Conn, session_hash: &[u8], action: Action) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'")
         .bind(session_hash)
-        .bind(action)
+        .bind(action.as_str())
         .execute(conn)
         .await?;
     Ok(())
@@ -85,7 +88,7 @@ pub async fn insert_issued(
     conn: &mut Conn,
     session_hash: &[u8],
     user_id: i64,
-    action: &str,
+    action: Action,
     digest: &[u8],
     issued_at: Timestamp,
 ) -> Result<i64, sqlx::Error> {
@@ -95,7 +98,7 @@ pub async fn insert_issued(
     )
     .bind(session_hash)
     .bind(user_id)
-    .bind(action)
+    .bind(action.as_str())
     .bind(digest)
     // The TAN's hash is keyed with the row's id, so it is written once the id is known.
     .bind(Vec::<u8>::new())

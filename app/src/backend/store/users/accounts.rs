@@ -118,7 +118,7 @@ pub async fn insert_by_command_line(
     organisation_id: Option<i64>,
     email: &str,
     full_name: &str,
-    role: &str,
+    role: Role,
     now: Timestamp,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -128,7 +128,7 @@ pub async fn insert_by_command_line(
     .bind(organisation_id)
     .bind(email)
     .bind(full_name)
-    .bind(role)
+    .bind(role.as_str())
     .bind(now.0)
     .fetch_one(conn)
     .await
