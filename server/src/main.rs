@@ -134,7 +134,7 @@ fn print_demo(logins: &[app::backend::seed::DemoLogin], cli: &Cli, addr: SocketA
     println!("Riegel demo: http://{addr}/login   organisation \"{}\"", app::backend::seed::ORGANISATION);
     for l in logins {
         let mfa = l.phone.map_or("MFA not set up yet".to_string(), |p| format!("SMS to {p}"));
-        println!("  {:<8} {:<40} {:<28} {}", l.role, l.email, l.password, mfa);
+        println!("  {:<8} {:<40} {:<28} {}", l.role.as_str(), l.email, l.password, mfa);
     }
     println!("Codes (SMS, e-mail): http://{addr}/dev/outbox");
     println!("Data: {db} (reset: ./x reset)");

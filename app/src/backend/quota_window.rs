@@ -1,4 +1,4 @@
-//! The one query behind every daily quota of an account (SPEC 2.3, 4.1–4.3, 5.6): the sends
+//! One rule behind every daily quota of an account (SPEC 2.3, 4.1–4.3, 5.6): the sends
 //! of one kind in the rolling window (`quota::window_start`: a send counts for exactly 24 h)
 //! and after the account's last reset. A reset (every successful login, a lifted lock) marks
 //! the newest send of the table at that moment, so a send in the reset's own second counts

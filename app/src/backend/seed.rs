@@ -12,10 +12,10 @@ use crate::backend::{
     store::{self, users::SeedUser},
     timefmt,
 };
-use crate::domain::time::Timestamp;
+use crate::domain::{role::Role, time::Timestamp};
 
 pub struct DemoLogin {
-    pub role: &'static str,
+    pub role: Role,
     pub email: &'static str,
     pub password: &'static str,
     /// The verified mobile number; `None` for an account that must still set up MFA.
@@ -27,31 +27,31 @@ pub const ORGANISATION: &str = "Muster Lieferant GmbH";
 /// Development-only passwords, printed at start; the seed refuses to run outside dev mode.
 pub const LOGINS: [DemoLogin; 5] = [
     DemoLogin {
-        role: "admin",
+        role: Role::Admin,
         email: "anna.admin@muster-lieferant.example",
         password: "Demo-Admin-Riegel-2026",
         phone: Some("+4915110000001"),
     },
     DemoLogin {
-        role: "member",
+        role: Role::Member,
         email: "max.mitglied@muster-lieferant.example",
         password: "Demo-Mitglied-Riegel-2026",
         phone: Some("+4915110000002"),
     },
     DemoLogin {
-        role: "member",
+        role: Role::Member,
         email: "nora.neu@muster-lieferant.example",
         password: "Demo-Neu-Riegel-2026",
         phone: None,
     },
     DemoLogin {
-        role: "member",
+        role: Role::Member,
         email: "otto.offen@muster-lieferant.example",
         password: "Demo-Offen-Riegel-2026",
         phone: None,
     },
     DemoLogin {
-        role: "support",
+        role: Role::Support,
         email: "sam.support@riegel.example",
         password: "Demo-Support-Riegel-2026",
         phone: Some("+4915110000009"),
@@ -95,7 +95,7 @@ pub async fn demo(state: &AppState, now: Timestamp) -> Result<&'static [DemoLogi
             None => store::organisations::create(&mut tx, ORGANISATION, now).await?,
         };
         for ((login, name), hash) in LOGINS.iter().zip(NAMES).zip(&hashes) {
-            let org_id = (login.role != "support").then_some(org);
+            let org_id = (login.role != Role::Support).then_some(org);
             let user = SeedUser {
                 organisation_id: org_id,
                 email: login.email,

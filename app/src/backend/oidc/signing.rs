@@ -64,7 +64,7 @@ pub fn generate() -> Result<NewKey, String> {
 }
 
 /// Stores `key`, signing from `signs_from`; keys that sign until then retire at that moment.
-pub async fn store(
+pub async fn save(
     conn: &mut AnyConnection,
     keys: &Keys,
     key: &NewKey,

@@ -62,7 +62,8 @@ pub async fn invite(
     let org = me.admin_of()?;
     let policy = &state.config.policy;
     let made =
-        store::audit_events::invitations_by_since(&mut tx, me.id, ctx.now.minus_secs(policy.quota_window_secs)).await?;
+        store::audit_events::count_invitations_since(&mut tx, me.id, ctx.now.minus_secs(policy.quota_window_secs))
+            .await?;
     if made >= i64::from(policy.invitations_per_window) {
         return Err(AppError::TooManyAttempts { retry_after_secs: policy.quota_window_secs });
     }

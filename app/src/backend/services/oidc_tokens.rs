@@ -234,7 +234,7 @@ async fn ensure_signing_key(state: &AppState, now: Timestamp) -> Result<signing:
         .map_err(AppError::internal)?;
     let mut tx = state.writer.begin().await?;
     if signing::current(&mut tx, &state.keys, now).await.map_err(AppError::internal)?.is_none() {
-        signing::store(&mut tx, &state.keys, &new, now, now).await.map_err(AppError::internal)?;
+        signing::save(&mut tx, &state.keys, &new, now, now).await.map_err(AppError::internal)?;
     }
     let key = signing::current(&mut tx, &state.keys, now).await.map_err(AppError::internal)?;
     state.commit(tx).await?;
@@ -258,7 +258,7 @@ pub async fn rotate_signing_key(state: &AppState, now: Timestamp) -> Result<Time
     let new = tokio::task::spawn_blocking(signing::generate).await.map_err(|e| e.to_string())??;
     let signs_from = now.plus_secs(signing::ROTATION_NOTICE_SECS);
     let mut tx = state.writer.begin().await.map_err(|e| e.to_string())?;
-    signing::store(&mut tx, &state.keys, &new, now, signs_from).await?;
+    signing::save(&mut tx, &state.keys, &new, now, signs_from).await?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(signs_from)
 }

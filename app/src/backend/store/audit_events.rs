@@ -24,7 +24,8 @@ pub async fn login_before_newest(conn: &mut Conn, user_id: i64) -> Result<Option
     .await
 }
 
-/// Wrong passwords for the account recorded after the event `after_id`.
+/// Failed logins of the account (`login.failed`: wrong password, disabled account, void link)
+/// recorded after the event `after_id`.
 pub async fn failed_logins_after(conn: &mut Conn, user_id: i64, after_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE user_id = $1 AND kind = 'login.failed' AND id > $2")
         .bind(user_id)
@@ -80,7 +81,7 @@ pub async fn newest_of_user(conn: &mut Conn, user_id: i64, limit: i64) -> Result
 }
 
 /// Invitations the admin sent or was refused after `since`.
-pub async fn invitations_by_since(conn: &mut Conn, actor_id: i64, since: Timestamp) -> Result<i64, sqlx::Error> {
+pub async fn count_invitations_since(conn: &mut Conn, actor_id: i64, since: Timestamp) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE actor_id = $1 AND kind IN ('invitation.sent', 'invitation.refused')
          AND at > $2",

@@ -1,9 +1,11 @@
 //! Storage: every SQL statement of the app, behind typed functions grouped by table family
 //! (one module per family, named for its tables).
 //!
-//! - Services and the shared rules above call these functions; they never write SQL and
-//!   never see a driver's connection type, only [`Conn`] (sqlx's `AnyConnection`, which a
-//!   pool connection and a [`WriteTx`](super::db::WriteTx) both dereference to).
+//! - Services and the shared rules above call these functions; they never write SQL and never
+//!   see an SQLite or PostgreSQL connection, only [`Conn`] (sqlx's `AnyConnection`, which a
+//!   pool connection and a [`WriteTx`](super::db::WriteTx) both dereference to; some older
+//!   signatures above still spell it `AnyConnection`). Two statements run on the pool outside
+//!   any transaction: the health check ([`ping`]) and [`notify::pg_notify`].
 //! - A function here decides nothing: it reads or writes what it is told, and returns rows as
 //!   named structs or plain values. Policy (quotas, locks, expiry) is decided above, with the
 //!   times passed in; secrets arrive here already hashed or sealed.
@@ -11,7 +13,8 @@
 //!   seconds, `CASE` instead of two-argument `max`, conditions read through
 //!   [`Flag`](super::db::Flag)). Where SQLite and PostgreSQL differ, the difference is in
 //!   [`db`](super::db): how a connection is set up, which migrations run, how a write
-//!   transaction takes its lock.
+//!   transaction takes its lock. One module is for PostgreSQL alone: [`notify`], the wake-up
+//!   that crosses instances (`backend::events` calls it only on PostgreSQL).
 //! - Storage imports only `domain` and `backend::db`; the test at the end of this file holds
 //!   every layer above to "no SQL outside `backend/store/`".
 
@@ -39,7 +42,7 @@ pub mod tans;
 pub mod totp;
 pub mod users;
 
-/// The one connection type storage functions take.
+/// The connection type storage functions take (a pool connection or a write transaction).
 pub type Conn = sqlx::AnyConnection;
 
 /// Whether the database answers (`/healthz`).
@@ -84,6 +87,14 @@ mod tests {
                 }
             }
             if in_store && file.file_name().is_some_and(|n| n != "mod.rs") {
+                // Only `backend::db` and `backend::store` of the backend, and `domain`.
+                for (i, _) in text.match_indices("backend::") {
+                    let rest = &text[i + "backend::".len()..];
+                    if !(rest.starts_with("db") || rest.starts_with("store")) {
+                        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                        offences.push(format!("{shown}: storage names `backend::{name}`, a layer above it"));
+                    }
+                }
                 // Spelt in two halves, so this file does not itself name the layers it forbids.
                 for above in ["wire", "api", "pages"]
                     .map(|m| format!("crate::{m}"))

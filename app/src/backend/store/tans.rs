@@ -6,8 +6,7 @@ use crate::domain::{
     time::Timestamp,
 };
 
-/// The account's TANs issued since `start`: how many, and when the oldest was issued. A login
-/// does not reset them (SPEC 5.6).
+/// The account's TANs issued since `start`: how many, and when the oldest was issued.
 pub async fn issued_in_window(
     conn: &mut Conn,
     user_id: i64,

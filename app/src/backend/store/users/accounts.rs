@@ -224,7 +224,7 @@ pub struct SeedUser<'a> {
     pub organisation_id: Option<i64>,
     pub email: &'a str,
     pub full_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
     pub phone_e164: Option<&'a str>,
     pub phone_verified_at: Option<Timestamp>,
@@ -244,7 +244,7 @@ pub async fn create_seeded(
     .bind(u.organisation_id)
     .bind(u.email)
     .bind(u.full_name)
-    .bind(u.role)
+    .bind(u.role.as_str())
     .bind(u.password_hash)
     .bind(u.phone_e164)
     .bind(u.phone_verified_at.map(|t| t.0))
