@@ -34,7 +34,7 @@ pub async fn complete(
     };
     store::users::set_trusted_ip_and_factor(tx, user_id, &ctx.ip.to_string(), factor).await?;
     quota_window::reset(tx, user_id, ctx.now).await?;
-    sessions::delete_by_hash(tx, old_session_hash).await?;
+    store::sessions::delete_by_hash(tx, old_session_hash).await?;
     let token = sessions::create_proven(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;
     Ok(token)
@@ -51,7 +51,7 @@ pub async fn phone_reset_done(
     phone: &str,
 ) -> Result<(), AppError> {
     let keep = sessions::id_hash(&state.keys, token);
-    let other_sessions_ended = sessions::delete_others(tx, user_id, &keep).await?;
+    let other_sessions_ended = store::sessions::delete_others_of_user(tx, user_id, &keep).await?;
     let address = store::users::email_of(tx, user_id).await?;
     let phone_masked = mask::phone(phone);
     let text = messages::phone_reset_notice(ctx.lang, &phone_masked);

@@ -194,7 +194,7 @@ pub async fn keep(conn: &mut AnyConnection, id_hash: &[u8], upkeep: Upkeep, now:
         Upkeep::Touch => {
             store::sessions::touch(conn, id_hash, now).await?;
         }
-        Upkeep::Delete => delete_by_hash(conn, id_hash).await?,
+        Upkeep::Delete => store::sessions::delete_by_hash(conn, id_hash).await?,
     }
     Ok(())
 }
@@ -219,21 +219,6 @@ pub fn is_expired(created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp
 /// Ends the session behind `token`, if any; returns its user.
 pub async fn delete(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<i64>, sqlx::Error> {
     store::sessions::delete_returning_user(conn, &id_hash(keys, token)).await
-}
-
-/// Ends the session with this id hash (a login step's session before its successor).
-pub async fn delete_by_hash(conn: &mut AnyConnection, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    store::sessions::delete_by_hash(conn, id_hash).await
-}
-
-/// Ends every other session of a user (password change, phone reset).
-pub async fn delete_others(conn: &mut AnyConnection, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
-    store::sessions::delete_others_of_user(conn, user_id, keep).await
-}
-
-/// Ends every session of a user (disabling).
-pub async fn delete_all_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<u64, sqlx::Error> {
-    store::sessions::delete_all_of_user(conn, user_id).await
 }
 
 #[cfg(test)]

@@ -42,11 +42,6 @@ pub fn notify(state: &AppState, user_id: i64) {
     state.push_events.publish(user_id);
 }
 
-/// The paired device of the account, if any: its name and when it was paired.
-pub async fn device_of_user(conn: &mut Conn, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
-    store::push::device_of_user(conn, user_id).await
-}
-
 /// Pushes left today, when fewer than the warning threshold (SPEC 4.3).
 pub async fn left_to_show(
     conn: &mut Conn,
@@ -61,7 +56,7 @@ pub async fn left_to_show(
 
 /// Whether the account has a paired device.
 pub async fn paired(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(device_of_user(conn, user_id).await?.is_some())
+    Ok(store::push::device_of_user(conn, user_id).await?.is_some())
 }
 
 /// Sends a push for the login in progress in `session_hash`, under the push quota. A request

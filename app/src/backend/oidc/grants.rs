@@ -184,25 +184,10 @@ pub async fn token_holder(
 }
 
 /// What tokens say of an account; `None` for a disabled or removed one.
-#[derive(Clone, Debug)]
-pub struct AccountClaims {
-    /// `None` until the account's first token.
-    pub subject: Option<String>,
-    pub email: String,
-    pub full_name: String,
-    pub role: String,
-    pub organisation: Option<String>,
-}
+pub use store::users::OidcClaimsRow as AccountClaims;
 
 pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountClaims>, sqlx::Error> {
-    let row = store::users::oidc_claims(conn, user_id).await?;
-    Ok(row.map(|r| AccountClaims {
-        subject: r.subject,
-        email: r.email,
-        full_name: r.full_name,
-        role: r.role,
-        organisation: r.organisation,
-    }))
+    store::users::oidc_claims(conn, user_id).await
 }
 
 /// The account's `sub`, made (16 random bytes) at its first token; in the caller's write

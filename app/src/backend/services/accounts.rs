@@ -131,7 +131,7 @@ pub async fn set_enabled(
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::AccountEnabled { user_id, by: me.id }).await?;
     } else {
         store::users::disable(&mut tx, user_id, ctx.now).await?;
-        let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
+        let sessions_ended = store::sessions::delete_all_of_user(&mut tx, user_id).await?;
         // Open links (invitation, password reset, phone reset) must not come back to life
         // when the account is enabled again.
         store::links::void_open_for_user(&mut tx, user_id).await?;

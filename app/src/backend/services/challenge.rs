@@ -296,7 +296,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     }
     if stage == LoginState::NewPassword {
         // A forgotten password: the challenge leads to the new-password form, not a login.
-        sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
+        store::sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
         let token = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
         tx.commit().await?;
         return Ok(Passed { token, stage, next: stage.home() });

@@ -6,7 +6,7 @@ use super::RequestCtx;
 use crate::{
     backend::{
         AppState, access,
-        factor::{push, recovery_code, totp},
+        factor::{recovery_code, totp},
         store, tan, timefmt,
     },
     domain::{mask, time::Timestamp},
@@ -41,7 +41,7 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
         phone: me.phone_e164.as_deref().map(mask::phone),
         email: mask::email(&me.email),
         app: totp::enrolled(&mut conn, me.id).await?,
-        push_device: push::device_of_user(&mut conn, me.id).await?.map(|(name, _)| name),
+        push_device: store::push::device_of_user(&mut conn, me.id).await?.map(|(name, _)| name),
         recovery_codes_left,
     };
     let (payout, invoices) = match me.organisation_id {

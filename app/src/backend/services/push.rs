@@ -120,7 +120,7 @@ pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), App
 /// The settings' view of the paired device.
 pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<PairedDevice>, AppError> {
     let (mut conn, _, user) = access::member_reading(state, ctx).await?;
-    Ok(factor_push::device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
+    Ok(store::push::device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
         name,
         paired_at,
         paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), ctx.lang),

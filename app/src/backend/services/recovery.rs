@@ -145,7 +145,7 @@ pub async fn set_new_password(state: &AppState, ctx: &RequestCtx, password: Pass
         .ok_or(AppError::NotAuthenticated)?;
     transition(session.stage, LoginEvent::PasswordReset).map_err(AppError::internal)?;
     store::users::set_password_forget_trusted_ip(&mut tx, user_id, &hash).await?;
-    let sessions_ended = sessions::delete_all_for_user(&mut tx, user_id).await?;
+    let sessions_ended = store::sessions::delete_all_of_user(&mut tx, user_id).await?;
     outbox::email_to(&mut tx, &address, messages::password_reset_notice(ctx.lang), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasswordReset { user_id, sessions_ended }).await?;
     state.commit(tx).await?;

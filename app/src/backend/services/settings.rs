@@ -12,7 +12,7 @@ use crate::{
         input, messages,
         messages::tan::Authorises,
         outbox::{self, NewMessage},
-        sessions, store, tan,
+        store, tan,
     },
     domain::{
         email, mask,
@@ -114,7 +114,7 @@ pub async fn change_password(
     let protected = tan::Protected { action: Action::ChangePassword, canonical: new.expose(), description };
     let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
     store::users::set_password_forget_trusted_ip(&mut tx, user.id, &new_hash).await?;
-    let ended = sessions::delete_others(&mut tx, user.id, &session.id_hash).await?;
+    let ended = store::sessions::delete_others_of_user(&mut tx, user.id, &session.id_hash).await?;
     tan::end_tan_session(&mut tx, ctx, &session, user.id, "password_changed").await?;
     let event = AuditEvent::PasswordChanged { user_id: user.id, other_sessions_ended: ended };
     Ok(audit::record_and_commit(tx, ctx, event).await?)
