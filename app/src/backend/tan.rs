@@ -194,10 +194,9 @@ async fn issue(
         cooldown_secs,
         tries_left: user.tries_left(state),
     };
-    let last = store::tans::latest_issued_digest(tx, &session.id_hash, p.action).await?;
-    if let Some((d, at)) = last {
-        let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
-        if wait > 0 && hashes_equal(&d, digest) {
+    if let Some(last) = store::tans::latest_issued(tx, &session.id_hash, p.action).await? {
+        let wait = mfa::cooldown_left(Timestamp(last.issued_at), ctx.now, policy);
+        if wait > 0 && hashes_equal(&last.digest, digest) {
             return Ok(prompt(wait));
         }
     }

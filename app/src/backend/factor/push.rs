@@ -69,7 +69,7 @@ pub async fn create_request(
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<PushSent, AppError> {
-    let latest = store::push::newest_times_of_session(tx, session_hash).await?;
+    let latest = store::push::newest_of_session(tx, session_hash).await?;
     let policy = &state.config.policy;
     if let Some(latest) = latest {
         // One waiting (or approved, not yet used) push per login: asking again sends nothing.
@@ -122,7 +122,7 @@ pub async fn view_of_session(
     session_hash: &[u8],
     now: Timestamp,
 ) -> Result<Option<PushView>, sqlx::Error> {
-    let row = store::push::newest_view_of_session(conn, session_hash).await?;
+    let row = store::push::newest_of_session(conn, session_hash).await?;
     Ok(row.map(|r| {
         let state = PushState::of(&r.state, r.expires_at, now.0);
         PushView {

@@ -46,13 +46,13 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
     };
     let (payout, invoices) = match me.organisation_id {
         Some(org) => {
-            let payout = store::bank_accounts::payout(&mut conn, org).await?;
-            let rows = store::invoices::newest(&mut conn, org, NEWEST_INVOICES).await?;
+            let payout = store::bank_accounts::account(&mut conn, org).await?;
+            let rows = store::invoices::page(&mut conn, org, NEWEST_INVOICES, 0).await?;
             let invoices = rows
                 .into_iter()
                 .map(|r| InvoiceRow { number: r.number, date: r.invoice_date, amount_cents: r.amount_cents })
                 .collect();
-            (payout.map(|(holder, iban)| (holder, mask::iban(&iban))), invoices)
+            (payout.map(|a| (a.holder, mask::iban(&a.iban))), invoices)
         }
         None => (None, Vec::new()),
     };

@@ -207,7 +207,7 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>
     let (mut tx, step, _, current) = step::login_challenge(state, ctx).await?;
     let user_id = step.account.id;
     let row = store::push::newest_of_session(&mut tx, &step.session.id_hash).await?;
-    let Some(store::push::SessionRequestRow { id: request_id, state: stored, expires_at }) = row else {
+    let Some(store::push::SessionRequestRow { id: request_id, state: stored, expires_at, .. }) = row else {
         return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     };
     match PushState::of(&stored, expires_at, ctx.now.0) {

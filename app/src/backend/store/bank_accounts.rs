@@ -3,15 +3,7 @@
 use super::Conn;
 use crate::domain::time::Timestamp;
 
-/// The payout account's holder and IBAN, unmasked.
-pub async fn payout(conn: &mut Conn, organisation_id: i64) -> Result<Option<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT holder, iban FROM bank_accounts WHERE organisation_id = $1")
-        .bind(organisation_id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The payout account as the bank account page shows it.
+/// The payout account, unmasked (the caller masks what it shows).
 #[derive(sqlx::FromRow)]
 pub struct BankAccountRow {
     pub holder: String,

@@ -5,31 +5,10 @@ use crate::{backend::db::Flag, domain::time::Timestamp};
 
 /// An invoice as the lists show it.
 #[derive(sqlx::FromRow)]
-pub struct InvoiceListRow {
+pub struct InvoiceRow {
     pub number: String,
     pub invoice_date: String,
     pub amount_cents: i64,
-}
-
-/// The organisation's `limit` newest invoices, newest first.
-pub async fn newest(conn: &mut Conn, organisation_id: i64, limit: i64) -> Result<Vec<InvoiceListRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT number, invoice_date, amount_cents FROM invoices WHERE organisation_id = $1
-         ORDER BY submitted_at DESC, id DESC LIMIT $2",
-    )
-    .bind(organisation_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
-/// An invoice as the paged list reads it.
-#[derive(sqlx::FromRow)]
-pub struct InvoicePageRow {
-    pub number: String,
-    pub invoice_date: String,
-    pub amount_cents: i64,
-    pub submitted_at: i64,
 }
 
 /// Up to `limit` of the organisation's invoices after skipping `offset`, newest first.
@@ -38,9 +17,9 @@ pub async fn page(
     organisation_id: i64,
     limit: i64,
     offset: i64,
-) -> Result<Vec<InvoicePageRow>, sqlx::Error> {
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT number, invoice_date, amount_cents, submitted_at FROM invoices WHERE organisation_id = $1
+        "SELECT number, invoice_date, amount_cents FROM invoices WHERE organisation_id = $1
          ORDER BY submitted_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(organisation_id)

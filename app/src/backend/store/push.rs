@@ -131,58 +131,23 @@ pub async fn pending_of_user(
     .await
 }
 
-/// The newest request of a login, to finish it with.
+/// The newest request of a login: to finish it with, to decide whether another may be sent,
+/// and as its login screen shows it.
 #[derive(sqlx::FromRow)]
 pub struct SessionRequestRow {
     pub id: i64,
-    pub state: String,
-    pub expires_at: i64,
-}
-
-/// The newest request of the login in progress in `session_hash`.
-pub async fn newest_of_session(conn: &mut Conn, session_hash: &[u8]) -> Result<Option<SessionRequestRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1")
-        .bind(session_hash)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The newest request of a login, to decide whether another may be sent.
-#[derive(sqlx::FromRow)]
-pub struct SessionRequestTimesRow {
+    pub number: i64,
+    /// `pending`, `approved`, `denied` or `used` (read through `domain::push::PushState::of`).
     pub state: String,
     pub created_at: i64,
     pub expires_at: i64,
 }
 
-/// The state, sending and expiry time of the newest request of the login in `session_hash`.
-pub async fn newest_times_of_session(
-    conn: &mut Conn,
-    session_hash: &[u8],
-) -> Result<Option<SessionRequestTimesRow>, sqlx::Error> {
+/// The newest request of the login in progress in `session_hash`.
+pub async fn newest_of_session(conn: &mut Conn, session_hash: &[u8]) -> Result<Option<SessionRequestRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT state, created_at, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .fetch_optional(conn)
-    .await
-}
-
-/// The newest request of a login, as its login screen shows it.
-#[derive(sqlx::FromRow)]
-pub struct SessionRequestViewRow {
-    pub number: i64,
-    pub state: String,
-    pub expires_at: i64,
-}
-
-/// The number, state and expiry of the newest request of the login in `session_hash`.
-pub async fn newest_view_of_session(
-    conn: &mut Conn,
-    session_hash: &[u8],
-) -> Result<Option<SessionRequestViewRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT number, state, expires_at FROM push_requests WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
+        "SELECT id, number, state, created_at, expires_at FROM push_requests WHERE session_hash = $1
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
     .fetch_optional(conn)

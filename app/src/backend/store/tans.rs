@@ -44,23 +44,6 @@ pub async fn latest_issued(
     .await
 }
 
-/// The data digest and issue time of the newest TAN still `issued` for this action in the
-/// session.
-pub async fn latest_issued_digest(
-    conn: &mut Conn,
-    session_hash: &[u8],
-    action: Action,
-) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT digest, issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(session_hash)
-    .bind(action.as_str())
-    .fetch_optional(conn)
-    .await
-}
-
 /// Moves the TAN from state `from` to `to`; a TAN no longer in `from` stays as it is.
 pub async fn change_state(conn: &mut Conn, tan_id: i64, from: TanState, to: TanState) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
