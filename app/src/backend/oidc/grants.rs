@@ -183,13 +183,6 @@ pub async fn token_holder(
     store::oidc_grants::live_token_holder(conn, &hash(keys, token), now).await
 }
 
-/// What tokens say of an account; `None` for a disabled or removed one.
-pub use store::users::OidcClaimsRow as AccountClaims;
-
-pub async fn account(conn: &mut AnyConnection, user_id: i64) -> Result<Option<AccountClaims>, sqlx::Error> {
-    store::users::oidc_claims(conn, user_id).await
-}
-
 /// The account's `sub`, made (16 random bytes) at its first token; in the caller's write
 /// transaction.
 pub async fn subject(conn: &mut AnyConnection, user_id: i64) -> Result<String, sqlx::Error> {

@@ -24,7 +24,7 @@ use crate::{
             grants::{self, Grant, Redeemed},
             signing,
         },
-        sessions,
+        sessions, store,
     },
     domain::{
         authorization_details::Detail,
@@ -115,7 +115,7 @@ pub async fn token(
         state.commit(tx).await?;
         return Ok(Err(refusal));
     }
-    let Some(account) = grants::account(&mut tx, grant.user_id).await? else {
+    let Some(account) = store::users::oidc_claims(&mut tx, grant.user_id).await? else {
         state.commit(tx).await?;
         return Ok(Err(TokenError::InvalidGrant("the account is disabled")));
     };
@@ -203,7 +203,7 @@ fn merge(into: &mut Value, more: Value) {
 /// `sub` and the claims the scope asks for: `email` gives `email` and `email_verified` (every
 /// address in Riegel was confirmed by a code or link), `profile` gives `name`, `organisation`
 /// and `role`.
-fn user_claims(sub: &str, scope: &str, account: &grants::AccountClaims) -> Value {
+fn user_claims(sub: &str, scope: &str, account: &store::users::OidcClaimsRow) -> Value {
     let mut claims = json!({ "sub": sub });
     let scopes: Vec<&str> = scope.split(' ').collect();
     if scopes.contains(&"email") {
@@ -307,7 +307,7 @@ pub async fn userinfo(state: &AppState, access_token: &str) -> Result<Option<Val
     let Some((user_id, scope)) = grants::token_holder(&mut conn, &state.keys, access_token, now).await? else {
         return Ok(None);
     };
-    let account = grants::account(&mut conn, user_id).await?;
+    let account = store::users::oidc_claims(&mut conn, user_id).await?;
     // Its token made the `sub`.
     Ok(account.and_then(|a| a.subject.as_deref().map(|sub| user_claims(sub, &scope, &a))))
 }
@@ -359,7 +359,7 @@ pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params
     // hint's `auth_time` is the session's start); another user's or a later login stays.
     let fits = match &session {
         Some(s) => {
-            let sub = grants::account(&mut conn, s.user_id).await?.and_then(|a| a.subject);
+            let sub = store::users::oidc_claims(&mut conn, s.user_id).await?.and_then(|a| a.subject);
             sub.is_some_and(|sub| claims["sub"].as_str() == Some(sub.as_str()))
                 && claims["auth_time"].as_i64() == Some(s.created_at.0)
         }
