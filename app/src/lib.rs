@@ -18,6 +18,7 @@ pub mod api;
 pub mod backend;
 pub mod components;
 pub mod domain;
+pub mod islands;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -26,7 +27,7 @@ pub mod wire;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 use leptos_router::{
-    Lazy, SsrMode,
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -49,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <islands::IslandScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -62,36 +63,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the browser has hydrated it (tests wait for this).
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+    // Rendered on the server only; the browser hydrates the islands inside (`islands`).
     view! {
         <I18nContextProvider>
             <Router>
                 <Header />
                 <main id="main">
                     <Routes fallback=pages::not_found::NotFoundPage>
-                        <Route path=path!("/") view={Lazy::<pages::Home>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/login") view={Lazy::<pages::Login>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/mfa") view={Lazy::<pages::Mfa>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/mfa/setup") view={Lazy::<pages::Setup>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/mfa/recovery-codes") view={Lazy::<pages::RecoveryCodes>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/invoices") view={Lazy::<pages::Invoices>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/bank") view={Lazy::<pages::Bank>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view={Lazy::<pages::Settings>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/register") view={Lazy::<pages::Register>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/invitation") view={Lazy::<pages::Invitation>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/password/forgot") view={Lazy::<pages::ForgotPassword>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/password/reset") view={Lazy::<pages::ResetPassword>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/password/new") view={Lazy::<pages::NewPassword>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/phone/reset") view={Lazy::<pages::PhoneReset>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/team") view={Lazy::<pages::Team>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/support") view={Lazy::<pages::Support>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/activity") view={Lazy::<pages::Activity>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/oidc/confirm") view={Lazy::<pages::Confirm>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/mfa") view=pages::MfaPage ssr=SsrMode::Async />
+                        <Route path=path!("/mfa/setup") view=pages::SetupPage ssr=SsrMode::Async />
+                        <Route path=path!("/mfa/recovery-codes") view=pages::RecoveryCodesPage ssr=SsrMode::Async />
+                        <Route path=path!("/invoices") view=pages::InvoicesPage ssr=SsrMode::Async />
+                        <Route path=path!("/bank") view=pages::BankPage ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/register") view=pages::RegisterPage ssr=SsrMode::Async />
+                        <Route path=path!("/invitation") view=pages::InvitationPage ssr=SsrMode::Async />
+                        <Route path=path!("/password/forgot") view=pages::ForgotPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("/password/reset") view=pages::ResetPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("/password/new") view=pages::NewPasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("/phone/reset") view=pages::PhoneResetPage ssr=SsrMode::Async />
+                        <Route path=path!("/team") view=pages::TeamPage ssr=SsrMode::Async />
+                        <Route path=path!("/support") view=pages::SupportPage ssr=SsrMode::Async />
+                        <Route path=path!("/activity") view=pages::ActivityPage ssr=SsrMode::Async />
+                        <Route path=path!("/oidc/confirm") view=pages::ConfirmPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </Router>

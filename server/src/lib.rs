@@ -6,6 +6,7 @@ pub mod assets;
 pub mod config;
 pub mod dev;
 pub mod guard;
+pub mod navigation;
 pub mod oidc;
 pub mod push;
 pub mod serve;
@@ -176,6 +177,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
             },
             shell,
         ))
+        .layer(middleware::from_fn(navigation::redirects_elsewhere))
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
         .layer(middleware::from_fn_with_state(net, guard::bounded_body))
         .layer(middleware::from_fn_with_state(headers, guard::security_headers))

@@ -1,14 +1,15 @@
 use leptos::prelude::*;
 
+use super::use_locale;
 use crate::i18n::*;
 
 /// The one-time-code field (SPEC 3.4): numeric keyboard, the browser's one-time-code
 /// autofill, pasted codes with spaces accepted (the server strips them).
 #[component]
 pub fn CodeInput() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
-        <label for="mfa-code">{t!(i18n, mfa.code)}</label>
+        <label for="mfa-code">{td!(locale, mfa.code)}</label>
         <input
             id="mfa-code"
             name="code"
@@ -20,7 +21,7 @@ pub fn CodeInput() -> impl IntoView {
             required
         />
         <p id="mfa-code-hint" class="hint">
-            {t!(i18n, mfa.code_hint)}
+            {td!(locale, mfa.code_hint)}
         </p>
     }
 }
@@ -29,9 +30,9 @@ pub fn CodeInput() -> impl IntoView {
 /// set up; `id` tells the two forms apart on a page.
 #[component]
 pub fn AppCodeInput(id: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
-        <label for=id>{t!(i18n, totp.code_label)}</label>
+        <label for=id>{td!(locale, totp.code_label)}</label>
         <input
             id=id
             name="code"

@@ -5,17 +5,14 @@ use crate::i18n::*;
 /// The top bar: portal name and the language switch.
 ///
 /// The switch is a plain form posting to the `set_locale` server function, so it works
-/// without JavaScript; once hydrated, a click switches in place instead.
+/// without JavaScript; with it, the islands router posts it and puts the page in the new
+/// language in place (the server renders every text, so nothing is switched in the browser).
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let other = move || match i18n.get_locale() {
         Locale::de => Locale::en,
         Locale::en => Locale::de,
-    };
-    let switch = move |ev: leptos::ev::MouseEvent| {
-        ev.prevent_default();
-        i18n.set_locale(other());
     };
     view! {
         <a class="skip-link" href="#main">
@@ -28,7 +25,6 @@ pub fn Header() -> impl IntoView {
                 <input type="hidden" name="locale" value=move || other().as_str() />
                 <button
                     type="submit"
-                    on:click=switch
                     lang=move || other().as_str()
                     aria-label=move || t_string!(i18n, lang.switch_label).to_string()
                 >

@@ -3,6 +3,7 @@
 mod code_input;
 mod error_notice;
 mod header;
+mod language;
 mod local_time;
 mod new_password;
 mod portal_nav;
@@ -13,6 +14,7 @@ mod tan_prompt;
 pub use code_input::{AppCodeInput, CodeInput};
 pub use error_notice::{ErrorNotice, first_error};
 pub use header::Header;
+pub use language::{provide_locale, use_locale};
 pub use local_time::LocalTime;
 pub use new_password::NewPasswordInput;
 pub use portal_nav::{PortalNav, load_error};

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
+use super::use_locale;
 use crate::i18n::*;
 
 /// The field of every new password (registration, invitation, forgotten password, change):
 /// the browser's password manager may suggest one; the hint says the rules (SPEC 2.1).
 #[component]
 pub fn NewPasswordInput(id: &'static str, name: &'static str, label: AnyView) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let hint = format!("{id}-hint");
     view! {
         <label for=id>{label}</label>
@@ -20,7 +21,7 @@ pub fn NewPasswordInput(id: &'static str, name: &'static str, label: AnyView) ->
             required
         />
         <p id=hint class="hint">
-            {t!(i18n, register.password_hint)}
+            {td!(locale, register.password_hint)}
         </p>
     }
 }

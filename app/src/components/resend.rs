@@ -1,10 +1,14 @@
 use leptos::prelude::*;
 
+use super::use_locale;
 use crate::i18n::*;
 
 /// "Erneut senden" / "Resend", disabled with a visible countdown while the server's cooldown
 /// runs (SPEC 3.2). The server renders the remaining seconds; once hydrated, a gloo-timers
 /// interval counts down. Without JavaScript, the button is enabled on the next page load.
+///
+/// The countdown is an island of its own on a page rendered on the server; inside another
+/// island (a TAN prompt) it is part of that one.
 #[component]
 pub fn ResendButton(
     seconds: i64,
@@ -13,7 +17,13 @@ pub fn ResendButton(
     #[prop(optional)]
     new_tan: bool,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
+    view! { <ResendCountdown locale seconds new_code new_tan /> }
+}
+
+/// The button of [`ResendButton`], hydrated in the browser (its props are serialised into the page).
+#[island]
+fn ResendCountdown(locale: Locale, seconds: i64, new_code: bool, new_tan: bool) -> impl IntoView {
     let left = RwSignal::new(seconds.max(0));
     #[cfg(feature = "hydrate")]
     if seconds > 0 {
@@ -28,13 +38,13 @@ pub fn ResendButton(
             {move || {
                 let secs = left.get();
                 if secs > 0 {
-                    t!(i18n, mfa.resend_in, secs = move || secs).into_any()
+                    td!(locale, mfa.resend_in, secs = move || secs).into_any()
                 } else if new_tan {
-                    t!(i18n, tan.request_new).into_any()
+                    td!(locale, tan.request_new).into_any()
                 } else if new_code {
-                    t!(i18n, mfa.new_code).into_any()
+                    td!(locale, mfa.new_code).into_any()
                 } else {
-                    t!(i18n, mfa.resend).into_any()
+                    td!(locale, mfa.resend).into_any()
                 }
             }}
         </button>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{ErrorNotice, ResendButton};
+use super::{ErrorNotice, ResendButton, use_locale};
 use crate::{api::AppError, i18n::*};
 
 /// What the TAN prompt shows while a TAN is pending.
@@ -20,7 +20,7 @@ struct Pending {
 /// filled authorises exactly the data in the form; submitting it empty requests a new TAN.
 #[component]
 pub fn TanPrompt(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let pending = RwSignal::new(None::<Pending>);
     Effect::new(move |_| match result.get() {
         Some(Err(AppError::TanRequired { description, phone, cooldown_secs, tries_left })) => {
@@ -56,13 +56,13 @@ pub fn TanPrompt(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView 
                     let Pending { description, phone, cooldown_secs, tries_left } = p;
                     view! {
                         <fieldset class="tan">
-                            <legend>{t!(i18n, tan.legend)}</legend>
+                            <legend>{td!(locale, tan.legend)}</legend>
                             <p>
-                                {t!(
-                                    i18n, tan.sent, phone = move || phone.clone(), what = move || description.clone()
+                                {td!(
+                                    locale, tan.sent, phone = move || phone.clone(), what = move || description.clone()
                                 )}
                             </p>
-                            <label for="tan-input">{t!(i18n, tan.label)}</label>
+                            <label for="tan-input">{td!(locale, tan.label)}</label>
                             <input
                                 id="tan-input"
                                 name="tan"
@@ -74,11 +74,11 @@ pub fn TanPrompt(result: Signal<Option<Result<(), AppError>>>) -> impl IntoView 
                                 aria-describedby="tan-hint"
                             />
                             <p id="tan-hint" class="hint">
-                                {t!(i18n, tan.hint)}
+                                {td!(locale, tan.hint)}
                                 " "
-                                {t!(i18n, tan.tries, tries = move || tries_left)}
+                                {td!(locale, tan.tries, tries = move || tries_left)}
                             </p>
-                            <button type="submit">{t!(i18n, tan.confirm)}</button>
+                            <button type="submit">{td!(locale, tan.confirm)}</button>
                             <ResendButton seconds=cooldown_secs new_tan=true />
                         </fieldset>
                     }

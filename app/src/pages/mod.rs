@@ -16,29 +16,9 @@ fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnc
     }
 }
 
-/// Every page is a lazily loaded route: built with `cargo leptos --split`, its code is a chunk
-/// of its own that the browser fetches when it first shows that page, so the login page's first
-/// load carries the shell and the login page, not the whole portal. The server renders every
-/// page as before, and preloads the chunk of the page it renders.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[doc = concat!("The lazily loaded route of [`", stringify!($page), "`].")]
-        pub struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    )*};
-}
-
-use self::{
+// Every page is rendered on the server only; the browser runs just its islands (see
+// `crate::islands`).
+pub use self::{
     activity::ActivityPage,
     bank::BankPage,
     confirm::ConfirmPage,
@@ -55,27 +35,6 @@ use self::{
     support::SupportPage,
     team::TeamPage,
 };
-
-lazy_pages! {
-    Home => HomePage,
-    Login => LoginPage,
-    Mfa => MfaPage,
-    Setup => SetupPage,
-    RecoveryCodes => RecoveryCodesPage,
-    Invoices => InvoicesPage,
-    Bank => BankPage,
-    Settings => SettingsPage,
-    Register => RegisterPage,
-    Invitation => InvitationPage,
-    ForgotPassword => ForgotPasswordPage,
-    ResetPassword => ResetPasswordPage,
-    NewPassword => NewPasswordPage,
-    PhoneReset => PhoneResetPage,
-    Team => TeamPage,
-    Support => SupportPage,
-    Activity => ActivityPage,
-    Confirm => ConfirmPage,
-}
 
 pub mod activity;
 pub mod bank;

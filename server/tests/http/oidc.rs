@@ -307,6 +307,32 @@ async fn prompt_none_without_a_session_answers_login_required() {
     assert!(res.header(header::LOCATION).unwrap().starts_with(CB));
 }
 
+/// The browser's islands router fetches pages; a fetch cannot follow a redirect to another
+/// site, so the way back to the application is named in `Riegel-Location` instead, and the
+/// router sends the window there. The site's own redirects stay redirects.
+#[tokio::test]
+async fn the_islands_router_is_told_where_to_leave_for_and_follows_the_sites_own_redirects() {
+    let t = TestApp::start().await;
+    register(&t, "spa", true).await;
+    let browser = Client::new(&t, ip(2));
+    let routed = [("islands-router", "true"), ("accept", "text/html")];
+    let back = authorize_path("spa", &[("prompt", "none")]);
+
+    let res = browser.get_with(&back, &routed).await;
+    assert_eq!((res.status, res.header(header::LOCATION)), (StatusCode::OK, None), "{res:?}");
+    let leave = res.headers.get("riegel-location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(leave.starts_with(CB) && leave.contains("error=login_required"), "{res:?}");
+
+    let plain = browser.get(&back).await;
+    assert!(plain.status.is_redirection(), "{plain:?}");
+    assert!(plain.header(header::LOCATION).unwrap().starts_with(CB));
+    assert!(plain.headers.get("riegel-location").is_none());
+
+    let own = browser.get_with(&authorize_path("spa", &[]), &routed).await;
+    assert_eq!((own.status, own.header(header::LOCATION).as_deref()), (StatusCode::SEE_OTHER, Some("/login")));
+    assert!(own.headers.get("riegel-location").is_none());
+}
+
 #[tokio::test]
 async fn a_session_goes_straight_back_and_max_age_0_asks_for_mfa_again_even_from_the_trusted_ip() {
     let t = TestApp::start().await;

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::portal::{SubmitInvoice, invoices},
-    components::{PortalNav, TanPrompt, load_error},
+    components::{PortalNav, TanPrompt, load_error, provide_locale},
     domain::money::format_eur,
     i18n::*,
 };
@@ -15,11 +15,9 @@ use crate::{
 #[component]
 pub fn InvoicesPage() -> impl IntoView {
     let i18n = use_i18n();
-    let submit = ServerAction::<SubmitInvoice>::new();
     let query = use_query_map();
     let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0));
-    let list = Resource::new(move || (page(), submit.version().get()), |(p, _)| invoices(p));
-    let result = Signal::derive(move || submit.value().get());
+    let list = Resource::new(page, invoices);
     let german = move || i18n.get_locale() == Locale::de;
     view! {
         <Title text=move || t_string!(i18n, invoices.title).to_string() />
@@ -27,22 +25,7 @@ pub fn InvoicesPage() -> impl IntoView {
         <section class="card wide" aria-labelledby="invoices-heading">
             <h1 id="invoices-heading">{t!(i18n, invoices.heading)}</h1>
             <h2>{t!(i18n, invoices.submit_heading)}</h2>
-            {move || {
-                matches!(result.get(), Some(Ok(())))
-                    .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, invoices.submitted)}</p> })
-            }}
-            <ActionForm action=submit>
-                <label for="invoice-number">{t!(i18n, invoices.number)}</label>
-                <input id="invoice-number" name="number" type="text" required />
-                <label for="invoice-date">{t!(i18n, invoices.date)}</label>
-                <input id="invoice-date" name="date" type="date" required />
-                <label for="invoice-amount">{t!(i18n, invoices.amount)}</label>
-                <input id="invoice-amount" name="amount" type="text" inputmode="decimal" required />
-                <TanPrompt result />
-                <button type="submit" class="secondary">
-                    {t!(i18n, invoices.submit)}
-                </button>
-            </ActionForm>
+            <InvoiceForm locale=i18n.get_locale_untracked() />
             <Suspense>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -128,5 +111,33 @@ pub fn InvoicesPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The submission form with its TAN prompt, in the browser; once submitted, the page reloads
+/// its list below.
+#[island(lazy)]
+fn InvoiceForm(locale: Locale) -> impl IntoView {
+    let locale = provide_locale(locale);
+    let submit = ServerAction::<SubmitInvoice>::new();
+    let result = Signal::derive(move || submit.value().get());
+    crate::islands::reload_on_success(result);
+    view! {
+        {move || {
+            matches!(result.get(), Some(Ok(())))
+                .then(|| view! { <p class="notice notice-ok" role="status">{td!(locale, invoices.submitted)}</p> })
+        }}
+        <ActionForm action=submit>
+            <label for="invoice-number">{td!(locale, invoices.number)}</label>
+            <input id="invoice-number" name="number" type="text" required />
+            <label for="invoice-date">{td!(locale, invoices.date)}</label>
+            <input id="invoice-date" name="date" type="date" required />
+            <label for="invoice-amount">{td!(locale, invoices.amount)}</label>
+            <input id="invoice-amount" name="amount" type="text" inputmode="decimal" required />
+            <TanPrompt result />
+            <button type="submit" class="secondary">
+                {td!(locale, invoices.submit)}
+            </button>
+        </ActionForm>
     }
 }

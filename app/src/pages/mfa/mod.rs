@@ -256,19 +256,10 @@ struct PushActions {
 #[component]
 fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
     let i18n = use_i18n();
-    #[cfg(feature = "hydrate")]
-    if view.state == PushState::Pending {
-        follow_push(push);
-    }
-    // Approved before this page loaded: go on, once (a failed attempt shows its error and
-    // leaves "Continue" to the user).
-    #[cfg(feature = "hydrate")]
-    if view.state == PushState::Approved
-        && push.finish.value().get_untracked().is_none()
-        && !push.finish.pending().get_untracked()
-    {
-        push.finish.dispatch(FinishPush {});
-    }
+    // The page is rendered on the server; an island follows the push's event stream.
+    let follow = matches!(view.state, PushState::Pending | PushState::Approved)
+        .then(|| view! { <PushFollow approved=view.state == PushState::Approved /> });
+    let _ = push.answered;
     let number = view.number;
     let go_on = view! {
         <ActionForm action=push.finish>
@@ -286,6 +277,7 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
                 </div>
                 <p class="hint">{t!(i18n, push.expires)} " " {t!(i18n, push.go_on_hint)}</p>
                 {go_on}
+                {follow}
             </div>
         }
         .into_any(),
@@ -306,27 +298,45 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
     }
 }
 
-/// Listens to the login's push event stream: an approval goes on to the portal, a denial or
-/// expiry shows. The stream closes with the page.
-#[cfg(feature = "hydrate")]
-fn follow_push(push: PushActions) {
-    use leptos::wasm_bindgen::{JsCast, closure::Closure};
-    let Ok(source) = web_sys::EventSource::new("/api/mfa/push/events") else { return };
-    let handle = source.clone();
-    let on_push = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-        match e.data().as_string().as_deref() {
-            Some("Approved") => {
-                handle.close();
-                push.finish.dispatch(FinishPush {});
+/// Listens to the login's push event stream: an approval submits the "Continue" form, a
+/// denial or expiry reloads the page (which shows it). Approved before the page loaded: submits
+/// at once. The stream closes on the device's answer.
+#[island]
+fn PushFollow(approved: bool) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::{JsCast, closure::Closure};
+        fn go_on() {
+            if let Some(form) = document()
+                .query_selector(".push form")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
+            {
+                let _ = form.request_submit();
             }
-            Some("Denied" | "Expired") => {
-                handle.close();
-                push.answered.update(|n| *n += 1);
-            }
-            _ => {}
         }
-    });
-    let _ = source.add_event_listener_with_callback("push", on_push.as_ref().unchecked_ref());
-    let kept = send_wrapper::SendWrapper::new((source, on_push));
-    on_cleanup(move || kept.0.close());
+        if approved {
+            go_on();
+        } else if let Ok(source) = web_sys::EventSource::new("/api/mfa/push/events") {
+            let handle = source.clone();
+            let on_push = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                match e.data().as_string().as_deref() {
+                    Some("Approved") => {
+                        handle.close();
+                        go_on();
+                    }
+                    Some("Denied" | "Expired") => {
+                        handle.close();
+                        crate::islands::reload_page();
+                    }
+                    _ => {}
+                }
+            });
+            let _ = source.add_event_listener_with_callback("push", on_push.as_ref().unchecked_ref());
+            on_push.forget();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = approved;
 }

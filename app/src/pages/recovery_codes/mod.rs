@@ -44,12 +44,12 @@ pub fn RecoveryCodesPage() -> impl IntoView {
 /// A new set: what the codes are for, the ten codes, and that they are shown only now.
 #[component]
 pub fn CodeList(list: Vec<String>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::components::use_locale();
     view! {
-        <p>{t!(i18n, recovery_codes.intro)}</p>
-        <ol class="recovery-codes" aria-label=move || t_string!(i18n, recovery_codes.heading).to_string()>
+        <p>{td!(locale, recovery_codes.intro)}</p>
+        <ol class="recovery-codes" aria-label=td_string!(locale, recovery_codes.heading).to_string()>
             {list.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
         </ol>
-        <p class="notice notice-warn">{t!(i18n, recovery_codes.once)}</p>
+        <p class="notice notice-warn">{td!(locale, recovery_codes.once)}</p>
     }
 }

@@ -5,66 +5,63 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{
-        AppError,
-        accounts::{Invite, MemberStatus, SetAccountEnabled, TeamMember, team},
-    },
-    components::{PortalNav, TanPrompt, load_error},
+    api::accounts::{Invite, MemberStatus, SetAccountEnabled, TeamMember, team},
+    components::{PortalNav, TanPrompt, load_error, provide_locale},
     i18n::*,
 };
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let i18n = use_i18n();
-    let invite = ServerAction::<Invite>::new();
-    let enabled = ServerAction::<SetAccountEnabled>::new();
-    let members = Resource::new(move || (invite.version().get(), enabled.version().get()), |_| team());
-    let invite_result = Signal::derive(move || invite.value().get());
-    let enabled_result = Signal::derive(move || enabled.value().get());
+    let members = Resource::new(|| (), |_| team());
     view! {
         <Title text=move || t_string!(i18n, team.title).to_string() />
         <PortalNav />
         <section class="card wide" aria-labelledby="team-heading">
             <h1 id="team-heading">{t!(i18n, team.heading)}</h1>
             <p>{t!(i18n, team.intro)}</p>
-            {move || {
-                matches!(enabled.value().get(), Some(Ok(())))
-                    .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, team.saved)}</p> })
-            }}
             <Suspense>
                 {move || Suspend::new(async move {
                     match members.await {
-                        Ok(list) => view! { <Members list enabled result=enabled_result /> }.into_any(),
+                        Ok(list) => view! { <Members list /> }.into_any(),
                         Err(err) => load_error(err),
                     }
                 })}
             </Suspense>
             <h2>{t!(i18n, team.invite_heading)}</h2>
-            {move || {
-                matches!(invite.value().get(), Some(Ok(())))
-                    .then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, team.invited)}</p> })
-            }}
-            <ActionForm action=invite>
-                <label for="invite-name">{t!(i18n, register.full_name)}</label>
-                <input id="invite-name" name="full_name" type="text" autocomplete="off" maxlength="200" required />
-                <label for="invite-email">{t!(i18n, register.email)}</label>
-                <input id="invite-email" name="email" type="email" autocomplete="off" required />
-                <TanPrompt result=invite_result />
-                <button type="submit">{t!(i18n, team.invite)}</button>
-            </ActionForm>
+            <InviteForm locale=i18n.get_locale_untracked() />
         </section>
     }
 }
 
+/// The invitation form with its TAN prompt, in the browser; once sent, the page reloads its
+/// list above.
+#[island(lazy)]
+fn InviteForm(locale: Locale) -> impl IntoView {
+    let locale = provide_locale(locale);
+    let invite = ServerAction::<Invite>::new();
+    let result = Signal::derive(move || invite.value().get());
+    crate::islands::reload_on_success(result);
+    view! {
+        {move || {
+            matches!(result.get(), Some(Ok(())))
+                .then(|| view! { <p class="notice notice-ok" role="status">{td!(locale, team.invited)}</p> })
+        }}
+        <ActionForm action=invite>
+            <label for="invite-name">{td!(locale, register.full_name)}</label>
+            <input id="invite-name" name="full_name" type="text" autocomplete="off" maxlength="200" required />
+            <label for="invite-email">{td!(locale, register.email)}</label>
+            <input id="invite-email" name="email" type="email" autocomplete="off" required />
+            <TanPrompt result />
+            <button type="submit">{td!(locale, team.invite)}</button>
+        </ActionForm>
+    }
+}
+
 #[component]
-fn Members(
-    list: Vec<TeamMember>,
-    enabled: ServerAction<SetAccountEnabled>,
-    result: Signal<Option<Result<(), AppError>>>,
-) -> impl IntoView {
+fn Members(list: Vec<TeamMember>) -> impl IntoView {
     let i18n = use_i18n();
-    // The TAN prompt belongs to the row whose button was pressed last.
-    let acting = RwSignal::new(None::<i64>);
+    let locale = i18n.get_locale_untracked();
     view! {
         <table class="team">
             <thead>
@@ -88,27 +85,8 @@ fn Members(
                             }
                             MemberStatus::Disabled => t!(i18n, team.status_disabled).into_any(),
                         };
-                        let id = m.id;
                         let enable = m.status == MemberStatus::Disabled;
-                        let action = (!m.is_me)
-                            .then(|| {
-                                view! {
-                                    <ActionForm action=enabled on:submit=move |_| acting.set(Some(id))>
-                                        <input type="hidden" name="user_id" value=id />
-                                        <input type="hidden" name="enabled" value=enable.to_string() />
-                                        {move || {
-                                            (acting.get() == Some(id)).then(|| view! { <TanPrompt result /> })
-                                        }}
-                                        <button type="submit" class="secondary">
-                                            {if enable {
-                                                t!(i18n, team.enable).into_any()
-                                            } else {
-                                                t!(i18n, team.disable).into_any()
-                                            }}
-                                        </button>
-                                    </ActionForm>
-                                }
-                            });
+                        let action = (!m.is_me).then(|| view! { <MemberSwitch locale user_id=m.id enable /> });
                         view! {
                             <tr>
                                 <td>{m.full_name}</td>
@@ -121,5 +99,25 @@ fn Members(
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// Disabling or re-enabling one colleague, with its own TAN prompt, in the browser. Once
+/// done, the page reloads the list, and this row's switch comes back the other way round.
+#[island(lazy)]
+fn MemberSwitch(locale: Locale, user_id: i64, enable: bool) -> impl IntoView {
+    let locale = provide_locale(locale);
+    let enabled = ServerAction::<SetAccountEnabled>::new();
+    let result = Signal::derive(move || enabled.value().get());
+    crate::islands::reload_on_success(result);
+    view! {
+        <ActionForm action=enabled>
+            <input type="hidden" name="user_id" value=user_id />
+            <input type="hidden" name="enabled" value=enable.to_string() />
+            <TanPrompt result />
+            <button type="submit" class="secondary">
+                {if enable { td!(locale, team.enable).into_any() } else { td!(locale, team.disable).into_any() }}
+            </button>
+        </ActionForm>
     }
 }
