@@ -8,7 +8,7 @@ import { chromium } from '@playwright/test';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const [base, pkg] = process.argv.slice(2);
 // The same browser and flags as the Playwright suite.
@@ -27,9 +27,11 @@ function watch(page) {
     if (!/\.(wasm|js)$/.test(new URL(req.url()).pathname)) return;
     pending.push(
       (async () => {
-        const res = await req.response();
+        const path = new URL(req.url()).pathname;
         const sizes = await req.sizes();
-        files.push({ path: new URL(req.url()).pathname, wire: sizes.responseBodySize, raw: (await res.body()).length });
+        // The decoded size is the file's in the build (a wasm body the browser streamed into
+        // its compiler cannot always be read back).
+        files.push({ path, wire: sizes.responseBodySize, raw: statSync(join(pkg, basename(path))).size });
       })(),
     );
   });
@@ -58,6 +60,8 @@ async function transfers() {
     await page.getByLabel('Passwort').fill(member.password);
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('heading', { name: 'Anmeldung bestätigen' }).waitFor();
+    // The MFA page's islands (the resend countdown) are hydrated: their wasm is loaded.
+    await page.locator('html[data-hydrated="true"]').waitFor();
     await page.waitForLoadState('networkidle');
     const mfa = await take();
     return { login, mfa };
@@ -104,7 +108,9 @@ async function audit(path, headers) {
       onlyCategories: ['performance', 'accessibility', 'best-practices'],
       extraHeaders: headers,
     });
-    const { categories: c, audits: a } = result.lhr;
+    const { categories: c, audits: a, runtimeError } = result.lhr;
+    // A failed run says why, rather than scoring 0.
+    if (runtimeError) throw new Error(`Lighthouse on ${path}: ${runtimeError.code} ${runtimeError.message}`);
     return {
       performance: Math.round(c.performance.score * 100),
       accessibility: Math.round(c.accessibility.score * 100),
