@@ -68,7 +68,8 @@ pub fn App() -> impl IntoView {
         <I18nContextProvider>
             <Router>
                 <Header />
-                <main id="main">
+                // Focusable for the skip link and the islands router (focus after a navigation).
+                <main id="main" tabindex="-1">
                     <Routes fallback=pages::not_found::NotFoundPage>
                         <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />

@@ -6,12 +6,18 @@
 // The walk over nested islands follows leptos 0.8.23's `island_script.js` (MIT).
 ((root, pkg, jsName, wasmName) => {
 	let loading = null;
+	// A failed load is tried again the next time an island needs it.
 	const load = () => {
-		loading ??= import(`${root}/${pkg}/${jsName}.js`).then(async (mod) => {
-			await mod.default({ module_or_path: `${root}/${pkg}/${wasmName}.wasm` });
-			mod.hydrate();
-			return mod;
-		});
+		loading ??= import(`${root}/${pkg}/${jsName}.js`)
+			.then(async (mod) => {
+				await mod.default({ module_or_path: `${root}/${pkg}/${wasmName}.wasm` });
+				mod.hydrate();
+				return mod;
+			})
+			.catch((e) => {
+				loading = null;
+				throw e;
+			});
 		return loading;
 	};
 	const childrenCallbacks = [];
@@ -32,15 +38,21 @@
 	const walk = async (node, mod) => {
 		if (node.nodeType !== Node.ELEMENT_NODE) return;
 		const tag = node.tagName;
-		if (tag === 'LEPTOS-ISLAND') await hydrateIsland(node, mod);
+		// One island that fails leaves the others working.
+		if (tag === 'LEPTOS-ISLAND') await hydrateIsland(node, mod).catch((e) => console.error(e));
 		if (tag === 'LEPTOS-CHILDREN') childrenCallbacks.push(node.$$on_hydrate);
 		for (const child of node.children) await walk(child, mod);
 		if (tag === 'LEPTOS-CHILDREN') childrenCallbacks.pop();
 	};
-	const ready = () => document.documentElement.setAttribute('data-hydrated', 'true');
+	// Once the router has taken over, the mark is the router's to set.
+	const ready = () => window.__routed || document.documentElement.setAttribute('data-hydrated', 'true');
 	window.__hydrateIsland = (el) => load().then((mod) => hydrateIsland(el, mod));
 	if (document.querySelector('leptos-island')) {
-		const start = () => load().then((mod) => walk(document.body, mod)).then(ready);
+		const start = () =>
+			load()
+				.then((mod) => walk(document.body, mod))
+				.catch((e) => console.error(e))
+				.finally(ready);
 		'requestIdleCallback' in window ? requestIdleCallback(start) : start();
 	} else {
 		ready();

@@ -31,7 +31,12 @@ pub fn IslandScripts(options: LeptosOptions) -> impl IntoView {
         routing = include_str!("routing.js"),
     );
     let nonce = leptos::nonce::use_nonce();
-    view! { <script type="module" nonce=nonce>{script}</script> }
+    // The router knows the app's own pages by this script's id.
+    view! {
+        <script id="riegel-scripts" type="module" nonce=nonce>
+            {script}
+        </script>
+    }
 }
 
 /// The names of the wasm-bindgen module and the wasm, with their content hashes when the

@@ -3,10 +3,12 @@
 // page code in the browser. Based on leptos 0.8.23's `islands_routing.js` (MIT): the same events
 // and requests; the page update is Riegel's own (see `update`).
 //
-// - Another page replaces the body, as a full load would.
+// - Another page replaces the body, as a full load would, and the focus moves to its content.
 // - The same page again (a form posted back to it, an island's reload) is merged into the
-//   current one, node by node: what the user typed stays, and an island the server sends with
-//   the same props keeps its state (a TAN prompt, a success notice). One with other props is new.
+//   current one (`mergeChildren`): what the user typed stays, and an island the server sends
+//   with the same props keeps its state (a TAN prompt, a success notice). One with other props
+//   is new.
+// - Only the app's own pages are shown in place.
 // - An answer that is not a page, a failed fetch, and a way out to another site (the server
 //   names it in `Riegel-Location`: a fetch cannot follow a redirect to another origin) are left
 //   to the browser.
@@ -21,7 +23,18 @@ window.addEventListener("click", async (ev) => {
 	}
 });
 
+// The page the router shows, without its fragment: a jump within it (the skip link) also fires
+// `popstate`, and is the browser's.
+let SHOWN = withoutHash(window.location.href);
+
+function withoutHash(href) {
+	const url = new URL(href);
+	url.hash = "";
+	return url.href;
+}
+
 window.addEventListener("popstate", async () => {
+	if (withoutHash(window.location.href) === SHOWN) return;
 	await navigate(new Request(window.location.href), true);
 });
 
@@ -30,13 +43,25 @@ window.addEventListener("submit", async (ev) => {
 		return;
 	}
 	const form = ev.target;
-	// A form of an island whose code is still loading waits for it, then is submitted again,
-	// to the island (which keeps its data and opens its TAN prompt in place).
+	// A form of an island whose code is still loading waits for it (once: a second click meanwhile
+	// is dropped), then is submitted again, to the island, which keeps its data and opens its TAN
+	// prompt in place. If the code cannot load, the browser posts the form itself.
 	const island = form.closest("leptos-island");
 	if (island && !island.$$hydrated) {
 		ev.preventDefault();
-		await window.__hydrateIsland(island);
-		form.requestSubmit(ev.submitter);
+		if (form.$$waiting) return;
+		form.$$waiting = true;
+		try {
+			await window.__hydrateIsland(island);
+		} catch (e) {
+			console.error(e);
+		}
+		form.$$waiting = false;
+		if (island.$$hydrated) {
+			form.requestSubmit(ev.submitter);
+		} else {
+			form.submit();
+		}
 		return;
 	}
 	const req = submitToReq(form, ev.submitter);
@@ -52,6 +77,7 @@ window.__reloadPage = () => navigate(new Request(window.location.href), true);
 async function navigate(req, replace, form) {
 	NAVIGATION += 1;
 	const current = NAVIGATION;
+	window.__routed = true;
 	document.documentElement.removeAttribute("data-hydrated");
 	req.headers.append("Islands-Router", "true");
 	let resp;
@@ -81,20 +107,33 @@ async function navigate(req, replace, form) {
 		return;
 	}
 	const url = new URL(resp.redirected ? resp.url : req.url);
+	const doc = new DOMParser().parseFromString(html, "text/html");
+	// Only the app's own pages (they carry these scripts) are shown in place; any other page
+	// (the push device's pairing page, say) is loaded by the browser, with its own scripts.
+	if (url.origin !== window.location.origin || !doc.getElementById("riegel-scripts")) {
+		window.location.assign(url);
+		return;
+	}
 	const samePage = url.pathname === window.location.pathname;
-	update(new DOMParser().parseFromString(html, "text/html"), samePage);
-	if (replace) {
+	update(doc, samePage);
+	if (replace || url.href === window.location.href) {
 		window.history.replaceState(undefined, "", url);
 	} else {
 		window.history.pushState(undefined, "", url);
 	}
+	SHOWN = withoutHash(url.href);
 	if (!samePage) {
+		// As after a full load: the top of the new page, and the keyboard and screen readers
+		// start at its content.
 		window.scrollTo(0, 0);
+		document.getElementById("main")?.focus({ preventScroll: true });
 	}
 	const hydrations = [...document.querySelectorAll("leptos-island")]
 		.filter((island) => !island.$$hydration)
-		.map((island) => window.__hydrateIsland(island));
-	Promise.all(hydrations).finally(() => document.documentElement.setAttribute("data-hydrated", "true"));
+		.map((island) => window.__hydrateIsland(island).catch((e) => console.error(e)));
+	Promise.all(hydrations).finally(() => {
+		if (current === NAVIGATION) document.documentElement.setAttribute("data-hydrated", "true");
+	});
 }
 
 function update(doc, samePage) {
@@ -107,36 +146,58 @@ function update(doc, samePage) {
 	}
 }
 
-// Whether `a` may be kept and updated to look like `b`: the same kind of node, and for an
-// element the same tag, `id` and `name` (so a field never takes another field's typed value);
-// an island also needs the same component and props.
-function sameNode(a, b) {
-	if (a.nodeType !== b.nodeType) return false;
-	if (a.nodeType !== Node.ELEMENT_NODE) return true;
-	if (a.tagName !== b.tagName || a.id !== b.id || a.getAttribute("name") !== b.getAttribute("name")) return false;
-	return a.tagName !== "LEPTOS-ISLAND" || (a.dataset.component === b.dataset.component && a.dataset.props === b.dataset.props);
+// What identifies a node across two renders of a page: an island by its component and props,
+// an element with an `id` by its tag and `id`, any other element by its tag and `name` (so a
+// field never takes another field's typed value), a text or comment by its kind.
+function signature(node) {
+	if (node.nodeType !== Node.ELEMENT_NODE) return `#${node.nodeType}`;
+	if (node.tagName === "LEPTOS-ISLAND") return `island ${node.dataset.component} ${node.dataset.props ?? ""}`;
+	return node.id ? `${node.tagName}#${node.id}` : `${node.tagName} ${node.getAttribute("name") ?? ""}`;
 }
 
+// Merges `next`'s children into `old`'s. The longest common subsequence of their signatures
+// is kept and updated; the other old children go, the other new ones come in their places (a
+// notice that appeared above a form leaves the form, and what was typed into it, in place).
 function mergeChildren(old, next) {
 	const olds = [...old.childNodes];
 	const nexts = [...next.childNodes];
-	nexts.forEach((n, i) => {
-		const o = olds[i];
-		if (!o) {
-			old.appendChild(n);
-		} else if (!sameNode(o, n)) {
-			o.replaceWith(n);
-		} else if (o.nodeType === Node.ELEMENT_NODE) {
-			if (o.tagName !== "LEPTOS-ISLAND") {
-				syncAttributes(o, n);
-				mergeChildren(o, n);
-			}
-		} else if (o.nodeValue !== n.nodeValue) {
-			o.nodeValue = n.nodeValue;
+	const a = olds.map(signature);
+	const b = nexts.map(signature);
+	// common[i][j]: the length of the longest common subsequence of a[i..] and b[j..].
+	const common = Array.from({ length: a.length + 1 }, () => new Uint16Array(b.length + 1));
+	for (let i = a.length - 1; i >= 0; i--) {
+		for (let j = b.length - 1; j >= 0; j--) {
+			common[i][j] = a[i] === b[j] ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
 		}
-	});
-	for (const o of olds.slice(nexts.length)) {
-		o.remove();
+	}
+	let i = 0;
+	for (let j = 0; j < b.length; ) {
+		if (i < a.length && a[i] === b[j]) {
+			mergeNode(olds[i], nexts[j]);
+			i++;
+			j++;
+		} else if (i < a.length && common[i + 1][j] >= common[i][j + 1]) {
+			olds[i].remove();
+			i++;
+		} else {
+			old.insertBefore(nexts[j], olds[i] ?? null);
+			j++;
+		}
+	}
+	for (; i < a.length; i++) {
+		olds[i].remove();
+	}
+}
+
+// A kept island keeps its state; any other node takes the new page's.
+function mergeNode(o, n) {
+	if (o.nodeType === Node.ELEMENT_NODE) {
+		if (o.tagName !== "LEPTOS-ISLAND") {
+			syncAttributes(o, n);
+			mergeChildren(o, n);
+		}
+	} else if (o.nodeValue !== n.nodeValue) {
+		o.nodeValue = n.nodeValue;
 	}
 }
 
@@ -145,6 +206,7 @@ function syncAttributes(old, next) {
 		if (old.getAttribute(attr.name) !== attr.value) old.setAttribute(attr.name, attr.value);
 	}
 	for (const attr of [...old.attributes]) {
+		// Kept: the scripts' mark on the document.
 		if (!next.hasAttribute(attr.name) && attr.name !== "data-hydrated") old.removeAttribute(attr.name);
 	}
 }
