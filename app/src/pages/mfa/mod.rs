@@ -300,7 +300,8 @@ fn PushPanel(view: PushView, push: PushActions) -> impl IntoView {
 
 /// Listens to the login's push event stream: an approval submits the "Continue" form, a
 /// denial or expiry reloads the page (which shows it). Approved before the page loaded: submits
-/// at once. The stream closes on the device's answer.
+/// at once. The stream closes on the device's answer, or once the push panel has left the page
+/// (the islands router replaces pages without disposing islands).
 #[island]
 fn PushFollow(approved: bool) -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -335,8 +336,25 @@ fn PushFollow(approved: bool) -> impl IntoView {
             });
             let _ = source.add_event_listener_with_callback("push", on_push.as_ref().unchecked_ref());
             on_push.forget();
+            close_when_gone(source);
         }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = approved;
+}
+
+/// Closes `source` once the push number is no longer on the page (checked every 2 s).
+#[cfg(feature = "hydrate")]
+fn close_when_gone(source: web_sys::EventSource) {
+    gloo_timers::callback::Timeout::new(2_000, move || {
+        if source.ready_state() == web_sys::EventSource::CLOSED {
+            return;
+        }
+        if document().get_element_by_id("push-number").is_none() {
+            source.close();
+            return;
+        }
+        close_when_gone(source);
+    })
+    .forget();
 }

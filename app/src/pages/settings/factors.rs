@@ -102,7 +102,9 @@ fn PushPairingForm(locale: Locale) -> impl IntoView {
                 <p>{td!(locale, push.scan)}</p>
                 <QrCode svg=p.qr_svg.clone() label=td_string!(locale, push.qr_label).to_string() />
                 <p>
-                    {td!(locale, push.link_label)} " " <a href=p.link.clone() id="pairing-link">{p.link.clone()}</a>
+                    {td!(locale, push.link_label)} " " <a href=p.link.clone() id="pairing-link" rel="external">
+                        {p.link.clone()}
+                    </a>
                 </p>
             }),
             _ => None,
