@@ -3,19 +3,20 @@
 //!
 //! Pages are rendered on the server only. The few parts that need code in the browser are
 //! `#[island]` components; the wasm holds just them. The login page has none, so its first
-//! load is the HTML, the stylesheet and the two inline scripts below.
+//! load is the HTML, the stylesheet and the two inline scripts below:
+//!
+//! - `routing.js` (based on leptos's islands router): after the first load, links and forms
+//!   fetch the next page and put it in place, so navigation is client-side without page code
+//!   in the browser. Every form also works without JavaScript, as a plain post.
+//! - `loader.js`: fetches the wasm when the page (or a page the router brings) has an island.
+//!
+//! Which islands go where:
 //!
 //! - The small islands (the resend countdown, local times, the push follower) are in the main
 //!   wasm, which the MFA page loads.
 //! - The forms a TAN guards are `#[island(lazy)]`: built with `cargo leptos --split`, each is a
 //!   chunk of its own (with a chunk they share: the server-function client, form decoding,
 //!   the TAN prompt and the error texts), fetched when a page with it hydrates.
-//!
-//! - `routing.js` (leptos's islands router, adapted): after the first load, links and forms
-//!   fetch the next page and patch the document in place, so navigation is client-side
-//!   without page code in the browser. Every form also works without JavaScript, as a plain
-//!   post.
-//! - `loader.js`: fetches the wasm when the page (or a page the router brings) has an island.
 
 use leptos::prelude::*;
 
