@@ -98,6 +98,35 @@ async fn one_ip_is_capped_across_accounts() {
     );
 }
 
+/// Every address of an IPv6 /64 is one client: its guesses share one throttle per account
+/// and one cap, instead of five free guesses and an hour's cap per address.
+#[tokio::test]
+async fn the_addresses_of_one_ipv6_network_share_one_throttle() {
+    let policy = Policy { login_ip_failure_cap: 8, ..Policy::default() };
+    let t = TestApp::start_with(policy, TestApp::cheap_argon2()).await;
+    t.user("anna@example.org", "correct horse battery staple", "member").await;
+    let v6 = |net: u16, host: u16| std::net::IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, net, 0, 0, 0, host));
+    for host in 1..=5 {
+        let res = Client::new(&t, v6(2, host)).login("anna@example.org", "guess guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "guess {host}");
+    }
+    let verifications = t.state.hasher.verifications();
+    let sixth = Client::new(&t, v6(2, 6)).login("anna@example.org", "guess guess guess").await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS, "a new address of the same /64: {sixth:?}");
+    assert!(sixth.header(header::RETRY_AFTER).is_some());
+    assert_eq!(t.state.hasher.verifications(), verifications, "a refused guess costs no hashing");
+    // Spraying other accounts from new addresses of the /64 meets the network's cap.
+    for i in 0..3 {
+        let res = Client::new(&t, v6(2, 10 + i)).login(&format!("user{i}@example.org"), "Sommer2026!").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let capped = Client::new(&t, v6(2, 20)).login("someone@example.org", "Sommer2026!").await;
+    assert_eq!(capped.status, StatusCode::TOO_MANY_REQUESTS, "{capped:?}");
+    // Another /64 is another network.
+    let other = Client::new(&t, v6(3, 1)).login("anna@example.org", "correct horse battery staple").await;
+    assert!(other.session_cookie().is_some(), "{other:?}");
+}
+
 #[tokio::test]
 async fn parallel_wrong_passwords_are_counted_exactly() {
     let t = TestApp::start().await;

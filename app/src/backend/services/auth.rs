@@ -1,4 +1,6 @@
-//! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7).
+//! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7). Password failures are
+//! counted per (submitted address, network) and per network, a network being an IPv4 address
+//! or an IPv6 /64 (`sms_cap::network_of`).
 //!
 //! A login attempt runs in three steps so that the expensive verification holds no lock,
 //! after taking a slot of the password hasher (a full hasher refuses at once, 503):
@@ -17,6 +19,7 @@ use crate::{
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Purpose, Secret},
         factor, links, login_completion, oidc, sessions,
+        sms_cap::network_of,
         store::{self, users::LoginAccountRow},
     },
     domain::{
@@ -180,7 +183,10 @@ async fn password_accepted(
 async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Result<Reservation, AppError> {
     let policy = &state.config.policy;
     let account_key = state.keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes());
-    let ip = ctx.ip.to_string();
+    // Counted by network (an IPv4 address, an IPv6 /64), as the SMS and anonymous caps are:
+    // every address of a /64 is the same client, and would otherwise bring 5 free guesses and
+    // a fresh hourly cap of its own.
+    let ip = network_of(ctx.ip);
     let mut tx = state.writer.begin().await?;
 
     let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
