@@ -10,6 +10,7 @@
 //! | setup SMS | 15 (`setup_sms_quota`) | yes |
 //! | pushes | 20 (`login_codes_per_channel`) | yes |
 //! | TAN SMS | 20 (`tan_sms_quota`) | no |
+//! | wrong second-factor entries at login (4.6) | 20 (`wrong_entries_per_window`) | yes |
 
 use crate::{
     backend::store::{self, Conn},
@@ -30,6 +31,8 @@ pub enum Sends {
     Pushes,
     /// TAN SMS.
     TanSms,
+    /// Not a send: wrong second-factor entries at a login challenge (`factor::wrong_entries`).
+    WrongEntries,
 }
 
 /// The account's sends of `kind` in the current quota window.
@@ -48,12 +51,13 @@ pub async fn usage(
         Sends::Pushes => store::push::sent_in_window(conn, user_id, start).await?,
         // TAN SMS are not reset by a login (SPEC 5.6).
         Sends::TanSms => store::tans::issued_in_window(conn, user_id, start).await?,
+        Sends::WrongEntries => store::wrong_entries::in_window(conn, user_id, start).await?,
     };
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
-/// Resets the account's daily limits (SPEC 4.2, 4.4): what was sent until now no longer
-/// counts. TAN SMS stay counted.
+/// Resets the account's daily limits (SPEC 4.2, 4.4, 4.6): what was sent, and the wrong
+/// entries made, until now no longer count. TAN SMS stay counted.
 pub async fn reset(conn: &mut Conn, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
     store::users::reset_quotas(conn, user_id, now).await
 }
@@ -64,5 +68,6 @@ pub fn limit(policy: &Policy, kind: Sends) -> u32 {
         Sends::Codes { purpose: Purpose::Setup, .. } => policy.setup_sms_quota,
         Sends::Codes { purpose: Purpose::Login, .. } | Sends::Pushes => policy.login_codes_per_channel,
         Sends::TanSms => policy.tan_sms_quota,
+        Sends::WrongEntries => policy.wrong_entries_per_window,
     }
 }

@@ -32,6 +32,10 @@ pub struct Policy {
     pub code_ttl_secs: i64,
     /// 3.3: wrong entries that end a challenge.
     pub code_max_failures: u32,
+    /// 4.6: wrong second-factor entries (any factor, any login challenge) per account counted
+    /// in the rolling quota window; the entry past them is refused and locks the account for
+    /// `lock_secs`. A successful login resets the count.
+    pub wrong_entries_per_window: u32,
     /// 3.2: after each send, "Resend" waits this long (the server enforces it too).
     pub resend_cooldown_secs: i64,
     /// 4.1: codes per channel (SMS, e-mail) per account at login in the rolling window.
@@ -105,6 +109,7 @@ impl Default for Policy {
             password_max_bytes: 1024,
             code_ttl_secs: 10 * 60,
             code_max_failures: 5,
+            wrong_entries_per_window: 20,
             resend_cooldown_secs: 30,
             login_codes_per_channel: 20,
             setup_sms_quota: 15,

@@ -17,7 +17,7 @@ pub struct AccountHit {
 /// One quota's use in its rolling window.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaUse {
-    /// `login_sms`, `login_email`, `setup_sms`, `tan_sms`.
+    /// `login_sms`, `login_email`, `setup_sms`, `tan_sms`, `wrong_entries`.
     pub name: String,
     pub used: u32,
     pub limit: u32,

@@ -1,6 +1,7 @@
-//! The list of attacks at the top of attacks.rs names the tests that cover each one. This
-//! checks that every test it names exists, so a renamed or deleted test cannot leave the list
-//! promising coverage that is gone.
+//! The list of attacks at the top of attacks.rs, and the tables of bounds in
+//! docs/security.md, name the tests that cover each attack and each bound. This checks that
+//! every test they name exists (and that every bound names one), so a renamed or deleted test
+//! cannot leave a list promising coverage that is gone.
 
 use std::path::{Path, PathBuf};
 
@@ -49,13 +50,12 @@ fn has_test(source: &str, name: &str) -> bool {
     })
 }
 
-#[test]
-fn every_test_the_attack_list_names_exists() {
+/// What is wrong with each of `names` (`name` for a test of attacks.rs, or `module::name`):
+/// not a test name, or no such test.
+fn missing_tests(names: &[String]) -> Vec<String> {
     let attacks = include_str!("attacks.rs");
-    let names = named_in_header(attacks);
-    assert!(names.len() > 20, "the header of attacks.rs lists the tests of each attack: {names:?}");
     let mut missing = Vec::new();
-    for name in &names {
+    for name in names {
         let (module, test) = name.split_once("::").unwrap_or(("attacks", name));
         if !is_identifier(module) || !is_identifier(test) {
             missing.push(format!("`{name}`: not a test name (`name` or `module::name`)"));
@@ -76,11 +76,78 @@ fn every_test_the_attack_list_names_exists() {
             missing.push(format!("`{name}`: no #[test] or #[tokio::test] fn {test} in {module}.rs"));
         }
     }
+    missing
+}
+
+#[test]
+fn every_test_the_attack_list_names_exists() {
+    let names = named_in_header(include_str!("attacks.rs"));
+    assert!(names.len() > 20, "the header of attacks.rs lists the tests of each attack: {names:?}");
+    let missing = missing_tests(&names);
     assert!(
         missing.is_empty(),
         "the attack list at the top of attacks.rs names {} test(s) that do not exist:\n  {}",
         missing.len(),
         missing.join("\n  ")
+    );
+}
+
+/// The rows of every Markdown table in `doc` whose last column is headed "tests": the first
+/// cell and the backticked spans of the last cell.
+fn tested_rows(doc: &str) -> Vec<(String, Vec<String>)> {
+    let cells =
+        |line: &str| -> Vec<String> { line.trim().trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect() };
+    let mut rows = Vec::new();
+    let mut in_table = false;
+    for line in doc.lines() {
+        if !line.trim_start().starts_with('|') {
+            in_table = false;
+            continue;
+        }
+        let row = cells(line);
+        if row.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+            continue;
+        }
+        if !in_table {
+            in_table = row.last().is_some_and(|c| c == "tests");
+            continue;
+        }
+        let last = row.last().cloned().unwrap_or_default();
+        let names = last.split('`').skip(1).step_by(2).map(str::to_owned).collect();
+        rows.push((row[0].clone(), names));
+    }
+    rows
+}
+
+/// docs/security.md gives every secret a caller can present, and every write an anonymous
+/// caller can cause, the tests that try to exceed its bound: each row names at least one, and
+/// each named test exists.
+#[test]
+fn every_bound_in_the_security_documentation_names_tests_that_exist() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/security.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = tested_rows(&doc);
+    assert!(rows.len() >= 15, "the tables of bounds have a row per secret: {rows:?}");
+    let untested: Vec<&String> = rows.iter().filter(|(_, names)| names.is_empty()).map(|(what, _)| what).collect();
+    assert!(untested.is_empty(), "rows of docs/security.md without a test: {untested:?}");
+    let names: Vec<String> = rows.into_iter().flat_map(|(_, names)| names).collect();
+    let missing = missing_tests(&names);
+    assert!(
+        missing.is_empty(),
+        "docs/security.md names {} test(s) that do not exist:\n  {}",
+        missing.len(),
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn the_table_reader_takes_the_tests_column_of_tables_headed_tests() {
+    let doc =
+        "| a | tests |\n|---|---|\n| one | `m::x`, `m::y` |\n| two | |\n\ntext\n| b | c |\n|---|---|\n| z | `m::q` |\n";
+    let rows = tested_rows(doc);
+    assert_eq!(
+        rows,
+        vec![("one".to_owned(), vec!["m::x".to_owned(), "m::y".to_owned()]), ("two".to_owned(), Vec::new())]
     );
 }
 

@@ -27,3 +27,4 @@ mod startup;
 mod stop;
 mod tan;
 mod totp;
+mod wrong_entries;

@@ -5,7 +5,7 @@ use http::{StatusCode, header};
 
 use crate::harness::{Client, PW, TestApp, count, ip, logged_in, with_tan};
 
-fn codes_of(body: &str) -> Vec<String> {
+pub(crate) fn codes_of(body: &str) -> Vec<String> {
     serde_json::from_str::<Option<Vec<String>>>(body)
         .ok()
         .flatten()
@@ -14,7 +14,7 @@ fn codes_of(body: &str) -> Vec<String> {
 }
 
 /// Anna, logged in from her trusted IP, with a fresh set of recovery codes made behind a TAN.
-async fn anna_with_codes(t: &TestApp) -> (i64, Vec<String>) {
+pub(crate) async fn anna_with_codes(t: &TestApp) -> (i64, Vec<String>) {
     let s = logged_in(t, "anna@example.org", "member").await;
     let anna = count(t, "SELECT id FROM users WHERE email = 'anna@example.org'").await;
     let res = with_tan(t, &s, "/api/mfa/recovery-codes/new", "Wiederherstellungscodes").await;

@@ -7,13 +7,13 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use crate::harness::{Client, PHONE, PW, TestApp, ip, logged_in, no_cooldown, with_tan};
 
 /// What an authenticator app would show for `secret` at `unix` seconds.
-fn app_code(secret: &str, unix: i64) -> String {
+pub(crate) fn app_code(secret: &str, unix: i64) -> String {
     let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new()).unwrap().generate(u64::try_from(unix).unwrap())
 }
 
 /// Anna, logged in from her trusted IP, enrols an app; returns its secret.
-async fn enrol(t: &TestApp) -> String {
+pub(crate) async fn enrol(t: &TestApp) -> String {
     let s = logged_in(t, "anna@example.org", "member").await;
     let res = with_tan(t, &s, "/api/totp/start", "Authenticator-App").await;
     let e: serde_json::Value = serde_json::from_str(&res.body).unwrap();

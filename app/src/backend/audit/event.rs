@@ -124,6 +124,11 @@ pub enum AuditEvent<'a> {
     PushQuotaExceeded {
         user_id: i64,
     },
+    /// An entry past the wrong second-factor entries of the window (SPEC 4.6) was refused
+    /// unchecked; the account locks.
+    WrongEntriesExceeded {
+        user_id: i64,
+    },
     /// A new set of recovery codes replaced the old one (at MFA setup, or on demand).
     RecoveryCodesCreated {
         user_id: i64,

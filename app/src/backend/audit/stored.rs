@@ -28,6 +28,7 @@ impl AuditEvent<'_> {
             AuditEvent::PushDenied { .. } => "push.denied",
             AuditEvent::PushSignatureRefused { .. } => "push.signature_refused",
             AuditEvent::PushQuotaExceeded { .. } => "quota.exceeded",
+            AuditEvent::WrongEntriesExceeded { .. } => "quota.exceeded",
             AuditEvent::RecoveryCodeUsed { .. } => "recovery_code.used",
             AuditEvent::ChallengeExhausted { .. } => "challenge.exhausted",
             AuditEvent::QuotaExceeded { .. } => "quota.exceeded",
@@ -85,6 +86,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PushDenied { user_id, .. }
             | AuditEvent::PushSignatureRefused { user_id, .. }
             | AuditEvent::PushQuotaExceeded { user_id }
+            | AuditEvent::WrongEntriesExceeded { user_id }
             | AuditEvent::RecoveryCodeUsed { user_id, .. }
             | AuditEvent::ChallengeExhausted { user_id, .. }
             | AuditEvent::QuotaExceeded { user_id, .. }
@@ -166,6 +168,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PushApproved { request_id, .. }
             | AuditEvent::PushSignatureRefused { request_id, .. } => json!({ "request": request_id }),
             AuditEvent::PushQuotaExceeded { .. } => json!({ "purpose": "login", "channel": "push" }),
+            AuditEvent::WrongEntriesExceeded { .. } => json!({ "purpose": "login", "wrong_entries": true }),
             AuditEvent::PushDenied { request_id, wrong_number, .. } => {
                 json!({ "request": request_id, "wrong_number": wrong_number })
             }

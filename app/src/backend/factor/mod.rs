@@ -8,14 +8,16 @@
 //! | push with number matching | `push` | the right number picked on the paired device |
 //! | recovery code | `recovery_code` | one unused code of the account's ten |
 //!
-//! The challenge itself (its state, 5 tries) is `step`; the end of a passed login is
-//! `login_completion`. The use cases that drive them are in `services::challenge`.
+//! The challenge itself (its state, 5 tries) is `step`; the bound on wrong entries across
+//! every challenge of an account (20 a day, SPEC 4.6) is `wrong_entries`; the end of a passed
+//! login is `login_completion`. The use cases that drive them are in `services::challenge`.
 
 pub mod code;
 pub mod push;
 pub mod recovery_code;
 pub mod step;
 pub mod totp;
+pub mod wrong_entries;
 
 use sqlx::AnyConnection;
 

@@ -133,8 +133,9 @@ pub async fn view_of_session(
     }))
 }
 
-/// A push the device denied counts as a failed try of the login challenge it was sent for
-/// (if that login is still open), so denied pushes cannot be sent without end.
+/// A push the device denied counts as a wrong entry of the account (SPEC 4.6), and as a
+/// failed try of the login challenge it was sent for if that login is still open, so denied
+/// pushes cannot be sent without end.
 pub async fn count_denied(
     tx: &mut Conn,
     state: &AppState,
@@ -142,13 +143,12 @@ pub async fn count_denied(
     user_id: i64,
     session_hash: &[u8],
 ) -> Result<(), AppError> {
-    use super::step;
+    use super::{step, wrong_entries};
     use crate::domain::mfa::{ChallengeState, Purpose};
     // Pushes exist only at the login challenge, so the session's challenge is a login's.
-    if let Some(c) =
-        step::challenge_of(tx, session_hash).await?.filter(|c| matches!(c.state(), ChallengeState::Open { .. }))
-    {
-        step::count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?;
+    match step::challenge_of(tx, session_hash).await?.filter(|c| matches!(c.state(), ChallengeState::Open { .. })) {
+        Some(c) => drop(step::count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?),
+        None => wrong_entries::record(tx, ctx, user_id).await?,
     }
     Ok(())
 }

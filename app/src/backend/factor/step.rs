@@ -10,6 +10,7 @@ use crate::{
         AppState, RequestCtx, access, account_lock,
         audit::{self, AuditEvent},
         db,
+        factor::wrong_entries::{self, Admission},
         sessions::Session,
         store::{self, users::MfaAccountRow},
     },
@@ -151,8 +152,24 @@ pub async fn login_challenge(
     Ok((tx, step, challenge_id, current))
 }
 
+/// The login challenge of this session, for an entry of another factor than a sent code (an
+/// app's code, a recovery code, an approved push): as [`login_challenge`], and past the
+/// account's bound on wrong entries (SPEC 4.6) the entry is refused unchecked and the account
+/// locks.
+pub async fn login_entry(
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<(db::WriteTx, Step, i64, ChallengeState), AppError> {
+    let (mut tx, step, challenge_id, current) = login_challenge(state, ctx).await?;
+    match wrong_entries::admit(&mut tx, state, ctx, step.account.id).await? {
+        Admission::Check => Ok((tx, step, challenge_id, current)),
+        Admission::Locked(refusal) => state.refuse(tx, refusal).await,
+    }
+}
+
 /// One failed try of a challenge, recorded and audited in the caller's transaction (a wrong
-/// code, or a push the device denied). Returns what the user is told.
+/// code, or a push the device denied). At a login challenge it counts for the account too
+/// (SPEC 4.6). Returns what the user is told.
 pub async fn count_failure(
     tx: &mut AnyConnection,
     state: &AppState,
@@ -165,6 +182,10 @@ pub async fn count_failure(
     let policy = &state.config.policy;
     let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
     set_state(tx, challenge_id, next).await?;
+    match purpose {
+        Purpose::Login => wrong_entries::record(tx, ctx, user_id).await?,
+        Purpose::Setup => {}
+    }
     let failures_now = match next {
         ChallengeState::Open { failures } => failures,
         _ => policy.code_max_failures,

@@ -19,6 +19,7 @@ use crate::{
             push, recovery_code,
             step::{self, Step},
             totp,
+            wrong_entries::{self, Admission},
         },
         login_completion, messages, outbox,
         phone::{self, PhoneError},
@@ -269,6 +270,13 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         return Err(AppError::ChallengeExhausted);
     }
     let user_id = step.account.id;
+    let admission = match step.purpose {
+        Purpose::Login => wrong_entries::admit(&mut tx, state, ctx, user_id).await?,
+        Purpose::Setup => Admission::Check,
+    };
+    if let Admission::Locked(refusal) = admission {
+        return state.refuse(tx, refusal).await;
+    }
     let Some(channel) = code::take_matching(&mut tx, state, challenge.id, &code, ctx.now).await? else {
         return step::refuse_code(state, ctx, tx, &step, challenge.id, current).await;
     };
@@ -315,7 +323,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
 /// app without sending anything. Returns the new session's token.
 pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Result<Secret<String>, AppError> {
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
-    let (mut tx, step, challenge_id, current) = step::login_challenge(state, ctx).await?;
+    let (mut tx, step, challenge_id, current) = step::login_entry(state, ctx).await?;
     let user_id = step.account.id;
     if !totp::check_and_use(&mut tx, state, user_id, &step.account.email, &code, ctx.now).await? {
         return step::refuse_code(state, ctx, tx, &step, challenge_id, current).await;
@@ -336,7 +344,7 @@ pub async fn use_recovery_code(
     raw_code: &str,
 ) -> Result<(Secret<String>, i64), AppError> {
     let code = mfa::normalise_recovery_code(raw_code).ok_or(AppError::Input(InputError::CodeMalformed))?;
-    let (mut tx, step, challenge_id, current) = step::login_challenge(state, ctx).await?;
+    let (mut tx, step, challenge_id, current) = step::login_entry(state, ctx).await?;
     let user_id = step.account.id;
     if !recovery_code::use_one(&mut tx, state, user_id, &code, ctx.now).await? {
         return step::refuse_code(state, ctx, tx, &step, challenge_id, current).await;

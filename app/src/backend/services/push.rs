@@ -25,6 +25,7 @@ use crate::{
         factor::{
             push::{self as factor_push, PushSent, notify},
             step,
+            wrong_entries::{self, Admission},
         },
         messages,
         messages::tan::Authorises,
@@ -204,7 +205,7 @@ pub async fn session_view(
 /// The login screen goes on once the device approved (with JavaScript by itself, without by
 /// its refresh button): an approved push passes the challenge, once. Returns the new session.
 pub async fn finish(state: &AppState, ctx: &RequestCtx) -> Result<Secret<String>, AppError> {
-    let (mut tx, step, _, current) = step::login_challenge(state, ctx).await?;
+    let (mut tx, step, _, current) = step::login_entry(state, ctx).await?;
     let user_id = step.account.id;
     let row = store::push::newest_of_session(&mut tx, &step.session.id_hash).await?;
     let Some(store::push::SessionRequestRow { id: request_id, state: stored, expires_at, .. }) = row else {
@@ -265,6 +266,11 @@ pub async fn answer(
     }
     if PushState::of(&stored, expires_at, ctx.now.0) != PushState::Pending {
         return Err(AppError::PushExpired);
+    }
+    // The device's pick is an entry at the login challenge: past the account's wrong entries
+    // (SPEC 4.6) it is refused unchecked and the account locks.
+    if let Admission::Locked(refusal) = wrong_entries::admit(&mut tx, state, ctx, user_id).await? {
+        return state.refuse(tx, refusal).await;
     }
     let outcome = push::decide(u8::try_from(number).unwrap_or(0), answer);
     let (new_state, event) = match outcome {

@@ -65,6 +65,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
         ("login_email", Sends::Codes { purpose: Purpose::Login, channel: Method::Email }),
         ("setup_sms", Sends::Codes { purpose: Purpose::Setup, channel: Method::Sms }),
         ("tan_sms", Sends::TanSms),
+        ("wrong_entries", Sends::WrongEntries),
     ] {
         let used = quota_window::usage(&mut conn, policy, r.id, kind, ctx.now).await?.used;
         quotas.push(QuotaUse { name: name.into(), used, limit: quota_window::limit(policy, kind) });

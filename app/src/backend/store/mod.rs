@@ -41,6 +41,7 @@ pub mod sms_sends;
 pub mod tans;
 pub mod totp;
 pub mod users;
+pub mod wrong_entries;
 
 /// The connection type storage functions take (a pool connection or a write transaction).
 pub type Conn = sqlx::AnyConnection;

@@ -123,6 +123,7 @@ fn Detail(
         "login_sms" => t!(i18n, support.quota_login_sms).into_any(),
         "login_email" => t!(i18n, support.quota_login_email).into_any(),
         "setup_sms" => t!(i18n, support.quota_setup_sms).into_any(),
+        "wrong_entries" => t!(i18n, support.quota_wrong_entries).into_any(),
         _ => t!(i18n, support.quota_tan_sms).into_any(),
     };
     let locked = d.locked_until.clone();

@@ -54,7 +54,8 @@ pub async fn reset_quotas(conn: &mut Conn, user_id: i64, now: Timestamp) -> Resu
     sqlx::query(
         "UPDATE users SET quota_reset_at = $1,
              quota_reset_code_id = coalesce((SELECT max(id) FROM code_sends), 0),
-             quota_reset_push_id = coalesce((SELECT max(id) FROM push_requests), 0)
+             quota_reset_push_id = coalesce((SELECT max(id) FROM push_requests), 0),
+             quota_reset_entry_id = coalesce((SELECT max(id) FROM wrong_entries), 0)
          WHERE id = $2",
     )
     .bind(now.0)
