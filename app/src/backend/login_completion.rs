@@ -1,7 +1,8 @@
 //! The end of every successful login (SPEC 1.4, 1.5, 4.2), whichever factor passed it: the
 //! request's IP becomes the account's trusted IP, the daily limits reset, the factor is
-//! remembered for the next challenge, and the session gets a new id at the next stage (no
-//! fixation). The phone reset's end (6.2) is here too: it completes a login with a new phone.
+//! remembered for the next challenge, a set of recovery codes not yet shown after an MFA setup
+//! is no longer offered (it belonged to that setup's session), and the session gets a new id at
+//! the next stage (no fixation). The phone reset's end (6.2) is here too: it completes a login with a new phone.
 
 use sqlx::AnyConnection;
 

@@ -56,6 +56,31 @@ async fn mfa_setup_shows_ten_recovery_codes_once_and_stores_only_their_hashes() 
     assert_eq!(Client::new(&t, ip(3)).post("/api/mfa/recovery-codes", "").await.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The set shown after MFA setup belongs to the session the setup logged in. If that page is
+/// never loaded, a later login (here the password alone, from the trusted IP) gets no codes
+/// without a TAN, and neither does the setup's own session after it.
+#[tokio::test]
+async fn the_first_set_is_offered_only_to_the_session_of_the_setup() {
+    let t = TestApp::start().await;
+    t.user_without_mfa("neu@example.org", PW, "member").await;
+    let c = Client::new(&t, ip(3));
+    let (_, token) = c.password("neu@example.org", PW).await;
+    let s = c.with_session(&token);
+    assert_eq!(s.post("/api/mfa/setup", "phone=0151+98765432").await.status, StatusCode::OK);
+    let code = t.code_for("+4915198765432").await;
+    let done = s.verify(&code).await;
+    assert_eq!(done.header(header::LOCATION).as_deref(), Some("/mfa/recovery-codes"), "{done:?}");
+    let setup_session = c.with_session(&done.session_token().unwrap());
+
+    let (res, later) = Client::new(&t, ip(3)).password("neu@example.org", PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "the trusted IP, no challenge: {res:?}");
+    let later = c.with_session(&later);
+    assert_eq!(later.post("/api/mfa/recovery-codes", "").await.body, "null");
+    assert_eq!(setup_session.post("/api/mfa/recovery-codes", "").await.body, "null");
+    assert_eq!(count(&t, "SELECT count(*) FROM recovery_codes").await, 0);
+    assert_eq!(t.audited("recovery_codes.created").await, 0);
+}
+
 #[tokio::test]
 async fn a_recovery_code_passes_the_challenge_once_and_tells_how_many_remain() {
     let t = TestApp::start().await;

@@ -299,9 +299,6 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     }
     // A first setup (not a phone reset) is followed by the account's recovery codes, once.
     let first_setup = step.session.stage == LoginState::SetupRequired;
-    if first_setup {
-        store::users::set_recovery_codes_due(&mut tx, user_id).await?;
-    }
     if stage == LoginState::NewPassword {
         // A forgotten password: the challenge leads to the new-password form, not a login.
         store::sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
@@ -311,6 +308,11 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     }
     let proof = Proof::Factor(Factor::Code(channel));
     let token = login_completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
+    // The set belongs to this session: the next login (which completes like this one) takes it
+    // back, so a later session never gets codes without a TAN.
+    if first_setup {
+        store::users::set_recovery_codes_due(&mut tx, user_id).await?;
+    }
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
         login_completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
     }

@@ -36,20 +36,24 @@ pub async fn reset_account_by_email(conn: &mut Conn, email: &str) -> Result<Opti
     Ok(row.map(|(id, Flag(has_phone))| ResetAccountRow { id, has_phone }))
 }
 
-/// Remembers the login's IP as trusted and, when a factor passed it, that factor.
+/// Remembers the login's IP as trusted and, when a factor passed it, that factor; a set of
+/// recovery codes still waiting to be shown after an MFA setup is no longer shown.
 pub async fn set_trusted_ip_and_factor(
     conn: &mut Conn,
     user_id: i64,
     ip: &str,
     factor: Option<Factor>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method) WHERE id = $3")
-        .bind(ip)
-        .bind(factor.map(Factor::as_str))
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(drop)
+    sqlx::query(
+        "UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method), recovery_codes_due = 0
+         WHERE id = $3",
+    )
+    .bind(ip)
+    .bind(factor.map(Factor::as_str))
+    .bind(user_id)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Remembers push as the factor the account passed its last login challenge with.
