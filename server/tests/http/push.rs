@@ -35,14 +35,14 @@ impl Device {
 
 /// The public key as WebCrypto exports it (`exportKey('spki', …)`): the P-256 SPKI header,
 /// then the uncompressed point.
-fn spki(key: &SigningKey) -> Vec<u8> {
+pub(crate) fn spki(key: &SigningKey) -> Vec<u8> {
     const HEADER: &str = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
     let mut der = hex::decode(HEADER).unwrap();
     der.extend_from_slice(key.verifying_key().to_encoded_point(false).as_bytes());
     der
 }
 
-fn new_key() -> SigningKey {
+pub(crate) fn new_key() -> SigningKey {
     SigningKey::random(&mut rand::rngs::OsRng)
 }
 
