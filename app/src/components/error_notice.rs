@@ -53,6 +53,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         AppError::PushPending => td!(locale, errors.push_pending).into_any(),
         AppError::PushDenied => td!(locale, errors.push_denied).into_any(),
         AppError::PushExpired => td!(locale, errors.push_expired).into_any(),
+        AppError::PairingUnconfirmed => td!(locale, errors.pairing_unconfirmed).into_any(),
         AppError::RegistrationExpired => td!(locale, errors.registration_expired).into_any(),
         AppError::EmailCodeRequired { to, .. } => {
             td!(locale, errors.email_code_required, to = move || to.clone()).into_any()

@@ -158,6 +158,10 @@ pub enum AppError {
     /// The push expired before an answer, or was answered already.
     #[error("the push request expired")]
     PushExpired,
+    /// A pairing link on a browser that is a paired device already, without the confirmation
+    /// that it may replace that pairing.
+    #[error("this device is paired already; confirm the replacement")]
+    PairingUnconfirmed,
 }
 
 impl FromServerFnError for AppError {
@@ -213,7 +217,7 @@ impl AppError {
             AppError::Forbidden => S::FORBIDDEN,
             AppError::BadRequest => S::BAD_REQUEST,
             AppError::Internal | AppError::Unreachable => S::INTERNAL_SERVER_ERROR,
-            AppError::PushPending => S::CONFLICT,
+            AppError::PushPending | AppError::PairingUnconfirmed => S::CONFLICT,
             AppError::PushDenied => S::FORBIDDEN,
             AppError::PushExpired => S::GONE,
         }
