@@ -93,6 +93,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         },
         AppError::NotAuthenticated => td!(locale, errors.not_authenticated).into_any(),
         AppError::Forbidden => td!(locale, errors.forbidden).into_any(),
+        AppError::OwnAccount => td!(locale, errors.own_account).into_any(),
         AppError::BadRequest => td!(locale, errors.bad_request).into_any(),
         AppError::Internal => td!(locale, errors.internal).into_any(),
         AppError::Unreachable => td!(locale, errors.unreachable).into_any(),

@@ -143,6 +143,9 @@ pub enum AppError {
     NotAuthenticated,
     #[error("request refused")]
     Forbidden,
+    /// A support agent acting on their own account: another agent must (SPEC 6.4).
+    #[error("support agents cannot act on their own account")]
+    OwnAccount,
     #[error("malformed request")]
     BadRequest,
     #[error("internal error")]
@@ -214,7 +217,7 @@ impl AppError {
             AppError::LinkInvalid | AppError::RegistrationExpired => S::GONE,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
             AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
-            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Forbidden | AppError::OwnAccount => S::FORBIDDEN,
             AppError::BadRequest => S::BAD_REQUEST,
             AppError::Internal | AppError::Unreachable => S::INTERNAL_SERVER_ERROR,
             AppError::PushPending | AppError::PairingUnconfirmed => S::CONFLICT,

@@ -25,5 +25,6 @@ mod secrets;
 mod slow_clients;
 mod startup;
 mod stop;
+mod support;
 mod tan;
 mod totp;

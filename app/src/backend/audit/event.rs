@@ -39,6 +39,14 @@ impl OidcStep {
     }
 }
 
+/// Who took a support action (SPEC 6.4): a support agent in the console, or an operator on the
+/// server's command line (no account: the event names the operator and the reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Agent(i64),
+    Operator,
+}
+
 #[derive(Clone, Debug)]
 pub enum AuditEvent<'a> {
     /// The password step succeeded; `next` is the stage the session moved to.
@@ -178,7 +186,7 @@ pub enum AuditEvent<'a> {
     },
     TanUnlocked {
         user_id: i64,
-        by: Option<i64>,
+        by: Actor,
         reason: &'a str,
     },
     TanSessionEnded {
@@ -273,8 +281,20 @@ pub enum AuditEvent<'a> {
     },
     LockLifted {
         user_id: i64,
-        by: i64,
+        by: Actor,
         reason: &'a str,
+    },
+    /// A support agent searched the accounts; `query` is the search text, masked where it is
+    /// an e-mail address, and `hits` how many accounts it found.
+    SupportSearched {
+        by: i64,
+        query: String,
+        hits: usize,
+    },
+    /// A support agent opened an account in the console (SPEC 6.4: looking is audited too).
+    SupportViewed {
+        user_id: i64,
+        by: i64,
     },
     /// A step of an application's login through OpenID Connect; `scope` what it asked for,
     /// `confirmed` the transaction the user confirmed with a TAN (IBAN masked).
