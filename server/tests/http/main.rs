@@ -22,6 +22,7 @@ mod recovery_codes;
 mod render_runtimes;
 mod schema;
 mod secrets;
+mod settings;
 mod slow_clients;
 mod startup;
 mod stop;

@@ -210,6 +210,17 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         other_sessions_ended: u64,
     },
+    /// The current password given with a password change was wrong; the password throttle
+    /// counts it (SPEC 1.2).
+    CurrentPasswordRefused {
+        user_id: i64,
+    },
+    /// A password change was refused by the password throttle; its current password was not
+    /// checked.
+    PasswordChangeThrottled {
+        user_id: i64,
+        retry_at: Timestamp,
+    },
     EmailChangeCodeSent {
         user_id: i64,
         to_masked: String,

@@ -47,6 +47,8 @@ impl AuditEvent<'_> {
             AuditEvent::BankAccountChanged { .. } => "bank_account.changed",
             AuditEvent::InvoiceSubmitted { .. } => "invoice.submitted",
             AuditEvent::PasswordChanged { .. } => "password.changed",
+            AuditEvent::CurrentPasswordRefused { .. } => "password.current_refused",
+            AuditEvent::PasswordChangeThrottled { .. } => "password.change_throttled",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
             AuditEvent::EmailChanged { .. } => "email.changed",
             AuditEvent::SmsCapped => "sms.capped",
@@ -106,6 +108,8 @@ impl AuditEvent<'_> {
             | AuditEvent::BankAccountChanged { user_id, .. }
             | AuditEvent::InvoiceSubmitted { user_id, .. }
             | AuditEvent::PasswordChanged { user_id, .. }
+            | AuditEvent::CurrentPasswordRefused { user_id }
+            | AuditEvent::PasswordChangeThrottled { user_id, .. }
             | AuditEvent::SupportViewed { user_id, .. }
             | AuditEvent::EmailChangeCodeSent { user_id, .. }
             | AuditEvent::EmailChanged { user_id, .. }
@@ -217,6 +221,7 @@ impl AuditEvent<'_> {
             AuditEvent::TanUnlocked { reason, .. }
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
+            AuditEvent::PasswordChangeThrottled { retry_at, .. } => json!({ "retry_at": retry_at.0 }),
             AuditEvent::SupportSearched { query, hits, .. } => json!({ "query": query, "hits": hits }),
             AuditEvent::Oidc { client_id, scope, confirmed: None, .. } => {
                 json!({ "client": client_id, "scope": scope })

@@ -12,6 +12,7 @@ use crate::{
         input, messages,
         messages::tan::Authorises,
         outbox::{self, NewMessage},
+        password_throttle::{self, Attempt, ThrottleKey},
         store, tan,
     },
     domain::{
@@ -85,6 +86,10 @@ pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), A
 /// Success ends every other session and the TAN session, and makes the next login from any IP
 /// meet the MFA challenge (the trusted IP is forgotten). The new password meets the same
 /// strength rules as at registration (SPEC 2.1).
+///
+/// The current password goes through the password throttle (SPEC 1.2), counted by the
+/// account from any IP: beyond it the change is refused like a throttled login, before any
+/// argon2 run. Every wrong current password is audited.
 pub async fn change_password(
     state: &AppState,
     ctx: &RequestCtx,
@@ -97,14 +102,47 @@ pub async fn change_password(
         return Err(AppError::Input(InputError::PasswordTooLong));
     }
     // The expensive checks run before the write lock is taken.
-    let stored: String = {
+    let (user_id, stored) = {
         let (mut conn, _, user) = access::member_reading(state, ctx).await?;
         let company = store::organisations::name(&mut conn, user.organisation_id).await?;
         input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
-        store::users::password_hash(&mut conn, user.id).await?
+        (user.id, store::users::password_hash(&mut conn, user.id).await?)
     };
-    if !state.hasher.verify(Some(&stored), &current).await? {
-        return Err(AppError::Input(InputError::CurrentPasswordWrong));
+    // The hasher's slot first: when it is full nothing was tried, so nothing is counted.
+    let admission = state.hasher.admit()?;
+    let reservation = {
+        let key = ThrottleKey::password_change(&state.keys, user_id, ctx.ip);
+        let mut tx = state.writer.begin().await?;
+        match password_throttle::reserve(&mut tx, policy, key, ctx.now).await? {
+            Attempt::Allowed(reservation) => {
+                tx.commit().await?;
+                reservation
+            }
+            Attempt::Refused { retry_at } => {
+                let event = AuditEvent::PasswordChangeThrottled { user_id, retry_at };
+                audit::record_and_commit(tx, ctx, event).await?;
+                return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
+            }
+        }
+    };
+    let verified = state.hasher.verify_admitted(admission, Some(&stored), &current).await;
+    let mut tx = state.writer.begin().await?;
+    match verified {
+        Ok(true) => {
+            password_throttle::clear(&mut tx, &reservation).await?;
+            tx.commit().await?;
+        }
+        Ok(false) => {
+            // The failure counted in advance stays.
+            audit::record_and_commit(tx, ctx, AuditEvent::CurrentPasswordRefused { user_id }).await?;
+            return Err(AppError::Input(InputError::CurrentPasswordWrong));
+        }
+        Err(e) => {
+            // Nothing was tried: the advance failure is taken back.
+            password_throttle::release(&mut tx, &reservation).await?;
+            tx.commit().await?;
+            return Err(e.into());
+        }
     }
     let new_hash = state.hasher.hash(&new).await?;
 
