@@ -10,6 +10,7 @@
 //! | setup SMS | 15 (`setup_sms_quota`) | yes |
 //! | pushes | 20 (`login_codes_per_channel`) | yes |
 //! | TAN SMS | 20 (`tan_sms_quota`) | no |
+//! | e-mail-change codes (to new addresses) | 10 (`email_change_codes_per_window`) | no |
 
 use crate::{
     backend::store::{self, Conn},
@@ -30,6 +31,8 @@ pub enum Sends {
     Pushes,
     /// TAN SMS.
     TanSms,
+    /// Codes to a new e-mail address (an e-mail change, SPEC 5.3).
+    EmailChangeCodes,
 }
 
 /// The account's sends of `kind` in the current quota window.
@@ -48,12 +51,14 @@ pub async fn usage(
         Sends::Pushes => store::push::sent_in_window(conn, user_id, start).await?,
         // TAN SMS are not reset by a login (SPEC 5.6).
         Sends::TanSms => store::tans::issued_in_window(conn, user_id, start).await?,
+        // Neither are codes to new addresses: a login must not open a new day of them.
+        Sends::EmailChangeCodes => store::email_changes::sent_in_window(conn, user_id, start).await?,
     };
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4): what was sent until now no longer
-/// counts. TAN SMS stay counted.
+/// counts. TAN SMS and e-mail-change codes stay counted.
 pub async fn reset(conn: &mut Conn, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
     store::users::reset_quotas(conn, user_id, now).await
 }
@@ -64,5 +69,6 @@ pub fn limit(policy: &Policy, kind: Sends) -> u32 {
         Sends::Codes { purpose: Purpose::Setup, .. } => policy.setup_sms_quota,
         Sends::Codes { purpose: Purpose::Login, .. } | Sends::Pushes => policy.login_codes_per_channel,
         Sends::TanSms => policy.tan_sms_quota,
+        Sends::EmailChangeCodes => policy.email_change_codes_per_window,
     }
 }

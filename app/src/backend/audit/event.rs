@@ -225,6 +225,12 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         to_masked: String,
     },
+    /// A code to a new address was refused: the account's daily quota of e-mail-change codes
+    /// is used up.
+    EmailChangeQuotaExceeded {
+        user_id: i64,
+        free_at: Timestamp,
+    },
     EmailChanged {
         user_id: i64,
         from_masked: String,

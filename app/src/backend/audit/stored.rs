@@ -50,6 +50,7 @@ impl AuditEvent<'_> {
             AuditEvent::CurrentPasswordRefused { .. } => "password.current_refused",
             AuditEvent::PasswordChangeThrottled { .. } => "password.change_throttled",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
+            AuditEvent::EmailChangeQuotaExceeded { .. } => "email.quota_exceeded",
             AuditEvent::EmailChanged { .. } => "email.changed",
             AuditEvent::SmsCapped => "sms.capped",
             AuditEvent::RegistrationStarted { .. } => "registration.started",
@@ -110,6 +111,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PasswordChanged { user_id, .. }
             | AuditEvent::CurrentPasswordRefused { user_id }
             | AuditEvent::PasswordChangeThrottled { user_id, .. }
+            | AuditEvent::EmailChangeQuotaExceeded { user_id, .. }
             | AuditEvent::SupportViewed { user_id, .. }
             | AuditEvent::EmailChangeCodeSent { user_id, .. }
             | AuditEvent::EmailChanged { user_id, .. }
@@ -222,6 +224,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
             AuditEvent::PasswordChangeThrottled { retry_at, .. } => json!({ "retry_at": retry_at.0 }),
+            AuditEvent::EmailChangeQuotaExceeded { free_at, .. } => json!({ "free_at": free_at.0 }),
             AuditEvent::SupportSearched { query, hits, .. } => json!({ "query": query, "hits": hits }),
             AuditEvent::Oidc { client_id, scope, confirmed: None, .. } => {
                 json!({ "client": client_id, "scope": scope })

@@ -13,12 +13,14 @@ use crate::{
         messages::tan::Authorises,
         outbox::{self, NewMessage},
         password_throttle::{self, Attempt, ThrottleKey},
-        store, tan,
+        quota_window::{self, Sends},
+        store, tan, timefmt,
     },
     domain::{
         email, mask,
         mfa::{self, Method},
         money,
+        quota::{self, QuotaDecision},
         tan::{Action, Mode, TanSettings},
         time::Timestamp,
     },
@@ -163,7 +165,8 @@ fn email_code_hash(state: &AppState, change_id: i64, code: &str) -> Vec<u8> {
 }
 
 /// An e-mail change (SPEC 5.3, 5.7): a code to the new address proves it, then the TAN
-/// authorises the change. Success ends the TAN session and tells the old address.
+/// authorises the change. Success ends the TAN session and tells the old address. Codes to new
+/// addresses count against the account's daily quota (`email_change_codes_per_window`).
 pub async fn change_email(
     state: &AppState,
     ctx: &RequestCtx,
@@ -186,6 +189,17 @@ pub async fn change_email(
         {
             return Err(AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: wait });
         }
+        // The account's daily quota of codes to new addresses, whatever the session or address.
+        let usage = quota_window::usage(&mut tx, policy, user.id, Sends::EmailChangeCodes, ctx.now).await?;
+        let limit = quota_window::limit(policy, Sends::EmailChangeCodes);
+        if let QuotaDecision::Exceeded { free_at } = quota::decide(usage, limit, ctx.now, policy.quota_window_secs) {
+            let event = AuditEvent::EmailChangeQuotaExceeded { user_id: user.id, free_at };
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
+            let refusal =
+                AppError::QuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) };
+            return state.refuse(tx, refusal).await;
+        }
+        store::email_changes::record_send(&mut tx, user.id, ctx.now).await?;
         let code = random_code();
         let id =
             store::email_changes::create_without_code(&mut tx, &session.id_hash, user.id, &new_email, ctx.now).await?;
