@@ -215,21 +215,9 @@ pub enum AuditEvent<'a> {
     CurrentPasswordRefused {
         user_id: i64,
     },
-    /// A password change was refused by the password throttle; its current password was not
-    /// checked.
-    PasswordChangeThrottled {
-        user_id: i64,
-        retry_at: Timestamp,
-    },
     EmailChangeCodeSent {
         user_id: i64,
         to_masked: String,
-    },
-    /// A code to a new address was refused: the account's daily quota of e-mail-change codes
-    /// is used up.
-    EmailChangeQuotaExceeded {
-        user_id: i64,
-        free_at: Timestamp,
     },
     EmailChanged {
         user_id: i64,

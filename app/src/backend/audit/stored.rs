@@ -48,9 +48,7 @@ impl AuditEvent<'_> {
             AuditEvent::InvoiceSubmitted { .. } => "invoice.submitted",
             AuditEvent::PasswordChanged { .. } => "password.changed",
             AuditEvent::CurrentPasswordRefused { .. } => "password.current_refused",
-            AuditEvent::PasswordChangeThrottled { .. } => "password.change_throttled",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
-            AuditEvent::EmailChangeQuotaExceeded { .. } => "email.quota_exceeded",
             AuditEvent::EmailChanged { .. } => "email.changed",
             AuditEvent::SmsCapped => "sms.capped",
             AuditEvent::RegistrationStarted { .. } => "registration.started",
@@ -110,8 +108,6 @@ impl AuditEvent<'_> {
             | AuditEvent::InvoiceSubmitted { user_id, .. }
             | AuditEvent::PasswordChanged { user_id, .. }
             | AuditEvent::CurrentPasswordRefused { user_id }
-            | AuditEvent::PasswordChangeThrottled { user_id, .. }
-            | AuditEvent::EmailChangeQuotaExceeded { user_id, .. }
             | AuditEvent::SupportViewed { user_id, .. }
             | AuditEvent::EmailChangeCodeSent { user_id, .. }
             | AuditEvent::EmailChanged { user_id, .. }
@@ -223,8 +219,6 @@ impl AuditEvent<'_> {
             AuditEvent::TanUnlocked { reason, .. }
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
-            AuditEvent::PasswordChangeThrottled { retry_at, .. } => json!({ "retry_at": retry_at.0 }),
-            AuditEvent::EmailChangeQuotaExceeded { free_at, .. } => json!({ "free_at": free_at.0 }),
             AuditEvent::SupportSearched { query, hits, .. } => json!({ "query": query, "hits": hits }),
             AuditEvent::Oidc { client_id, scope, confirmed: None, .. } => {
                 json!({ "client": client_id, "scope": scope })

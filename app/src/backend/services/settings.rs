@@ -91,7 +91,7 @@ pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), A
 ///
 /// The current password goes through the password throttle (SPEC 1.2), counted by the
 /// account from any IP: beyond it the change is refused like a throttled login, before any
-/// argon2 run. Every wrong current password is audited.
+/// argon2 run and without writing anything. Every wrong current password is audited.
 pub async fn change_password(
     state: &AppState,
     ctx: &RequestCtx,
@@ -120,9 +120,9 @@ pub async fn change_password(
                 tx.commit().await?;
                 reservation
             }
+            // Refused: nothing was counted and nothing is stored, so the bound also bounds
+            // what a caller can make Riegel write.
             Attempt::Refused { retry_at } => {
-                let event = AuditEvent::PasswordChangeThrottled { user_id, retry_at };
-                audit::record_and_commit(tx, ctx, event).await?;
                 return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
             }
         }
@@ -192,12 +192,12 @@ pub async fn change_email(
         // The account's daily quota of codes to new addresses, whatever the session or address.
         let usage = quota_window::usage(&mut tx, policy, user.id, Sends::EmailChangeCodes, ctx.now).await?;
         let limit = quota_window::limit(policy, Sends::EmailChangeCodes);
+        // Beyond it nothing is sent or stored (the codes sent are audited, one event each).
         if let QuotaDecision::Exceeded { free_at } = quota::decide(usage, limit, ctx.now, policy.quota_window_secs) {
-            let event = AuditEvent::EmailChangeQuotaExceeded { user_id: user.id, free_at };
-            audit::record(&mut tx, ctx.now, Some(ctx.ip), event).await?;
-            let refusal =
-                AppError::QuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) };
-            return state.refuse(tx, refusal).await;
+            return Err(AppError::QuotaExceeded {
+                free_at: free_at.0,
+                free_at_text: timefmt::minute(free_at, ctx.lang),
+            });
         }
         store::email_changes::record_send(&mut tx, user.id, ctx.now).await?;
         let code = random_code();

@@ -39,8 +39,6 @@ pub fn event_label(kind: &str) -> AnyView {
         "invoice.submitted" => t!(i18n, events.invoice).into_any(),
         "password.changed" => t!(i18n, events.password_changed).into_any(),
         "password.current_refused" => t!(i18n, events.current_password_refused).into_any(),
-        "password.change_throttled" => t!(i18n, events.password_change_throttled).into_any(),
-        "email.quota_exceeded" => t!(i18n, events.email_quota_exceeded).into_any(),
         "support.viewed" => t!(i18n, events.support_viewed).into_any(),
         "email.code_sent" => t!(i18n, events.email_code).into_any(),
         "email.changed" => t!(i18n, events.email_changed).into_any(),
