@@ -10,6 +10,7 @@ const TEXT = {
     paired: 'Dieses Gerät ist gekoppelt. Anmeldeanfragen erscheinen hier.',
     notPaired: 'Dieses Gerät ist nicht gekoppelt. Öffnen Sie den Kopplungslink aus den Einstellungen des Portals.',
     pairFailed: 'Der Kopplungslink ist ungültig, abgelaufen oder schon benutzt. Erzeugen Sie in den Einstellungen einen neuen.',
+    confirmNeeded: 'Dieses Gerät ist schon gekoppelt. Öffnen Sie den Kopplungslink erneut und bestätigen Sie, dass er die bisherige Kopplung ersetzt.',
     none: 'Keine offenen Anfragen.',
     request: (time, ip) => `Anmeldung um ${time} Uhr von ${ip}`,
     pick: 'Wählen Sie die Zahl, die die Anmeldeseite zeigt:',
@@ -29,6 +30,7 @@ const TEXT = {
     paired: 'This device is paired. Login requests appear here.',
     notPaired: 'This device is not paired. Open the pairing link from the portal settings.',
     pairFailed: 'The pairing link is invalid, expired or used already. Create a new one in the settings.',
+    confirmNeeded: 'This device is paired already. Open the pairing link again and confirm that it replaces the current pairing.',
     none: 'No open requests.',
     request: (time, ip) => `Login at ${time} from ${ip}`,
     pick: 'Pick the number the login page shows:',
@@ -82,7 +84,9 @@ function deviceName() {
   return `${T.browserOn} ${platform}`.trim();
 }
 
-async function pair(token) {
+// `replace`: the confirmation the server's question showed when this browser is a paired
+// device already; without it the server replaces nothing.
+async function pair(token, replace) {
   setStatus(T.pairing);
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
   // The key is stored before the server learns of it: a browser that cannot keep it (private
@@ -94,7 +98,14 @@ async function pair(token) {
     return false;
   }
   const spki = await crypto.subtle.exportKey('spki', keys.publicKey);
-  const res = await post('/api/device/pair', { pairing: token, public_key: b64url(spki), name: deviceName() });
+  const fields = { pairing: token, public_key: b64url(spki), name: deviceName() };
+  if (replace) fields.replace = replace;
+  const res = await post('/api/device/pair', fields);
+  if (res.status === 409) {
+    // Paired already and not confirmed: nothing was replaced, and the link still works.
+    setStatus(T.confirmNeeded);
+    return false;
+  }
   // The link is used up either way; it should not stay in the address bar or history.
   history.replaceState(null, '', '/device');
   if (!res.ok) {
@@ -201,8 +212,12 @@ function listen() {
 }
 
 async function main() {
-  const token = new URLSearchParams(location.search).get('pair');
-  if (token && !(await pair(token))) return;
+  // The server asks first when a pairing link would replace this device's pairing: nothing
+  // happens here until its confirm form brings the page back with the confirmation.
+  if ($('device-confirm')) return;
+  const params = new URLSearchParams(location.search);
+  const token = params.get('pair');
+  if (token && !(await pair(token, params.get('replace')))) return;
   // Never paired in this browser: nothing to listen to.
   if (!(await loadKey())) {
     setStatus(T.notPaired);

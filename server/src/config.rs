@@ -165,6 +165,33 @@ pub enum Command {
     /// The keys ID tokens are signed with.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Act on an account as an operator, for what no support agent may do (an agent's own
+    /// account) or can do (no other agent there). Each needs a reason and is audited with the
+    /// actor "operator".
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum AccountCommand {
+    /// Lift the account's 24-hour lock early; its daily limits start afresh.
+    LiftLock {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Why, for the audit log (at least 10 characters).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Unlock the account's TAN system (locked after three wrong TANs).
+    UnlockTan {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Why, for the audit log (at least 10 characters).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -10,7 +10,7 @@ use app::{
 use clap::Parser;
 use server::{
     Settings, build_state,
-    config::{Cli, ClientCommand, Command, KeyCommand},
+    config::{AccountCommand, Cli, ClientCommand, Command, KeyCommand},
     guard::NetConfig,
     router,
 };
@@ -111,6 +111,18 @@ async fn administer(state: &app::backend::AppState, command: &Command) -> Result
                 ),
                 None => println!("Public client: no secret; it must use PKCE (S256)."),
             }
+            return Ok(());
+        }
+        Command::Account(command) => {
+            use app::backend::services::support::{OperatorAction, operator_act};
+            let (action, email, reason, done) = match command {
+                AccountCommand::LiftLock { email, reason } => (OperatorAction::LiftLock, email, reason, "lock lifted"),
+                AccountCommand::UnlockTan { email, reason } => {
+                    (OperatorAction::UnlockTan, email, reason, "TAN system unlocked")
+                }
+            };
+            operator_act(state, state.clock.now(), email, reason, action).await?;
+            println!("{email}: {done}; recorded in the audit log with the reason.");
             return Ok(());
         }
         Command::Key(KeyCommand::Rotate) => {

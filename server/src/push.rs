@@ -1,4 +1,5 @@
-//! Push approval over HTTP (issue 8): the device page `/device`, the device's event stream
+//! Push approval over HTTP (issue 8): the device page `/device` (and its question before a
+//! pairing link replaces a pairing), the device's event stream
 //! (its open requests) and the login screen's event stream (the state of its push). The
 //! rules live in `app::backend::services::push`; this module only streams what they say.
 //!
@@ -14,7 +15,7 @@ use app::{
 };
 use axum::{
     Router,
-    extract::State,
+    extract::{Query, State},
     response::{
         Html, IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -139,24 +140,40 @@ async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Resp
 }
 
 /// The device page: an installable web page (see `public/device.webmanifest`) whose script
-/// (`public/device.js`) pairs, keeps the key and answers requests.
-async fn device_page(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
+/// (`public/device.js`) pairs, keeps the key and answers requests. Opened with a pairing link
+/// in a browser that is a paired device already, it first asks (also without JavaScript): it
+/// names the pairing that would end and the account the link pairs with, and only its
+/// confirm form leads to the pairing.
+async fn device_page(
+    State(state): State<AppState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Html<String>, http::StatusCode> {
     let css = crate::assets::stylesheet_href(&state.leptos_options);
-    let (code, title, intro, noscript) = match app::api::context::lang_of(&headers) {
-        Lang::De => (
-            "de",
-            "Riegel-Authenticator",
-            "Auf diesem Gerät bestätigen Sie Anmeldungen am Lieferantenportal.",
-            "Dieses Gerät braucht JavaScript: Es erzeugt seinen Schlüssel und empfängt Anfragen im Browser.",
-        ),
-        Lang::En => (
-            "en",
-            "Riegel authenticator",
-            "On this device you approve logins to the supplier portal.",
-            "This device needs JavaScript: it makes its key and receives requests in the browser.",
+    let lang = app::api::context::lang_of(&headers);
+    let device = CookieJar::device(state.config.dev_mode).token(&headers);
+    let ask = push::device_page(
+        &state,
+        device.as_ref(),
+        query.get("pair").map(String::as_str),
+        query.get("replace").map(String::as_str),
+        state.clock.now(),
+        lang,
+    )
+    .await
+    .map_err(|e| e.status())?;
+    let t = texts(lang);
+    let body = match (ask, query.get("pair")) {
+        (Some(ask), Some(pairing)) => confirmation(&t, &ask, pairing),
+        _ => format!(
+            "<noscript><p class=\"notice notice-warn\">{noscript}</p></noscript>\
+             <p id=\"device-status\" role=\"status\"></p>\
+             <ul id=\"device-requests\" class=\"push-requests\"></ul>\
+             <p id=\"device-result\" role=\"status\"></p>",
+            noscript = t.noscript
         ),
     };
-    Html(format!(
+    Ok(Html(format!(
         "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"manifest\" href=\"/device.webmanifest\">\
@@ -164,11 +181,102 @@ async fn device_page(State(state): State<AppState>, headers: HeaderMap) -> Html<
          <link rel=\"stylesheet\" href=\"{css}\">\
          <script type=\"module\" src=\"/device.js\"></script></head>\
          <body><main id=\"main\"><section class=\"card device\" aria-labelledby=\"device-heading\">\
-         <h1 id=\"device-heading\">{title}</h1><p>{intro}</p>\
-         <noscript><p class=\"notice notice-warn\">{noscript}</p></noscript>\
-         <p id=\"device-status\" role=\"status\"></p>\
-         <ul id=\"device-requests\" class=\"push-requests\"></ul>\
-         <p id=\"device-result\" role=\"status\"></p>\
-         </section></main></body></html>"
-    ))
+         <h1 id=\"device-heading\">{title}</h1><p>{intro}</p>{body}</section></main></body></html>",
+        code = t.code,
+        title = t.title,
+        intro = t.intro,
+    )))
+}
+
+/// The device page's words in one language.
+struct Texts {
+    code: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    noscript: &'static str,
+    paired_as: &'static str,
+    link_pairs: &'static str,
+    only_yours: &'static str,
+    link_invalid: &'static str,
+    replace: &'static str,
+    keep: &'static str,
+}
+
+fn texts(lang: Lang) -> Texts {
+    match lang {
+        Lang::De => Texts {
+            code: "de",
+            title: "Riegel-Authenticator",
+            intro: "Auf diesem Gerät bestätigen Sie Anmeldungen am Lieferantenportal.",
+            noscript: "Dieses Gerät braucht JavaScript: Es erzeugt seinen Schlüssel und empfängt Anfragen im Browser.",
+            paired_as: "Dieses Gerät ist schon gekoppelt: Es bestätigt Anmeldungen für das Konto {account} (Gerät „{device}“, gekoppelt am {at}).",
+            link_pairs: "Der geöffnete Link koppelt es stattdessen mit dem Konto {account}. Die bisherige Kopplung endet dann: Dieses Gerät bestätigt keine Anmeldungen für {current} mehr.",
+            only_yours: "Ersetzen Sie die Kopplung nur, wenn Sie den Link gerade selbst in den Einstellungen Ihres Kontos erzeugt haben.",
+            link_invalid: "Der geöffnete Kopplungslink ist ungültig, abgelaufen oder schon benutzt. Die bisherige Kopplung bleibt.",
+            replace: "Kopplung ersetzen",
+            keep: "Bisherige Kopplung behalten",
+        },
+        Lang::En => Texts {
+            code: "en",
+            title: "Riegel authenticator",
+            intro: "On this device you approve logins to the supplier portal.",
+            noscript: "This device needs JavaScript: it makes its key and receives requests in the browser.",
+            paired_as: "This device is paired already: it approves logins for the account {account} (device “{device}”, paired on {at}).",
+            link_pairs: "The link you opened pairs it with the account {account} instead. The current pairing then ends: this device no longer approves logins for {current}.",
+            only_yours: "Replace the pairing only if you have just made this link yourself in your account's settings.",
+            link_invalid: "The pairing link you opened is invalid, expired or used already. The current pairing stays.",
+            replace: "Replace the pairing",
+            keep: "Keep the current pairing",
+        },
+    }
+}
+
+/// The question before a pairing link replaces this device's pairing: what ends, what the link
+/// pairs with, and a confirm form that carries the confirmation only this page can show.
+fn confirmation(t: &Texts, ask: &push::Replacement, pairing: &str) -> String {
+    let current = escape(&ask.current_account);
+    let paired_as = t
+        .paired_as
+        .replace("{account}", &current)
+        .replace("{device}", &escape(&ask.current_device))
+        .replace("{at}", &escape(&ask.paired_at_text));
+    let Some(new_account) = &ask.new_account else {
+        return format!(
+            "<div id=\"device-confirm\"><p>{paired_as}</p><p class=\"notice notice-error\" role=\"alert\">{invalid}</p>\
+             <p><a href=\"/device\">{keep}</a></p></div>",
+            invalid = t.link_invalid,
+            keep = t.keep
+        );
+    };
+    let link_pairs = t.link_pairs.replace("{account}", &escape(new_account)).replace("{current}", &current);
+    format!(
+        "<div id=\"device-confirm\"><p class=\"notice notice-warn\" role=\"alert\">{paired_as}</p>\
+         <p>{link_pairs}</p><p>{only_yours}</p>\
+         <form method=\"get\" action=\"/device\">\
+         <input type=\"hidden\" name=\"pair\" value=\"{pairing}\">\
+         <input type=\"hidden\" name=\"replace\" value=\"{confirmation}\">\
+         <button type=\"submit\" class=\"secondary\">{replace}</button></form>\
+         <p><a href=\"/device\">{keep}</a></p></div>",
+        only_yours = t.only_yours,
+        pairing = escape(pairing),
+        confirmation = escape(&ask.confirmation),
+        replace = t.replace,
+        keep = t.keep
+    )
+}
+
+/// Text for HTML, in an element or a quoted attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -125,12 +125,29 @@ pub async fn start_push_pairing(tan: Option<String>) -> Result<PushPairing, AppE
 }
 
 /// Pairing, step 2, called by the device page: the link's token and the device's public key.
-/// The device gets its own long-lived cookie.
+/// The device gets its own long-lived cookie. A browser that is a paired device already sends
+/// `replace`, the confirmation its page showed, or nothing is replaced.
 #[server(prefix = "/api", endpoint = "device/pair")]
-pub async fn pair_device(pairing: String, public_key: String, name: String) -> Result<(), AppError> {
+pub async fn pair_device(
+    pairing: String,
+    public_key: String,
+    name: String,
+    replace: Option<String>,
+) -> Result<(), AppError> {
     use crate::backend::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
-    let token = crate::backend::services::push::pair_device(&state, &ctx, &pairing, &public_key, &name).await?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let device = CookieJar::device(state.config.dev_mode).token(&parts.headers);
+    let token = crate::backend::services::push::pair_device(
+        &state,
+        &ctx,
+        &pairing,
+        &public_key,
+        &name,
+        device.as_ref(),
+        replace.as_deref().filter(|r| !r.is_empty()),
+    )
+    .await?;
     super::context::set_cookie(&CookieJar::device(state.config.dev_mode).set_lasting(&token))?;
     Ok(())
 }

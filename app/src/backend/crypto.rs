@@ -75,6 +75,8 @@ pub enum Purpose {
     PushDevice,
     /// A push device's pairing link.
     PushPairing,
+    /// The confirmation that a pairing link may replace a device's pairing.
+    PushReplace,
     /// An OpenID Connect client's secret.
     OidcClientSecret,
     /// An authorization request's browser cookie, a code, an access token.
@@ -96,6 +98,7 @@ impl Purpose {
             Purpose::TotpSeal => b"riegel/totp-seal",
             Purpose::PushDevice => b"riegel/push-device",
             Purpose::PushPairing => b"riegel/push-pairing",
+            Purpose::PushReplace => b"riegel/push-replace",
             Purpose::RegistrationFlow => b"riegel/registration-flow",
             Purpose::RegistrationCode => b"riegel/registration-code",
             Purpose::EmailChangeCode => b"riegel/email-change-code",

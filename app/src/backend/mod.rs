@@ -20,6 +20,7 @@ pub mod login_completion;
 pub mod messages;
 pub mod oidc;
 pub mod outbox;
+pub mod password_throttle;
 pub mod phone;
 pub mod providers;
 pub mod quota_window;

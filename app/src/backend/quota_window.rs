@@ -11,6 +11,7 @@
 //! | pushes | 20 (`login_codes_per_channel`) | yes |
 //! | TAN SMS | 20 (`tan_sms_quota`) | no |
 //! | wrong second-factor entries at login (4.6) | 20 (`wrong_entries_per_window`) | yes |
+//! | e-mail-change codes (to new addresses) | 10 (`email_change_codes_per_window`) | no |
 
 use crate::{
     backend::store::{self, Conn},
@@ -33,6 +34,8 @@ pub enum Sends {
     TanSms,
     /// Not a send: wrong second-factor entries at a login challenge (`factor::wrong_entries`).
     WrongEntries,
+    /// Codes to a new e-mail address (an e-mail change, SPEC 5.3).
+    EmailChangeCodes,
 }
 
 /// The account's sends of `kind` in the current quota window.
@@ -52,12 +55,14 @@ pub async fn usage(
         // TAN SMS are not reset by a login (SPEC 5.6).
         Sends::TanSms => store::tans::issued_in_window(conn, user_id, start).await?,
         Sends::WrongEntries => store::wrong_entries::in_window(conn, user_id, start).await?,
+        // Neither are codes to new addresses: a login must not open a new day of them.
+        Sends::EmailChangeCodes => store::email_changes::sent_in_window(conn, user_id, start).await?,
     };
     Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4, 4.6): what was sent, and the wrong
-/// entries made, until now no longer count. TAN SMS stay counted.
+/// entries made, until now no longer count. TAN SMS and e-mail-change codes stay counted.
 pub async fn reset(conn: &mut Conn, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
     store::users::reset_quotas(conn, user_id, now).await
 }
@@ -69,5 +74,6 @@ pub fn limit(policy: &Policy, kind: Sends) -> u32 {
         Sends::Codes { purpose: Purpose::Login, .. } | Sends::Pushes => policy.login_codes_per_channel,
         Sends::TanSms => policy.tan_sms_quota,
         Sends::WrongEntries => policy.wrong_entries_per_window,
+        Sends::EmailChangeCodes => policy.email_change_codes_per_window,
     }
 }

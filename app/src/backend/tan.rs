@@ -240,16 +240,16 @@ pub async fn require(
     }
 }
 
-/// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction; the support console calls
-/// this with the agent's identity and reason.
+/// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction, with who did it (an agent in
+/// the support console, or an operator on the command line, without an IP) and why.
 pub async fn unlock(
     tx: &mut AnyConnection,
-    ctx: &RequestCtx,
+    now: Timestamp,
+    ip: Option<std::net::IpAddr>,
     user_id: i64,
-    by: Option<i64>,
+    by: audit::Actor,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     store::users::clear_tan_lock(tx, user_id).await?;
-    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanUnlocked { user_id, by, reason }).await?;
-    Ok(())
+    audit::record(tx, now, ip, AuditEvent::TanUnlocked { user_id, by, reason }).await
 }

@@ -53,6 +53,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         AppError::PushPending => td!(locale, errors.push_pending).into_any(),
         AppError::PushDenied => td!(locale, errors.push_denied).into_any(),
         AppError::PushExpired => td!(locale, errors.push_expired).into_any(),
+        AppError::PairingUnconfirmed => td!(locale, errors.pairing_unconfirmed).into_any(),
         AppError::RegistrationExpired => td!(locale, errors.registration_expired).into_any(),
         AppError::EmailCodeRequired { to, .. } => {
             td!(locale, errors.email_code_required, to = move || to.clone()).into_any()
@@ -92,6 +93,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         },
         AppError::NotAuthenticated => td!(locale, errors.not_authenticated).into_any(),
         AppError::Forbidden => td!(locale, errors.forbidden).into_any(),
+        AppError::OwnAccount => td!(locale, errors.own_account).into_any(),
         AppError::BadRequest => td!(locale, errors.bad_request).into_any(),
         AppError::Internal => td!(locale, errors.internal).into_any(),
         AppError::Unreachable => td!(locale, errors.unreachable).into_any(),

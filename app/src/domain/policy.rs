@@ -86,6 +86,10 @@ pub struct Policy {
     pub registration_mails_per_address: u32,
     /// 6.1: invitations (sent or refused) one admin may make in the rolling quota window.
     pub invitations_per_window: u32,
+    /// 5.3: codes to new e-mail addresses (an e-mail change) one account may be sent in the
+    /// rolling quota window, whatever the session or the address; beyond it no code is sent
+    /// until the oldest leaves the window (no lock).
+    pub email_change_codes_per_window: u32,
 }
 
 /// EU and EEA members, Switzerland and the United Kingdom (SPEC 2.2).
@@ -133,6 +137,7 @@ impl Default for Policy {
             support_reason_min_chars: 10,
             registration_mails_per_address: 5,
             invitations_per_window: 20,
+            email_change_codes_per_window: 10,
         }
     }
 }

@@ -143,6 +143,9 @@ pub enum AppError {
     NotAuthenticated,
     #[error("request refused")]
     Forbidden,
+    /// A support agent acting on their own account: another agent must (SPEC 6.4).
+    #[error("support agents cannot act on their own account")]
+    OwnAccount,
     #[error("malformed request")]
     BadRequest,
     #[error("internal error")]
@@ -158,6 +161,10 @@ pub enum AppError {
     /// The push expired before an answer, or was answered already.
     #[error("the push request expired")]
     PushExpired,
+    /// A pairing link on a browser that is a paired device already, without the confirmation
+    /// that it may replace that pairing.
+    #[error("this device is paired already; confirm the replacement")]
+    PairingUnconfirmed,
 }
 
 impl FromServerFnError for AppError {
@@ -210,10 +217,10 @@ impl AppError {
             AppError::LinkInvalid | AppError::RegistrationExpired => S::GONE,
             AppError::Busy { .. } => S::SERVICE_UNAVAILABLE,
             AppError::Input(_) => S::UNPROCESSABLE_ENTITY,
-            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Forbidden | AppError::OwnAccount => S::FORBIDDEN,
             AppError::BadRequest => S::BAD_REQUEST,
             AppError::Internal | AppError::Unreachable => S::INTERNAL_SERVER_ERROR,
-            AppError::PushPending => S::CONFLICT,
+            AppError::PushPending | AppError::PairingUnconfirmed => S::CONFLICT,
             AppError::PushDenied => S::FORBIDDEN,
             AppError::PushExpired => S::GONE,
         }

@@ -44,6 +44,8 @@ pub struct MessageState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountDetail {
     pub id: i64,
+    /// The agent's own account: another agent (or an operator) must act on it (SPEC 6.4).
+    pub own_account: bool,
     pub full_name: String,
     pub email: String,
     pub organisation: Option<String>,

@@ -314,3 +314,69 @@ async fn a_removed_device_can_no_longer_answer() {
     // The waiting push expired with the device.
     assert_eq!(s.post("/api/mfa/push/finish", "").await.status, StatusCode::GONE);
 }
+
+/// A pairing link of `email`'s account, made in its settings behind a TAN; the link's token.
+async fn pairing_link(t: &TestApp, email: &str) -> String {
+    let s = logged_in(t, email, "member").await;
+    let res = with_tan(t, &s, "/api/push/pairing", "Push-Bestätigung").await;
+    let p: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    p["link"].as_str().unwrap().strip_prefix("https://portal.example/device?pair=").unwrap().to_owned()
+}
+
+fn pair_form(pairing: &str, key: &SigningKey, replace: &str) -> String {
+    let public_key = URL_SAFE_NO_PAD.encode(spki(key));
+    serde_urlencoded(&[
+        ("pairing", pairing),
+        ("public_key", &public_key),
+        ("name", "Browser auf Mac"),
+        ("replace", replace),
+    ])
+}
+
+#[tokio::test]
+async fn a_pairing_link_opened_on_a_paired_device_asks_before_it_replaces_the_pairing() {
+    let t = TestApp::start().await;
+    let device = paired(&t).await;
+    let anna = count(&t, "SELECT id FROM users WHERE email = 'anna@example.org'").await;
+    // Mallory, any registered user, makes a pairing link for her own account and sends it to
+    // Anna, whose device opens it.
+    let pairing = pairing_link(&t, "mallory@example.org").await;
+    let mallory = count(&t, "SELECT id FROM users WHERE email = 'mallory@example.org'").await;
+    let devices = || count(&t, "SELECT count(*) FROM push_devices");
+    let page = device.client.get(&format!("/device?pair={pairing}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The page asks, naming the pairing that would end and the account the link pairs with.
+    assert!(page.body.contains("id=\"device-confirm\""), "{}", page.body);
+    assert!(page.body.contains("a•••@example.org") && page.body.contains("Browser auf Linux"), "{}", page.body);
+    assert!(page.body.contains("m•••@example.org") && page.body.contains("Kopplung ersetzen"), "{}", page.body);
+    let confirmation: String = {
+        let field = "name=\"replace\" value=\"";
+        let at = page.body.find(field).expect("a confirm form") + field.len();
+        page.body[at..].chars().take_while(|c| *c != '"').collect()
+    };
+
+    // Without the page's confirmation (or with a made-up one) nothing is replaced, and the
+    // link still works.
+    for replace in ["", "bWFkZS11cA"] {
+        let res = device.client.post("/api/device/pair", &pair_form(&pairing, &new_key(), replace)).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{res:?}");
+        assert!(res.body.contains("PairingUnconfirmed") && res.header(http::header::SET_COOKIE).is_none());
+    }
+    let (status, _) = device.client.first_event("/device/events").await;
+    assert_eq!(status, StatusCode::OK, "the device still answers for Anna");
+    assert_eq!(count(&t, &format!("SELECT count(*) FROM push_devices WHERE user_id = {anna}")).await, 1);
+    assert_eq!((devices().await, count(&t, "SELECT count(*) FROM push_pairings").await), (1, 1));
+    assert_eq!(t.audited("push.device_paired").await, 1);
+
+    // The confirm form brings the page back without the question, and the script's pairing
+    // with the confirmation replaces the pairing: the device now answers for Mallory, and
+    // Anna's pairing has ended.
+    let page = device.client.get(&format!("/device?pair={pairing}&replace={confirmation}")).await;
+    assert!(!page.body.contains("device-confirm") && page.body.contains("device-status"), "{}", page.body);
+    let res = device.client.post("/api/device/pair", &pair_form(&pairing, &new_key(), &confirmation)).await;
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    assert!(res.header(http::header::SET_COOKIE).unwrap().starts_with("riegel_device="));
+    assert_eq!(count(&t, &format!("SELECT count(*) FROM push_devices WHERE user_id = {mallory}")).await, 1);
+    assert_eq!(count(&t, &format!("SELECT count(*) FROM push_devices WHERE user_id = {anna}")).await, 0);
+    assert_eq!((t.audited("push.device_paired").await, t.audited("push.device_removed").await), (2, 1));
+}

@@ -39,6 +39,14 @@ impl OidcStep {
     }
 }
 
+/// Who took a support action (SPEC 6.4): a support agent in the console, or an operator on the
+/// server's command line (no account: the event names the operator and the reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Agent(i64),
+    Operator,
+}
+
 #[derive(Clone, Debug)]
 pub enum AuditEvent<'a> {
     /// The password step succeeded; `next` is the stage the session moved to.
@@ -183,7 +191,7 @@ pub enum AuditEvent<'a> {
     },
     TanUnlocked {
         user_id: i64,
-        by: Option<i64>,
+        by: Actor,
         reason: &'a str,
     },
     TanSessionEnded {
@@ -206,6 +214,11 @@ pub enum AuditEvent<'a> {
     PasswordChanged {
         user_id: i64,
         other_sessions_ended: u64,
+    },
+    /// The current password given with a password change was wrong; the password throttle
+    /// counts it (SPEC 1.2).
+    CurrentPasswordRefused {
+        user_id: i64,
     },
     EmailChangeCodeSent {
         user_id: i64,
@@ -278,8 +291,20 @@ pub enum AuditEvent<'a> {
     },
     LockLifted {
         user_id: i64,
-        by: i64,
+        by: Actor,
         reason: &'a str,
+    },
+    /// A support agent searched the accounts; `query` is the search text, masked where it is
+    /// an e-mail address, and `hits` how many accounts it found.
+    SupportSearched {
+        by: i64,
+        query: String,
+        hits: usize,
+    },
+    /// A support agent opened an account in the console (SPEC 6.4: looking is audited too).
+    SupportViewed {
+        user_id: i64,
+        by: i64,
     },
     /// A step of an application's login through OpenID Connect; `scope` what it asked for,
     /// `confirmed` the transaction the user confirmed with a TAN (IBAN masked).

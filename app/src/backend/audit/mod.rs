@@ -10,7 +10,8 @@ use sqlx::AnyConnection;
 mod event;
 mod stored;
 
-pub use event::{AuditEvent, LoginFailure, OidcStep};
+pub use event::{Actor, AuditEvent, LoginFailure, OidcStep};
+pub use stored::OPERATOR;
 
 use super::{store, timefmt};
 use crate::{
@@ -45,12 +46,28 @@ pub async fn events_of(
             at_text: timefmt::minute(Timestamp(e.at), lang),
             kind: e.kind,
             ip: e.ip,
-            by: e.actor_id.filter(|a| *a != user_id).map(|_| match (e.actor_name, e.actor_role) {
-                (Some(name), Some(role)) => format!("{name} ({role})"),
-                _ => "—".to_owned(),
-            }),
+            by: if by_operator(&e.detail) {
+                Some(operator_label(lang).to_owned())
+            } else {
+                e.actor_id.filter(|a| *a != user_id).map(|_| match (e.actor_name, e.actor_role) {
+                    (Some(name), Some(role)) => format!("{name} ({role})"),
+                    _ => "—".to_owned(),
+                })
+            },
         })
         .collect())
+}
+
+/// Whether an operator on the command line took the action an event's detail records.
+fn by_operator(detail: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(detail).is_ok_and(|d| d["actor"] == OPERATOR)
+}
+
+fn operator_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => "Betrieb (Kommandozeile)",
+        Lang::En => "operator (command line)",
+    }
 }
 
 /// The end of a use case that writes one change: its event, recorded in its transaction, and

@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::event::{AuditEvent, LoginFailure};
+use super::event::{Actor, AuditEvent, LoginFailure};
+
+/// The `actor` of an event's detail when an operator acted on the command line.
+pub const OPERATOR: &str = "operator";
 
 impl AuditEvent<'_> {
     pub const fn kind(&self) -> &'static str {
@@ -45,6 +48,7 @@ impl AuditEvent<'_> {
             AuditEvent::BankAccountChanged { .. } => "bank_account.changed",
             AuditEvent::InvoiceSubmitted { .. } => "invoice.submitted",
             AuditEvent::PasswordChanged { .. } => "password.changed",
+            AuditEvent::CurrentPasswordRefused { .. } => "password.current_refused",
             AuditEvent::EmailChangeCodeSent { .. } => "email.code_sent",
             AuditEvent::EmailChanged { .. } => "email.changed",
             AuditEvent::SmsCapped => "sms.capped",
@@ -62,6 +66,8 @@ impl AuditEvent<'_> {
             AuditEvent::PhoneResetStarted { .. } => "phone_reset.started",
             AuditEvent::PhoneReset { .. } => "phone_reset.completed",
             AuditEvent::LockLifted { .. } => "account.lock_lifted",
+            AuditEvent::SupportSearched { .. } => "support.searched",
+            AuditEvent::SupportViewed { .. } => "support.viewed",
             AuditEvent::Oidc { step, .. } => step.as_str(),
         }
     }
@@ -103,6 +109,8 @@ impl AuditEvent<'_> {
             | AuditEvent::BankAccountChanged { user_id, .. }
             | AuditEvent::InvoiceSubmitted { user_id, .. }
             | AuditEvent::PasswordChanged { user_id, .. }
+            | AuditEvent::CurrentPasswordRefused { user_id }
+            | AuditEvent::SupportViewed { user_id, .. }
             | AuditEvent::EmailChangeCodeSent { user_id, .. }
             | AuditEvent::EmailChanged { user_id, .. }
             | AuditEvent::RegistrationCompleted { user_id, .. }
@@ -117,7 +125,7 @@ impl AuditEvent<'_> {
             | AuditEvent::PhoneReset { user_id, .. }
             | AuditEvent::LockLifted { user_id, .. } => Some(*user_id),
             AuditEvent::LoginFailed { user_id, .. } | AuditEvent::PasswordResetRequested { user_id, .. } => *user_id,
-            AuditEvent::InvitationRefused { .. } | AuditEvent::SmsCapped => None,
+            AuditEvent::InvitationRefused { .. } | AuditEvent::SmsCapped | AuditEvent::SupportSearched { .. } => None,
             AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,
             AuditEvent::Oidc { user_id, .. } => *user_id,
@@ -126,12 +134,17 @@ impl AuditEvent<'_> {
 
     pub(super) fn actor_id(&self) -> Option<i64> {
         match self {
-            AuditEvent::AccountCreated { by, .. } | AuditEvent::TanUnlocked { by, .. } => *by,
+            AuditEvent::AccountCreated { by, .. } => *by,
+            AuditEvent::TanUnlocked { by, .. } | AuditEvent::LockLifted { by, .. } => match by {
+                Actor::Agent(id) => Some(*id),
+                Actor::Operator => None,
+            },
             AuditEvent::InvitationSent { by, .. }
             | AuditEvent::AccountDisabled { by, .. }
             | AuditEvent::AccountEnabled { by, .. }
             | AuditEvent::PhoneResetLinkSent { by, .. }
-            | AuditEvent::LockLifted { by, .. }
+            | AuditEvent::SupportSearched { by, .. }
+            | AuditEvent::SupportViewed { by, .. }
             | AuditEvent::InvitationRefused { by, .. } => Some(*by),
             AuditEvent::RegistrationStarted { .. } => None,
             other => other.user_id(),
@@ -202,9 +215,14 @@ impl AuditEvent<'_> {
             AuditEvent::PhoneReset { phone_masked, other_sessions_ended, .. } => {
                 json!({ "phone": phone_masked, "other_sessions_ended": other_sessions_ended })
             }
+            AuditEvent::TanUnlocked { reason, by: Actor::Operator, .. }
+            | AuditEvent::LockLifted { reason, by: Actor::Operator, .. } => {
+                json!({ "reason": reason, "actor": OPERATOR })
+            }
             AuditEvent::TanUnlocked { reason, .. }
             | AuditEvent::PhoneResetLinkSent { reason, .. }
             | AuditEvent::LockLifted { reason, .. } => json!({ "reason": reason }),
+            AuditEvent::SupportSearched { query, hits, .. } => json!({ "query": query, "hits": hits }),
             AuditEvent::Oidc { client_id, scope, confirmed: None, .. } => {
                 json!({ "client": client_id, "scope": scope })
             }

@@ -17,9 +17,10 @@ use crate::{
     backend::{
         AppState, access, account_lock,
         audit::{self, AuditEvent, LoginFailure},
-        crypto::{Password, Purpose, Secret},
-        factor, links, login_completion, oidc, sessions,
-        sms_cap::network_of,
+        crypto::{Password, Secret},
+        factor, links, login_completion, oidc,
+        password_throttle::{self, Attempt, ThrottleKey},
+        sessions,
         store::{self, users::LoginAccountRow},
     },
     domain::{
@@ -28,7 +29,6 @@ use crate::{
         login::{LoginEvent, LoginState, PasswordContext, transition},
         oidc::Proof,
         password::{self, PasswordInputError},
-        throttle::{self, AttemptDecision, IpFailures, PairFailures},
         time::Timestamp,
     },
     wire::{AppError, InputError, auth::UserInfo},
@@ -42,8 +42,7 @@ pub struct LoginOutcome {
 
 /// What step 1 reserved, to be settled in step 3.
 struct Reservation {
-    account_key: Vec<u8>,
-    ip_failure_id: i64,
+    throttle: password_throttle::Reservation,
     account: Option<LoginAccountRow>,
 }
 
@@ -181,57 +180,32 @@ async fn password_accepted(
 }
 
 async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Result<Reservation, AppError> {
-    let policy = &state.config.policy;
-    let account_key = state.keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes());
-    // Counted by network (an IPv4 address, an IPv6 /64), as the SMS and anonymous caps are:
-    // every address of a /64 is the same client, and would otherwise bring 5 free guesses and
-    // a fresh hourly cap of its own.
-    let ip = network_of(ctx.ip);
+    let key = ThrottleKey::login(&state.keys, email, ctx.ip);
     let mut tx = state.writer.begin().await?;
-
-    let window_start = ctx.now.minus_secs(policy.login_ip_window_secs);
-    store::login_failures::forget_ip_failures_until(&mut tx, &ip, window_start).await?;
-    let (in_window, oldest) = store::login_failures::ip_failures(&mut tx, &ip).await?;
-    let pair = store::login_failures::pair_failures(&mut tx, &account_key, &ip).await?;
-    let pair = throttle::forget_old(
-        pair.map(|(f, at)| PairFailures {
-            failures: u32::try_from(f).unwrap_or(u32::MAX),
-            last_failure_at: Some(Timestamp(at)),
-        })
-        .unwrap_or_default(),
-        ctx.now,
-        policy,
-    );
-    let ip_failures =
-        IpFailures { in_window: u32::try_from(in_window).unwrap_or(u32::MAX), oldest_in_window: oldest.map(Timestamp) };
-
-    if let AttemptDecision::Refused { retry_at } = throttle::decide(pair, ip_failures, ctx.now, policy) {
-        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginThrottled { email, retry_at }).await?;
-        tx.commit().await?;
-        return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
-    }
-
-    let failures = i64::from(pair.failures) + 1;
-    store::login_failures::set_pair_failures(&mut tx, &account_key, &ip, failures, ctx.now).await?;
-    let ip_failure_id = store::login_failures::add_ip_failure(&mut tx, &ip, ctx.now).await?;
+    let throttle = match password_throttle::reserve(&mut tx, &state.config.policy, key, ctx.now).await? {
+        Attempt::Allowed(reservation) => reservation,
+        Attempt::Refused { retry_at } => {
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginThrottled { email, retry_at }).await?;
+            tx.commit().await?;
+            return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
+        }
+    };
     let account = store::users::login_account_by_email(&mut tx, email).await?;
     tx.commit().await?;
-    Ok(Reservation { account_key, ip_failure_id, account })
+    Ok(Reservation { throttle, account })
 }
 
 /// Takes back an advance failure when no verification took place (the hasher was busy).
 async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    store::login_failures::take_back_pair_failure(&mut tx, &r.account_key, r.ip_failure_id).await?;
-    store::login_failures::delete_ip_failure(&mut tx, r.ip_failure_id).await?;
+    password_throttle::release(&mut tx, &r.throttle).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
 async fn clear_failures(conn: &mut AnyConnection, r: &Reservation) -> Result<(), sqlx::Error> {
-    store::login_failures::clear_pair_failures(conn, &r.account_key, r.ip_failure_id).await?;
-    store::login_failures::delete_ip_failure(conn, r.ip_failure_id).await
+    password_throttle::clear(conn, &r.throttle).await
 }
 
 pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {

@@ -20,7 +20,7 @@ use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
-        crypto::{Purpose, Secret, random_token},
+        crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
         factor::{
             push::{self as factor_push, PushSent, notify},
@@ -34,6 +34,7 @@ use crate::{
         tan,
     },
     domain::{
+        mask,
         push::{self, Answer, Outcome, PushState, PushView},
         tan::Action,
         time::Timestamp,
@@ -71,18 +72,35 @@ pub async fn start_pairing(state: &AppState, ctx: &RequestCtx, tan: Option<&str>
 
 /// Step 2 on the device: the pairing link's token and the device's public key (SPKI, base64url).
 /// The device replaces any earlier one of the account. Returns the device's cookie token.
+///
+/// A browser that is a paired device already (`device`, its cookie) is paired anew only with
+/// `replace`, the confirmation its device page showed (see [`device_page`]): a link alone,
+/// which any user can make for their own account and send, never replaces a pairing silently.
+/// The pairing it replaces ends (the earlier account's device is removed).
 pub async fn pair_device(
     state: &AppState,
     ctx: &RequestCtx,
     pairing: &str,
     public_key: &str,
     name: &str,
+    device: Option<&Secret<String>>,
+    replace: Option<&str>,
 ) -> Result<Secret<String>, AppError> {
     let der = URL_SAFE_NO_PAD.decode(public_key.trim()).map_err(|_| AppError::BadRequest)?;
     VerifyingKey::from_public_key_der(&der).map_err(|_| AppError::BadRequest)?;
     let name: String = name.trim().chars().filter(|c| !c.is_control()).take(NAME_MAX_CHARS).collect();
     let name = if name.is_empty() { "–".to_owned() } else { name };
     let mut tx = state.writer.begin().await?;
+    let replaced = match device {
+        Some(token) => store::push::device_by_token(&mut tx, &device_hash(state, token)).await?.map(|(id, _)| id),
+        None => None,
+    };
+    if let (Some(_), Some(token)) = (replaced, device) {
+        let expected = replace_confirmation(state, token, pairing);
+        if !replace.is_some_and(|r| hashes_equal(r.as_bytes(), expected.as_bytes())) {
+            return Err(AppError::PairingUnconfirmed);
+        }
+    }
     let pairing_hash = state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes());
     let user_id = store::push::take_pairing(&mut tx, &pairing_hash, ctx.now.minus_secs(PAIRING_TTL_SECS)).await?;
     let user_id = user_id.ok_or(AppError::LinkInvalid)?;
@@ -91,12 +109,82 @@ pub async fn pair_device(
     // Requests waiting for the old device expire: only the new one answers from now on.
     store::push::expire_pending_of_user(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
+    // The pairing this browser held for another account ends with its cookie.
+    let ended = replaced.filter(|old| *old != user_id);
+    if let Some(old) = ended {
+        store::push::delete_device(&mut tx, old).await?;
+        store::push::expire_pending_of_user(&mut tx, old, ctx.now).await?;
+        audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDeviceRemoved { user_id: old }).await?;
+    }
     // The owner hears of it by e-mail, in the language of the browser that paired.
     let address = store::users::email_of(&mut tx, user_id).await?;
     outbox::email_to(&mut tx, &address, messages::push_device_paired_notice(ctx.lang, &name), ctx.now).await?;
     state.commit(tx).await?;
     notify(state, user_id);
+    if let Some(old) = ended {
+        notify(state, old);
+    }
     Ok(token)
+}
+
+/// What a pairing link would replace on a browser that is a paired device already.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    /// The account the device answers for now (masked), the device's name, when it was paired.
+    pub current_account: String,
+    pub current_device: String,
+    pub paired_at_text: String,
+    /// The account the link pairs the device with (masked); `None` for a link that does not
+    /// work (unknown, used or expired).
+    pub new_account: Option<String>,
+    /// The value that confirms the replacement (the `replace` of [`pair_device`]).
+    pub confirmation: String,
+}
+
+/// Whether the device page must ask before it pairs: `Some` when the page was opened with a
+/// pairing link (`pairing`) in a browser whose cookie (`device`) belongs to a paired device,
+/// and not yet with the confirmation the question shows (`replace`).
+pub async fn device_page(
+    state: &AppState,
+    device: Option<&Secret<String>>,
+    pairing: Option<&str>,
+    replace: Option<&str>,
+    now: Timestamp,
+    lang: crate::domain::lang::Lang,
+) -> Result<Option<Replacement>, AppError> {
+    let (Some(device), Some(pairing)) = (device, pairing) else {
+        return Ok(None);
+    };
+    let mut conn = state.pool.acquire().await?;
+    let Some((user_id, name, paired_at)) =
+        store::push::device_facts_by_token(&mut conn, &device_hash(state, device)).await?
+    else {
+        return Ok(None);
+    };
+    let confirmation = replace_confirmation(state, device, pairing);
+    if replace.is_some_and(|r| hashes_equal(r.as_bytes(), confirmation.as_bytes())) {
+        return Ok(None);
+    }
+    let pairing_hash = state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes());
+    let new_user = store::push::pairing_user(&mut conn, &pairing_hash, now.minus_secs(PAIRING_TTL_SECS)).await?;
+    let new_account = match new_user {
+        Some(id) => Some(mask::email(&store::users::email_of(&mut conn, id).await?)),
+        None => None,
+    };
+    Ok(Some(Replacement {
+        current_account: mask::email(&store::users::email_of(&mut conn, user_id).await?),
+        current_device: name,
+        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), lang),
+        new_account,
+        confirmation,
+    }))
+}
+
+/// The confirmation that the pairing link `pairing` may replace the pairing of the device
+/// holding `device`: only a page served to that browser can show it, so no link can carry it.
+fn replace_confirmation(state: &AppState, device: &Secret<String>, pairing: &str) -> String {
+    let mac = state.keys.keyed_hash(Purpose::PushReplace, format!("{}\n{pairing}", device.expose()).as_bytes());
+    URL_SAFE_NO_PAD.encode(mac)
 }
 
 fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {

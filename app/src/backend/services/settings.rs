@@ -12,12 +12,15 @@ use crate::{
         input, messages,
         messages::tan::Authorises,
         outbox::{self, NewMessage},
-        store, tan,
+        password_throttle::{self, Attempt, ThrottleKey},
+        quota_window::{self, Sends},
+        store, tan, timefmt,
     },
     domain::{
         email, mask,
         mfa::{self, Method},
         money,
+        quota::{self, QuotaDecision},
         tan::{Action, Mode, TanSettings},
         time::Timestamp,
     },
@@ -85,6 +88,10 @@ pub async fn end_tan_session(state: &AppState, ctx: &RequestCtx) -> Result<(), A
 /// Success ends every other session and the TAN session, and makes the next login from any IP
 /// meet the MFA challenge (the trusted IP is forgotten). The new password meets the same
 /// strength rules as at registration (SPEC 2.1).
+///
+/// The current password goes through the password throttle (SPEC 1.2), counted by the
+/// account from any IP: beyond it the change is refused like a throttled login, before any
+/// argon2 run and without writing anything. Every wrong current password is audited.
 pub async fn change_password(
     state: &AppState,
     ctx: &RequestCtx,
@@ -97,14 +104,47 @@ pub async fn change_password(
         return Err(AppError::Input(InputError::PasswordTooLong));
     }
     // The expensive checks run before the write lock is taken.
-    let stored: String = {
+    let (user_id, stored) = {
         let (mut conn, _, user) = access::member_reading(state, ctx).await?;
         let company = store::organisations::name(&mut conn, user.organisation_id).await?;
         input::check_new_password(state, &new, &user.email, &user.full_name, company.as_deref().unwrap_or(""))?;
-        store::users::password_hash(&mut conn, user.id).await?
+        (user.id, store::users::password_hash(&mut conn, user.id).await?)
     };
-    if !state.hasher.verify(Some(&stored), &current).await? {
-        return Err(AppError::Input(InputError::CurrentPasswordWrong));
+    // The hasher's slot first: when it is full nothing was tried, so nothing is counted.
+    let admission = state.hasher.admit()?;
+    let reservation = {
+        let key = ThrottleKey::password_change(&state.keys, user_id, ctx.ip);
+        let mut tx = state.writer.begin().await?;
+        match password_throttle::reserve(&mut tx, policy, key, ctx.now).await? {
+            Attempt::Allowed(reservation) => {
+                tx.commit().await?;
+                reservation
+            }
+            // Refused: nothing was counted and nothing is stored, so the bound also bounds
+            // what a caller can make Riegel write.
+            Attempt::Refused { retry_at } => {
+                return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
+            }
+        }
+    };
+    let verified = state.hasher.verify_admitted(admission, Some(&stored), &current).await;
+    let mut tx = state.writer.begin().await?;
+    match verified {
+        Ok(true) => {
+            password_throttle::clear(&mut tx, &reservation).await?;
+            tx.commit().await?;
+        }
+        Ok(false) => {
+            // The failure counted in advance stays.
+            audit::record_and_commit(tx, ctx, AuditEvent::CurrentPasswordRefused { user_id }).await?;
+            return Err(AppError::Input(InputError::CurrentPasswordWrong));
+        }
+        Err(e) => {
+            // Nothing was tried: the advance failure is taken back.
+            password_throttle::release(&mut tx, &reservation).await?;
+            tx.commit().await?;
+            return Err(e.into());
+        }
     }
     let new_hash = state.hasher.hash(&new).await?;
 
@@ -125,7 +165,8 @@ fn email_code_hash(state: &AppState, change_id: i64, code: &str) -> Vec<u8> {
 }
 
 /// An e-mail change (SPEC 5.3, 5.7): a code to the new address proves it, then the TAN
-/// authorises the change. Success ends the TAN session and tells the old address.
+/// authorises the change. Success ends the TAN session and tells the old address. Codes to new
+/// addresses count against the account's daily quota (`email_change_codes_per_window`).
 pub async fn change_email(
     state: &AppState,
     ctx: &RequestCtx,
@@ -148,6 +189,17 @@ pub async fn change_email(
         {
             return Err(AppError::EmailCodeRequired { to: mask::email(&new_email), cooldown_secs: wait });
         }
+        // The account's daily quota of codes to new addresses, whatever the session or address.
+        let usage = quota_window::usage(&mut tx, policy, user.id, Sends::EmailChangeCodes, ctx.now).await?;
+        let limit = quota_window::limit(policy, Sends::EmailChangeCodes);
+        // Beyond it nothing is sent or stored (the codes sent are audited, one event each).
+        if let QuotaDecision::Exceeded { free_at } = quota::decide(usage, limit, ctx.now, policy.quota_window_secs) {
+            return Err(AppError::QuotaExceeded {
+                free_at: free_at.0,
+                free_at_text: timefmt::minute(free_at, ctx.lang),
+            });
+        }
+        store::email_changes::record_send(&mut tx, user.id, ctx.now).await?;
         let code = random_code();
         let id =
             store::email_changes::create_without_code(&mut tx, &session.id_hash, user.id, &new_email, ctx.now).await?;

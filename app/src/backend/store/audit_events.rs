@@ -65,12 +65,13 @@ pub struct ActivityRow {
     pub actor_id: Option<i64>,
     pub actor_name: Option<String>,
     pub actor_role: Option<String>,
+    pub detail: String,
 }
 
 /// The account's `limit` newest events, newest first.
 pub async fn newest_of_user(conn: &mut Conn, user_id: i64, limit: i64) -> Result<Vec<ActivityRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role
+        "SELECT a.at, a.kind, a.ip, a.actor_id, actor.full_name AS actor_name, actor.role AS actor_role, a.detail
          FROM audit_events a LEFT JOIN users actor ON actor.id = a.actor_id
          WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2",
     )

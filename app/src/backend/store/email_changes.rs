@@ -1,5 +1,6 @@
 //! `email_changes`: e-mail address changes in progress (SPEC 5.3, 5.7), each with the code
-//! sent to the new address.
+//! sent to the new address; `email_change_sends`: every such code, for the account's daily
+//! quota.
 
 use super::Conn;
 use crate::domain::time::Timestamp;
@@ -68,6 +69,28 @@ pub async fn mark_used(conn: &mut Conn, id: i64, used_at: Timestamp) -> Result<(
     sqlx::query("UPDATE email_changes SET used_at = $1 WHERE id = $2")
         .bind(used_at.0)
         .bind(id)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The account's e-mail-change codes sent since `start`: how many, and when the oldest was.
+pub async fn sent_in_window(
+    conn: &mut Conn,
+    user_id: i64,
+    start: Timestamp,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT count(*), min(at) FROM email_change_sends WHERE user_id = $1 AND at >= $2")
+        .bind(user_id)
+        .bind(start.0)
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn record_send(conn: &mut Conn, user_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO email_change_sends (user_id, at) VALUES ($1, $2)")
+        .bind(user_id)
+        .bind(at.0)
         .execute(conn)
         .await
         .map(drop)

@@ -1,5 +1,5 @@
 //! `login_failures`, `login_ip_failures`: the password throttle's counts (SPEC 1.2), per
-//! account and IP pair (the account as the keyed hash of the submitted address) and per IP.
+//! pair (an account key and an IP, or `*` for a pair counted from every IP) and per IP.
 
 use super::Conn;
 use crate::domain::time::Timestamp;
@@ -58,30 +58,26 @@ pub async fn add_ip_failure(conn: &mut Conn, ip: &str, at: Timestamp) -> Result<
         .await
 }
 
-/// Takes one failure back from the pair of `account_key` and the IP of the IP failure
-/// `ip_failure_id` (never below zero).
-pub async fn take_back_pair_failure(
-    conn: &mut Conn,
-    account_key: &[u8],
-    ip_failure_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)")
-        .bind(account_key)
-        .bind(ip_failure_id)
-        .execute(conn)
-        .await?;
+/// Takes one failure back from the pair (never below zero).
+pub async fn take_back_pair_failure(conn: &mut Conn, account_key: &[u8], ip: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END
+         WHERE account_key = $1 AND ip = $2",
+    )
+    .bind(account_key)
+    .bind(ip)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Clears the pair of `account_key` and the IP of the IP failure `ip_failure_id`.
-pub async fn clear_pair_failures(conn: &mut Conn, account_key: &[u8], ip_failure_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM login_failures WHERE account_key = $1 AND ip = (SELECT ip FROM login_ip_failures WHERE id = $2)",
-    )
-    .bind(account_key)
-    .bind(ip_failure_id)
-    .execute(conn)
-    .await?;
+/// Clears the pair.
+pub async fn clear_pair_failures(conn: &mut Conn, account_key: &[u8], ip: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE account_key = $1 AND ip = $2")
+        .bind(account_key)
+        .bind(ip)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

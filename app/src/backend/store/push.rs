@@ -37,6 +37,19 @@ pub async fn take_pairing(
         .await
 }
 
+/// The account of the pairing link with `token_hash` if it was made after `created_after`.
+pub async fn pairing_user(
+    conn: &mut Conn,
+    token_hash: &[u8],
+    created_after: Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM push_pairings WHERE token_hash = $1 AND created_at > $2")
+        .bind(token_hash)
+        .bind(created_after.0)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Pairs the device with the account, replacing any earlier one; paired and last seen `now`.
 pub async fn upsert_device(
     conn: &mut Conn,
@@ -80,6 +93,17 @@ pub async fn device_of_user(conn: &mut Conn, user_id: i64) -> Result<Option<(Str
 /// The account of the device holding the token with `token_hash`, and the device's public key.
 pub async fn device_by_token(conn: &mut Conn, token_hash: &[u8]) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as("SELECT user_id, public_key FROM push_devices WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The device holding the token with `token_hash`: its account, name and when it was paired.
+pub async fn device_facts_by_token(
+    conn: &mut Conn,
+    token_hash: &[u8],
+) -> Result<Option<(i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT user_id, name, paired_at FROM push_devices WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(conn)
         .await

@@ -38,6 +38,8 @@ pub fn event_label(kind: &str) -> AnyView {
         "bank_account.changed" => t!(i18n, events.bank_account).into_any(),
         "invoice.submitted" => t!(i18n, events.invoice).into_any(),
         "password.changed" => t!(i18n, events.password_changed).into_any(),
+        "password.current_refused" => t!(i18n, events.current_password_refused).into_any(),
+        "support.viewed" => t!(i18n, events.support_viewed).into_any(),
         "email.code_sent" => t!(i18n, events.email_code).into_any(),
         "email.changed" => t!(i18n, events.email_changed).into_any(),
         "registration.started" => t!(i18n, events.registration_started).into_any(),

@@ -177,42 +177,62 @@ fn Detail(
                 .collect_view()}
         </ul>
         <h3>{t!(i18n, support.actions)}</h3>
-        {d.phone_reset_open.then(|| view! { <p class="notice notice-info">{t!(i18n, support.reset_open)}</p> })}
+        {if d.own_account {
+            view! { <p class="notice notice-info">{t!(i18n, support.own_account)}</p> }.into_any()
+        } else {
+            let (user_id, reset_open, locked, tan_locked) =
+                (d.id, d.phone_reset_open, d.locked_until.is_some(), d.tan_locked);
+            view! { <Actions user_id reset_open locked tan_locked reset lift unlock /> }.into_any()
+        }}
+        <h3>{t!(i18n, support.messages)}</h3>
+        <Messages list=d.messages />
+        <h3>{t!(i18n, support.events)}</h3>
+        <EventTable items=d.events />
+    }
+}
+
+/// The support actions on an account that is not the agent's own (SPEC 6.4).
+#[component]
+fn Actions(
+    user_id: i64,
+    reset_open: bool,
+    locked: bool,
+    tan_locked: bool,
+    reset: ServerAction<SendPhoneReset>,
+    lift: ServerAction<LiftLock>,
+    unlock: ServerAction<UnlockTan>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        {reset_open.then(|| view! { <p class="notice notice-info">{t!(i18n, support.reset_open)}</p> })}
         <ActionForm action=reset>
-            {reason_fields(d.id, "reset")}
+            {reason_fields(user_id, "reset")}
             <button type="submit" class="secondary">
                 {t!(i18n, support.send_reset)}
             </button>
         </ActionForm>
-        {d
-            .locked_until
-            .is_some()
+        {locked
             .then(|| {
                 view! {
                     <ActionForm action=lift>
-                        {reason_fields(d.id, "lift")}
+                        {reason_fields(user_id, "lift")}
                         <button type="submit" class="secondary">
                             {t!(i18n, support.lift)}
                         </button>
                     </ActionForm>
                 }
             })}
-        {d
-            .tan_locked
+        {tan_locked
             .then(|| {
                 view! {
                     <ActionForm action=unlock>
-                        {reason_fields(d.id, "unlock")}
+                        {reason_fields(user_id, "unlock")}
                         <button type="submit" class="secondary">
                             {t!(i18n, support.unlock)}
                         </button>
                     </ActionForm>
                 }
             })}
-        <h3>{t!(i18n, support.messages)}</h3>
-        <Messages list=d.messages />
-        <h3>{t!(i18n, support.events)}</h3>
-        <EventTable items=d.events />
     }
 }
 

@@ -1,0 +1,111 @@
+//! The password throttle (SPEC 1.2) as one rule for every place a password is presented:
+//! the login and the current password at a password change.
+//!
+//! An attempt is counted as a failure before the password is verified (in the caller's
+//! `BEGIN IMMEDIATE` transaction, so parallel attempts count exactly), taken back when no
+//! verification took place, and cleared on success. A refused attempt costs no argon2 run.
+//!
+//! | where | pair key (growing delay after `login_free_failures`) | per-network cap |
+//! |---|---|---|
+//! | login | the submitted address + the network | the network |
+//! | current password at a change | the account, from any network | the network |
+//!
+//! A network is an IPv4 address or an IPv6 /64 (`sms_cap::network_of`), as for the SMS and
+//! anonymous caps: every address of a /64 is one client, and would otherwise bring 5 free
+//! guesses and an hourly cap of its own.
+//!
+//! The change's pair is the account alone, so moving to another address (or another instance:
+//! the counts are rows of the shared database) does not start it afresh.
+
+use std::net::IpAddr;
+
+use super::{
+    crypto::{Keys, Purpose},
+    sms_cap::network_of,
+    store::{self, Conn},
+};
+use crate::domain::{
+    policy::Policy,
+    throttle::{self, AttemptDecision, IpFailures, PairFailures},
+    time::Timestamp,
+};
+
+/// The `ip` column of a pair that counts from every address.
+const EVERY_IP: &str = "*";
+
+/// What one attempt is counted by.
+#[derive(Clone, Debug)]
+pub struct ThrottleKey {
+    account_key: Vec<u8>,
+    pair_ip: String,
+    ip: String,
+}
+
+impl ThrottleKey {
+    /// A login: the submitted (normalised) address and the IP, whether or not an account has
+    /// the address, so the throttle reveals nothing.
+    pub fn login(keys: &Keys, email: &str, ip: IpAddr) -> Self {
+        let ip = network_of(ip);
+        ThrottleKey { account_key: keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes()), pair_ip: ip.clone(), ip }
+    }
+
+    /// The current password at a password change: the account, whatever the IP. (A
+    /// normalised address always has an `@`, so this key never meets a login's.)
+    pub fn password_change(keys: &Keys, user_id: i64, ip: IpAddr) -> Self {
+        let account_key = keys.keyed_hash(Purpose::LoginThrottle, format!("account:{user_id}").as_bytes());
+        ThrottleKey { account_key, pair_ip: EVERY_IP.to_owned(), ip: network_of(ip) }
+    }
+}
+
+/// An attempt counted in advance, to be settled once the password was checked.
+#[derive(Debug)]
+pub struct Reservation {
+    key: ThrottleKey,
+    ip_failure_id: i64,
+}
+
+/// Whether the attempt may go ahead.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Counted as a failure until settled.
+    Allowed(Reservation),
+    /// Too many failures: try again at `retry_at`; nothing was counted.
+    Refused { retry_at: Timestamp },
+}
+
+/// Decides an attempt and, when allowed, counts it as a failure in advance.
+pub async fn reserve(tx: &mut Conn, policy: &Policy, key: ThrottleKey, now: Timestamp) -> Result<Attempt, sqlx::Error> {
+    store::login_failures::forget_ip_failures_until(tx, &key.ip, now.minus_secs(policy.login_ip_window_secs)).await?;
+    let (in_window, oldest) = store::login_failures::ip_failures(tx, &key.ip).await?;
+    let pair = store::login_failures::pair_failures(tx, &key.account_key, &key.pair_ip).await?;
+    let pair = throttle::forget_old(
+        pair.map(|(f, at)| PairFailures {
+            failures: u32::try_from(f).unwrap_or(u32::MAX),
+            last_failure_at: Some(Timestamp(at)),
+        })
+        .unwrap_or_default(),
+        now,
+        policy,
+    );
+    let ip_failures =
+        IpFailures { in_window: u32::try_from(in_window).unwrap_or(u32::MAX), oldest_in_window: oldest.map(Timestamp) };
+    if let AttemptDecision::Refused { retry_at } = throttle::decide(pair, ip_failures, now, policy) {
+        return Ok(Attempt::Refused { retry_at });
+    }
+    let failures = i64::from(pair.failures) + 1;
+    store::login_failures::set_pair_failures(tx, &key.account_key, &key.pair_ip, failures, now).await?;
+    let ip_failure_id = store::login_failures::add_ip_failure(tx, &key.ip, now).await?;
+    Ok(Attempt::Allowed(Reservation { key, ip_failure_id }))
+}
+
+/// Takes back an advance failure when no verification took place (the hasher was busy).
+pub async fn release(tx: &mut Conn, r: &Reservation) -> Result<(), sqlx::Error> {
+    store::login_failures::take_back_pair_failure(tx, &r.key.account_key, &r.key.pair_ip).await?;
+    store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
+}
+
+/// A correct password clears the pair's failures and takes back its advance IP failure.
+pub async fn clear(tx: &mut Conn, r: &Reservation) -> Result<(), sqlx::Error> {
+    store::login_failures::clear_pair_failures(tx, &r.key.account_key, &r.key.pair_ip).await?;
+    store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
+}
