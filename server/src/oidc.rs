@@ -235,7 +235,10 @@ async fn logout(State(state): State<AppState>, parts: Parts, Query(query): Query
     };
     match oidc_tokens::end_session(&state, &ctx, &Pairs(query)).await {
         Ok(EndSession::Done { target, ended }) => {
-            redirect_setting(&target, ended.then(|| CookieJar::session(state.config.dev_mode).clear()))
+            // The session ends, and an application's request waiting in this browser with it.
+            let dev = state.config.dev_mode;
+            let jars = [CookieJar::session(dev), CookieJar::oidc_request(dev), CookieJar::oidc_origin(dev)];
+            redirect_setting(&target, jars.into_iter().filter(|_| ended).map(CookieJar::clear))
         }
         Ok(EndSession::Refused(why)) => error_page(ctx.lang, why),
         Err(e) => failure(&e),

@@ -1,6 +1,6 @@
 //! The authorization request while it waits for its user (OpenID Connect), as an attacker
 //! tries it: asking stores nothing; the browser's sealed cookie works once, unaltered, for 30
-//! minutes; and no code is issued for a login older than the request
+//! minutes, and not after a logout; and no code is issued for a login older than the request
 //! allows, or without the second factor it asks for, whichever way the browser goes on
 //! (`/oidc/resume`, the confirmation of a transaction, the endpoint itself).
 
@@ -266,4 +266,57 @@ async fn a_waiting_request_is_answered_once_on_every_instance() {
         assert!(clears(&replay, "riegel_oidc"));
     }
     assert_eq!(count_codes(&t).await, 1, "one code for one request");
+}
+
+#[tokio::test]
+async fn logout_ends_the_waiting_request_and_the_applications_form_target() {
+    let t = TestApp::start().await;
+    t.user(EMAIL, PW, "member").await;
+    t.user("ben@example.org", PW, "member").await;
+    register(&t, "spa", true).await;
+    // Anna, logged in on a shared computer, is asked by an application for a new login, and
+    // logs out instead.
+    let (browser, session) = logged_in_with_password(&t).await;
+    let asked = browser.get(&authorize_path("spa", &[("prompt", "login")])).await;
+    let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
+    let origin = cookie_value(&asked, "riegel_oidc_origin").unwrap();
+    let all = format!("riegel_session={session}; riegel_oidc={waiting}; riegel_oidc_origin={origin}");
+    let out = browser.with_cookie(&all).post("/api/logout", "").await;
+    assert_eq!(out.header(LOCATION).as_deref(), Some("/login"), "{out:?}");
+    assert!(clears(&out, "riegel_session"));
+    assert!(clears(&out, "riegel_oidc"), "the request's cookie goes: {out:?}");
+    assert!(clears(&out, "riegel_oidc_origin"), "and the page policy's form target with it: {out:?}");
+    let page = Client::new(&t, ip(1)).get("/login").await;
+    let csp = page.header(http::header::CONTENT_SECURITY_POLICY).unwrap();
+    assert!(csp.contains("form-action 'self';"), "{csp}");
+
+    // Ben logs in next on the same browser, even one that kept a copy of the cookie: he goes
+    // to his own start page, not to Anna's application.
+    let ben = Client::new(&t, ip(1)).with_cookie(&format!("riegel_oidc={waiting}"));
+    let res = ben.login("ben@example.org", PW).await;
+    assert_eq!(res.header(LOCATION).as_deref(), Some("/"), "{res:?}");
+    assert!(clears(&res, "riegel_oidc"), "{res:?}");
+    assert_eq!(count_codes(&t).await, 0);
+}
+
+#[tokio::test]
+async fn logout_from_the_application_ends_the_waiting_request_too() {
+    let t = TestApp::start().await;
+    t.user(EMAIL, PW, "member").await;
+    register(&t, "spa", true).await;
+    let (browser, session) = logged_in_with_password(&t).await;
+    let code = query_of(&browser.get(&authorize_path("spa", &[])).await)["code"].clone();
+    let (_, tokens) = redeem(&t, &grant(&code, &[("client_id", "spa")]), None).await;
+    let hint = crate::harness::serde_urlencoded(&[("id_token_hint", tokens["id_token"].as_str().unwrap())]);
+    // A new request waits in the browser when the application logs the user out.
+    let asked = browser.get(&authorize_path("spa", &[("max_age", "0")])).await;
+    let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
+    let both = browser.with_cookie(&format!("riegel_session={session}; riegel_oidc={waiting}"));
+    let out = both.get(&format!("/oidc/logout?{hint}")).await;
+    assert!(clears(&out, "riegel_session"), "{out:?}");
+    assert!(clears(&out, "riegel_oidc") && clears(&out, "riegel_oidc_origin"), "{out:?}");
+    // A copy of the cookie answers nothing at the next login.
+    let next = Client::new(&t, ip(1)).with_cookie(&format!("riegel_oidc={waiting}")).login(EMAIL, PW).await;
+    assert_eq!(next.header(LOCATION).as_deref(), Some("/"), "{next:?}");
+    assert_eq!(count_codes(&t).await, 1);
 }

@@ -220,6 +220,16 @@ async fn answer_waiting(
     Ok(AfterLogin::Application(url))
 }
 
+/// At logout: the request waiting in this browser ends with the login it was for, so the next
+/// user of the browser cannot answer it, even with a copy of its cookie. In the logout's write
+/// transaction, for a browser that was logged in.
+pub async fn give_up_waiting(tx: &mut AnyConnection, state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    if let Some(cookie) = &ctx.oidc_request {
+        grants::settle_request(tx, &state.keys, cookie, ctx.now).await?;
+    }
+    Ok(())
+}
+
 /// What the confirmation page shows: the waiting request's transaction and its application.
 /// `None` when no transaction waits for this browser; a login that does not answer the request
 /// is sent to a new one (`WrongStep`).
