@@ -185,6 +185,39 @@ async fn anonymous_authorization_requests_store_nothing_and_still_work() {
     assert!(clears(&back, "riegel_oidc") && clears(&back, "riegel_oidc_origin"));
 }
 
+/// Within a few seconds, or not at all: a request that waits for the write lock gives up only
+/// after ten.
+async fn soon(answer: impl std::future::Future<Output = Answer>) -> Option<Answer> {
+    tokio::time::timeout(std::time::Duration::from_secs(3), answer).await.ok()
+}
+
+#[tokio::test]
+async fn an_anonymous_browser_is_answered_without_the_write_lock() {
+    let t = TestApp::start().await;
+    t.user(EMAIL, PW, "member").await;
+    register(&t, "spa", true).await;
+    // Another writer holds the database's write lock meanwhile (a login, say).
+    let busy = t.state.writer.begin().await.unwrap();
+    let browser = Client::new(&t, ip(2));
+    let asked = soon(browser.get(&authorize_path("spa", &[]))).await;
+    let asked = asked.expect("asking does not wait for the write lock");
+    assert_eq!(asked.header(LOCATION).as_deref(), Some("/login"), "{asked:?}");
+    let waiting = cookie_value(&asked, "riegel_oidc").unwrap();
+    let made_up = browser.with_session("made-up");
+    assert!(soon(made_up.get(&authorize_path("spa", &[]))).await.is_some(), "nor with a made-up session");
+    for (cookie, to) in [
+        (format!("riegel_oidc={waiting}"), "/login"),
+        (format!("riegel_oidc={waiting}; riegel_session=made-up"), "/login"),
+        ("riegel_oidc=made-up".to_owned(), "/"),
+    ] {
+        let holder = browser.with_cookie(&cookie);
+        let res = soon(holder.get("/oidc/resume")).await;
+        let res = res.unwrap_or_else(|| panic!("{cookie}: /oidc/resume waited for the write lock"));
+        assert_eq!(res.header(LOCATION).as_deref(), Some(to), "{cookie}: {res:?}");
+    }
+    drop(busy);
+}
+
 #[tokio::test]
 async fn a_request_too_long_for_a_cookie_goes_back_as_an_error_and_the_longest_ordinary_one_waits() {
     let t = TestApp::start().await;

@@ -199,25 +199,50 @@ async fn answer_waiting(
     token: Option<&Secret<String>>,
 ) -> Result<AfterLogin, AppError> {
     let Some(cookie) = &ctx.oidc_request else { return Ok(AfterLogin::Riegel) };
+    // A first look on the read path: only a login that answers the request takes the write
+    // lock (anyone can send a cookie, a made-up one or one of a request they asked for).
+    let mut conn = state.pool.acquire().await?;
+    if let Resumption::Answer(answer) = resumption(&mut conn, state, ctx, cookie, token).await? {
+        return Ok(answer);
+    }
+    drop(conn);
+    // The code is decided on the request and session as the transaction that issues it sees them.
     let mut tx = state.writer.begin().await?;
-    let Some(waiting) = grants::waiting_request(&mut tx, &state.keys, cookie, ctx.now).await? else {
-        return Ok(AfterLogin::Riegel);
+    let (waiting, who) = match resumption(&mut tx, state, ctx, cookie, token).await? {
+        Resumption::Answer(answer) => return Ok(answer),
+        Resumption::Issue(waiting, who) => (waiting, who),
     };
-    let Some(who) = current_login(&mut tx, state, token, ctx.now).await? else {
-        return Ok(AfterLogin::LogIn(WaitFor::Login));
-    };
-    match waiting.fit(&who.1, ctx.now) {
-        Fit::Fits => {}
-        Fit::TooOld | Fit::WithoutSecondFactor => return Ok(AfterLogin::LogIn(WaitFor::NewLogin)),
-    }
-    if waiting.request.details.is_some() {
-        return Ok(AfterLogin::Confirmation);
-    }
     let Some(url) = issue_waiting(&mut tx, state, ctx, cookie, &waiting.request, who, None).await? else {
         return Ok(AfterLogin::Riegel);
     };
     state.commit(tx).await?;
     Ok(AfterLogin::Application(url))
+}
+
+/// What the request behind `cookie` and the login behind `token` call for.
+enum Resumption {
+    Answer(AfterLogin),
+    Issue(Box<WaitingRequest>, (i64, CurrentLogin)),
+}
+
+async fn resumption(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    cookie: &Secret<String>,
+    token: Option<&Secret<String>>,
+) -> Result<Resumption, AppError> {
+    let Some(waiting) = grants::waiting_request(conn, &state.keys, cookie, ctx.now).await? else {
+        return Ok(Resumption::Answer(AfterLogin::Riegel));
+    };
+    let Some(who) = current_login(conn, state, token, ctx.now).await? else {
+        return Ok(Resumption::Answer(AfterLogin::LogIn(WaitFor::Login)));
+    };
+    Ok(match waiting.fit(&who.1, ctx.now) {
+        Fit::TooOld | Fit::WithoutSecondFactor => Resumption::Answer(AfterLogin::LogIn(WaitFor::NewLogin)),
+        Fit::Fits if waiting.request.details.is_some() => Resumption::Answer(AfterLogin::Confirmation),
+        Fit::Fits => Resumption::Issue(Box::new(waiting), who),
+    })
 }
 
 /// At logout: the request waiting in this browser ends with the login it was for, so the next
