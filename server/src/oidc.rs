@@ -12,7 +12,10 @@ use app::{
         },
         sessions::CookieJar,
     },
-    domain::{lang::Lang, oidc::Params},
+    domain::{
+        lang::Lang,
+        oidc::{Params, REQUEST_TTL_SECS},
+    },
     wire::AppError,
 };
 use axum::{
@@ -115,9 +118,11 @@ async fn authorize(
         Ok(Authorize::Refused(why)) => error_page(ctx.lang, why),
         Ok(Authorize::Wait { request_cookie, return_origin, next }) => {
             let dev = state.config.dev_mode;
+            // The browser forgets the request when the server would refuse it anyway.
+            let lasting = |cookie: String| format!("{cookie}; Max-Age={REQUEST_TTL_SECS}");
             let mut cookies = vec![
-                CookieJar::oidc_request(dev).set(&request_cookie),
-                CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin)),
+                lasting(CookieJar::oidc_request(dev).set(&request_cookie)),
+                lasting(CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin))),
             ];
             if let Some(lang) = params.get("ui_locales").and_then(ui_locale) {
                 cookies.push(format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"));
@@ -230,14 +235,18 @@ async fn logout(State(state): State<AppState>, parts: Parts, Query(query): Query
     };
     match oidc_tokens::end_session(&state, &ctx, &Pairs(query)).await {
         Ok(EndSession::Done { target, ended }) => {
-            redirect_setting(&target, ended.then(|| CookieJar::session(state.config.dev_mode).clear()))
+            // The session ends, and an application's request waiting in this browser with it.
+            let dev = state.config.dev_mode;
+            let jars = [CookieJar::session(dev), CookieJar::oidc_request(dev), CookieJar::oidc_origin(dev)];
+            redirect_setting(&target, jars.into_iter().filter(|_| ended).map(CookieJar::clear))
         }
         Ok(EndSession::Refused(why)) => error_page(ctx.lang, why),
         Err(e) => failure(&e),
     }
 }
 
-/// After a first MFA setup: on to the application waiting for this login, if one is.
+/// After a first MFA setup: on to the application waiting for this login, if one is, and if
+/// the browser's login answers its request (else to a new login, the request still waiting).
 async fn resume(State(state): State<AppState>, parts: Parts) -> Response {
     let ctx = match RequestCtx::read(&state, &parts) {
         Ok(ctx) => ctx,
@@ -247,6 +256,7 @@ async fn resume(State(state): State<AppState>, parts: Parts) -> Response {
     let (target, answered) = match oidc_login::resume(&state, &ctx).await {
         Ok(AfterLogin::Application(url)) => (url, true),
         Ok(AfterLogin::Confirmation) => (WaitFor::Confirmation.path().to_owned(), false),
+        Ok(AfterLogin::LogIn(next)) => (next.path().to_owned(), false),
         Ok(AfterLogin::Riegel) => ("/".to_owned(), ctx.oidc_request.is_some()),
         Err(e) => return failure(&e),
     };

@@ -30,13 +30,15 @@ pub async fn login(email: String, password: String, phone_reset: Option<String>)
     Ok(())
 }
 
-/// Ends the session on the server and removes the cookie.
+/// Ends the session on the server and removes the cookie, and an application's request
+/// waiting in this browser with it.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::backend::{services::auth, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
     auth::logout(&state, &ctx).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;
+    super::context::forget_waiting_request(state.config.dev_mode)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -25,8 +25,9 @@ pub(crate) fn set_cookie(value: &str) -> Result<(), AppError> {
 }
 
 /// Where a completed login goes: back to an application waiting for it through OpenID
-/// Connect (its redirect URI with a code), to the confirmation of its transaction, else
-/// `home`. Sets the new session's cookie.
+/// Connect (its redirect URI with a code), to the confirmation of its transaction, to a new
+/// login when this one does not answer the application's request, else `home`. Sets the new
+/// session's cookie.
 pub(crate) async fn logged_in(
     state: &AppState,
     ctx: &RequestCtx,
@@ -41,19 +42,21 @@ pub(crate) async fn logged_in(
     }
     match oidc::after_login(state, ctx, token).await? {
         AfterLogin::Confirmation => Ok(WaitFor::Confirmation.path().to_owned()),
+        AfterLogin::LogIn(next) => Ok(next.path().to_owned()),
         AfterLogin::Application(url) => {
-            application_answered(dev)?;
+            forget_waiting_request(dev)?;
             Ok(url)
         }
         AfterLogin::Riegel => {
-            application_answered(dev)?;
+            forget_waiting_request(dev)?;
             Ok(home.to_owned())
         }
     }
 }
 
-/// Removes the cookies of a request an application waited for.
-pub(crate) fn application_answered(dev: bool) -> Result<(), AppError> {
+/// Removes the cookies of a request an application waited for (answered, or its user logged
+/// out), and with them the page policy's form target of the application.
+pub(crate) fn forget_waiting_request(dev: bool) -> Result<(), AppError> {
     set_cookie(&CookieJar::oidc_request(dev).clear())?;
     set_cookie(&CookieJar::oidc_origin(dev).clear())
 }

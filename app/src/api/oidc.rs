@@ -15,13 +15,19 @@ pub async fn waiting_confirmation() -> Result<Option<Confirmation>, AppError> {
 }
 
 /// Asked without a TAN: a TAN SMS naming the transaction (428). With the right TAN: back to
-/// the application with a code that carries the confirmed transaction.
+/// the application with a code that carries the confirmed transaction. A login older than the
+/// application allows (or without the second factor it asked for) goes to a new login.
 #[server(prefix = "/api", endpoint = "oidc/confirm")]
 pub async fn confirm_for_application(tan: Option<String>) -> Result<(), AppError> {
+    use crate::backend::services::oidc_login::{self, Confirmed};
     let (state, ctx) = super::context::request()?;
     let tan = tan.filter(|t| !t.trim().is_empty());
-    let url = crate::backend::services::oidc_login::confirm(&state, &ctx, tan.as_deref()).await?;
-    super::context::application_answered(state.config.dev_mode)?;
-    leptos_axum::redirect(&url);
+    match oidc_login::confirm(&state, &ctx, tan.as_deref()).await? {
+        Confirmed::Application(url) => {
+            super::context::forget_waiting_request(state.config.dev_mode)?;
+            leptos_axum::redirect(&url);
+        }
+        Confirmed::LogIn(next) => leptos_axum::redirect(next.path()),
+    }
     Ok(())
 }

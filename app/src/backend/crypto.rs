@@ -83,6 +83,8 @@ pub enum Purpose {
     OidcGrant,
     /// The key that seals ID token signing keys.
     OidcKeySeal,
+    /// The key that seals an authorization request waiting in a browser's cookie.
+    OidcRequestSeal,
 }
 
 impl Purpose {
@@ -105,6 +107,7 @@ impl Purpose {
             Purpose::OidcClientSecret => b"riegel/oidc-client-secret",
             Purpose::OidcGrant => b"riegel/oidc-grant",
             Purpose::OidcKeySeal => b"riegel/oidc-key-seal",
+            Purpose::OidcRequestSeal => b"riegel/oidc-request-seal",
         }
     }
 }

@@ -10,6 +10,11 @@
 //!   the application always passes a second factor (no trusted-IP shortcut), so `max_age=0`
 //!   is a step-up. `prompt=none` never shows a page: without a fitting session the answer is
 //!   `login_required`, with a transaction to confirm `interaction_required`.
+//! - A request that waits for a login is checked again wherever a code is issued for it
+//!   ([`fit`]): with `prompt=login` or `max_age=0` the login must have happened at or after
+//!   the moment the application asked, and must not be the login the browser had then; with
+//!   `max_age=N` within N seconds; with `acr_values` (or a step-up) with a second factor. A
+//!   login that does not fit goes to a new login, never back to the application.
 //! - A request with `authorization_details` (see `authorization_details`) gets its code only
 //!   after the user confirmed the transaction with a TAN.
 //! - `amr` names what the user did (RFC 8176); `acr` is [`ACR_MFA`] with a second factor,
@@ -39,6 +44,10 @@ pub const SCOPES: [&str; 3] = ["openid", "email", "profile"];
 const MAX_PARAM_LEN: usize = 512;
 /// The longest `authorization_details`.
 const MAX_DETAILS_LEN: usize = 4096;
+/// The longest sealed request a browser keeps while its user logs in (the cookie's value):
+/// browsers keep a cookie's name and value up to 4096 bytes, and the name and attributes
+/// need the rest.
+pub const MAX_WAITING_COOKIE_LEN: usize = 3800;
 
 /// What passed a login, as the session remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,11 +257,84 @@ pub fn is_pkce_verifier(v: &str) -> bool {
         && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-/// The login a browser has, for [`decide`].
+/// Which session a login is (a tag of its stored id): a request for a new login is never
+/// answered by the login the browser had when the application asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTag(pub [u8; 16]);
+
+/// The login a browser has, for [`decide`] and [`fit`].
 #[derive(Clone, Copy, Debug)]
 pub struct CurrentLogin {
+    pub session: SessionTag,
     pub auth_time: Timestamp,
     pub proof: Proof,
+}
+
+/// An authorization request waiting for its user's login (or confirmation), as the browser
+/// keeps it (sealed, in a cookie).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingRequest {
+    pub request: AuthorizationRequest,
+    /// When the application asked: a new login it asked for happens at or after it.
+    pub asked_at: Timestamp,
+    /// The login the browser had when the application asked, if it had one.
+    pub asked_in: Option<SessionTag>,
+}
+
+impl WaitingRequest {
+    /// The request waits [`REQUEST_TTL_SECS`] from the moment it was made.
+    pub const fn expires_at(&self) -> Timestamp {
+        self.asked_at.plus_secs(REQUEST_TTL_SECS)
+    }
+
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        now < self.expires_at()
+    }
+
+    /// Whether `login` answers this request at `now`.
+    pub fn fit(&self, login: &CurrentLogin, now: Timestamp) -> Fit {
+        fit(&self.request, self.asked_at, self.asked_in, login, now)
+    }
+}
+
+/// How a login stands against what a request asks of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// A code may be issued for it.
+    Fits,
+    /// Older than the request allows: before the request (or the very login the browser had
+    /// when it asked) for `prompt=login` and `max_age=0`, more than N seconds ago for
+    /// `max_age=N`.
+    TooOld,
+    /// The request asked for a second factor (`acr_values`, or a step-up); the login passed
+    /// the password alone.
+    WithoutSecondFactor,
+}
+
+/// Whether `login` answers `request`, made at `asked_at` by a browser that had the login
+/// `asked_in` then, at `now`. The authorization endpoint asks it for the browser's session at
+/// once (`asked_at` = `now`, `asked_in` = that session); every later step that issues a code
+/// asks it again for the session that is there by then.
+pub fn fit(
+    request: &AuthorizationRequest,
+    asked_at: Timestamp,
+    asked_in: Option<SessionTag>,
+    login: &CurrentLogin,
+    now: Timestamp,
+) -> Fit {
+    // `max_age=0` asks for a new login like `prompt=login` (not for one in this very second:
+    // a transaction is confirmed, and the recovery codes are read, after the login).
+    let new_login_asked = request.prompt == Prompt::Login || request.max_age == Some(0);
+    let before_asking = login.auth_time < asked_at || asked_in == Some(login.session);
+    let too_old = (new_login_asked && before_asking)
+        || request.max_age.is_some_and(|max| max > 0 && now.0.saturating_sub(login.auth_time.0) > max);
+    if too_old {
+        Fit::TooOld
+    } else if request.asks_mfa && !login.proof.has_second_factor() {
+        Fit::WithoutSecondFactor
+    } else {
+        Fit::Fits
+    }
 }
 
 /// What the authorization endpoint does with a checked request.
@@ -268,11 +350,8 @@ pub enum Decision {
 }
 
 pub fn decide(request: &AuthorizationRequest, login: Option<CurrentLogin>, now: Timestamp) -> Decision {
-    let fits = login.is_some_and(|l| {
-        request.prompt != Prompt::Login
-            && request.max_age.is_none_or(|max| now.0 - l.auth_time.0 <= max && max > 0)
-            && (!request.asks_mfa || l.proof.has_second_factor())
-    });
+    // Asked now, by a browser with this login.
+    let fits = login.is_some_and(|l| fit(request, now, Some(l.session), &l, now) == Fit::Fits);
     match (fits, request.prompt) {
         (_, Prompt::None) if request.details.is_some() => Decision::Refuse(RequestError::InteractionRequired),
         (true, _) => Decision::Issue,
@@ -361,8 +440,8 @@ mod tests {
     #[test]
     fn a_login_fits_unless_the_application_asks_for_more() {
         let now = Timestamp(10_000);
-        let mfa = Some(CurrentLogin { auth_time: Timestamp(9_000), proof: Proof::Factor(Factor::Push) });
-        let pwd = Some(CurrentLogin { auth_time: Timestamp(9_000), proof: Proof::Password });
+        let mfa = Some(login(9_000, Proof::Factor(Factor::Push)));
+        let pwd = Some(login(9_000, Proof::Password));
         let plain = request(&[]).unwrap();
         assert_eq!(decide(&plain, mfa, now), Decision::Issue);
         assert_eq!(decide(&plain, pwd, now), Decision::Issue);
@@ -381,6 +460,76 @@ mod tests {
         assert_eq!(decide(&none, mfa, now), Decision::Issue);
         let login = request(&[("prompt", "login")]).unwrap();
         assert_eq!(decide(&login, mfa, now), Decision::Login { with_mfa: true });
+    }
+
+    const OLD: SessionTag = SessionTag([1; 16]);
+    const NEW: SessionTag = SessionTag([2; 16]);
+
+    fn login(auth_time: i64, proof: Proof) -> CurrentLogin {
+        CurrentLogin { session: OLD, auth_time: Timestamp(auth_time), proof }
+    }
+
+    /// `request` as it waits after being asked at 10 000 by a browser logged in with `OLD`.
+    fn waiting(extra: &[(&'static str, &'static str)], asks_mfa: bool) -> WaitingRequest {
+        let request = request(extra).unwrap();
+        let request = AuthorizationRequest { asks_mfa: request.asks_mfa || asks_mfa, ..request };
+        WaitingRequest { request, asked_at: Timestamp(10_000), asked_in: Some(OLD) }
+    }
+
+    #[test]
+    fn a_new_login_asked_for_is_one_made_at_or_after_the_request_and_not_the_old_one() {
+        let push = Proof::Factor(Factor::Push);
+        for ask in [&[("max_age", "0")][..], &[("prompt", "login")][..]] {
+            let w = waiting(ask, true);
+            // The session the browser had when it asked, however close to the request.
+            assert_eq!(w.fit(&login(9_000, push), Timestamp(10_500)), Fit::TooOld, "{ask:?}");
+            assert_eq!(w.fit(&login(10_000, push), Timestamp(10_000)), Fit::TooOld, "{ask:?}: same second");
+            // Another session from before the request.
+            let earlier = CurrentLogin { session: NEW, ..login(9_999, push) };
+            assert_eq!(w.fit(&earlier, Timestamp(10_000)), Fit::TooOld, "{ask:?}: a second before");
+            // A new login in the same second as the request, and one later, both fit, also when
+            // the code is issued minutes later (a transaction confirmed, recovery codes read).
+            let same_second = CurrentLogin { session: NEW, ..login(10_000, push) };
+            assert_eq!(w.fit(&same_second, Timestamp(10_000)), Fit::Fits, "{ask:?}");
+            let later = CurrentLogin { session: NEW, ..login(10_030, push) };
+            assert_eq!(w.fit(&later, Timestamp(10_400)), Fit::Fits, "{ask:?}");
+            // A new login without a second factor does not answer a step-up.
+            let pwd = CurrentLogin { session: NEW, ..login(10_030, Proof::Password) };
+            assert_eq!(w.fit(&pwd, Timestamp(10_030)), Fit::WithoutSecondFactor, "{ask:?}");
+        }
+    }
+
+    #[test]
+    fn max_age_is_counted_up_to_the_moment_the_code_is_issued() {
+        let push = Proof::Factor(Factor::Push);
+        let w = waiting(&[("max_age", "60")], false);
+        let l = CurrentLogin { session: NEW, ..login(10_000, push) };
+        assert_eq!(w.fit(&l, Timestamp(10_060)), Fit::Fits, "exactly 60 s");
+        assert_eq!(w.fit(&l, Timestamp(10_061)), Fit::TooOld, "61 s");
+        // The old session fits too when it is young enough (only max_age=0 asks for a new one).
+        assert_eq!(w.fit(&login(9_990, push), Timestamp(10_050)), Fit::Fits);
+        assert_eq!(w.fit(&login(9_990, push), Timestamp(10_051)), Fit::TooOld);
+        // At the authorization endpoint: the same edge.
+        let asked = request(&[("max_age", "60")]).unwrap();
+        assert_eq!(decide(&asked, Some(login(10_000, push)), Timestamp(10_060)), Decision::Issue);
+        assert_eq!(decide(&asked, Some(login(10_000, push)), Timestamp(10_061)), Decision::Login { with_mfa: true });
+    }
+
+    #[test]
+    fn acr_values_ask_for_a_login_with_a_second_factor() {
+        let w = waiting(&[("acr_values", ACR_MFA)], false);
+        assert_eq!(w.fit(&login(9_000, Proof::Password), Timestamp(10_000)), Fit::WithoutSecondFactor);
+        assert_eq!(w.fit(&login(9_000, Proof::RecoveryCode), Timestamp(10_000)), Fit::Fits);
+        // Without demands any login answers, the one the browser had included.
+        let plain = waiting(&[], false);
+        assert_eq!(plain.fit(&login(1, Proof::Password), Timestamp(10_000)), Fit::Fits);
+    }
+
+    #[test]
+    fn a_request_waits_thirty_minutes() {
+        let w = waiting(&[], false);
+        assert!(w.is_live(Timestamp(10_000 + REQUEST_TTL_SECS - 1)));
+        assert!(!w.is_live(Timestamp(10_000 + REQUEST_TTL_SECS)));
     }
 
     #[test]

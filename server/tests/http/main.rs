@@ -15,6 +15,7 @@ mod instances;
 mod login;
 mod mfa;
 mod oidc;
+mod oidc_waiting;
 mod postgres;
 mod process;
 mod providers;

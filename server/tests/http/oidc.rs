@@ -11,13 +11,13 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::{Answer, Client, PHONE, PW, TestApp, ip, serde_urlencoded};
 
-const CB: &str = "https://rp.example/cb";
+pub(crate) const CB: &str = "https://rp.example/cb";
 const AFTER_LOGOUT: &str = "https://rp.example/bye";
-const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K1s9tjd7Bpe3oVvE7rwPuHZx2a4-fD3";
-const EMAIL: &str = "anna@example.org";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K1s9tjd7Bpe3oVvE7rwPuHZx2a4-fD3";
+pub(crate) const EMAIL: &str = "anna@example.org";
 
 /// Registers `id` with `CB` and `AFTER_LOGOUT`; returns its secret (confidential clients).
-async fn register(t: &TestApp, id: &str, public: bool) -> Option<String> {
+pub(crate) async fn register(t: &TestApp, id: &str, public: bool) -> Option<String> {
     let new = NewClient {
         id,
         name: "Rechnungsportal",
@@ -28,13 +28,13 @@ async fn register(t: &TestApp, id: &str, public: bool) -> Option<String> {
     add_client(&t.state, t.state.clock.now(), &new).await.unwrap().map(|s| s.expose().clone())
 }
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// `/oidc/authorize` with the usual parameters for `client` plus `extra` (an empty value
 /// leaves a parameter out).
-fn authorize_path(client: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_path(client: &str, extra: &[(&str, &str)]) -> String {
     let challenge = challenge(VERIFIER);
     let mut params: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
@@ -56,13 +56,13 @@ fn authorize_path(client: &str, extra: &[(&str, &str)]) -> String {
 }
 
 /// The query of a redirect's `Location`, by name.
-fn query_of(res: &Answer) -> HashMap<String, String> {
+pub(crate) fn query_of(res: &Answer) -> HashMap<String, String> {
     let location = res.header(header::LOCATION).unwrap_or_else(|| panic!("no redirect: {res:?}"));
     let url = url::Url::parse(&location).unwrap_or_else(|_| panic!("not absolute: {location}"));
     url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
-fn cookie_value(res: &Answer, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(res: &Answer, name: &str) -> Option<String> {
     res.headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -110,7 +110,7 @@ async fn log_in_through_riegel(t: &TestApp, peer: std::net::IpAddr, path: &str) 
 
 /// A token request for `code` with the redirect URI and verifier of `authorize_path`; `extra`
 /// replaces or adds parameters (a public client's `client_id`, another verifier).
-fn grant<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn grant<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut form =
         vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", VERIFIER)];
     for (name, value) in extra {
@@ -121,7 +121,11 @@ fn grant<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a s
 }
 
 /// The token endpoint, as a server-side client calls it (no Origin, no cookie).
-async fn redeem(t: &TestApp, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (StatusCode, serde_json::Value) {
+pub(crate) async fn redeem(
+    t: &TestApp,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (StatusCode, serde_json::Value) {
     let c = Client::new(t, ip(150));
     let auth = basic.map(|(id, secret)| {
         format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
@@ -135,7 +139,7 @@ async fn redeem(t: &TestApp, form: &[(&str, &str)], basic: Option<(&str, &str)>)
 }
 
 /// The ID token's claims after checking its signature against the published JWKS.
-async fn verified_claims(t: &TestApp, id_token: &str, audience: &str) -> serde_json::Value {
+pub(crate) async fn verified_claims(t: &TestApp, id_token: &str, audience: &str) -> serde_json::Value {
     let jwks: serde_json::Value = serde_json::from_str(&Client::new(t, ip(150)).get("/oidc/jwks").await.body).unwrap();
     let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
     let jwk =
@@ -418,7 +422,7 @@ async fn riegels_own_forms_still_refuse_cross_site_posts() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
 
-const PAYMENT: &str = r#"[{"type":"payment","amount":"1234.5","currency":"EUR","creditor_iban":"DE89 3704 0044 0532 0130 00","reference":"RE-2026-17"}]"#;
+pub(crate) const PAYMENT: &str = r#"[{"type":"payment","amount":"1234.5","currency":"EUR","creditor_iban":"DE89 3704 0044 0532 0130 00","reference":"RE-2026-17"}]"#;
 const CONFIRMED: &str = r#"[{"type":"payment","amount":"1234.50","currency":"EUR","creditor_iban":"DE89370400440532013000","reference":"RE-2026-17"}]"#;
 
 /// A browser logged in from the trusted IP whose application asks to confirm `details`: the
@@ -516,7 +520,7 @@ async fn a_tan_for_one_transaction_does_not_confirm_another_and_bad_details_go_b
     }
 }
 
-async fn count_codes(t: &TestApp) -> i64 {
+pub(crate) async fn count_codes(t: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM oidc_codes").fetch_one(&t.state.pool).await.unwrap()
 }
 

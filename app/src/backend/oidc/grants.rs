@@ -1,10 +1,15 @@
-//! What lies between an authorization request and its tokens, each found by the keyed hash of
-//! a random value that only its holder has:
-//! - a request waiting for its user's login (the browser holds the cookie);
+//! What lies between an authorization request and its tokens:
+//! - a request waiting for its user's login: the browser keeps it, sealed (ChaCha20-Poly1305
+//!   under a key derived from the server's secret key), so that asking stores nothing; it lives
+//!   [`REQUEST_TTL_SECS`](crate::domain::oidc::REQUEST_TTL_SECS) from the moment the application asked, and once a code was issued
+//!   for it (or its user logged out) its mark in the database keeps it from working again;
 //! - an authorization code: single use, [`CODE_TTL_SECS`], bound to client, redirect URI and
 //!   PKCE challenge; a second use revokes the access tokens the first one got;
 //! - an access token for userinfo, [`TOKEN_TTL_SECS`].
+//!
+//! Codes and tokens are found by the keyed hash of a random value only their holder has.
 
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use sqlx::AnyConnection;
 
 use crate::{
@@ -14,7 +19,7 @@ use crate::{
     },
     domain::{
         authorization_details::Detail,
-        oidc::{AuthorizationRequest, CODE_TTL_SECS, Proof, REQUEST_TTL_SECS, TOKEN_TTL_SECS},
+        oidc::{CODE_TTL_SECS, MAX_WAITING_COOKIE_LEN, Proof, SessionTag, TOKEN_TTL_SECS, WaitingRequest},
         time::Timestamp,
     },
 };
@@ -23,31 +28,64 @@ fn hash(keys: &Keys, token: &str) -> Vec<u8> {
     keys.keyed_hash(Purpose::OidcGrant, token.as_bytes())
 }
 
-/// Keeps `request` until its user has logged in; returns the browser's cookie value.
-pub async fn save_request(
-    conn: &mut AnyConnection,
-    keys: &Keys,
-    request: &AuthorizationRequest,
-    now: Timestamp,
-) -> Result<Secret<String>, sqlx::Error> {
-    store::oidc_grants::delete_expired_requests(conn, now).await?;
-    let token = random_token();
-    let json = serde_json::to_string(request).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let expires_at = now.plus_secs(REQUEST_TTL_SECS);
-    store::oidc_grants::insert_request(conn, &hash(keys, token.expose()), &request.client_id, &json, expires_at)
-        .await?;
-    Ok(token)
+/// What a sealed request is bound to besides its key (the AEAD's associated data).
+const SEALED_REQUEST: &[u8] = b"waiting authorization request";
+
+/// The tag of the session stored under `id_hash`.
+pub fn session_tag(id_hash: &[u8]) -> SessionTag {
+    let mut tag = [0u8; 16];
+    for (t, b) in tag.iter_mut().zip(id_hash) {
+        *t = *b;
+    }
+    SessionTag(tag)
 }
 
-/// The request waiting behind a browser's cookie, if it has not expired.
+/// The browser's cookie value for `waiting`, or `None` when it would be longer than
+/// [`MAX_WAITING_COOKIE_LEN`] (a cookie that long is not kept by every browser).
+pub fn seal_request(keys: &Keys, waiting: &WaitingRequest) -> Result<Option<Secret<String>>, String> {
+    let json = serde_json::to_vec(waiting).map_err(|e| e.to_string())?;
+    let sealed = keys.seal(Purpose::OidcRequestSeal, SEALED_REQUEST, &json)?;
+    let value = URL_SAFE_NO_PAD.encode(sealed);
+    Ok((value.len() <= MAX_WAITING_COOKIE_LEN).then(|| Secret::new(value)))
+}
+
+/// A cookie this server sealed, unchanged, that has not expired: its request and the key of
+/// its settled mark.
+fn open_request(keys: &Keys, cookie: &Secret<String>, now: Timestamp) -> Option<(Vec<u8>, WaitingRequest)> {
+    let value = cookie.expose();
+    if value.len() > MAX_WAITING_COOKIE_LEN {
+        return None;
+    }
+    let sealed = URL_SAFE_NO_PAD.decode(value).ok()?;
+    let json = keys.open(Purpose::OidcRequestSeal, SEALED_REQUEST, &sealed).ok()?;
+    let waiting: WaitingRequest = serde_json::from_slice(&json).ok()?;
+    waiting.is_live(now).then(|| (keys.keyed_hash(Purpose::OidcGrant, &sealed), waiting))
+}
+
+/// The request waiting behind a browser's cookie: sealed by this server (or another instance
+/// with its key), not expired, and not settled yet.
 pub async fn waiting_request(
     conn: &mut AnyConnection,
     keys: &Keys,
-    token: &Secret<String>,
+    cookie: &Secret<String>,
     now: Timestamp,
-) -> Result<Option<AuthorizationRequest>, sqlx::Error> {
-    let json = store::oidc_grants::live_request_json(conn, &hash(keys, token.expose()), now).await?;
-    Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
+) -> Result<Option<WaitingRequest>, sqlx::Error> {
+    let Some((mark, waiting)) = open_request(keys, cookie, now) else { return Ok(None) };
+    Ok((!store::oidc_grants::request_is_settled(conn, &mark).await?).then_some(waiting))
+}
+
+/// Settles the request behind `cookie` in the caller's write transaction: a code is issued for
+/// it now, or its user logged out. Only a logged-in user gets here, so only logins write these
+/// marks. `false` when there is no live request behind the cookie or it was settled before.
+pub async fn settle_request(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    cookie: &Secret<String>,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let Some((mark, waiting)) = open_request(keys, cookie, now) else { return Ok(false) };
+    store::oidc_grants::delete_settled_requests_expired_by(conn, now).await?;
+    store::oidc_grants::settle_request(conn, &mark, waiting.expires_at()).await
 }
 
 /// Whether a login through the browser holding `cookie` must pass a second factor even from
@@ -60,11 +98,7 @@ pub async fn login_needs_mfa(
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let Some(cookie) = cookie else { return Ok(false) };
-    Ok(waiting_request(conn, keys, cookie, now).await?.is_some_and(|r| r.asks_mfa))
-}
-
-pub async fn delete_request(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<(), sqlx::Error> {
-    store::oidc_grants::delete_request(conn, &hash(keys, token.expose())).await
+    Ok(waiting_request(conn, keys, cookie, now).await?.is_some_and(|w| w.request.asks_mfa))
 }
 
 /// What an authorization code stands for.
@@ -189,4 +223,59 @@ pub async fn subject(conn: &mut AnyConnection, user_id: i64) -> Result<String, s
     let made = random_token();
     store::users::set_oidc_subject_if_unset(conn, user_id, &made.expose()[..22]).await?;
     store::users::oidc_subject(conn, user_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        backend::crypto::SecretKey,
+        domain::oidc::{AuthorizationRequest, Prompt, REQUEST_TTL_SECS},
+    };
+
+    fn keys(byte: u8) -> Keys {
+        Keys::new(SecretKey::new(vec![byte; 32]).unwrap())
+    }
+
+    fn waiting(client: &str) -> WaitingRequest {
+        let request = AuthorizationRequest {
+            client_id: client.into(),
+            redirect_uri: "https://rp.example/cb".into(),
+            scope: "openid".into(),
+            state: Some("st".into()),
+            nonce: None,
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            prompt: Prompt::Default,
+            max_age: None,
+            asks_mfa: false,
+            login_hint: None,
+            details: None,
+        };
+        WaitingRequest { request, asked_at: Timestamp(1_000), asked_in: None }
+    }
+
+    #[test]
+    fn a_sealed_request_opens_unchanged_under_its_own_key_while_it_lives() {
+        let k = keys(7);
+        let cookie = seal_request(&k, &waiting("portal")).unwrap().unwrap();
+        let (mark, opened) = open_request(&k, &cookie, Timestamp(1_000)).unwrap();
+        assert_eq!(opened, waiting("portal"));
+        assert_eq!(mark.len(), 32);
+        assert!(open_request(&k, &cookie, Timestamp(1_000 + REQUEST_TTL_SECS)).is_none(), "expired");
+        assert!(open_request(&keys(8), &cookie, Timestamp(1_000)).is_none(), "another server key");
+        // Each character changed, one at a time: nothing opens (the client id inside included).
+        for at in 0..cookie.expose().len() {
+            let mut changed = cookie.expose().clone().into_bytes();
+            changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+            let changed = Secret::new(String::from_utf8(changed).unwrap());
+            assert!(open_request(&k, &changed, Timestamp(1_000)).is_none(), "changed at {at}");
+        }
+        // A value sealed for another purpose is no request.
+        let json = serde_json::to_vec(&waiting("portal")).unwrap();
+        let other = k.seal(Purpose::OidcKeySeal, SEALED_REQUEST, &json).unwrap();
+        assert!(open_request(&k, &Secret::new(URL_SAFE_NO_PAD.encode(other)), Timestamp(1_000)).is_none());
+        // Two cookies of the same request are two requests, each with its own mark.
+        let again = seal_request(&k, &waiting("portal")).unwrap().unwrap();
+        assert_ne!(open_request(&k, &again, Timestamp(1_000)).unwrap().0, mark);
+    }
 }

@@ -215,6 +215,7 @@ pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
     let mut tx = state.writer.begin().await?;
     if let Some(user_id) = sessions::delete(&mut tx, &state.keys, token).await? {
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoggedOut { user_id }).await?;
+        super::oidc_login::give_up_waiting(&mut tx, state, ctx).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -371,6 +371,7 @@ pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params
         ended = true;
         let mut tx = state.writer.begin().await?;
         sessions::delete(&mut tx, &state.keys, token).await?;
+        super::oidc_login::give_up_waiting(&mut tx, state, ctx).await?;
         let event = AuditEvent::Oidc {
             user_id: Some(session.user_id),
             client_id: &client_id,

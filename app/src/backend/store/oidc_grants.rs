@@ -1,42 +1,33 @@
-//! `oidc_requests`, `oidc_codes`, `oidc_tokens`: what lies between an authorization request and
-//! its tokens, each row found by the keyed hash of a random value only its holder has.
+//! `oidc_settled_requests`, `oidc_codes`, `oidc_tokens`: what lies between an authorization
+//! request and its tokens, each row found by the keyed hash of a value only its holder has.
 
 use super::Conn;
 use crate::domain::time::Timestamp;
 
-pub async fn delete_expired_requests(conn: &mut Conn, now: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_requests WHERE expires_at <= $1").bind(now.0).execute(conn).await.map(drop)
+/// Forgets the marks of settled requests that would have expired by `now` anyway.
+pub async fn delete_settled_requests_expired_by(conn: &mut Conn, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM oidc_settled_requests WHERE expires_at <= $1").bind(now.0).execute(conn).await.map(drop)
 }
 
-/// Keeps a validated request (as JSON) for the browser whose cookie hashes to `id_hash`.
-pub async fn insert_request(
-    conn: &mut Conn,
-    id_hash: &[u8],
-    client_id: &str,
-    request_json: &str,
-    expires_at: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO oidc_requests (id_hash, client_id, request, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(id_hash)
-        .bind(client_id)
-        .bind(request_json)
-        .bind(expires_at.0)
-        .execute(conn)
-        .await
-        .map(drop)
+/// Marks the request whose sealed cookie hashes to `id_hash` settled; `false` when it was
+/// settled before (another request got there first).
+pub async fn settle_request(conn: &mut Conn, id_hash: &[u8], expires_at: Timestamp) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO oidc_settled_requests (id_hash, expires_at) VALUES ($1, $2) ON CONFLICT (id_hash) DO NOTHING",
+    )
+    .bind(id_hash)
+    .bind(expires_at.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-/// The JSON of the request behind `id_hash`, if it has not expired.
-pub async fn live_request_json(conn: &mut Conn, id_hash: &[u8], now: Timestamp) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT request FROM oidc_requests WHERE id_hash = $1 AND expires_at > $2")
+pub async fn request_is_settled(conn: &mut Conn, id_hash: &[u8]) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT expires_at FROM oidc_settled_requests WHERE id_hash = $1")
         .bind(id_hash)
-        .bind(now.0)
         .fetch_optional(conn)
-        .await
-}
-
-pub async fn delete_request(conn: &mut Conn, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_requests WHERE id_hash = $1").bind(id_hash).execute(conn).await.map(drop)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Deletes the codes (used or not) that expired at or before `at`.

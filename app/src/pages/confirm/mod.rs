@@ -43,6 +43,8 @@ pub fn ConfirmPage() -> impl IntoView {
                                 .into_any()
                         }
                         Ok(None) => view! { <p>{t!(i18n, confirm.none)}</p> }.into_any(),
+                        // The application asked for a newer login (or a second factor).
+                        Err(AppError::WrongStep { home }) => view! { <Redirect path=home /> }.into_any(),
                         Err(AppError::NotAuthenticated) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(err) => load_error(err),
                     }
