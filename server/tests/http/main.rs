@@ -9,6 +9,7 @@ mod attack_list;
 mod attacks;
 mod bounds;
 mod delivery;
+mod docs_links;
 mod faults;
 mod harness;
 mod instances;
