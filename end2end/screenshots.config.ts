@@ -2,7 +2,7 @@ import { defineConfig } from '@playwright/test';
 import base from './playwright.config';
 
 // `./x screenshots`: what a user sees, desktop and phone, from the release build. Not a test:
-// it writes the pictures the README shows (docs/screenshots/).
+// it writes the pictures docs/use.md and the README show (docs/screenshots/).
 export default defineConfig({
   ...base,
   testDir: './screenshots',

@@ -9,9 +9,9 @@ import { test, expect, demo, comeFromNewIp, open, enterPassword, settled } from 
 // in the hydrated project only (playwright.config.ts): a browser without JavaScript loads none.
 
 const KiB = 1024;
-// The goals (README, "First load"). Measured 5 Dec 2026 with islands: the login page loads no
-// wasm or JavaScript file at all (its scripts are inline), the MFA page the islands' wasm and
-// its module (about 80 KiB), the whole app is those two files.
+// The goals (docs/performance.md, figure 4). Measured 5 Dec 2026 with islands: the login page
+// loads no wasm or JavaScript file at all (its scripts are inline), the MFA page the islands'
+// wasm and its module (about 80 KiB), the whole app is those two files.
 const BUDGET = { login: 100 * KiB, mfa: 100 * KiB, app: 400 * KiB };
 
 /** Counts the wasm and JavaScript the page fetches, by its encoded (on-the-wire) body size. */
