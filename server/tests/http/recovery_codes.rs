@@ -21,18 +21,24 @@ pub(crate) async fn anna_with_codes(t: &TestApp) -> (i64, Vec<String>) {
     (anna, codes_of(&res.body))
 }
 
-#[tokio::test]
-async fn mfa_setup_shows_ten_recovery_codes_once_and_stores_only_their_hashes() {
-    let t = TestApp::start().await;
+/// A new member sets up MFA from `ip(3)`: the session the setup logged in, sent on to the
+/// page with the new recovery codes.
+async fn set_up_mfa(t: &TestApp) -> Client {
     t.user_without_mfa("neu@example.org", PW, "member").await;
-    let c = Client::new(&t, ip(3));
+    let c = Client::new(t, ip(3));
     let (_, token) = c.password("neu@example.org", PW).await;
     let s = c.with_session(&token);
     assert_eq!(s.post("/api/mfa/setup", "phone=0151+98765432").await.status, StatusCode::OK);
     let code = t.code_for("+4915198765432").await;
     let done = s.verify(&code).await;
     assert_eq!(done.header(header::LOCATION).as_deref(), Some("/mfa/recovery-codes"), "{done:?}");
-    let fresh = c.with_session(&done.session_token().unwrap());
+    c.with_session(&done.session_token().unwrap())
+}
+
+#[tokio::test]
+async fn mfa_setup_shows_ten_recovery_codes_once_and_stores_only_their_hashes() {
+    let t = TestApp::start().await;
+    let fresh = set_up_mfa(&t).await;
 
     let first = fresh.post("/api/mfa/recovery-codes", "").await;
     let codes = codes_of(&first.body);
@@ -62,19 +68,11 @@ async fn mfa_setup_shows_ten_recovery_codes_once_and_stores_only_their_hashes() 
 #[tokio::test]
 async fn the_first_set_is_offered_only_to_the_session_of_the_setup() {
     let t = TestApp::start().await;
-    t.user_without_mfa("neu@example.org", PW, "member").await;
-    let c = Client::new(&t, ip(3));
-    let (_, token) = c.password("neu@example.org", PW).await;
-    let s = c.with_session(&token);
-    assert_eq!(s.post("/api/mfa/setup", "phone=0151+98765432").await.status, StatusCode::OK);
-    let code = t.code_for("+4915198765432").await;
-    let done = s.verify(&code).await;
-    assert_eq!(done.header(header::LOCATION).as_deref(), Some("/mfa/recovery-codes"), "{done:?}");
-    let setup_session = c.with_session(&done.session_token().unwrap());
+    let setup_session = set_up_mfa(&t).await;
 
     let (res, later) = Client::new(&t, ip(3)).password("neu@example.org", PW).await;
     assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "the trusted IP, no challenge: {res:?}");
-    let later = c.with_session(&later);
+    let later = Client::new(&t, ip(3)).with_session(&later);
     assert_eq!(later.post("/api/mfa/recovery-codes", "").await.body, "null");
     assert_eq!(setup_session.post("/api/mfa/recovery-codes", "").await.body, "null");
     assert_eq!(count(&t, "SELECT count(*) FROM recovery_codes").await, 0);
