@@ -1,6 +1,6 @@
 //! The one policy struct: every number of SPEC.md that a deployment may tune, with its default.
 //!
-//! The README lists each field. Rules read these numbers; nothing else in the code base
+//! docs/operate.md lists each field. Rules read these numbers; nothing else in the code base
 //! hard-codes a limit.
 
 use serde::{Deserialize, Serialize};
