@@ -2,7 +2,7 @@
 //! attack (its section "Attacks and the tests that try them"). This checks that every test it
 //! names exists (and that every bound and every attack names one), so a renamed or deleted test
 //! cannot leave a list promising coverage that is gone; and that the attack list names every
-//! test of the attack suite, so a new attack test cannot go unlisted.
+//! test of the attack suite and of the concurrency tests, so a new one cannot go unlisted.
 
 use std::{
     ops::Range,
@@ -12,8 +12,9 @@ use std::{
 /// The heading of the attack list in docs/security.md.
 const ATTACK_LIST: &str = "## Attacks and the tests that try them";
 
-/// The modules whose every test the attack list names.
-const ATTACK_SUITE: [&str; 1] = ["attacks"];
+/// The modules whose every test the attack list names: the attack suite, and the parallel
+/// requests against each bound.
+const ATTACK_SUITE: [&str; 2] = ["attacks", "concurrency"];
 
 /// Where the test binary's modules are, one file each.
 fn module_file(module: &str) -> PathBuf {
@@ -226,12 +227,13 @@ fn the_table_reader_takes_the_tests_column_of_tables_headed_tests() {
 #[test]
 fn the_check_tells_tests_from_helpers() {
     let attacks = include_str!("attacks.rs");
-    assert!(has_test(attacks, "thirty_parallel_wrong_codes_count_exactly_five"), "#[tokio::test]");
+    let concurrency = include_str!("concurrency.rs");
+    assert!(has_test(concurrency, "thirty_parallel_wrong_codes_count_exactly_five"), "#[tokio::test]");
     assert!(has_test(attacks, "kill_9_during_delivery_loses_no_outbox_message_and_no_counter"), "with arguments");
     let startup = std::fs::read_to_string(module_file("startup")).unwrap();
     assert!(has_test(&startup, "bad_databases_and_settings_stop_the_start_with_one_line"), "#[test]");
     assert!(!has_test(attacks, "snapshot"), "a helper is no test");
-    assert!(!has_test(attacks, "thirty_parallel_wrong_codes"), "a prefix of a test's name is no test");
+    assert!(!has_test(concurrency, "thirty_parallel_wrong_codes"), "a prefix of a test's name is no test");
     assert!(!has_test(&startup, "start"), "nor is a helper of another module");
     let listed = tests_in(attacks);
     assert!(listed.iter().any(|t| t == "kill_9_during_delivery_loses_no_outbox_message_and_no_counter"), "{listed:?}");
