@@ -1,28 +1,58 @@
-//! The list of attacks at the top of attacks.rs, and the tables of bounds in
-//! docs/security.md, name the tests that cover each attack and each bound. This checks that
-//! every test they name exists (and that every bound names one), so a renamed or deleted test
-//! cannot leave a list promising coverage that is gone.
+//! docs/security.md names the tests that cover each bound (its tables of bounds) and each
+//! attack (its section "Attacks and the tests that try them"). This checks that every test it
+//! names exists (and that every bound and every attack names one), so a renamed or deleted test
+//! cannot leave a list promising coverage that is gone; and that the attack list names every
+//! test of the attack suite and of the concurrency tests, so a new one cannot go unlisted.
 
-use std::path::{Path, PathBuf};
+use std::{
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+/// The heading of the attack list in docs/security.md.
+const ATTACK_LIST: &str = "## Attacks and the tests that try them";
+
+/// The modules whose every test the attack list names: the attack suite, and the parallel
+/// requests against each bound.
+const ATTACK_SUITE: [&str; 2] = ["attacks", "concurrency"];
 
 /// Where the test binary's modules are, one file each.
 fn module_file(module: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/http").join(format!("{module}.rs"))
 }
 
-/// Every backticked span of the `//!` header, in order, each once.
-fn named_in_header(source: &str) -> Vec<String> {
-    let header: Vec<&str> = source.lines().map_while(|l| l.strip_prefix("//!")).collect();
-    let text = header.join("\n");
-    assert!(text.matches('`').count().is_multiple_of(2), "an unpaired backtick in the header of attacks.rs");
-    let mut names: Vec<String> = Vec::new();
-    for (i, span) in text.split('`').enumerate() {
-        // The odd pieces are the ones between a pair of backticks.
-        if i % 2 == 1 && !names.iter().any(|n| n == span) {
-            names.push(span.to_owned());
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn security_documentation() -> String {
+    read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/security.md"))
+}
+
+/// Where the section under the heading line `heading` is in `doc`: from the line after it up
+/// to the next heading of the same or a higher level.
+fn section_at(doc: &str, heading: &str) -> Option<Range<usize>> {
+    let level = |line: &str| {
+        let hashes = line.len() - line.trim_start_matches('#').len();
+        (hashes > 0 && line[hashes..].starts_with(' ')).then_some(hashes)
+    };
+    let own = level(heading)?;
+    let mut lines = doc.split_inclusive('\n');
+    let mut start = 0;
+    for line in lines.by_ref() {
+        start += line.len();
+        if line.trim_end() == heading {
+            let mut end = start;
+            for line in lines {
+                if level(line).is_some_and(|l| l <= own) {
+                    break;
+                }
+                end += line.len();
+            }
+            return Some(start..end);
         }
     }
-    names
+    None
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -50,26 +80,32 @@ fn has_test(source: &str, name: &str) -> bool {
     })
 }
 
-/// What is wrong with each of `names` (`name` for a test of attacks.rs, or `module::name`):
-/// not a test name, or no such test.
+/// The names of the tests in `source`, in order.
+fn tests_in(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let rest = line.strip_prefix("async ").unwrap_or(line).strip_prefix("fn ")?;
+            let name = &rest[..rest.find(['(', '<'])?];
+            (is_identifier(name) && has_test(source, name)).then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// What is wrong with each of `names` (`module::name`): not a test name, or no such test.
 fn missing_tests(names: &[String]) -> Vec<String> {
-    let attacks = include_str!("attacks.rs");
     let mut missing = Vec::new();
     for name in names {
-        let (module, test) = name.split_once("::").unwrap_or(("attacks", name));
-        if !is_identifier(module) || !is_identifier(test) {
-            missing.push(format!("`{name}`: not a test name (`name` or `module::name`)"));
+        let Some((module, test)) = name.split_once("::").filter(|(m, t)| is_identifier(m) && is_identifier(t)) else {
+            missing.push(format!("`{name}`: not a test name (`module::name`)"));
             continue;
-        }
-        let source = if module == "attacks" {
-            attacks.to_owned()
-        } else {
-            match std::fs::read_to_string(module_file(module)) {
-                Ok(source) => source,
-                Err(e) => {
-                    missing.push(format!("`{name}`: no module file {module}.rs ({e})"));
-                    continue;
-                }
+        };
+        let source = match std::fs::read_to_string(module_file(module)) {
+            Ok(source) => source,
+            Err(e) => {
+                missing.push(format!("`{name}`: no module file {module}.rs ({e})"));
+                continue;
             }
         };
         if !has_test(&source, test) {
@@ -79,16 +115,44 @@ fn missing_tests(names: &[String]) -> Vec<String> {
     missing
 }
 
+/// The attack list of docs/security.md names, for each attack, the tests that try it: every
+/// one exists, and every test of the attack suite is among them.
 #[test]
-fn every_test_the_attack_list_names_exists() {
-    let names = named_in_header(include_str!("attacks.rs"));
-    assert!(names.len() > 20, "the header of attacks.rs lists the tests of each attack: {names:?}");
+fn the_attack_list_names_every_attack_test_and_only_tests_that_exist() {
+    let doc = security_documentation();
+    let at = section_at(&doc, ATTACK_LIST).unwrap_or_else(|| panic!("docs/security.md has no section {ATTACK_LIST:?}"));
+    let list = &doc[at];
+    assert!(list.matches('`').count().is_multiple_of(2), "an unpaired backtick in the attack list of docs/security.md");
+    let rows = tested_rows(list);
+    let untested: Vec<&String> = rows.iter().filter(|(_, names)| names.is_empty()).map(|(what, _)| what).collect();
+    assert!(untested.is_empty(), "attacks in docs/security.md without a test: {untested:?}");
+    let mut names: Vec<String> = Vec::new();
+    for name in rows.into_iter().flat_map(|(_, names)| names) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    assert!(names.len() > 20, "the attack list of docs/security.md names the tests of each attack: {names:?}");
     let missing = missing_tests(&names);
     assert!(
         missing.is_empty(),
-        "the attack list at the top of attacks.rs names {} test(s) that do not exist:\n  {}",
+        "the attack list in docs/security.md names {} test(s) that do not exist:\n  {}",
         missing.len(),
         missing.join("\n  ")
+    );
+    let unnamed: Vec<String> = ATTACK_SUITE
+        .iter()
+        .flat_map(|module| {
+            tests_in(&read(&module_file(module))).into_iter().map(move |test| format!("{module}::{test}"))
+        })
+        .filter(|test| !names.contains(test))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "the attack list in docs/security.md does not name {} test(s) of the attack suite; add each to the row of the \
+         attack it tries:\n  {}",
+        unnamed.len(),
+        unnamed.join("\n  ")
     );
 }
 
@@ -124,9 +188,13 @@ fn tested_rows(doc: &str) -> Vec<(String, Vec<String>)> {
 /// each named test exists.
 #[test]
 fn every_bound_in_the_security_documentation_names_tests_that_exist() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/security.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rows = tested_rows(&doc);
+    let doc = security_documentation();
+    // The attack list has a tests column too; it is checked on its own.
+    let bounds = match section_at(&doc, ATTACK_LIST) {
+        Some(at) => format!("{}{}", &doc[..at.start], &doc[at.end..]),
+        None => doc,
+    };
+    let rows = tested_rows(&bounds);
     assert!(rows.len() >= 15, "the tables of bounds have a row per secret: {rows:?}");
     let untested: Vec<&String> = rows.iter().filter(|(_, names)| names.is_empty()).map(|(what, _)| what).collect();
     assert!(untested.is_empty(), "rows of docs/security.md without a test: {untested:?}");
@@ -149,16 +217,26 @@ fn the_table_reader_takes_the_tests_column_of_tables_headed_tests() {
         rows,
         vec![("one".to_owned(), vec!["m::x".to_owned(), "m::y".to_owned()]), ("two".to_owned(), Vec::new())]
     );
+    // A section runs from its heading to the next heading of its level or a higher one.
+    let doc = "# T\n## A\nbefore\n## B\nb\n### B.1\nb1\n#not a heading\n## C\nc\n";
+    assert_eq!(section_at(doc, "## B").map(|at| &doc[at]), Some("b\n### B.1\nb1\n#not a heading\n"));
+    assert_eq!(section_at(doc, "## C").map(|at| &doc[at]), Some("c\n"));
+    assert_eq!(section_at(doc, "## D"), None);
 }
 
 #[test]
 fn the_check_tells_tests_from_helpers() {
     let attacks = include_str!("attacks.rs");
-    assert!(has_test(attacks, "thirty_parallel_wrong_codes_count_exactly_five"), "#[tokio::test]");
+    let concurrency = include_str!("concurrency.rs");
+    assert!(has_test(concurrency, "thirty_parallel_wrong_codes_count_exactly_five"), "#[tokio::test]");
     assert!(has_test(attacks, "kill_9_during_delivery_loses_no_outbox_message_and_no_counter"), "with arguments");
     let startup = std::fs::read_to_string(module_file("startup")).unwrap();
     assert!(has_test(&startup, "bad_databases_and_settings_stop_the_start_with_one_line"), "#[test]");
     assert!(!has_test(attacks, "snapshot"), "a helper is no test");
-    assert!(!has_test(attacks, "thirty_parallel_wrong_codes"), "a prefix of a test's name is no test");
+    assert!(!has_test(concurrency, "thirty_parallel_wrong_codes"), "a prefix of a test's name is no test");
     assert!(!has_test(&startup, "start"), "nor is a helper of another module");
+    let listed = tests_in(attacks);
+    assert!(listed.iter().any(|t| t == "kill_9_during_delivery_loses_no_outbox_message_and_no_counter"), "{listed:?}");
+    assert!(!listed.iter().any(|t| t == "snapshot" || t == "streamed"), "helpers are not listed: {listed:?}");
+    assert_eq!(tests_in(attacks).len(), attacks.matches("#[tokio::test").count(), "every test, once: {listed:?}");
 }

@@ -1,90 +1,8 @@
-//! The attack suite (issue 7): what an attacker tries, and what they observe.
+//! The attack suite: what an attacker tries, and what they observe.
 //!
-//! Every item of the issue and the tests that cover it (tests in this file by name alone):
-//!
-//! - serial code guessing stops at 5 per challenge and 20 wrong entries per account a day:
-//!   `serial_code_guessing_stops_at_five_per_code_and_twenty_wrong_entries_a_day`,
-//!   `wrong_entries::wrong_app_codes_over_new_logins_lock_the_account_at_the_twenty_first_entry`,
-//!   `mfa::five_wrong_codes_end_the_challenge_until_a_new_code_is_requested`,
-//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`,
-//!   `mfa::codes_sent_in_the_second_of_a_successful_login_count_and_a_send_leaves_the_window_after_exactly_24_hours`
-//! - 30 parallel verifications or resends count exactly:
-//!   `thirty_parallel_wrong_codes_count_exactly_five`,
-//!   `thirty_parallel_wrong_tans_count_exactly_three_and_lock_once`,
-//!   `thirty_parallel_logins_from_new_ips_send_at_most_twenty_codes_and_lock_once`,
-//!   `mfa::thirty_parallel_verifications_of_one_code_succeed_once`,
-//!   `mfa::one_hundred_parallel_resends_send_at_most_the_quota_and_lock_once`,
-//!   `tan::thirty_parallel_uses_of_one_tan_succeed_once`,
-//!   `login::parallel_wrong_passwords_are_counted_exactly`
-//! - reused, expired and foreign codes and TANs are refused:
-//!   `a_used_code_is_refused_in_the_next_challenge`, `a_tan_older_than_five_minutes_is_refused`,
-//!   `mfa::a_code_older_than_ten_minutes_is_refused`, `mfa::a_code_from_another_challenge_is_refused`,
-//!   `tan::every_bank_account_change_needs_its_own_tan_named_in_the_sms` (a TAN twice),
-//!   `tan::a_tan_issued_in_one_session_is_refused_in_another`,
-//!   `accounts::registration_proves_the_address_then_creates_the_organisation_and_goes_to_mfa_setup`
-//!   (a registration code twice)
-//! - SMS pumping is capped per account, per IP and by the country allow-list:
-//!   `a_phone_outside_the_allowed_countries_gets_no_sms`,
-//!   `mfa::an_account_without_mfa_must_set_it_up_first_whatever_the_ip`,
-//!   `mfa::setup_allows_fifteen_sms_a_day_then_says_when_and_locks_nothing`,
-//!   `mfa::the_request_beyond_twenty_codes_locks_the_account_for_24_hours`,
-//!   `tan::tan_sms_stop_at_twenty_a_day_without_a_lock`,
-//!   `accounts::one_address_gets_at_most_five_registration_mails_a_day_whoever_asks`,
-//!   `accounts::anonymous_requests_are_capped_per_ip`,
-//!   `mfa::sms_pumping_through_many_accounts_from_one_network_is_capped`
-//! - sending a code never reveals whether the password was right for an unknown account:
-//!   `a_wrong_password_sends_no_code_and_looks_like_an_unknown_account`,
-//!   `login::wrong_password_unknown_email_and_disabled_account_look_the_same`,
-//!   `accounts::registering_a_taken_address_looks_the_same_and_only_tells_the_owner`,
-//!   `accounts::a_forgotten_password_needs_the_link_and_the_phone_then_ends_every_session`
-//! - password failures never lock anyone:
-//!   `login::password_failures_slow_down_per_account_and_ip_but_never_lock`,
-//!   `login::one_ip_is_capped_across_accounts`
-//! - session fixation (the pre-login id does not survive login):
-//!   `login::a_new_session_id_at_login_ends_the_planted_one`,
-//!   `mfa::a_new_ip_gets_the_challenge_and_the_sms_code_completes_the_login`
-//! - idle and absolute timeouts: `login::sessions_end_after_idle_and_absolute_timeouts`
-//! - other sessions end on password change and phone reset:
-//!   `tan::a_password_change_ends_other_sessions_and_the_next_login_meets_the_challenge`,
-//!   `accounts::support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessions`,
-//!   `accounts::a_forgotten_password_needs_the_link_and_the_phone_then_ends_every_session`
-//! - cookie flags: `every_cookie_of_a_production_server_is_a_secure_http_only_host_cookie`,
-//!   `login::a_user_logs_in_sees_who_they_are_and_logs_out`,
-//!   `login::production_cookies_are_secure_host_cookies`
-//! - cross-origin POSTs to server functions are refused:
-//!   `cross_origin_posts_to_every_server_function_are_refused`, `login::cross_origin_posts_are_refused`
-//! - a TAN is void when the action's data change: `tan::a_tan_for_iban_a_is_void_for_iban_b`,
-//!   `tan::invoices_need_a_tan_once_the_day_exceeds_the_threshold_every_time_by_default`,
-//!   `tan::a_password_change_ends_other_sessions_and_the_next_login_meets_the_challenge`
-//! - a login flood against a small semaphore is bounded:
-//!   `login::a_login_flood_against_two_permits_is_bounded_and_answered_503`
-//! - kill -9 of the server during delivery loses no outbox message and no counter:
-//!   `kill_9_during_delivery_loses_no_outbox_message_and_no_counter`,
-//!   `delivery::a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_once`
-//! - oversized bodies, invalid UTF-8, and malformed phone numbers, IBANs and amounts get clear
-//!   errors and store nothing: `oversized_bodies_are_refused_and_store_nothing`,
-//!   `invalid_utf8_bytes_get_a_clear_error_in_the_users_language_and_store_nothing`,
-//!   `percent_encoded_invalid_utf8_is_refused_and_stores_nothing`,
-//!   `login::bad_input_gets_a_clear_error_and_costs_no_hashing`,
-//!   `mfa::an_account_without_mfa_must_set_it_up_first_whatever_the_ip` (phone numbers),
-//!   `tan::bad_portal_input_gets_clear_errors_and_stores_nothing` (IBANs, amounts)
-//! - no secret appears in the logs or the audit table:
-//!   `secrets::a_full_journey_leaves_no_secret_in_the_database_or_the_logs`,
-//!   `mfa::codes_are_stored_hashed_and_wiped_from_the_outbox_once_delivered`, `login::health_and_audit`
-//! - OpenID Connect (issue 15): wrong, extended or repeated redirect URIs and unregistered
-//!   clients never get a redirect; a code needs its client, redirect URI and PKCE verifier,
-//!   works once, expires in a minute, and its reuse revokes what it gave; prompt=none
-//!   without a session answers login_required; a TAN for one transaction does not confirm
-//!   another; a logout link without the application's ID token logs nobody out; Riegel's own
-//!   forms still refuse cross-site posts:
-//!   `oidc::wrong_clients_and_redirect_uris_get_an_error_page_and_never_a_redirect`,
-//!   `oidc::a_redeemed_code_needs_the_same_redirect_uri`,
-//!   `oidc::pkce_binds_the_code_to_its_verifier_and_expires_in_a_minute`,
-//!   `oidc::a_code_works_once_and_its_second_use_revokes_what_the_first_gave`,
-//!   `oidc::prompt_none_without_a_session_answers_login_required`,
-//!   `oidc::a_tan_for_one_transaction_does_not_confirm_another_and_bad_details_go_back_as_errors`,
-//!   `oidc::logout_from_the_application_needs_its_id_token_and_a_registered_address`,
-//!   `oidc::riegels_own_forms_still_refuse_cross_site_posts`
+//! The attacks, and the tests here and in the other files that try each, are listed in
+//! docs/security.md, section "Attacks and the tests that try them"; `attack_list.rs` checks
+//! that every test named there exists and that every test of this file is named there.
 
 use std::{
     collections::BTreeMap,
@@ -106,7 +24,7 @@ const IBAN_A: &str = "DE89370400440532013000";
 const ANNA: &str = "anna@example.org";
 
 /// Another client address for each `n`, outside the ones `harness::ip` hands out.
-fn ip_n(n: usize) -> IpAddr {
+pub(crate) fn ip_n(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(10, 7, (n / 250) as u8, (n % 250) as u8 + 1))
 }
 
@@ -121,7 +39,7 @@ fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) 
 }
 
 /// A six-digit guess that is none of `avoid`, from the attacker's running counter.
-fn guess(counter: &mut u32, avoid: &[&str]) -> String {
+pub(crate) fn guess(counter: &mut u32, avoid: &[&str]) -> String {
     loop {
         let g = format!("{:06}", *counter);
         *counter += 1;
@@ -200,76 +118,6 @@ async fn serial_code_guessing_stops_at_five_per_code_and_twenty_wrong_entries_a_
     assert_eq!(t.audited("code.refused").await, 20);
     assert_eq!(t.audited("code.sent").await, 5);
     assert_eq!(t.audited("account.locked").await, 1);
-}
-
-#[tokio::test]
-async fn thirty_parallel_wrong_codes_count_exactly_five() {
-    let t = TestApp::start().await;
-    t.user(ANNA, PW, "member").await;
-    let c = Client::new(&t, ip(2));
-    let (_, token) = c.password(ANNA, PW).await;
-    let code = t.code_for(PHONE).await;
-    let s = c.with_session(&token);
-    let mut counter = 0;
-    let guesses: Vec<String> = (0..30).map(|_| guess(&mut counter, &[&code])).collect();
-    let answers = futures::future::join_all(guesses.iter().map(|g| s.verify(g))).await;
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    assert!(answers.iter().all(|a| !a.status.is_server_error()), "no database-busy error: {statuses:?}");
-    let mut tries_left: Vec<&str> = answers
-        .iter()
-        .filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY)
-        .map(|a| a.body.split("\"tries_left\":").nth(1).unwrap().trim_end_matches('}'))
-        .collect();
-    tries_left.sort();
-    assert_eq!(tries_left, ["1", "2", "3", "4"], "four judged wrong with the tries counting down: {statuses:?}");
-    let exhausted = answers.iter().filter(|a| a.body.contains("ChallengeExhausted")).count();
-    assert_eq!(exhausted, 26, "the fifth judged guess and every later one: {statuses:?}");
-    assert_eq!(t.audited("code.refused").await, 5, "exactly five guesses were judged");
-    assert_eq!(t.audited("challenge.exhausted").await, 1);
-    assert!(s.verify(&code).await.body.contains("ChallengeExhausted"), "the right code is too late");
-}
-
-#[tokio::test]
-async fn thirty_parallel_wrong_tans_count_exactly_three_and_lock_once() {
-    let t = TestApp::start().await;
-    let c = logged_in(&t, ANNA, "member").await;
-    change_bank(&c, IBAN_A, "").await;
-    let (tan, _) = t.tan_for(PHONE).await;
-    let wrong = if tan == "222222" { "333333" } else { "222222" };
-    let answers = futures::future::join_all((0..30).map(|_| change_bank(&c, IBAN_A, wrong))).await;
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    assert!(answers.iter().all(|a| !a.status.is_server_error()), "{statuses:?}");
-    let mut wrong_answers: Vec<&str> =
-        answers.iter().filter(|a| a.body.contains("TanWrong")).map(|a| a.body.as_str()).collect();
-    wrong_answers.sort();
-    assert_eq!(
-        wrong_answers,
-        ["{\"TanWrong\":{\"tries_left\":1}}", "{\"TanWrong\":{\"tries_left\":2}}"],
-        "{statuses:?}"
-    );
-    let locked = answers.iter().filter(|a| a.status == StatusCode::LOCKED && a.body.contains("TanLocked")).count();
-    assert_eq!(locked, 28, "the third wrong TAN locks, and every later one meets the lock: {statuses:?}");
-    assert_eq!(t.audited("tan.refused").await, 3);
-    assert_eq!(t.audited("tan.locked").await, 1);
-    assert!(change_bank(&c, IBAN_A, &tan).await.body.contains("TanLocked"), "the right TAN is refused now");
-    assert_eq!(count(&t, "SELECT count(*) FROM bank_accounts").await, 0);
-}
-
-#[tokio::test]
-async fn thirty_parallel_logins_from_new_ips_send_at_most_twenty_codes_and_lock_once() {
-    let t = TestApp::start().await;
-    t.user(ANNA, PW, "member").await;
-    let clients: Vec<Client> = (0..30).map(|i| Client::new(&t, ip_n(i))).collect();
-    let answers = futures::future::join_all(clients.iter().map(|c| c.login(ANNA, PW))).await;
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    assert!(answers.iter().all(|a| !a.status.is_server_error()), "{statuses:?}");
-    let challenged = answers.iter().filter(|a| a.header(header::LOCATION).as_deref() == Some("/mfa")).count();
-    let locked = answers.iter().filter(|a| a.status == StatusCode::LOCKED).count();
-    assert_eq!((challenged, locked), (20, 10), "{statuses:?}");
-    assert!(answers.iter().filter(|a| a.status == StatusCode::LOCKED).all(|a| a.session_cookie().is_none()));
-    assert_eq!(t.delivered_to(PHONE).await, 20);
-    assert_eq!(count(&t, "SELECT count(*) FROM code_sends").await, 20);
-    assert_eq!(t.audited("account.locked").await, 1, "one lock: a login that meets it must not lock again");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod assets;
 mod attack_list;
 mod attacks;
 mod bounds;
+mod concurrency;
 mod delivery;
 mod docs_links;
 mod faults;

@@ -257,36 +257,6 @@ async fn codes_sent_in_the_second_of_a_successful_login_count_and_a_send_leaves_
 }
 
 #[tokio::test]
-async fn one_hundred_parallel_resends_send_at_most_the_quota_and_lock_once() {
-    let t = TestApp::start_with(no_cooldown(), TestApp::cheap_argon2()).await;
-    t.user("anna@example.org", PW, "member").await;
-    let c = Client::new(&t, ip(2));
-    let (_, token) = c.password("anna@example.org", PW).await;
-    let s = c.with_session(&token);
-    let answers = futures::future::join_all((0..100).map(|_| s.resend())).await;
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    assert!(answers.iter().all(|a| !a.status.is_server_error()), "no database-busy error: {statuses:?}");
-    assert_eq!(answers.iter().filter(|a| a.status == StatusCode::OK).count(), 19, "{statuses:?}");
-    assert_eq!(answers.iter().filter(|a| a.status == StatusCode::LOCKED).count(), 1, "{statuses:?}");
-    assert_eq!(t.delivered_to(PHONE).await, 20);
-    assert_eq!(t.audited("account.locked").await, 1);
-}
-
-#[tokio::test]
-async fn thirty_parallel_verifications_of_one_code_succeed_once() {
-    let t = TestApp::start().await;
-    t.user("anna@example.org", PW, "member").await;
-    let c = Client::new(&t, ip(2));
-    let (_, token) = c.password("anna@example.org", PW).await;
-    let code = t.code_for(PHONE).await;
-    let s = c.with_session(&token);
-    let answers = futures::future::join_all((0..30).map(|_| s.verify(&code))).await;
-    assert_eq!(answers.iter().filter(|a| a.session_token().is_some()).count(), 1);
-    assert!(answers.iter().all(|a| !a.status.is_server_error()));
-    assert_eq!(t.audited("login.succeeded").await, 1);
-}
-
-#[tokio::test]
 async fn a_code_from_another_challenge_is_refused() {
     let t = TestApp::start().await;
     t.user("anna@example.org", PW, "member").await;

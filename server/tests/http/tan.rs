@@ -95,18 +95,6 @@ async fn a_tan_issued_in_one_session_is_refused_in_another() {
 }
 
 #[tokio::test]
-async fn thirty_parallel_uses_of_one_tan_succeed_once() {
-    let t = TestApp::start().await;
-    let c = logged_in(&t, "anna@example.org").await;
-    change_bank(&c, IBAN_A, "").await;
-    let (tan, _) = t.tan_for(PHONE).await;
-    let answers = futures::future::join_all((0..30).map(|_| change_bank(&c, IBAN_A, &tan))).await;
-    assert_eq!(answers.iter().filter(|a| a.status == StatusCode::OK).count(), 1);
-    assert!(answers.iter().all(|a| !a.status.is_server_error()));
-    assert_eq!(t.audited("bank_account.changed").await, 1);
-}
-
-#[tokio::test]
 async fn three_wrong_tans_lock_the_tan_system_and_then_even_the_right_one_is_refused() {
     let t = TestApp::start().await;
     let c = logged_in(&t, "anna@example.org").await;

@@ -1,12 +1,7 @@
-//! The test harness: a router on a fresh database, and a client that speaks to it like the
-//! browser's server-function client does.
-//!
-//! The backend is a parameter, not a copy of the tests: each test app gets a new SQLite file,
-//! or, with `RIEGEL_TEST_POSTGRES` set (`./x test` sets it inside a throwaway cluster made by
-//! `pg_virtualenv`), a new PostgreSQL database on the server the `PG*` variables name.
+//! The app under test: a router on a fresh database of the backend under test, the accounts a
+//! test makes, and what a test reads back from it.
 
-use app::backend::db::Flag;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
 use app::{
     backend::{
@@ -18,10 +13,10 @@ use app::{
     },
     domain::policy::Policy,
 };
-use axum::{Router, body::Body, extract::ConnectInfo};
-use http::{HeaderMap, Request, StatusCode, header};
+use axum::Router;
 use server::{Settings, build_state, guard::NetConfig, router};
-use tower::ServiceExt;
+
+use super::{Client, ip};
 
 pub struct TestApp {
     pub router: Router,
@@ -42,10 +37,6 @@ fn options() -> leptos::config::LeptosOptions {
 pub fn six_digits(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     chars.windows(6).find(|w| w.iter().all(char::is_ascii_digit)).map(|w| w.iter().collect())
-}
-
-pub fn ip(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
 }
 
 /// Which database a test app gets.
@@ -225,31 +216,6 @@ impl TestApp {
         (sms[4..10].to_owned(), sms)
     }
 
-    /// A support agent (MFA set up, `ip(250)` trusted) logged in; returns its client.
-    pub async fn support_agent(&self) -> Client {
-        let email = "agent@riegel.example";
-        let exists: bool = sqlx::query_scalar::<_, Flag>("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
-            .bind(email)
-            .fetch_one(&self.state.pool)
-            .await
-            .unwrap()
-            .0;
-        if !exists {
-            self.user(email, "agent-password-1", "support").await;
-            self.trust(email, ip(250)).await;
-        }
-        let (_, token) = Client::new(self, ip(250)).password(email, "agent-password-1").await;
-        Client::new(self, ip(250)).with_session(&token)
-    }
-
-    /// What the support console does to lift a TAN lock.
-    pub async fn unlock_tan(&self, user_id: i64) {
-        let agent = self.support_agent().await;
-        let form = format!("user_id={user_id}&reason=customer%20called%20from%20office");
-        let res = agent.post("/api/support/unlock-tan", &form).await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    }
-
     /// The newest message to `recipient`, as a tester reads it from the development outbox.
     pub async fn message_to(&self, recipient: &str) -> String {
         self.deliver().await;
@@ -313,218 +279,12 @@ impl TestApp {
     }
 }
 
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Answer {
-    pub fn header(&self, name: header::HeaderName) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
-    }
-
-    pub fn session_cookie(&self) -> Option<String> {
-        self.cookie_named("riegel_session=")
-    }
-
-    fn cookie_named(&self, prefix: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.contains(prefix))
-            .map(str::to_owned)
-    }
-
-    pub fn session_token(&self) -> Option<String> {
-        Self::value_of(self.session_cookie()?)
-    }
-
-    /// The token of a registration cookie set by this answer.
-    pub fn registration_token(&self) -> Option<String> {
-        Self::value_of(self.cookie_named("riegel_registration=")?)
-    }
-
-    fn value_of(cookie: String) -> Option<String> {
-        let value = cookie.split(';').next()?.split_once('=')?.1;
-        (!value.is_empty()).then(|| value.to_owned())
-    }
-}
-
-pub struct Client {
-    router: Router,
-    peer: IpAddr,
-    cookie: Option<String>,
-}
-
-impl Client {
-    pub fn new(app: &TestApp, peer: IpAddr) -> Self {
-        Client { router: app.router.clone(), peer, cookie: None }
-    }
-
-    /// The same browser (address and cookies) through another instance on the same database.
-    pub fn via(&self, app: &TestApp) -> Self {
-        Client { router: app.router.clone(), peer: self.peer, cookie: self.cookie.clone() }
-    }
-
-    pub fn with_session(&self, token: &str) -> Self {
-        self.with_cookie(&format!("riegel_session={token}"))
-    }
-
-    /// Sends this `Cookie` header (e.g. a registration's cookie).
-    pub fn with_cookie(&self, cookie: &str) -> Self {
-        Client { router: self.router.clone(), peer: self.peer, cookie: Some(cookie.to_owned()) }
-    }
-
-    /// The same session from another address.
-    pub fn at_ip(&self, peer: IpAddr) -> Self {
-        Client { router: self.router.clone(), peer, cookie: self.cookie.clone() }
-    }
-
-    /// Logs in and returns the session token of the step reached.
-    pub async fn password(&self, email: &str, password: &str) -> (Answer, String) {
-        let res = self.login(email, password).await;
-        let token = res.session_token().unwrap_or_else(|| panic!("no session after the password: {res:?}"));
-        (res, token)
-    }
-
-    pub async fn verify(&self, code: &str) -> Answer {
-        self.post("/api/mfa/verify", &serde_urlencoded(&[("code", code)])).await
-    }
-
-    pub async fn resend(&self) -> Answer {
-        self.post("/api/mfa/resend", "").await
-    }
-
-    pub async fn me(&self) -> String {
-        self.post("/api/me", "").await.body
-    }
-
-    async fn send(&self, mut req: Request<Body>) -> Answer {
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.peer, 40000)));
-        if let Some(c) = &self.cookie {
-            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
-        }
-        let what = format!("{} {}", req.method(), req.uri());
-        let answer = async {
-            let res = self.router.clone().oneshot(req).await.unwrap();
-            let status = res.status();
-            let headers = res.headers().clone();
-            let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-            Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
-        };
-        // A request that never completes fails its test, naming itself, instead of holding
-        // the whole suite until CI's time limit.
-        tokio::time::timeout(std::time::Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("{what} got no complete answer within 60 s"))
-    }
-
-    /// An open event stream (`text/event-stream`), which never ends by itself.
-    pub async fn events(&self, path: &str) -> Events {
-        let mut req = Request::get(path).header(header::HOST, "localhost:3000").body(Body::empty()).unwrap();
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.peer, 40000)));
-        if let Some(c) = &self.cookie {
-            req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
-        }
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        Events { status: res.status(), body: res.into_body().into_data_stream(), buffer: String::new() }
-    }
-
-    /// The status and the first event of an event stream.
-    pub async fn first_event(&self, path: &str) -> (StatusCode, String) {
-        let mut events = self.events(path).await;
-        let first = events.next().await.unwrap_or_default();
-        (events.status, first)
-    }
-
-    pub async fn get(&self, path: &str) -> Answer {
-        self.get_with(path, &[]).await
-    }
-
-    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut b = Request::get(path).header(header::HOST, "localhost:3000");
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        self.send(b.body(Body::empty()).unwrap()).await
-    }
-
-    /// A same-origin POST as the hydrated app sends it.
-    pub async fn post(&self, path: &str, form: &str) -> Answer {
-        self.raw_post(path, form, &[("origin", "http://localhost:3000")]).await
-    }
-
-    pub async fn raw_post(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Answer {
-        self.raw_post_inner(path, form.as_bytes().to_vec(), headers).await
-    }
-
-    pub async fn raw_post_bytes(&self, path: &str, body: Vec<u8>) -> Answer {
-        self.raw_post_inner(path, body, &[("origin", "http://localhost:3000")]).await
-    }
-
-    async fn raw_post_inner(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Answer {
-        let mut b =
-            Request::post(path).header(header::HOST, "localhost:3000").header(header::ACCEPT, "application/json");
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-            b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        }
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        self.send(b.body(Body::from(body)).unwrap()).await
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> Answer {
-        let form = serde_urlencoded(&[("email", email), ("password", password)]);
-        self.post("/api/login", &form).await
-    }
-}
-
-pub fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                v.bytes()
-                    .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-                    .collect::<String>()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// The password of every account the tests create with `TestApp::user`.
 pub const PW: &str = "correct horse battery staple";
 
 /// No resend countdown, so quotas can be reached in a test.
 pub fn no_cooldown() -> Policy {
     Policy { resend_cooldown_secs: 0, ..Policy::default() }
-}
-
-/// A new account logged in from its trusted IP (no MFA prompt), and that session's client.
-pub async fn logged_in(t: &TestApp, email: &str, role: &str) -> Client {
-    t.user(email, PW, role).await;
-    let c = Client::new(t, ip(1));
-    let (res, token) = c.password(email, PW).await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "{res:?}");
-    c.with_session(&token)
-}
-
-/// A TAN-protected action as the page does it: asked without a TAN it is refused with 428 and
-/// a TAN SMS that names `what`; asked again with that TAN it succeeds. Returns that answer.
-pub async fn with_tan(t: &TestApp, s: &Client, path: &str, what: &str) -> Answer {
-    let asked = s.post(path, "tan=").await;
-    assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "every time behind a TAN: {asked:?}");
-    let (tan, sms) = t.tan_for(PHONE).await;
-    assert!(sms.contains(what), "the SMS names the action: {sms}");
-    let res = s.post(path, &format!("tan={tan}")).await;
-    assert_eq!(res.status, StatusCode::OK, "{res:?}");
-    res
 }
 
 /// Every row of every table, as text, per table (on PostgreSQL blobs show as hex).
@@ -560,18 +320,6 @@ pub async fn every_row(t: &TestApp) -> std::collections::BTreeMap<String, String
     all
 }
 
-/// Ute, with MFA, after her password from a new address: her client at the challenge, its
-/// SMS code delivered, and the clock past the resend countdown, so a resend is due.
-pub async fn at_challenge(t: &TestApp) -> Client {
-    t.user("ute@example.org", "ute-password-1", "member").await;
-    let c = Client::new(t, ip(9));
-    let (res, token) = c.password("ute@example.org", "ute-password-1").await;
-    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
-    t.code_for(PHONE).await;
-    t.state.clock.advance(120);
-    c.with_session(&token)
-}
-
 /// What a request may not leave half-written: every row that counts or sends.
 pub async fn tally(t: &TestApp) -> Vec<i64> {
     let mut v = Vec::new();
@@ -592,43 +340,4 @@ pub fn tally_after_resends(before: &[i64], resends: i64) -> Vec<i64> {
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
-}
-
-/// A payout bank account change (with a TAN, or empty to ask for one).
-pub async fn change_bank(c: &Client, iban: &str, tan: &str) -> Answer {
-    let body = serde_urlencoded(&[("holder", "Muster GmbH"), ("iban", iban), ("bic", ""), ("tan", tan)]);
-    c.post("/api/bank/change", &body).await
-}
-
-/// An event stream being read.
-pub struct Events {
-    pub status: StatusCode,
-    body: axum::body::BodyDataStream,
-    buffer: String,
-}
-
-impl Events {
-    /// The next event (its lines and the blank line after them), or `None` when the stream
-    /// ended; fails the test after 20 s without either.
-    pub async fn next(&mut self) -> Option<String> {
-        use futures::StreamExt as _;
-        let read = async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let event = self.buffer[..end + 2].to_owned();
-                    self.buffer.drain(..end + 2);
-                    // Keep-alive comments are not events.
-                    if event.starts_with(':') {
-                        continue;
-                    }
-                    return Some(event);
-                }
-                match self.body.next().await {
-                    Some(Ok(chunk)) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
-                    _ => return None,
-                }
-            }
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(20), read).await.expect("an event or the end within 20 s")
-    }
 }
