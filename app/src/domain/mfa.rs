@@ -45,20 +45,20 @@ impl Method {
 pub enum Factor {
     /// A code by SMS or e-mail.
     Code(Method),
-    /// An authenticator app's code.
-    App,
+    /// An authenticator app's code (TOTP, RFC 6238).
+    Totp,
     /// A push approved on the paired device.
     Push,
 }
 
 impl Factor {
-    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::App, Factor::Push];
+    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::Totp, Factor::Push];
 
     /// As stored.
     pub const fn as_str(self) -> &'static str {
         match self {
             Factor::Code(m) => m.as_str(),
-            Factor::App => "totp",
+            Factor::Totp => "totp",
             Factor::Push => "push",
         }
     }

@@ -86,7 +86,7 @@ impl Proof {
         let second: &[&'static str] = match self {
             Proof::Password => &[],
             Proof::Factor(Factor::Code(super::mfa::Method::Sms)) => &["sms", "mfa"],
-            Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::App) | Proof::RecoveryCode => {
+            Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::Totp) | Proof::RecoveryCode => {
                 &["otp", "mfa"]
             }
             Proof::Factor(Factor::Push) => &["mca", "mfa"],
@@ -538,7 +538,7 @@ mod tests {
         assert_eq!(Proof::Factor(Factor::Code(crate::domain::mfa::Method::Sms)).amr(), ["pwd", "sms", "mfa"]);
         assert_eq!(Proof::Factor(Factor::Push).amr(), ["pwd", "mca", "mfa"]);
         assert_eq!(Proof::RecoveryCode.acr(), ACR_MFA);
-        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::App)] {
+        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::Totp)] {
             assert_eq!(Proof::from_stored(p.as_stored()), p);
         }
     }

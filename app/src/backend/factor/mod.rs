@@ -71,7 +71,7 @@ pub async fn open_login_challenge(
     // nothing; "Authenticate via SMS/e-mail" sends a code. Last time a push passed: a push
     // goes to the device instead of a code.
     let at_login = stage == LoginState::ChallengeRequired;
-    let waits_for_app = at_login && last == Some(Factor::App) && totp::enrolled(tx, user_id).await?;
+    let waits_for_app = at_login && last == Some(Factor::Totp) && totp::enrolled(tx, user_id).await?;
     let waits_for_push = at_login && last == Some(Factor::Push) && push::paired(tx, user_id).await?;
     let sends_no_code = waits_for_app || waits_for_push;
     if !sends_no_code && channel == Method::Sms && sms_cap::free_at(tx, state, ctx).await?.is_some() {

@@ -331,7 +331,7 @@ pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Res
         return step::refuse_code(state, ctx, tx, &step, challenge_id, current).await;
     }
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
-    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::App)).await?;
+    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::Totp)).await?;
     tx.commit().await?;
     Ok(token)
 }
