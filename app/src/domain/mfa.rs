@@ -37,6 +37,15 @@ impl Method {
     pub fn parse(s: &str) -> Option<Self> {
         Method::ALL.into_iter().find(|m| m.as_str() == s)
     }
+
+    /// Whether a message on this channel is an SMS, which costs money: every one counts
+    /// against the network's `Policy::sms_per_network`.
+    pub const fn counts_against_sms_cap(self) -> bool {
+        match self {
+            Method::Sms => true,
+            Method::Email => false,
+        }
+    }
 }
 
 /// A factor that passed a login, remembered per account (`users.last_mfa_method`): the next

@@ -77,7 +77,10 @@ impl Proof {
     }
 
     pub const fn has_second_factor(self) -> bool {
-        !matches!(self, Proof::Password)
+        match self {
+            Proof::Password => false,
+            Proof::Factor(_) | Proof::RecoveryCode => true,
+        }
     }
 
     /// RFC 8176 values: `sms` for a code by SMS, `otp` for a one-time code from e-mail, an
