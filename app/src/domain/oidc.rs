@@ -1,4 +1,4 @@
-//! Riegel as an OpenID Connect provider (issue 15): the rules of an authorization request.
+//! Riegel as an OpenID Connect provider (SPEC 11): the rules of an authorization request.
 //!
 //! Rules:
 //! - Authorization code flow only (`response_type=code`), scope must contain `openid`.

@@ -1,4 +1,4 @@
-//! The start page: where the supplier stands (issue: the portal on a supplier's phone).
+//! The start page: where the supplier stands.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Authenticator apps (TOTP, issue 8): enrolment behind a TAN with a QR code, confirmation by
+//! Authenticator apps (TOTP, SPEC 3.1): enrolment behind a TAN with a QR code, confirmation by
 //! the first code, login with the app's code, replay refused, wrong codes counted.
 
 use http::StatusCode;

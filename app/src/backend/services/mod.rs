@@ -1,5 +1,5 @@
-//! One service per use case: the domain decision, the writes, the audit event (and later the
-//! outbox row) in one `BEGIN IMMEDIATE` transaction.
+//! One service per use case: the domain decision, the writes, the audit event and any outbox
+//! row in one `BEGIN IMMEDIATE` transaction.
 
 pub use super::request::RequestCtx;
 
