@@ -45,6 +45,8 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    // The argon2 defaults (19 MiB, 2 iterations, 1 lane) are OWASP's first recommendation for
+    // argon2id.
     /// argon2id memory in KiB.
     #[arg(long, env = "RIEGEL_ARGON2_M_KIB", default_value_t = 19_456)]
     pub argon2_m_kib: u32,

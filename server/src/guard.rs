@@ -1,7 +1,7 @@
 //! Request guards: the client IP, the same-origin rule for state-changing requests, and the
 //! security headers of every response.
 //!
-//! Same-origin rule (SPEC 1.7, issue "Foundation"): a POST, PUT, PATCH or DELETE is served
+//! Same-origin rule (SPEC 1.7): a POST, PUT, PATCH or DELETE is served
 //! only when the browser says it is same-origin (`Sec-Fetch-Site: same-origin` or `none`), or
 //! when its `Origin` equals the configured public origin (or, unset, the request's `Host`). A
 //! request with neither header is refused too: every browser sends one of them on a POST, so

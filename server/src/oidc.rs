@@ -1,4 +1,4 @@
-//! The OpenID Connect endpoints over HTTP (issue 15): discovery, JWKS, authorization, token,
+//! The OpenID Connect endpoints over HTTP (SPEC 11): discovery, JWKS, authorization, token,
 //! userinfo and logout. The rules live in `app::domain::oidc`, the use cases in
 //! `app::backend::services::{oidc_login, oidc_tokens}`; this module reads requests and writes
 //! answers.

@@ -1,4 +1,4 @@
-//! Push approval over HTTP (issue 8): the device page `/device` (and its question before a
+//! Push approval over HTTP (SPEC 3.5): the device page `/device` (and its question before a
 //! pairing link replaces a pairing), the device's event stream
 //! (its open requests) and the login screen's event stream (the state of its push). The
 //! rules live in `app::backend::services::push`; this module only streams what they say.

@@ -97,7 +97,7 @@ pub async fn set_account_enabled(user_id: i64, enabled: bool, tan: Option<String
 #[server(prefix = "/api", endpoint = "password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::recovery::request_password_reset(&state, &ctx, &email).await?;
+    crate::backend::services::account_recovery::request_password_reset(&state, &ctx, &email).await?;
     // The page says what happened, with or without JavaScript.
     leptos_axum::redirect("/password/forgot?sent=1");
     Ok(())
@@ -107,9 +107,9 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// it up): the MFA challenge comes next.
 #[server(prefix = "/api", endpoint = "password/reset")]
 pub async fn follow_password_reset(token: String) -> Result<(), AppError> {
-    use crate::backend::{services::recovery, sessions::CookieJar};
+    use crate::backend::{services::account_recovery, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
-    let session = recovery::follow_password_reset(&state, &ctx, &token).await?;
+    let session = account_recovery::follow_password_reset(&state, &ctx, &token).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&session))?;
     leptos_axum::redirect("/mfa");
     Ok(())
@@ -119,15 +119,15 @@ pub async fn follow_password_reset(token: String) -> Result<(), AppError> {
 #[server(name = CheckPhoneResetLink, prefix = "/api", endpoint = "phone/reset/check")]
 pub async fn check_phone_reset_link(token: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::recovery::check_phone_reset_link(&state, &ctx, &token).await
+    crate::backend::services::account_recovery::check_phone_reset_link(&state, &ctx, &token).await
 }
 
 /// The new password after the challenge; every session ends, the user logs in again.
 #[server(prefix = "/api", endpoint = "password/new")]
 pub async fn set_new_password(password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, services::recovery, sessions::CookieJar};
+    use crate::backend::{crypto::Secret, services::account_recovery, sessions::CookieJar};
     let (state, ctx) = super::context::request()?;
-    recovery::set_new_password(&state, &ctx, Secret::new(password)).await?;
+    account_recovery::set_new_password(&state, &ctx, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;
     leptos_axum::redirect("/login?reset=done");
     Ok(())

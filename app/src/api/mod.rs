@@ -1,7 +1,7 @@
 //! Server functions, grouped by area. Their request and response types live in `wire`
 //! (re-exported here for the pages).
 //!
-//! Each function is thin (convention 3): it reads the session and client IP from the
+//! Each function is thin: it reads the session and client IP from the
 //! request, calls one backend service and maps the error.
 
 pub mod accounts;

@@ -1,5 +1,5 @@
 //! The confirmation of a transaction another application asks for through OpenID Connect
-//! (`authorization_details`, issue 15). The protocol endpoints themselves are plain HTTP
+//! (`authorization_details`, SPEC 11.3). The protocol endpoints themselves are plain HTTP
 //! (`server::oidc`); these two serve Riegel's confirmation page.
 
 pub use crate::wire::oidc::*;

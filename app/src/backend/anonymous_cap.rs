@@ -1,4 +1,4 @@
-//! The per-IP cap on anonymous requests (SPEC 1.2, issue 7): a request anyone may make
+//! The per-IP cap on anonymous requests (SPEC 1.2): a request anyone may make
 //! without an account (registration, forgotten password) counts against
 //! `anonymous_requests_per_ip` per rolling hour, per network (an IPv4 address or an IPv6
 //! /64), whether or not an account has the address.

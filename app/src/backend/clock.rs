@@ -1,4 +1,5 @@
-//! The one place that reads the real clock (convention 1). Everything else takes `now`.
+//! The one place that reads the real clock (clippy.toml bans it elsewhere). Everything else
+//! takes `now`.
 //!
 //! The server's `Clock` counts real time: it reads the system clock once, at start, and from
 //! then on adds the monotonic clock's elapsed time. A step of the system clock (an operator's

@@ -1,6 +1,6 @@
-//! Keyed hashes, random tokens and secret-holding types (convention 5).
+//! Keyed hashes, random tokens and secret-holding types.
 //!
-//! - Tokens (session ids, later links and codes) are stored only as HMAC-SHA256 under the
+//! - Tokens (session ids, one-time links, codes, TANs) are stored only as HMAC-SHA256 under the
 //!   configured secret key, with a purpose label so one hash can never stand in for another.
 //! - Secret values cannot be serialised and print as `[redacted]` in `Debug`.
 

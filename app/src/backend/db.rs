@@ -1,4 +1,4 @@
-//! Opening the database and the write transaction (convention 6), for both backends.
+//! Opening the database and the write transaction, for both backends.
 //!
 //! One binary serves both: an SQLite file (the embedded default) or a PostgreSQL server
 //! (several instances). Every query runs through sqlx's `Any` driver, so each SQL statement

@@ -1,4 +1,4 @@
-//! argon2id password hashing behind a bounded admission gate (SPEC 1.1, convention 5).
+//! argon2id password hashing behind a bounded admission gate (SPEC 1.1).
 //!
 //! - Hashing runs on `permits` dedicated threads (one per core by default), never on the
 //!   async workers. Each thread allocates argon2's `m_kib` of memory once, at its first run,
@@ -38,13 +38,6 @@ pub struct Argon2Config {
     pub permits: usize,
     /// Jobs that may wait for a permit; more are refused.
     pub queue: usize,
-}
-
-impl Argon2Config {
-    /// OWASP's first recommendation for argon2id: 19 MiB, 2 iterations, 1 lane.
-    pub fn recommended(permits: usize) -> Self {
-        Argon2Config { m_kib: 19_456, t: 2, p: 1, permits, queue: permits * 8 }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! The per-network SMS cap (SMS pumping, issue 7): at most `sms_per_network` SMS (100 by
+//! The per-network SMS cap, against SMS pumping: at most `sms_per_network` SMS (100 by
 //! default) per rolling 24 h are triggered from one network, an IPv4 address or an IPv6 /64,
 //! across every account. Every code and TAN SMS counts.
 //!

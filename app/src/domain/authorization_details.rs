@@ -1,5 +1,5 @@
 //! Transactions an application asks its user to confirm with a TAN (RFC 9396, Rich
-//! Authorization Requests; issue 15).
+//! Authorization Requests; SPEC 11.3).
 //!
 //! Rules:
 //! - `authorization_details` is a JSON array of exactly one object whose `type` is one of:

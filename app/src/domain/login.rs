@@ -1,4 +1,4 @@
-//! The login as an explicit state machine (SPEC 1, 2.2, 3; convention 2).
+//! The login as an explicit state machine (SPEC 1, 2.2, 3).
 //!
 //! Rules:
 //! - Only an anonymous visitor can present a password (1.1).

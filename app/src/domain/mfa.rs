@@ -37,6 +37,15 @@ impl Method {
     pub fn parse(s: &str) -> Option<Self> {
         Method::ALL.into_iter().find(|m| m.as_str() == s)
     }
+
+    /// Whether a message on this channel is an SMS, which costs money: every one counts
+    /// against the network's `Policy::sms_per_network`.
+    pub const fn counts_against_sms_cap(self) -> bool {
+        match self {
+            Method::Sms => true,
+            Method::Email => false,
+        }
+    }
 }
 
 /// A factor that passed a login, remembered per account (`users.last_mfa_method`): the next
@@ -45,20 +54,20 @@ impl Method {
 pub enum Factor {
     /// A code by SMS or e-mail.
     Code(Method),
-    /// An authenticator app's code.
-    App,
+    /// An authenticator app's code (TOTP, RFC 6238).
+    Totp,
     /// A push approved on the paired device.
     Push,
 }
 
 impl Factor {
-    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::App, Factor::Push];
+    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::Totp, Factor::Push];
 
     /// As stored.
     pub const fn as_str(self) -> &'static str {
         match self {
             Factor::Code(m) => m.as_str(),
-            Factor::App => "totp",
+            Factor::Totp => "totp",
             Factor::Push => "push",
         }
     }

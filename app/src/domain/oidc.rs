@@ -1,4 +1,4 @@
-//! Riegel as an OpenID Connect provider (issue 15): the rules of an authorization request.
+//! Riegel as an OpenID Connect provider (SPEC 11): the rules of an authorization request.
 //!
 //! Rules:
 //! - Authorization code flow only (`response_type=code`), scope must contain `openid`.
@@ -77,7 +77,10 @@ impl Proof {
     }
 
     pub const fn has_second_factor(self) -> bool {
-        !matches!(self, Proof::Password)
+        match self {
+            Proof::Password => false,
+            Proof::Factor(_) | Proof::RecoveryCode => true,
+        }
     }
 
     /// RFC 8176 values: `sms` for a code by SMS, `otp` for a one-time code from e-mail, an
@@ -86,7 +89,7 @@ impl Proof {
         let second: &[&'static str] = match self {
             Proof::Password => &[],
             Proof::Factor(Factor::Code(super::mfa::Method::Sms)) => &["sms", "mfa"],
-            Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::App) | Proof::RecoveryCode => {
+            Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::Totp) | Proof::RecoveryCode => {
                 &["otp", "mfa"]
             }
             Proof::Factor(Factor::Push) => &["mca", "mfa"],
@@ -538,7 +541,7 @@ mod tests {
         assert_eq!(Proof::Factor(Factor::Code(crate::domain::mfa::Method::Sms)).amr(), ["pwd", "sms", "mfa"]);
         assert_eq!(Proof::Factor(Factor::Push).amr(), ["pwd", "mca", "mfa"]);
         assert_eq!(Proof::RecoveryCode.acr(), ACR_MFA);
-        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::App)] {
+        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::Totp)] {
             assert_eq!(Proof::from_stored(p.as_stored()), p);
         }
     }

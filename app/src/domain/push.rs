@@ -1,4 +1,4 @@
-//! Push approval with number matching (issue 8): the login screen shows a two-digit number,
+//! Push approval with number matching (SPEC 3.5): the login screen shows a two-digit number,
 //! the paired device offers three, and only the right pick, signed by the device's key,
 //! approves. Pure rules here; storage and signatures in `backend::services::push`.
 

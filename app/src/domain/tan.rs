@@ -32,12 +32,12 @@ pub enum Action {
     SubmitInvoice,
     AdminAccountChange,
     ChangeTanSettings,
-    /// A new set of recovery codes (issue 8): every time.
+    /// A new set of recovery codes: every time.
     NewRecoveryCodes,
-    /// Setting up an authenticator app (issue 8): every time.
+    /// Setting up an authenticator app: every time.
     EnrolAuthenticator,
     /// A transaction another application asks the user to confirm (OpenID Connect with
-    /// `authorization_details`, issue 15): every time.
+    /// `authorization_details`, SPEC 11.3): every time.
     ConfirmForApplication,
 }
 

@@ -1,7 +1,7 @@
 //! Points in time as whole seconds since the Unix epoch (UTC).
 //!
 //! Rules compare and add seconds; only the server's clock module creates a `Timestamp` from the
-//! real clock (convention 1), and tests write literal ones.
+//! real clock, and tests write literal ones.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The one error type of every server function (convention 4).
+//! The one error type of every server function.
 //!
 //! It crosses the wire as JSON and carries structure, not text: the page turns each variant
 //! into a sentence in the user's language. Internal causes are logged in full on the server

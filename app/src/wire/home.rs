@@ -1,8 +1,9 @@
-//! The start page: where the supplier stands (issue: the portal on a supplier's phone).
+//! The start page: where the supplier stands.
 
 use serde::{Deserialize, Serialize};
 
 use super::portal::InvoiceRow;
+use crate::domain::mfa::Factor;
 
 /// A successful login as the start page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,9 +13,9 @@ pub struct LoginFact {
     /// The time in the portal's zone, for the page before the browser shows its own.
     pub at_text: String,
     pub ip: Option<String>,
-    /// `sms`, `email`, `totp`, `push`, or `None` (the password from the trusted IP, a
-    /// recovery code, or a login from before methods were recorded).
-    pub method: Option<String>,
+    /// The factor that passed it, or `None` (the password from the trusted IP, a recovery
+    /// code, or a login from before methods were recorded).
+    pub method: Option<Factor>,
 }
 
 /// The account's MFA methods.

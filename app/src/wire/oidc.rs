@@ -1,5 +1,5 @@
 //! What the confirmation page of an application's transaction shows (OpenID Connect with
-//! `authorization_details`, issue 15).
+//! `authorization_details`, SPEC 11.3).
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::accounts::ActivityItem;
+use crate::domain::mfa::Method;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountHit {
@@ -26,8 +27,7 @@ pub struct QuotaUse {
 /// One message to the account's address or phone and how its delivery went (SPEC 8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageState {
-    /// `sms` or `email`.
-    pub channel: String,
+    pub channel: Method,
     /// When it was written: (unix time, text).
     pub created: (i64, String),
     pub attempts: i64,

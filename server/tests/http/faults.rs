@@ -1,4 +1,4 @@
-//! Faults injected into the running server (issue 17), on SQLite: what the user sees (a clear
+//! Faults injected into the running server, on SQLite: what the user sees (a clear
 //! message in their language, 503 with `Retry-After` where a retry helps), that nothing is
 //! half-written, and that the server recovers by itself once the fault is gone. (PostgreSQL's
 //! own fault, the database gone, is `postgres::`.)

@@ -1,4 +1,4 @@
-//! Riegel as an OpenID Connect provider (issue 15), as an application and an attacker see it:
+//! Riegel as an OpenID Connect provider (SPEC 11), as an application and an attacker see it:
 //! the code flow through Riegel's own login and MFA, tokens checked against the JWKS, and
 //! what an attacker tries with redirect URIs, clients, PKCE, codes, `prompt` and logout.
 

@@ -1,4 +1,4 @@
-//! Push approval with number matching (issue 8): pairing behind a TAN, the device's signed
+//! Push approval with number matching (SPEC 3.5): pairing behind a TAN, the device's signed
 //! answers (a forged signature refused), the login going on only after the right number,
 //! denial, expiry, the event streams, and the push quota with its lock.
 

@@ -1,4 +1,4 @@
-//! Recovery codes (issue 8): shown once after MFA setup, renewed behind a TAN every time,
+//! Recovery codes: shown once after MFA setup, renewed behind a TAN every time,
 //! single use at the login challenge, counted like codes when wrong.
 
 use http::{StatusCode, header};

@@ -1,5 +1,5 @@
 //! The binary refuses to start with one clear line on stderr and exit code 1 when its
-//! database or a setting is bad (issue "Foundation").
+//! database or a setting is bad.
 
 use std::process::Command;
 

@@ -1,5 +1,5 @@
-//! The server stopped under load, by SIGKILL (attack suite, issue 7) or by SIGTERM (fault
-//! suite, issue 17), with the real binary (`process`): nothing half-written, nothing lost,
+//! The server stopped under load, by SIGKILL (an attack) or by SIGTERM (a fault, as in
+//! `faults`), with the real binary (`process`): nothing half-written, nothing lost,
 //! nothing counted twice, and the restart delivers what waited.
 
 use std::{

@@ -1,5 +1,6 @@
-//! Authenticator apps (TOTP, issue 8): enrolment behind a TAN with a QR code, confirmation by
-//! the first code, login with the app's code, replay refused, wrong codes counted.
+//! Authenticator apps (TOTP, SPEC 3.1): enrolment behind a TAN with a QR code, confirmation by
+//! the first code, login with the app's code, replay refused, wrong codes counted, and the
+//! start page naming the app as what passed the last login.
 
 use http::StatusCode;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -101,4 +102,30 @@ async fn without_an_app_the_totp_form_is_refused_and_counts_nothing() {
     let (_, token) = Client::new(&t, ip(1)).password("anna@example.org", PW).await;
     let res = Client::new(&t, ip(1)).with_session(&token).post("/api/totp/confirm", "code=123456").await;
     assert!(res.body.contains("TotpNotStarted"), "{res:?}");
+}
+
+/// The start page's "last login" section of `s`'s page.
+async fn last_login(s: &Client) -> String {
+    let page = s.get("/").await.body;
+    let section = page.split("id=\"last-login-heading\"").nth(1).unwrap_or_else(|| panic!("no last login: {page}"));
+    section.split("</section>").next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_start_page_names_the_factor_that_passed_the_last_login() {
+    let t = TestApp::start().await;
+    let secret = enrol(&t).await;
+    let c = Client::new(&t, ip(7));
+    let (_, token) = c.password("anna@example.org", PW).await;
+    let next = app_code(&secret, t.state.clock.now().0 + 30);
+    let app_login = c.with_session(&token).post("/api/mfa/totp", &format!("code={next}")).await;
+    assert!(app_login.session_token().is_some(), "{app_login:?}");
+    // The next login, from the now trusted IP, is the password alone; the one before it passed
+    // the app.
+    let (_, token) = c.password("anna@example.org", PW).await;
+    let section = last_login(&c.with_session(&token)).await;
+    assert!(section.contains("Authenticator-App"), "{section}");
+    let (_, token) = c.password("anna@example.org", PW).await;
+    let section = last_login(&c.with_session(&token)).await;
+    assert!(section.contains("Passwort vom bekannten Ort oder Wiederherstellungscode"), "{section}");
 }

@@ -15,7 +15,7 @@ pub enum LoginFailure {
     PhoneResetLinkInvalid,
 }
 
-/// A step of the OpenID Connect provider (issue 15).
+/// A step of the OpenID Connect provider (SPEC 11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OidcStep {
     /// An authorization code went back to the application.

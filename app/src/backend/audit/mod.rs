@@ -1,4 +1,4 @@
-//! Typed audit events (convention 7, SPEC 6.5), written by the caller's transaction.
+//! Typed audit events (SPEC 6.5), written by the transaction of the change they record.
 //!
 //! An event's detail is built here from typed fields, so no call site can slip a password,
 //! code or token into the table.

@@ -80,7 +80,7 @@ pub async fn send(
         audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
         return Ok(Sent::QuotaExceeded { free_at });
     }
-    if c.channel == Method::Sms {
+    if c.channel.counts_against_sms_cap() {
         sms_cap::count(tx, ctx).await?;
     }
     store::code_sends::record(tx, c.user_id, c.purpose, c.channel, ctx.now).await?;

@@ -48,6 +48,17 @@ pub fn channels_of(account: &Account, stage: LoginState) -> Vec<Method> {
         .collect()
 }
 
+/// What a login challenge opens on.
+#[derive(Clone, Copy)]
+enum Opening {
+    /// A code sent on the challenge's channel.
+    Code,
+    /// The authenticator app's code; nothing is sent.
+    App,
+    /// A push to the paired device; no code is sent.
+    Push,
+}
+
 /// The password step's challenge (SPEC 1.5): opens on the account's last factor and sends
 /// the first code (or push). Runs inside the password step's transaction, before the session
 /// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
@@ -62,19 +73,29 @@ pub async fn open_login_challenge(
 ) -> Result<(), AppError> {
     let account: Account = store::users::mfa_account(tx, user_id).await?.into();
     let channels = channels_of(&account, stage);
-    let last = account.last_factor.0;
-    let mut channel = match last {
-        Some(Factor::Code(m)) if channels.contains(&m) => m,
-        _ => channels.first().copied().unwrap_or(Method::Email),
-    };
-    // Last time the authenticator app passed: the challenge waits for its code and sends
-    // nothing; "Authenticate via SMS/e-mail" sends a code. Last time a push passed: a push
-    // goes to the device instead of a code.
+    let first_channel = channels.first().copied().unwrap_or(Method::Email);
+    // The challenge opens on the factor that passed last time, when it still can: a code on
+    // the same channel; the authenticator app, which waits for its code and sends nothing
+    // ("Authenticate via SMS/e-mail" sends one); or a push to the paired device instead of a
+    // code. The app and push only at login, not after a forgotten-password link.
     let at_login = stage == LoginState::ChallengeRequired;
-    let waits_for_app = at_login && last == Some(Factor::App) && totp::enrolled(tx, user_id).await?;
-    let waits_for_push = at_login && last == Some(Factor::Push) && push::paired(tx, user_id).await?;
-    let sends_no_code = waits_for_app || waits_for_push;
-    if !sends_no_code && channel == Method::Sms && sms_cap::free_at(tx, state, ctx).await?.is_some() {
+    let (mut channel, opens_on) = match account.last_factor.0 {
+        Some(Factor::Code(m)) if channels.contains(&m) => (m, Opening::Code),
+        Some(Factor::Code(_)) | None => (first_channel, Opening::Code),
+        Some(Factor::Totp) => match at_login && totp::enrolled(tx, user_id).await? {
+            true => (first_channel, Opening::App),
+            false => (first_channel, Opening::Code),
+        },
+        Some(Factor::Push) => match at_login && push::paired(tx, user_id).await? {
+            true => (first_channel, Opening::Push),
+            false => (first_channel, Opening::Code),
+        },
+    };
+    let sends_sms = match opens_on {
+        Opening::Code => channel.counts_against_sms_cap(),
+        Opening::App | Opening::Push => false,
+    };
+    if sends_sms && sms_cap::free_at(tx, state, ctx).await?.is_some() {
         // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
         // Where e-mail is no method (a forgotten password), the login is refused.
         match channels.contains(&Method::Email) {
@@ -83,14 +104,15 @@ pub async fn open_login_challenge(
         }
     }
     let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel, ctx.now).await?;
-    if waits_for_push {
-        return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
-            PushSent::Sent | PushSent::Waiting => Ok(()),
-            PushSent::Refused(refusal) => Err(refusal),
-        };
-    }
-    if sends_no_code {
-        return Ok(());
+    match opens_on {
+        Opening::Code => {}
+        Opening::App => return Ok(()),
+        Opening::Push => {
+            return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
+                PushSent::Sent | PushSent::Waiting => Ok(()),
+                PushSent::Refused(refusal) => Err(refusal),
+            };
+        }
     }
     let to = match channel {
         Method::Sms => account.phone_e164.clone().unwrap_or_default(),

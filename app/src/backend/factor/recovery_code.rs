@@ -1,4 +1,4 @@
-//! The recovery-code factor (SPEC 3.1, issue 8): ten single-use codes that pass the login
+//! The recovery-code factor (SPEC 3.1): ten single-use codes that pass the login
 //! challenge when the phone is out of reach. Only their keyed hash is stored, bound to the
 //! account, and every unused one is compared in constant time. A wrong code counts toward the
 //! challenge's 5 tries like a wrong one-time code. Making a set is `services::recovery_codes`.

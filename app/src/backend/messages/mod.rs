@@ -268,7 +268,7 @@ pub fn phone_reset_notice(lang: Lang, phone_masked: &str) -> Text {
     )
 }
 
-/// A recovery code passed a login (issue 8): the owner learns of it, and how many remain.
+/// A device was paired for push approval: the owner learns of it.
 pub fn push_device_paired_notice(lang: Lang, name: &str) -> Text {
     text(
         lang,
@@ -290,6 +290,7 @@ pub fn push_device_paired_notice(lang: Lang, name: &str) -> Text {
     )
 }
 
+/// A recovery code passed a login: the owner learns of it, and how many remain.
 pub fn recovery_code_used_notice(lang: Lang, remaining: i64) -> Text {
     text(
         lang,

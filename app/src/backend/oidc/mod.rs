@@ -1,4 +1,4 @@
-//! Storage of the OpenID Connect provider (issue 15): registered clients, ID token signing
+//! Storage of the OpenID Connect provider (SPEC 11): registered clients, ID token signing
 //! keys, and the grants between a request and its tokens. The rules are in
 //! `domain::oidc`, the use cases in `services::oidc_login` and `services::oidc_tokens`.
 

@@ -61,8 +61,13 @@ fn recipient(step: &Step, method: Method) -> Option<String> {
 }
 
 fn destination(step: &Step, method: Method) -> Option<String> {
-    let to = recipient(step, if step.purpose == Purpose::Setup { Method::Sms } else { method })?;
-    Some(if method == Method::Email && step.purpose == Purpose::Login { mask::email(&to) } else { mask::phone(&to) })
+    match (step.purpose, method) {
+        // Setup sends to the new number.
+        (Purpose::Setup, Method::Sms | Method::Email) | (Purpose::Login, Method::Sms) => {
+            recipient(step, Method::Sms).map(|to| mask::phone(&to))
+        }
+        (Purpose::Login, Method::Email) => recipient(step, Method::Email).map(|to| mask::email(&to)),
+    }
 }
 
 fn codes_of(step: &Step, channel: Method) -> Sends {
@@ -191,7 +196,7 @@ pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> 
         return Err(AppError::Input(InputError::MethodUnavailable));
     }
     // A refused SMS leaves the challenge on its method.
-    if method == Method::Sms {
+    if method.counts_against_sms_cap() {
         tx = sms_cap::admit(state, ctx, tx).await?;
     }
     store::challenges::set_method(&mut tx, challenge.id, method).await?;
@@ -211,7 +216,7 @@ async fn send_on(
     if wait > 0 {
         return Err(AppError::Cooldown { retry_after_secs: wait });
     }
-    if method == Method::Sms {
+    if method.counts_against_sms_cap() {
         tx = sms_cap::admit(state, ctx, tx).await?;
     }
     let next = mfa::transition(current, ChallengeEvent::Renewed, &state.config.policy)
@@ -331,7 +336,7 @@ pub async fn use_totp(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Res
         return step::refuse_code(state, ctx, tx, &step, challenge_id, current).await;
     }
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::TotpAccepted { user_id }).await?;
-    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::App)).await?;
+    let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::Totp)).await?;
     tx.commit().await?;
     Ok(token)
 }

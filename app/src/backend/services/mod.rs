@@ -1,8 +1,9 @@
-//! One service per use case: the domain decision, the writes, the audit event (and later the
-//! outbox row) in one `BEGIN IMMEDIATE` transaction.
+//! One service per use case: the domain decision, the writes, the audit event and any outbox
+//! row in one `BEGIN IMMEDIATE` transaction.
 
 pub use super::request::RequestCtx;
 
+pub mod account_recovery;
 pub mod accounts;
 pub mod auth;
 pub mod challenge;
@@ -11,7 +12,6 @@ pub mod oidc_tokens;
 pub mod overview;
 pub mod portal;
 pub mod push;
-pub mod recovery;
 pub mod recovery_codes;
 pub mod registration;
 pub mod settings;

@@ -1,4 +1,4 @@
-//! An application's login through Riegel (OpenID Connect, issue 15): the authorization
+//! An application's login through Riegel (OpenID Connect, SPEC 11): the authorization
 //! endpoint, the continuation after Riegel's own login, and the TAN confirmation of a
 //! transaction the application asked for (`authorization_details`). The request rules are in
 //! `domain::oidc`; tokens are issued by `services::oidc_tokens`.

@@ -1,4 +1,4 @@
-//! The endpoints applications' servers call (OpenID Connect, issue 15): token, userinfo,
+//! The endpoints applications' servers call (OpenID Connect, SPEC 11): token, userinfo,
 //! the signing keys and discovery, RP-initiated logout, and the operator's commands
 //! (`server client add`, `server key rotate`).
 //!

@@ -9,7 +9,7 @@ use crate::{
         factor::{recovery_code, totp},
         store, tan, timefmt,
     },
-    domain::{mask, time::Timestamp},
+    domain::{mask, mfa::Factor, time::Timestamp},
     wire::{
         AppError,
         home::{LoginFact, Methods, Overview},
@@ -34,7 +34,7 @@ pub async fn overview(state: &AppState, ctx: &RequestCtx) -> Result<Overview, Ap
         ip: p.ip,
         method: serde_json::from_str::<serde_json::Value>(&p.detail)
             .ok()
-            .and_then(|d| d.get("method").and_then(|m| m.as_str()).map(str::to_owned)),
+            .and_then(|d| d.get("method").and_then(|m| m.as_str()).and_then(Factor::parse)),
     });
     let recovery_codes_left = recovery_code::remaining(&mut conn, me.id).await?;
     let methods = Methods {

@@ -1,4 +1,4 @@
-//! Push approval with number matching (issue 8).
+//! Push approval with number matching (SPEC 3.5).
 //!
 //! A device is paired from the settings (behind a TAN every time): a one-use link, valid ten
 //! minutes, opens `/device`, which makes an ECDSA P-256 key pair with WebCrypto (the private

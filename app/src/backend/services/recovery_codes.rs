@@ -1,4 +1,4 @@
-//! Recovery codes (issue 8): ten single-use codes that pass the login challenge when the
+//! Recovery codes: ten single-use codes that pass the login challenge when the
 //! phone is out of reach. A set is shown once: right after MFA setup, to the session the setup
 //! logged in (the next login of the account takes that offer back), and on demand behind a TAN
 //! (every time). Only their keyed hash is stored, bound to the account; a new set

@@ -142,7 +142,8 @@ async fn messages_to(
     Ok(rows
         .into_iter()
         .map(|m| MessageState {
-            channel: m.channel,
+            // Only `Method::as_str` writes the column.
+            channel: Method::parse(&m.channel).unwrap_or(Method::Email),
             created: at(m.created_at),
             attempts: m.attempts,
             sent: m.sent_at.map(at),

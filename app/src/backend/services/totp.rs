@@ -1,4 +1,4 @@
-//! Authenticator apps (TOTP, RFC 6238; issue 8): 6 digits, 30-second steps, one step of
+//! Authenticator apps (TOTP, RFC 6238; SPEC 3.1): 6 digits, 30-second steps, one step of
 //! tolerance either way, a used step never accepted again. The secret (160 random bits) is
 //! sealed with the server's key, bound to the account. Enrolment is behind a TAN every time:
 //! the settings page shows a QR code and the secret, and the first right code confirms it.

@@ -1,5 +1,5 @@
 //! `push_devices`, `push_pairings`, `push_requests`: the paired device of an account (one
-//! each), its one-use pairing links, and the push approval requests sent to it (issue 8).
+//! each), its one-use pairing links, and the push approval requests sent to it.
 
 use super::Conn;
 use crate::domain::{push::Outcome, time::Timestamp};

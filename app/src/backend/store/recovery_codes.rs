@@ -1,4 +1,4 @@
-//! `recovery_codes`: the account's single-use recovery codes, as keyed hashes (issue 8).
+//! `recovery_codes`: the account's single-use recovery codes, as keyed hashes.
 
 use super::Conn;
 use crate::domain::time::Timestamp;

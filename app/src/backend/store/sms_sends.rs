@@ -1,5 +1,4 @@
-//! `sms_sends`: every SMS a request triggered, by network, for the per-network SMS cap
-//! (issue 7).
+//! `sms_sends`: every SMS a request triggered, by network, for the per-network SMS cap.
 
 use super::Conn;
 use crate::domain::time::Timestamp;

@@ -1,5 +1,5 @@
 //! `totp`, `totp_pending`: the account's confirmed authenticator app and a secret waiting
-//! for its first code (issue 8). Secrets are stored sealed.
+//! for its first code. Secrets are stored sealed.
 
 use super::Conn;
 use crate::domain::time::Timestamp;

@@ -1,5 +1,5 @@
 //! The confirmation of a transaction another application asks for (OpenID Connect with
-//! `authorization_details`, issue 15): what the application asks, and the TAN prompt.
+//! `authorization_details`, SPEC 11.3): what the application asks, and the TAN prompt.
 
 use leptos::prelude::*;
 use leptos_meta::Title;

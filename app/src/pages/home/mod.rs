@@ -10,7 +10,10 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::auth::{Logout, overview},
     components::{ErrorNotice, LocalTime, PortalNav, load_error},
-    domain::money::format_eur,
+    domain::{
+        mfa::{Factor, Method},
+        money::format_eur,
+    },
     i18n::*,
     wire::home::Overview,
 };
@@ -108,13 +111,12 @@ fn LastLogin(o: Overview) -> impl IntoView {
             <h2 id="last-login-heading">{t!(i18n, home.last_login)}</h2>
             {match o.previous_login {
                 Some(l) => {
-                    let method = l.method.unwrap_or_default();
-                    let via = match method.as_str() {
-                        "sms" => t!(i18n, home.via_sms).into_any(),
-                        "email" => t!(i18n, home.via_email).into_any(),
-                        "totp" => t!(i18n, home.via_app).into_any(),
-                        "push" => t!(i18n, home.via_push).into_any(),
-                        _ => t!(i18n, home.via_other).into_any(),
+                    let via = match l.method {
+                        Some(Factor::Code(Method::Sms)) => t!(i18n, home.via_sms).into_any(),
+                        Some(Factor::Code(Method::Email)) => t!(i18n, home.via_email).into_any(),
+                        Some(Factor::Totp) => t!(i18n, home.via_app).into_any(),
+                        Some(Factor::Push) => t!(i18n, home.via_push).into_any(),
+                        None => t!(i18n, home.via_other).into_any(),
                     };
                     view! {
                         <dl class="facts">

@@ -101,7 +101,7 @@ fn Challenge(
     let to = status.destination.clone().unwrap_or_default();
     let sent = match status.method {
         Some(Method::Email) => t!(i18n, mfa.sent_email, to = move || to.clone()).into_any(),
-        _ => t!(i18n, mfa.sent_sms, to = move || to.clone()).into_any(),
+        Some(Method::Sms) | None => t!(i18n, mfa.sent_sms, to = move || to.clone()).into_any(),
     };
     let total = status.codes_total;
     let resetting = status.flow == crate::api::mfa::MfaFlow::PasswordReset;

@@ -1,4 +1,4 @@
-//! The recovery codes after MFA setup (issue 8), shown once; and the list component the
+//! The recovery codes after MFA setup, shown once; and the list component the
 //! settings page shows a new set with.
 
 use leptos::prelude::*;

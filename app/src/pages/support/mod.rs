@@ -10,6 +10,7 @@ use crate::{
         AccountDetail, AccountHit, LiftLock, MessageState, SendPhoneReset, UnlockTan, account, search_accounts,
     },
     components::{ErrorNotice, LocalTime, PortalNav, first_error, load_error},
+    domain::mfa::Method,
     i18n::*,
     pages::activity::EventTable,
 };
@@ -257,7 +258,10 @@ fn Messages(list: Vec<MessageState>) -> impl IntoView {
                     .into_iter()
                     .map(|m| {
                         let (unix, text) = m.created;
-                        let channel = if m.channel == "sms" { "SMS" } else { "E-Mail" };
+                        let channel = match m.channel {
+                            Method::Sms => "SMS",
+                            Method::Email => "E-Mail",
+                        };
                         let attempts = m.attempts;
                         let state = match (m.sent, m.next_attempt, m.last_error, m.gave_up) {
                             (_, _, error, Some((unix, text))) => {
