@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 10)]
     pub db_statement_timeout_secs: u64,
 
+    /// Seconds a PostgreSQL transaction may sit between two statements before the server
+    /// ends it and frees its locks: how long a frozen instance can hold up the others.
+    #[arg(long, env = "RIEGEL_DB_IDLE_IN_TRANSACTION_SECS", default_value_t = 2)]
+    pub db_idle_in_transaction_secs: u64,
+
     /// Address to listen on [default: the site address of Cargo.toml or LEPTOS_SITE_ADDR].
     #[arg(long, env = "RIEGEL_BIND")]
     pub bind: Option<SocketAddr>,
@@ -280,13 +285,18 @@ impl Cli {
 
     /// The database connection settings, checked.
     pub fn pool(&self) -> Result<PoolSettings, String> {
-        if self.db_max_connections == 0 || self.db_connect_timeout_secs == 0 || self.db_statement_timeout_secs == 0 {
+        if self.db_max_connections == 0
+            || self.db_connect_timeout_secs == 0
+            || self.db_statement_timeout_secs == 0
+            || self.db_idle_in_transaction_secs == 0
+        {
             return Err("--db-max-connections and the --db-*-timeout-secs settings must be at least 1".into());
         }
         Ok(PoolSettings {
             max_connections: self.db_max_connections,
             connect_timeout: std::time::Duration::from_secs(self.db_connect_timeout_secs),
             statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout_secs),
+            idle_in_transaction: std::time::Duration::from_secs(self.db_idle_in_transaction_secs),
         })
     }
 

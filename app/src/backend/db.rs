@@ -122,6 +122,10 @@ pub struct PoolSettings {
     pub connect_timeout: Duration,
     /// How long one statement may run before the server cancels it (PostgreSQL).
     pub statement_timeout: Duration,
+    /// How long a transaction may sit between two statements before the server ends it and
+    /// releases its locks (PostgreSQL): an instance that freezes inside a write transaction
+    /// (a paused VM, a stalled host) holds up the others for this long at most.
+    pub idle_in_transaction: Duration,
 }
 
 impl Default for PoolSettings {
@@ -130,6 +134,7 @@ impl Default for PoolSettings {
             max_connections: 8,
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
+            idle_in_transaction: Duration::from_secs(2),
         }
     }
 }
@@ -167,6 +172,7 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
         }
     }
     let statement_timeout_ms = settings.statement_timeout.as_millis();
+    let idle_in_transaction_ms = settings.idle_in_transaction.as_millis();
     let pool = AnyPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(match backend {
@@ -201,7 +207,7 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
                     ),
                     Backend::Postgres => format!(
                         "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {};
-                         SET idle_in_transaction_session_timeout = {statement_timeout_ms}",
+                         SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}",
                         BUSY_TIMEOUT.as_millis()
                     ),
                 };

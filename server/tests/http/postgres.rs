@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use app::backend::db::{Backend, Location};
+use app::backend::db::{Backend, Location, PoolSettings};
 use http::{StatusCode, header};
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -111,4 +111,25 @@ async fn an_unreachable_database_answers_503_writes_nothing_and_recovers_by_itse
         tally_after_resends(&before, 1),
         "rows: code_sends, challenge_codes, outbox, audit_events, ip failures, sessions, sms_sends"
     );
+}
+
+/// A write transaction left idle between two statements (its instance frozen) is ended by
+/// PostgreSQL after `--db-idle-in-transaction-secs`, and its lock goes with it: the next
+/// writer gets its turn instead of waiting out the write wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_write_transaction_is_ended_and_the_next_writer_gets_its_turn() {
+    let location = new_database(Backend::Postgres, std::path::Path::new(".")).await;
+    let settings = PoolSettings { idle_in_transaction: Duration::from_secs(1), ..Default::default() };
+    let db = app::backend::db::open(&location, &settings).await.unwrap();
+
+    let mut frozen = db.writer.begin().await.unwrap();
+    let (timeout,): (String,) =
+        sqlx::query_as("SHOW idle_in_transaction_session_timeout").fetch_one(&mut *frozen).await.unwrap();
+    assert_eq!(timeout, "1s", "the setting reaches every connection");
+
+    // `frozen` holds the write lock and sends nothing more.
+    let next = db.writer.begin().await;
+    assert!(next.is_ok(), "the next writer got the write lock: {:?}", next.err());
+    assert!(frozen.commit().await.is_err(), "the server ended the idle transaction");
+    next.unwrap().commit().await.unwrap();
 }
