@@ -10,7 +10,8 @@ use super::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
-    messages, outbox, quota_window, sessions, store,
+    limits::quota_window,
+    messages, outbox, sessions, store,
 };
 use crate::{
     backend::RequestCtx,

@@ -12,10 +12,11 @@ use crate::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
         crypto::{Purpose as HashPurpose, hashes_equal, random_code},
+        limits::quota_window::{self, Sends},
+        limits::sms_cap,
         messages,
         outbox::{self, NewMessage},
-        quota_window::{self, Sends},
-        sms_cap, store,
+        store,
     },
     domain::{
         mfa::{self, Method, Purpose},

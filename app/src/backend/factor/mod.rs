@@ -26,7 +26,7 @@ use self::{
     push::PushSent,
     step::Account,
 };
-use super::{AppState, RequestCtx, account_lock, sms_cap, store};
+use super::{AppState, RequestCtx, limits::account_lock, limits::sms_cap, store};
 use crate::{
     domain::{
         login::LoginState,

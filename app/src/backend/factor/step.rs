@@ -7,10 +7,11 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, access, account_lock,
+        AppState, RequestCtx, access,
         audit::{self, AuditEvent},
         db,
         factor::wrong_entries::{self, Admission},
+        limits::account_lock,
         sessions::Session,
         store::{self, users::MfaAccountRow},
     },

@@ -18,11 +18,13 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
-        anonymous_cap::anonymous_request,
+        AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        factor, input, links, messages, outbox, sessions, store,
+        factor, input,
+        limits::account_lock,
+        limits::anonymous_cap::anonymous_request,
+        links, messages, outbox, sessions, store,
     },
     domain::{
         email,

@@ -1,6 +1,6 @@
 //! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7). Password failures are
 //! counted per (submitted address, network) and per network, a network being an IPv4 address
-//! or an IPv6 /64 (`sms_cap::network_of`).
+//! or an IPv6 /64 (`limits::network`).
 //!
 //! A login attempt runs in three steps so that the expensive verification holds no lock,
 //! after taking a slot of the password hasher (a full hasher refuses at once, 503):
@@ -15,12 +15,13 @@ use sqlx::AnyConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        AppState, access,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Secret},
-        factor, links, login_completion, oidc,
-        password_throttle::{self, Attempt, ThrottleKey},
-        sessions,
+        factor,
+        limits::account_lock,
+        limits::password_throttle::{self, Attempt, ThrottleKey},
+        links, login_completion, oidc, sessions,
         store::{self, users::LoginAccountRow},
     },
     domain::{

@@ -9,7 +9,7 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, account_lock,
+        AppState,
         audit::{self, AuditEvent},
         crypto::Secret,
         db,
@@ -21,10 +21,12 @@ use crate::{
             totp,
             wrong_entries::{self, Admission},
         },
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
+        limits::sms_cap,
         login_completion, messages, outbox,
         phone::{self, PhoneError},
-        quota_window::{self, Sends},
-        sessions, sms_cap, store, timefmt,
+        sessions, store, timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},

@@ -16,10 +16,10 @@ use super::RequestCtx;
 use crate::{
     backend::{
         AppState,
-        anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
         input::{check_new_password, name_field},
+        limits::anonymous_cap::anonymous_request,
         messages, outbox, sessions,
         store::{self, Conn, registrations::RegistrationRow},
     },

@@ -12,11 +12,11 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        AppState, access,
         audit::{self, Actor, AuditEvent},
-        links, messages, outbox,
-        quota_window::{self, Sends},
-        store, tan, timefmt,
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
+        links, messages, outbox, store, tan, timefmt,
     },
     domain::{
         email,

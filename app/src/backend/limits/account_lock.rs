@@ -6,13 +6,12 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    audit::{self, AuditEvent},
-    store, timefmt,
-};
 use crate::{
-    backend::RequestCtx,
+    backend::{
+        AppState, RequestCtx,
+        audit::{self, AuditEvent},
+        store, timefmt,
+    },
     domain::{login::LoginState, time::Timestamp},
     wire::AppError,
 };
