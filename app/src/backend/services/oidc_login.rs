@@ -17,7 +17,7 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent, OidcStep},
         crypto::Secret,
-        iban,
+        input::iban,
         messages::{self, tan::Authorises},
         oidc::{
             self, clients,

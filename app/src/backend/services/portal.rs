@@ -9,7 +9,8 @@ use crate::{
     backend::{
         AppState, access,
         audit::{self, AuditEvent},
-        iban, messages,
+        input::iban,
+        messages,
         messages::tan::Authorises,
         store::{self, Conn},
         tan, timefmt,
