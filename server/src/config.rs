@@ -4,8 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::backend::{
     db::{Location, PoolSettings},
+    delivery::providers::{SmsGatewaySettings, SmtpSettings},
     hasher::Argon2Config,
-    providers::{SmsGatewaySettings, SmtpSettings},
 };
 
 use crate::Delivery;

@@ -19,10 +19,13 @@ use app::{
         AppState, RuntimeConfig,
         crypto::{Keys, SecretKey},
         db,
-        delivery::{self, DevOutbox, Provider, Providers},
+        delivery::{
+            dev_outbox::DevOutbox,
+            providers::{Provider, Providers, SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
+            worker,
+        },
         events::PushEvents,
         hasher::{Argon2Config, PasswordHasher},
-        providers::{SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
     },
     domain::policy::Policy,
     shell,
@@ -68,7 +71,7 @@ impl Delivery {
             smtp: None,
             sms_gateway: None,
             timeout: std::time::Duration::from_secs(10),
-            claim: std::time::Duration::from_secs(delivery::DEFAULT_CLAIM_SECS.unsigned_abs()),
+            claim: std::time::Duration::from_secs(worker::DEFAULT_CLAIM_SECS.unsigned_abs()),
         }
     }
 }
@@ -130,7 +133,7 @@ pub fn providers(state: &AppState) -> Providers {
 
 /// Starts the outbox delivery worker.
 pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(delivery::run_worker(
+    tokio::spawn(worker::run_worker(
         state.writer.clone(),
         providers(state),
         state.outbox_nudge.clone(),

@@ -10,8 +10,9 @@ use super::{
     AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
+    delivery::outbox,
     limits::quota_window,
-    messages, outbox, sessions, store,
+    messages, sessions, store,
 };
 use crate::{
     backend::RequestCtx,

@@ -17,8 +17,6 @@ pub mod links;
 pub mod login_completion;
 pub mod messages;
 pub mod oidc;
-pub mod outbox;
-pub mod providers;
 pub mod request;
 pub mod seed;
 pub mod services;

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use super::{
     crypto::Keys,
     db::{WriteTx, Writer},
-    delivery::{DevOutbox, Providers},
+    delivery::{dev_outbox::DevOutbox, providers::Providers},
     hasher::PasswordHasher,
 };
 use crate::{domain::policy::Policy, wire::AppError};

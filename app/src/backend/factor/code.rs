@@ -12,11 +12,10 @@ use crate::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
         crypto::{Purpose as HashPurpose, hashes_equal, random_code},
+        delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
-        messages,
-        outbox::{self, NewMessage},
-        store,
+        messages, store,
     },
     domain::{
         mfa::{self, Method, Purpose},

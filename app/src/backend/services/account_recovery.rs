@@ -21,10 +21,11 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
+        delivery::outbox,
         factor, input,
         limits::account_lock,
         limits::anonymous_cap::anonymous_request,
-        links, messages, outbox, sessions, store,
+        links, messages, sessions, store,
     },
     domain::{
         email,

@@ -13,6 +13,7 @@ use crate::{
         audit::{self, AuditEvent},
         crypto::Secret,
         db,
+        delivery::outbox,
         factor::{
             self,
             code::{self, CodeSend, Sent},
@@ -25,7 +26,7 @@ use crate::{
         limits::account_lock,
         limits::quota_window::{self, Sends},
         limits::sms_cap,
-        login_completion, messages, outbox, sessions, store, timefmt,
+        login_completion, messages, sessions, store, timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},

@@ -22,6 +22,7 @@ use crate::{
         audit::{self, AuditEvent},
         crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
+        delivery::outbox,
         factor::{
             push::{self as factor_push, PushSent, notify},
             step,
@@ -29,7 +30,6 @@ use crate::{
         },
         messages,
         messages::tan::Authorises,
-        outbox,
         store::{self, Conn},
         tan,
     },

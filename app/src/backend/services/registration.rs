@@ -18,9 +18,10 @@ use crate::{
         AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
+        delivery::outbox,
         input::{check_new_password, name_field},
         limits::anonymous_cap::anonymous_request,
-        messages, outbox, sessions,
+        messages, sessions,
         store::{self, Conn, registrations::RegistrationRow},
     },
     domain::{

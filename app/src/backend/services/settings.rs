@@ -9,12 +9,12 @@ use crate::{
         AppState, access,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
+        delivery::outbox::{self, NewMessage},
         input,
         limits::password_throttle::{self, Attempt, ThrottleKey},
         limits::quota_window::{self, Sends},
         messages,
         messages::tan::Authorises,
-        outbox::{self, NewMessage},
         store, tan, timefmt,
     },
     domain::{

@@ -14,9 +14,10 @@ use crate::{
     backend::{
         AppState, access,
         audit::{self, Actor, AuditEvent},
+        delivery::outbox,
         limits::account_lock,
         limits::quota_window::{self, Sends},
-        links, messages, outbox, store, tan, timefmt,
+        links, messages, store, tan, timefmt,
     },
     domain::{
         email,
