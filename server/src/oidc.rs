@@ -6,11 +6,11 @@
 use app::{
     backend::{
         AppState, RequestCtx,
+        login::sessions::CookieJar,
         services::{
             oidc_login::{self, AfterLogin, Authorize, WaitFor},
             oidc_tokens::{self, ClientAuth, EndSession, TokenError},
         },
-        sessions::CookieJar,
     },
     domain::{
         lang::Lang,

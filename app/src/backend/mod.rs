@@ -2,7 +2,6 @@
 //!
 //! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
 
-pub mod access;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
@@ -13,14 +12,12 @@ pub mod factor;
 pub mod hasher;
 pub mod input;
 pub(crate) mod limits;
-pub mod links;
-pub mod login_completion;
+pub mod login;
 pub mod messages;
 pub mod oidc;
 pub mod request;
 pub mod seed;
 pub mod services;
-pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod tan;

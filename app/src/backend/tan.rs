@@ -21,16 +21,15 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         AppState, RequestCtx,
-        access::Member,
         audit::{self, AuditEvent},
         crypto::{Purpose, hashes_equal, random_tan},
         db,
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
-        messages,
-        sessions::Session,
-        store, timefmt,
+        login::access::Member,
+        login::sessions::Session,
+        messages, store, timefmt,
     },
     domain::{
         mask,

@@ -7,12 +7,13 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, access,
+        AppState, RequestCtx,
         audit::{self, AuditEvent},
         db,
         factor::wrong_entries::{self, Admission},
         limits::account_lock,
-        sessions::Session,
+        login::access,
+        login::sessions::Session,
         store::{self, users::MfaAccountRow},
     },
     domain::{
@@ -228,6 +229,6 @@ pub async fn pass_login_challenge(
     mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
         .map_err(AppError::internal)?;
-    crate::backend::login_completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
+    crate::backend::login::completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
         .await
 }

@@ -7,13 +7,17 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
         delivery::outbox::{self},
-        input, links, messages,
+        input,
+        login::access,
+        login::links,
+        login::sessions,
+        messages,
         messages::tan::Authorises,
-        sessions, store, tan,
+        store, tan,
     },
     domain::{email, links::LinkKind, login::LoginState, mask, role::Role, tan::Action, time::Timestamp},
     wire::{

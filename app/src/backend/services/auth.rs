@@ -15,13 +15,17 @@ use sqlx::AnyConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Secret},
         factor,
         limits::account_lock,
         limits::password_throttle::{self, Attempt, ThrottleKey},
-        links, login_completion, oidc, sessions,
+        login::access,
+        login::completion,
+        login::links,
+        login::sessions,
+        oidc,
         store::{self, users::LoginAccountRow},
     },
     domain::{
@@ -167,7 +171,7 @@ async fn password_accepted(
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
         LoginState::Authenticated => {
-            login_completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
+            completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
         }
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;

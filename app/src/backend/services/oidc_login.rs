@@ -14,16 +14,17 @@ use sqlx::AnyConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent, OidcStep},
         crypto::Secret,
         input::iban,
+        login::access,
+        login::sessions::{self, Session},
         messages::{self, tan::Authorises},
         oidc::{
             self, clients,
             grants::{self, Grant},
         },
-        sessions::{self, Session},
         tan,
     },
     domain::{

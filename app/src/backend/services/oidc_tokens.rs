@@ -18,13 +18,14 @@ use crate::{
         AppState,
         audit::{self, AuditEvent, OidcStep},
         crypto::{Secret, hashes_equal},
+        login::sessions,
         oidc::{
             self,
             clients::{self, Client},
             grants::{self, Grant, Redeemed},
             signing,
         },
-        sessions, store,
+        store,
     },
     domain::{
         authorization_details::Detail,

@@ -5,8 +5,9 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         factor::{recovery_code, totp},
+        login::access,
         store, tan, timefmt,
     },
     domain::{mask, mfa::Factor, time::Timestamp},

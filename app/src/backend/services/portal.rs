@@ -7,9 +7,10 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
         input::iban,
+        login::access,
         messages,
         messages::tan::Authorises,
         store::{self, Conn},

@@ -18,7 +18,7 @@ use p256::{
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
         crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
@@ -28,6 +28,7 @@ use crate::{
             step,
             wrong_entries::{self, Admission},
         },
+        login::access,
         messages,
         messages::tan::Authorises,
         store::{self, Conn},
@@ -282,10 +283,11 @@ pub async fn session_view(
     now: Timestamp,
 ) -> Result<(i64, Option<PushView>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let session = crate::backend::sessions::find(&mut conn, &state.keys, session_token, now, &state.config.policy)
-        .await?
-        .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
-        .ok_or(AppError::NotAuthenticated)?;
+    let session =
+        crate::backend::login::sessions::find(&mut conn, &state.keys, session_token, now, &state.config.policy)
+            .await?
+            .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
+            .ok_or(AppError::NotAuthenticated)?;
     let view = factor_push::view_of_session(&mut conn, &session.id_hash, now).await?;
     Ok((session.user_id, view))
 }

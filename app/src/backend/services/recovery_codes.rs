@@ -7,10 +7,11 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
         crypto::{Secret, random_recovery_code},
         factor::recovery_code::code_hash,
+        login::access,
         messages::{self, tan::Authorises},
         store::{self, Conn},
         tan,

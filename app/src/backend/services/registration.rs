@@ -21,7 +21,8 @@ use crate::{
         delivery::outbox,
         input::{check_new_password, name_field},
         limits::anonymous_cap::anonymous_request,
-        messages, sessions,
+        login::sessions,
+        messages,
         store::{self, Conn, registrations::RegistrationRow},
     },
     domain::{

@@ -6,13 +6,14 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
         delivery::outbox::{self, NewMessage},
         input,
         limits::password_throttle::{self, Attempt, ThrottleKey},
         limits::quota_window::{self, Sends},
+        login::access,
         messages,
         messages::tan::Authorises,
         store, tan, timefmt,

@@ -12,12 +12,14 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, Actor, AuditEvent},
         delivery::outbox,
         limits::account_lock,
         limits::quota_window::{self, Sends},
-        links, messages, store, tan, timefmt,
+        login::access,
+        login::links,
+        messages, store, tan, timefmt,
     },
     domain::{
         email,

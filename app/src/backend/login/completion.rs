@@ -6,16 +6,16 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    audit::{self, AuditEvent},
-    crypto::Secret,
-    delivery::outbox,
-    limits::quota_window,
-    messages, sessions, store,
-};
+use super::sessions;
 use crate::{
-    backend::RequestCtx,
+    backend::{
+        AppState, RequestCtx,
+        audit::{self, AuditEvent},
+        crypto::Secret,
+        delivery::outbox,
+        limits::quota_window,
+        messages, store,
+    },
     domain::{login::LoginState, mask, oidc::Proof},
     wire::AppError,
 };

@@ -2,12 +2,12 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    crypto::{Keys, Purpose, Secret, random_token},
-    store,
-};
 use crate::{
+    backend::{
+        AppState,
+        crypto::{Keys, Purpose, Secret, random_token},
+        store,
+    },
     domain::{
         links::{self, LinkKind, LinkState},
         time::Timestamp,
