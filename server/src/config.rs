@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use app::backend::{
     db::{Location, PoolSettings},
     delivery::providers::{SmsGatewaySettings, SmtpSettings},
-    hasher::Argon2Config,
+    tools::hasher::Argon2Config,
 };
 
 use crate::Delivery;

@@ -16,16 +16,15 @@ use std::sync::{Arc, OnceLock};
 use app::{
     App,
     backend::{
-        AppState, RuntimeConfig,
-        crypto::{Keys, SecretKey},
-        db,
+        AppState, RuntimeConfig, db,
         delivery::{
             dev_outbox::DevOutbox,
             providers::{Provider, Providers, SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
             worker,
         },
         events::PushEvents,
-        hasher::{Argon2Config, PasswordHasher},
+        tools::crypto::{Keys, SecretKey},
+        tools::hasher::{Argon2Config, PasswordHasher},
     },
     domain::policy::Policy,
     shell,
@@ -49,7 +48,7 @@ pub struct Settings {
     pub link_origin: String,
     pub delivery: Delivery,
     /// The time the server reads: the system clock, or a test's adjustable one.
-    pub clock: app::backend::clock::Clock,
+    pub clock: app::backend::tools::clock::Clock,
 }
 
 /// Where messages go (SPEC 8.2): each channel to its provider when one is configured, else to

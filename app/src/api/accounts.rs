@@ -9,7 +9,7 @@ use super::AppError;
 /// Registration step 1: company, name, e-mail and password; sends the e-mail code.
 #[server(prefix = "/api", endpoint = "register")]
 pub async fn register(company: String, full_name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, login::sessions::CookieJar, services::registration};
+    use crate::backend::{login::sessions::CookieJar, services::registration, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     let token = registration::start(&state, &ctx, &company, &full_name, &email, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::registration(state.config.dev_mode).set(&token))?;
@@ -63,7 +63,7 @@ pub async fn invitation(token: String) -> Result<InvitationInfo, AppError> {
 /// The invited colleague sets a password and goes on to MFA setup.
 #[server(prefix = "/api", endpoint = "invitation/accept")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, login::sessions::CookieJar, services::accounts};
+    use crate::backend::{login::sessions::CookieJar, services::accounts, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     let session = accounts::accept_invitation(&state, &ctx, &token, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&session))?;
@@ -125,7 +125,7 @@ pub async fn check_phone_reset_link(token: String) -> Result<(), AppError> {
 /// The new password after the challenge; every session ends, the user logs in again.
 #[server(prefix = "/api", endpoint = "password/new")]
 pub async fn set_new_password(password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, login::sessions::CookieJar, services::account_recovery};
+    use crate::backend::{login::sessions::CookieJar, services::account_recovery, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     account_recovery::set_new_password(&state, &ctx, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;

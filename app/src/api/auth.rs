@@ -13,7 +13,7 @@ use super::AppError;
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, phone_reset: Option<String>) -> Result<(), AppError> {
     use crate::{
-        backend::{crypto::Secret, login::sessions::CookieJar, services::auth},
+        backend::{login::sessions::CookieJar, services::auth, tools::crypto::Secret},
         domain::login::LoginState,
     };
     let (state, ctx) = super::context::request()?;

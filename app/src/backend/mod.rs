@@ -3,13 +3,10 @@
 //! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
 
 pub mod audit;
-pub mod clock;
-pub mod crypto;
 pub mod db;
 pub mod delivery;
 pub mod events;
 pub mod factor;
-pub mod hasher;
 pub mod input;
 pub(crate) mod limits;
 pub mod login;
@@ -21,7 +18,7 @@ pub mod services;
 pub mod state;
 pub mod store;
 pub mod tan;
-pub mod timefmt;
+pub mod tools;
 
 pub use request::RequestCtx;
 pub use state::{AppState, ClientIp, RuntimeConfig};

@@ -22,14 +22,15 @@ use crate::{
     backend::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
-        crypto::{Purpose, hashes_equal, random_tan},
         db,
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
         login::access::Member,
         login::sessions::Session,
-        messages, store, timefmt,
+        messages, store,
+        tools::crypto::{Purpose, hashes_equal, random_tan},
+        tools::timefmt,
     },
     domain::{
         mask,

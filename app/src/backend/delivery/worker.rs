@@ -19,9 +19,9 @@ use tokio::sync::Notify;
 use super::providers::{Failure, Providers};
 use crate::{
     backend::{
-        clock,
         db::{Backend, Writer},
         store,
+        tools::clock,
     },
     domain::{mfa::Method, time::Timestamp},
 };

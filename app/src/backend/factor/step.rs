@@ -225,7 +225,7 @@ pub async fn pass_login_challenge(
     step: &Step,
     current: ChallengeState,
     proof: crate::domain::oidc::Proof,
-) -> Result<crate::backend::crypto::Secret<String>, AppError> {
+) -> Result<crate::backend::tools::crypto::Secret<String>, AppError> {
     mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
         .map_err(AppError::internal)?;

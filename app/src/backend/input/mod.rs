@@ -9,13 +9,13 @@
 //! - `iban`: IBANs and BICs, as typed and as shown.
 //!
 //! Not here: the pure rules these checks apply (`domain::password`, `domain::email`,
-//! `domain::money` for amounts), and dates as typed (`timefmt::parse_date`, beside
+//! `domain::money` for amounts), and dates as typed (`tools::timefmt::parse_date`, beside
 //! the formats it reads back).
 
 pub mod iban;
 pub mod phone;
 
-use super::{AppState, crypto::Password};
+use super::{AppState, tools::crypto::Password};
 use crate::{
     domain::password::{self, personal_words},
     wire::{AppError, InputError},

@@ -10,7 +10,8 @@ use crate::{
     backend::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
-        store, timefmt,
+        store,
+        tools::timefmt,
     },
     domain::{login::LoginState, time::Timestamp},
     wire::AppError,

@@ -22,8 +22,8 @@ use std::net::IpAddr;
 use super::network::network_of;
 use crate::{
     backend::{
-        crypto::{Keys, Purpose},
         store::{self, Conn},
+        tools::crypto::{Keys, Purpose},
     },
     domain::{
         policy::Policy,

@@ -13,7 +13,8 @@ use crate::{
     backend::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
-        db, store, timefmt,
+        db, store,
+        tools::timefmt,
     },
     domain::{
         quota::{self, QuotaDecision, Usage},

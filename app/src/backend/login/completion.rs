@@ -11,10 +11,10 @@ use crate::{
     backend::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
-        crypto::Secret,
         delivery::outbox,
         limits::quota_window,
         messages, store,
+        tools::crypto::Secret,
     },
     domain::{login::LoginState, mask, oidc::Proof},
     wire::AppError,

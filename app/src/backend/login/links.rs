@@ -4,9 +4,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState,
-        crypto::{Keys, Purpose, Secret, random_token},
-        store,
+        AppState, store,
+        tools::crypto::{Keys, Purpose, Secret, random_token},
     },
     domain::{
         links::{self, LinkKind, LinkState},

@@ -14,8 +14,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        crypto::{Keys, Purpose, Secret, random_token},
         store,
+        tools::crypto::{Keys, Purpose, Secret, random_token},
     },
     domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp},
 };

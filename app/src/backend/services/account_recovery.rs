@@ -20,7 +20,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Secret},
         delivery::outbox,
         factor, input,
         limits::account_lock,
@@ -29,6 +28,7 @@ use crate::{
         login::links,
         login::sessions,
         messages, store,
+        tools::crypto::{Password, Secret},
     },
     domain::{
         email,

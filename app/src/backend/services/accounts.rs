@@ -9,7 +9,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Secret},
         delivery::outbox::{self},
         input,
         login::access,
@@ -18,6 +17,7 @@ use crate::{
         messages,
         messages::tan::Authorises,
         store, tan,
+        tools::crypto::{Password, Secret},
     },
     domain::{email, links::LinkKind, login::LoginState, mask, role::Role, tan::Action, time::Timestamp},
     wire::{

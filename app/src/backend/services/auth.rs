@@ -17,7 +17,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, LoginFailure},
-        crypto::{Password, Secret},
         factor,
         limits::account_lock,
         limits::password_throttle::{self, Attempt, ThrottleKey},
@@ -27,6 +26,7 @@ use crate::{
         login::sessions,
         oidc,
         store::{self, users::LoginAccountRow},
+        tools::crypto::{Password, Secret},
     },
     domain::{
         email,

@@ -11,7 +11,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::Secret,
         db,
         delivery::outbox,
         factor::{
@@ -28,7 +27,9 @@ use crate::{
         limits::sms_cap,
         login::completion,
         login::sessions,
-        messages, store, timefmt,
+        messages, store,
+        tools::crypto::Secret,
+        tools::timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},

@@ -16,7 +16,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, OidcStep},
-        crypto::Secret,
         input::iban,
         login::access,
         login::sessions::{self, Session},
@@ -26,6 +25,7 @@ use crate::{
             grants::{self, Grant},
         },
         tan,
+        tools::crypto::Secret,
     },
     domain::{
         authorization_details::{self, Detail},

@@ -17,7 +17,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, OidcStep},
-        crypto::{Secret, hashes_equal},
         login::sessions,
         oidc::{
             self,
@@ -26,6 +25,7 @@ use crate::{
             signing,
         },
         store,
+        tools::crypto::{Secret, hashes_equal},
     },
     domain::{
         authorization_details::Detail,

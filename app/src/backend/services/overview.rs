@@ -8,7 +8,8 @@ use crate::{
         AppState,
         factor::{recovery_code, totp},
         login::access,
-        store, tan, timefmt,
+        store, tan,
+        tools::timefmt,
     },
     domain::{mask, mfa::Factor, time::Timestamp},
     wire::{

@@ -14,7 +14,8 @@ use crate::{
         messages,
         messages::tan::Authorises,
         store::{self, Conn},
-        tan, timefmt,
+        tan,
+        tools::timefmt,
     },
     domain::{
         mask, money, payee,

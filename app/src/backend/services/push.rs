@@ -20,7 +20,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
         delivery::outbox,
         factor::{
@@ -33,6 +32,7 @@ use crate::{
         messages::tan::Authorises,
         store::{self, Conn},
         tan,
+        tools::crypto::{Purpose, Secret, hashes_equal, random_token},
     },
     domain::{
         mask,
@@ -175,7 +175,7 @@ pub async fn device_page(
     Ok(Some(Replacement {
         current_account: mask::email(&store::users::email_of(&mut conn, user_id).await?),
         current_device: name,
-        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), lang),
+        paired_at_text: crate::backend::tools::timefmt::minute(Timestamp(paired_at), lang),
         new_account,
         confirmation,
     }))
@@ -213,7 +213,7 @@ pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<
     Ok(store::push::device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
         name,
         paired_at,
-        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), ctx.lang),
+        paired_at_text: crate::backend::tools::timefmt::minute(Timestamp(paired_at), ctx.lang),
     }))
 }
 

@@ -17,13 +17,13 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
         delivery::outbox,
         input::{check_new_password, name_field},
         limits::anonymous_cap::anonymous_request,
         login::sessions,
         messages,
         store::{self, Conn, registrations::RegistrationRow},
+        tools::crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
     },
     domain::{
         email,

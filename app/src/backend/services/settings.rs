@@ -8,7 +8,6 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Purpose, hashes_equal, random_code},
         delivery::outbox::{self, NewMessage},
         input,
         limits::password_throttle::{self, Attempt, ThrottleKey},
@@ -16,7 +15,9 @@ use crate::{
         login::access,
         messages,
         messages::tan::Authorises,
-        store, tan, timefmt,
+        store, tan,
+        tools::crypto::{Password, Purpose, hashes_equal, random_code},
+        tools::timefmt,
     },
     domain::{
         email, mask,

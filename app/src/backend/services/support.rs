@@ -19,7 +19,8 @@ use crate::{
         limits::quota_window::{self, Sends},
         login::access,
         login::links,
-        messages, store, tan, timefmt,
+        messages, store, tan,
+        tools::timefmt,
     },
     domain::{
         email,

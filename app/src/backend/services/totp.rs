@@ -11,11 +11,11 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent},
-        crypto::Purpose,
         factor::totp::{matching_step, secret_of, totp},
         login::access,
         messages::{self, tan::Authorises},
         store, tan,
+        tools::crypto::Purpose,
     },
     domain::{mfa, tan::Action},
     wire::{AppError, InputError, mfa::TotpEnrolment},

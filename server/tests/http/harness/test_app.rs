@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use app::{
     backend::{
-        AppState, clock,
-        crypto::Secret,
+        AppState,
         db::{Backend, Location, PoolSettings},
         delivery::worker,
-        hasher::Argon2Config,
+        tools::clock,
+        tools::crypto::Secret,
+        tools::hasher::Argon2Config,
     },
     domain::policy::Policy,
 };
