@@ -2,22 +2,22 @@
 //!
 //! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
 
-pub mod audit;
+pub(crate) mod audit;
 pub mod db;
 pub mod delivery;
 pub mod events;
-pub mod factor;
+pub(crate) mod factor;
 pub mod input;
 pub(crate) mod limits;
 pub mod login;
-pub mod messages;
+pub(crate) mod messages;
 pub mod oidc;
 pub mod request;
 pub mod seed;
 pub mod services;
-pub mod state;
+mod state;
 pub mod store;
-pub mod tan;
+pub(crate) mod tan;
 pub mod tools;
 
 pub use request::RequestCtx;
