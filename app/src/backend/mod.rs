@@ -1,6 +1,20 @@
-//! The server-only part of the app: database, services, crypto, sessions, audit.
+//! The server-only part of the app, grouped by kind; each folder's `mod.rs` says what
+//! belongs there and what does not.
 //!
-//! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
+//! - use cases: `services/` (one per function, one write transaction each);
+//! - the rules they share: `limits/` (quotas, the lock, throttles, caps), `login/` (sessions,
+//!   the access gate, the end of a login, one-time links), `factor/` (the challenge and its
+//!   factors), `tan` (the TAN system), `oidc/` (OpenID Connect clients, keys and grants);
+//! - what a user typed: `input/`; what leaves the server: `messages/` (texts) and
+//!   `delivery/` (outbox, worker, providers); the record: `audit/` and `events` (push
+//!   wake-ups);
+//! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write lock);
+//! - under all of them: `tools/` (clock, crypto, password hashing, time formats);
+//! - what every request carries: `request` (`RequestCtx`) and `state` (`AppState`); the demo
+//!   of development mode: `seed`.
+//!
+//! Compiled with the `ssr` feature only; nothing here reaches the browser bundle. Modules that
+//! nothing outside the app crate names are `pub(crate)`.
 
 pub(crate) mod audit;
 pub mod db;
