@@ -16,7 +16,7 @@
 //! It is not a test: it prints, and never fails on a figure.
 
 // A benchmark measures time and waits on purpose: the workspace's rule that only
-// `backend::clock` reads the clock is for the product, not for this tool.
+// `backend::tools::clock` reads the clock is for the product, not for this tool.
 #![allow(clippy::disallowed_methods)]
 
 use std::{
@@ -551,7 +551,7 @@ async fn main() {
         bundle_figures(&http, &root, &mut rows).await;
     }
 
-    let when = app::backend::timefmt::minute(app::backend::clock::now(), app::domain::lang::Lang::En);
+    let when = app::backend::tools::timefmt::minute(app::backend::tools::clock::now(), app::domain::lang::Lang::En);
     println!("Measured {when} on {cores} cores ({cpu}), {:.0} GiB RAM:", mem as f64 / 1048576.0);
     println!();
     println!("| figure | measured | goal |");

@@ -3,7 +3,7 @@
 #![no_main]
 
 use app::{
-    backend::timefmt::parse_date,
+    backend::tools::timefmt::parse_date,
     domain::money::{MAX_CENTS, format_eur, parse_eur},
 };
 use libfuzzer_sys::fuzz_target;

@@ -2,7 +2,7 @@
 //! always one Riegel speaks, and a session token read from the cookies is one whole value.
 #![no_main]
 
-use app::backend::{request::lang_of, sessions::CookieJar};
+use app::backend::{request::lang_of, login::sessions::CookieJar};
 use http::{HeaderMap, HeaderValue, header};
 use libfuzzer_sys::fuzz_target;
 

@@ -6,7 +6,7 @@
 #![no_main]
 
 use app::{
-    backend::iban,
+    backend::input::iban,
     domain::{authorization_details, payee},
 };
 use libfuzzer_sys::fuzz_target;

@@ -3,7 +3,7 @@
 //! client to PKCE and any client to PKCE or a nonce, and keeps every value within 512 bytes.
 #![no_main]
 
-use app::{backend::iban, domain::oidc::check_request};
+use app::{backend::input::iban, domain::oidc::check_request};
 use http::{HeaderMap, HeaderValue, header};
 use libfuzzer_sys::fuzz_target;
 use server::oidc::{Pairs, basic_credentials};

@@ -1,7 +1,7 @@
 //! Mobile numbers as typed (SPEC 2.2): an accepted number is E.164 and reads back as itself.
 #![no_main]
 
-use app::backend::phone::parse_mobile;
+use app::backend::input::phone::parse_mobile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|raw: &str| {

@@ -4,8 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use app::backend::{
     db::{Location, PoolSettings},
-    hasher::Argon2Config,
-    providers::{SmsGatewaySettings, SmtpSettings},
+    delivery::providers::{SmsGatewaySettings, SmtpSettings},
+    tools::hasher::Argon2Config,
 };
 
 use crate::Delivery;

@@ -13,7 +13,7 @@ use std::{
 };
 
 use app::{
-    backend::{ClientIp, sessions::CookieJar},
+    backend::{ClientIp, login::sessions::CookieJar},
     security::{PageNonce, page_csp},
     wire::AppError,
 };

@@ -16,13 +16,15 @@ use std::sync::{Arc, OnceLock};
 use app::{
     App,
     backend::{
-        AppState, RuntimeConfig,
-        crypto::{Keys, SecretKey},
-        db,
-        delivery::{self, DevOutbox, Provider, Providers},
+        AppState, RuntimeConfig, db,
+        delivery::{
+            dev_outbox::DevOutbox,
+            providers::{Provider, Providers, SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
+            worker,
+        },
         events::PushEvents,
-        hasher::{Argon2Config, PasswordHasher},
-        providers::{SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
+        tools::crypto::{Keys, SecretKey},
+        tools::hasher::{Argon2Config, PasswordHasher},
     },
     domain::policy::Policy,
     shell,
@@ -46,7 +48,7 @@ pub struct Settings {
     pub link_origin: String,
     pub delivery: Delivery,
     /// The time the server reads: the system clock, or a test's adjustable one.
-    pub clock: app::backend::clock::Clock,
+    pub clock: app::backend::tools::clock::Clock,
 }
 
 /// Where messages go (SPEC 8.2): each channel to its provider when one is configured, else to
@@ -68,7 +70,7 @@ impl Delivery {
             smtp: None,
             sms_gateway: None,
             timeout: std::time::Duration::from_secs(10),
-            claim: std::time::Duration::from_secs(delivery::DEFAULT_CLAIM_SECS.unsigned_abs()),
+            claim: std::time::Duration::from_secs(worker::DEFAULT_CLAIM_SECS.unsigned_abs()),
         }
     }
 }
@@ -130,7 +132,7 @@ pub fn providers(state: &AppState) -> Providers {
 
 /// Starts the outbox delivery worker.
 pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(delivery::run_worker(
+    tokio::spawn(worker::run_worker(
         state.writer.clone(),
         providers(state),
         state.outbox_nudge.clone(),

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, process::ExitCode};
 
 use app::{
-    backend::{clock, db::Location, delivery::Provider, oidc::clients::NewClient},
+    backend::{db::Location, delivery::providers::Provider, oidc::clients::NewClient, tools::clock},
     domain::policy::Policy,
 };
 use clap::Parser;

@@ -6,11 +6,11 @@
 use app::{
     backend::{
         AppState, RequestCtx,
+        login::sessions::CookieJar,
         services::{
             oidc_login::{self, AfterLogin, Authorize, WaitFor},
             oidc_tokens::{self, ClientAuth, EndSession, TokenError},
         },
-        sessions::CookieJar,
     },
     domain::{
         lang::Lang,
@@ -122,7 +122,7 @@ async fn authorize(
             let lasting = |cookie: String| format!("{cookie}; Max-Age={REQUEST_TTL_SECS}");
             let mut cookies = vec![
                 lasting(CookieJar::oidc_request(dev).set(&request_cookie)),
-                lasting(CookieJar::oidc_origin(dev).set(&app::backend::crypto::Secret::new(return_origin))),
+                lasting(CookieJar::oidc_origin(dev).set(&app::backend::tools::crypto::Secret::new(return_origin))),
             ];
             if let Some(lang) = params.get("ui_locales").and_then(ui_locale) {
                 cookies.push(format!("i18n_pref_locale={lang}; Path=/; Max-Age=31536000; SameSite=Lax"));

@@ -9,7 +9,7 @@
 use std::{convert::Infallible, time::Duration};
 
 use app::{
-    backend::{AppState, services::push, sessions::CookieJar},
+    backend::{AppState, login::sessions::CookieJar, services::push},
     domain::lang::Lang,
     wire::AppError,
 };

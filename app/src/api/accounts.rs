@@ -9,7 +9,7 @@ use super::AppError;
 /// Registration step 1: company, name, e-mail and password; sends the e-mail code.
 #[server(prefix = "/api", endpoint = "register")]
 pub async fn register(company: String, full_name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, services::registration, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::registration, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     let token = registration::start(&state, &ctx, &company, &full_name, &email, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::registration(state.config.dev_mode).set(&token))?;
@@ -33,7 +33,7 @@ pub async fn resend_registration_code() -> Result<(), AppError> {
 /// goes on to MFA setup (step 3).
 #[server(prefix = "/api", endpoint = "register/verify")]
 pub async fn verify_registration(code: String) -> Result<(), AppError> {
-    use crate::backend::{services::registration, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::registration};
     let (state, ctx) = super::context::request()?;
     let token = registration::verify(&state, &ctx, &code).await?;
     let dev = state.config.dev_mode;
@@ -46,7 +46,7 @@ pub async fn verify_registration(code: String) -> Result<(), AppError> {
 /// Starts the registration again (another address, a typo).
 #[server(prefix = "/api", endpoint = "register/cancel")]
 pub async fn cancel_registration() -> Result<(), AppError> {
-    use crate::backend::{services::registration, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::registration};
     let (state, ctx) = super::context::request()?;
     registration::cancel(&state, &ctx).await?;
     super::context::set_cookie(&CookieJar::registration(state.config.dev_mode).clear())?;
@@ -63,7 +63,7 @@ pub async fn invitation(token: String) -> Result<InvitationInfo, AppError> {
 /// The invited colleague sets a password and goes on to MFA setup.
 #[server(prefix = "/api", endpoint = "invitation/accept")]
 pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, services::accounts, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::accounts, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     let session = accounts::accept_invitation(&state, &ctx, &token, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&session))?;
@@ -107,7 +107,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// it up): the MFA challenge comes next.
 #[server(prefix = "/api", endpoint = "password/reset")]
 pub async fn follow_password_reset(token: String) -> Result<(), AppError> {
-    use crate::backend::{services::account_recovery, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::account_recovery};
     let (state, ctx) = super::context::request()?;
     let session = account_recovery::follow_password_reset(&state, &ctx, &token).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).set(&session))?;
@@ -125,7 +125,7 @@ pub async fn check_phone_reset_link(token: String) -> Result<(), AppError> {
 /// The new password after the challenge; every session ends, the user logs in again.
 #[server(prefix = "/api", endpoint = "password/new")]
 pub async fn set_new_password(password: String) -> Result<(), AppError> {
-    use crate::backend::{crypto::Secret, services::account_recovery, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::account_recovery, tools::crypto::Secret};
     let (state, ctx) = super::context::request()?;
     account_recovery::set_new_password(&state, &ctx, Secret::new(password)).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;

@@ -13,7 +13,7 @@ use super::AppError;
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, phone_reset: Option<String>) -> Result<(), AppError> {
     use crate::{
-        backend::{crypto::Secret, services::auth, sessions::CookieJar},
+        backend::{login::sessions::CookieJar, services::auth, tools::crypto::Secret},
         domain::login::LoginState,
     };
     let (state, ctx) = super::context::request()?;
@@ -34,7 +34,7 @@ pub async fn login(email: String, password: String, phone_reset: Option<String>)
 /// waiting in this browser with it.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::{services::auth, sessions::CookieJar};
+    use crate::backend::{login::sessions::CookieJar, services::auth};
     let (state, ctx) = super::context::request()?;
     auth::logout(&state, &ctx).await?;
     super::context::set_cookie(&CookieJar::session(state.config.dev_mode).clear())?;

@@ -6,7 +6,7 @@ use leptos_axum::ResponseOptions;
 
 use super::AppError;
 pub use crate::backend::request::lang_of;
-use crate::backend::{AppState, RequestCtx, crypto::Secret, sessions::CookieJar};
+use crate::backend::{AppState, RequestCtx, login::sessions::CookieJar, tools::crypto::Secret};
 
 /// The state, client IP, clock reading and cookies of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {

@@ -36,7 +36,7 @@ pub async fn switch_method(method: String) -> Result<(), AppError> {
 /// after a forgotten-password link to the new-password form.
 #[server(prefix = "/api", endpoint = "mfa/verify")]
 pub async fn verify_code(code: String) -> Result<(), AppError> {
-    use crate::backend::sessions::CookieJar;
+    use crate::backend::login::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let passed = crate::backend::services::challenge::verify(&state, &ctx, &code).await?;
     let next = match passed.next {
@@ -134,7 +134,7 @@ pub async fn pair_device(
     name: String,
     replace: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::sessions::CookieJar;
+    use crate::backend::login::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
     let device = CookieJar::device(state.config.dev_mode).token(&parts.headers);
@@ -159,7 +159,7 @@ pub async fn answer_push(
     answer: String,
     signature: String,
 ) -> Result<crate::domain::push::PushState, AppError> {
-    use crate::backend::sessions::CookieJar;
+    use crate::backend::login::sessions::CookieJar;
     let (state, ctx) = super::context::request()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::NotAuthenticated)?;
     let device = CookieJar::device(state.config.dev_mode).token(&parts.headers).ok_or(AppError::NotAuthenticated)?;

@@ -72,7 +72,7 @@ pub async fn end_tan_session() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "password")]
 pub async fn change_password(current: String, new: String, tan: Option<String>) -> Result<(), AppError> {
-    use crate::backend::crypto::Secret;
+    use crate::backend::tools::crypto::Secret;
     let (state, ctx) = super::context::request()?;
     let tan = tan_of(tan);
     crate::backend::services::settings::change_password(

@@ -21,7 +21,7 @@ use std::{sync::Arc, time::Duration};
 use sqlx::{AnyPool, postgres::PgListener};
 use tokio::sync::{broadcast, mpsc};
 
-use super::{delivery::DevOutbox, store};
+use super::{delivery::dev_outbox::DevOutbox, store};
 
 /// Sent to every stream when the server shuts down: each ends, so a graceful shutdown does not
 /// wait for devices that keep theirs open.

@@ -1,38 +1,38 @@
-//! The server-only part of the app: database, services, crypto, sessions, audit.
+//! The server-only part of the app, grouped by kind; each folder's `mod.rs` says what
+//! belongs there and what does not.
 //!
-//! Compiled with the `ssr` feature only; nothing here reaches the browser bundle.
+//! - use cases: `services/` (one per function, one write transaction each);
+//! - the rules they share: `limits/` (quotas, the lock, throttles, caps), `login/` (sessions,
+//!   the access gate, the end of a login, one-time links), `factor/` (the challenge and its
+//!   factors), `tan` (the TAN system), `oidc/` (OpenID Connect clients, keys and grants);
+//! - what a user typed: `input/`; what leaves the server: `messages/` (texts) and
+//!   `delivery/` (outbox, worker, providers); the record: `audit/` and `events` (push
+//!   wake-ups);
+//! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write lock);
+//! - under all of them: `tools/` (clock, crypto, password hashing, time formats);
+//! - what every request carries: `request` (`RequestCtx`) and `state` (`AppState`); the demo
+//!   of development mode: `seed`.
+//!
+//! Compiled with the `ssr` feature only; nothing here reaches the browser bundle. Modules that
+//! nothing outside the app crate names are `pub(crate)`.
 
-pub mod access;
-pub mod account_lock;
-pub mod anonymous_cap;
-pub mod audit;
-pub mod clock;
-pub mod crypto;
+pub(crate) mod audit;
 pub mod db;
 pub mod delivery;
 pub mod events;
-pub mod factor;
-pub mod hasher;
-pub mod iban;
+pub(crate) mod factor;
 pub mod input;
-pub mod links;
-pub mod login_completion;
-pub mod messages;
+pub(crate) mod limits;
+pub mod login;
+pub(crate) mod messages;
 pub mod oidc;
-pub mod outbox;
-pub mod password_throttle;
-pub mod phone;
-pub mod providers;
-pub mod quota_window;
 pub mod request;
 pub mod seed;
 pub mod services;
-pub mod sessions;
-pub mod sms_cap;
-pub mod state;
+mod state;
 pub mod store;
-pub mod tan;
-pub mod timefmt;
+pub(crate) mod tan;
+pub mod tools;
 
 pub use request::RequestCtx;
 pub use state::{AppState, ClientIp, RuntimeConfig};

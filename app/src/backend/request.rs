@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use http::{HeaderMap, header, request::Parts};
 
-use super::{AppState, ClientIp, crypto::Secret, sessions::CookieJar};
+use super::{AppState, ClientIp, login::sessions::CookieJar, tools::crypto::Secret};
 use crate::{
     domain::{
         lang::{self, Lang},

@@ -8,9 +8,9 @@
 use crate::backend::{
     AppState,
     audit::{self, AuditEvent},
-    crypto::Secret,
     store::{self, users::SeedUser},
-    timefmt,
+    tools::crypto::Secret,
+    tools::timefmt,
 };
 use crate::domain::{role::Role, time::Timestamp};
 

@@ -9,10 +9,10 @@ use sqlx::AnyPool;
 use tokio::sync::Notify;
 
 use super::{
-    crypto::Keys,
     db::{WriteTx, Writer},
-    delivery::{DevOutbox, Providers},
-    hasher::PasswordHasher,
+    delivery::{dev_outbox::DevOutbox, providers::Providers},
+    tools::crypto::Keys,
+    tools::hasher::PasswordHasher,
 };
 use crate::{domain::policy::Policy, wire::AppError};
 
@@ -51,7 +51,7 @@ pub struct AppState {
     /// event streams.
     pub push_events: super::events::PushEvents,
     /// The time every request and worker reads (the system clock, or a test's).
-    pub clock: super::clock::Clock,
+    pub clock: super::tools::clock::Clock,
 }
 
 impl AppState {

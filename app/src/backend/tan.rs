@@ -21,14 +21,16 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         AppState, RequestCtx,
-        access::Member,
         audit::{self, AuditEvent},
-        crypto::{Purpose, hashes_equal, random_tan},
-        db, messages,
-        outbox::{self, NewMessage},
-        quota_window::{self, Sends},
-        sessions::Session,
-        sms_cap, store, timefmt,
+        db,
+        delivery::outbox::{self, NewMessage},
+        limits::quota_window::{self, Sends},
+        limits::sms_cap,
+        login::access::Member,
+        login::sessions::Session,
+        messages, store,
+        tools::crypto::{Purpose, hashes_equal, random_tan},
+        tools::timefmt,
     },
     domain::{
         mask,

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use app::{
-    backend::{
-        delivery::{self, DevOutbox, Provider, Providers},
+    backend::delivery::{
+        dev_outbox::DevOutbox,
         outbox::{self, NewMessage},
+        providers::{Provider, Providers},
+        worker,
     },
     domain::mfa::Method,
 };
@@ -25,12 +27,12 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // First worker: killed as soon as it has delivered a few messages.
     let first = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(first.clone()), email: Provider::Dev(first.clone()) };
-    let worker = tokio::spawn(delivery::run_worker(
+    let worker = tokio::spawn(worker::run_worker(
         t.state.writer.clone(),
         providers,
         Arc::new(tokio::sync::Notify::new()),
         t.state.clock.clone(),
-        delivery::DEFAULT_CLAIM_SECS,
+        worker::DEFAULT_CLAIM_SECS,
     ));
     while first.list().len() < 5 {
         tokio::task::yield_now().await;
@@ -47,8 +49,8 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // every message is delivered, and counted once.
     let second = Arc::new(DevOutbox::default());
     let providers = Providers { sms: Provider::Dev(second.clone()), email: Provider::Dev(second.clone()) };
-    delivery::release_claims(&t.state.writer, t.state.clock.now()).await.unwrap();
-    while delivery::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 50).await.unwrap() > 0 {}
+    worker::release_claims(&t.state.writer, t.state.clock.now()).await.unwrap();
+    while worker::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 50).await.unwrap() > 0 {}
     let (sent, attempts): (i64, i64) =
         sqlx::query_as("SELECT count(*), CAST(sum(attempts) AS BIGINT) FROM outbox WHERE sent_at IS NOT NULL")
             .fetch_one(&t.state.pool)
@@ -71,7 +73,7 @@ async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
     outbox::enqueue(&mut conn, msg, now).await.unwrap();
     drop(conn);
     let broken = Providers { sms: Provider::Unconfigured, email: Provider::Unconfigured };
-    assert_eq!(delivery::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(), 1);
     let (attempts, next, body, err): (i64, i64, String, Option<String>) =
         sqlx::query_as("SELECT attempts, next_attempt_at, body, last_error FROM outbox")
             .fetch_one(&t.state.pool)
@@ -79,15 +81,11 @@ async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
             .unwrap();
     assert_eq!((attempts, next - now.0, body.as_str()), (1, 1, "b"));
     assert!(err.unwrap().contains("no email provider"));
-    assert_eq!(
-        delivery::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(),
-        0,
-        "not due before the backoff"
-    );
+    assert_eq!(worker::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(), 0, "not due before the backoff");
     assert_eq!(t.deliver().await, 0, "still waiting");
     let later = now.plus_secs(1);
     assert_eq!(
-        delivery::deliver_due(&t.state.writer, &server::providers(&t.state), later, 10).await.unwrap(),
+        worker::deliver_due(&t.state.writer, &server::providers(&t.state), later, 10).await.unwrap(),
         1,
         "delivered once a provider works"
     );

@@ -1,7 +1,9 @@
 //! README.md is a map and docs/ holds the documents it points to. This checks that the map and
 //! the documents stay connected: every relative link names a file that exists, every `#anchor`
 //! names a heading of its document (GitHub's slugs), and every document in docs/ is linked from
-//! the README, so a renamed file or heading cannot leave a link pointing nowhere.
+//! the README, so a renamed file or heading cannot leave a link pointing nowhere. The source
+//! files the documents name by path in code (`backend/limits/sms_cap.rs`) must exist too, so a
+//! moved module cannot leave its old path in a table.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -213,6 +215,41 @@ fn unlinked_from_readme(readme: &str, docs: &[PathBuf]) -> Vec<PathBuf> {
     docs.iter().filter(|doc| doc.starts_with("docs") && !linked.contains(*doc)).cloned().collect()
 }
 
+/// The source files `doc` names by path in a code span outside code blocks, each with its line
+/// number: a span with a `/` that ends in `.rs`, or in `.rs::item` (`backend/limits/network.rs`,
+/// `domain/oidc.rs`, `server/tests/http/attack_list.rs`).
+fn named_source_files(doc: &str) -> Vec<(usize, String)> {
+    let mut named = Vec::new();
+    for (number, line) in prose_lines(doc) {
+        for span in line.split('`').skip(1).step_by(2) {
+            let path = span.split("::").next().unwrap_or_default();
+            if path.contains('/') && path.ends_with(".rs") && !path.contains(char::is_whitespace) {
+                named.push((number, path.to_owned()));
+            }
+        }
+    }
+    named
+}
+
+/// The source files the documents `docs` name that do not exist: a path is read from the root,
+/// or from `app/src/` (the documents write `backend/…` and `domain/…` for the app's modules).
+fn missing_source_files(
+    docs: &[PathBuf],
+    read: &dyn Fn(&Path) -> Option<String>,
+    exists: &dyn Fn(&Path) -> bool,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for doc in docs {
+        let text = read(doc).unwrap_or_default();
+        for (line, path) in named_source_files(&text) {
+            if !exists(Path::new(&path)) && !exists(&Path::new("app/src").join(&path)) {
+                missing.push(format!("{}:{line}: `{path}`: no such file", doc.display()));
+            }
+        }
+    }
+    missing
+}
+
 fn read_from_root(path: &Path) -> Option<String> {
     std::fs::read_to_string(root().join(path)).ok()
 }
@@ -231,6 +268,15 @@ fn the_readme_links_to_every_document_in_docs() {
     let readme = read_from_root(Path::new("README.md")).unwrap_or_default();
     let unlinked = unlinked_from_readme(&readme, &docs);
     assert!(unlinked.is_empty(), "README.md does not link to {unlinked:?}: add each to its table of documents");
+}
+
+#[test]
+fn every_source_file_the_readme_and_docs_name_by_path_exists() {
+    let docs = documents();
+    let named: usize = docs.iter().map(|doc| named_source_files(&read_from_root(doc).unwrap_or_default()).len()).sum();
+    assert!(named >= 20, "the documents name their modules by path; found only {named}");
+    let missing = missing_source_files(&docs, &read_from_root, &|path| root().join(path).is_file());
+    assert!(missing.is_empty(), "{} stale path(s):\n  {}", missing.len(), missing.join("\n  "));
 }
 
 #[test]
@@ -271,4 +317,18 @@ fn the_check_finds_missing_files_headings_and_documents() {
         ]
     );
     assert_eq!(unlinked_from_readme(files[0].1, &docs), [PathBuf::from("docs/more.md")]);
+}
+
+#[test]
+fn the_check_finds_a_source_file_named_at_its_old_path() {
+    let doc = "# Security\n| bound | `backend/sms_cap.rs::network_of`, `domain/quota.rs` | `tests/` |\n\
+               ```\nbackend/fenced.rs\n```\n`server/src/lib.rs` and `x.rs` and `a path/with space.rs`\n";
+    let read = |path: &Path| (path == Path::new("docs/security.md")).then(|| doc.to_owned());
+    let exists = |path: &Path| [Path::new("app/src/domain/quota.rs"), Path::new("server/src/lib.rs")].contains(&path);
+    let named: Vec<String> = named_source_files(doc).into_iter().map(|(_, path)| path).collect();
+    assert_eq!(named, ["backend/sms_cap.rs", "domain/quota.rs", "server/src/lib.rs"]);
+    assert_eq!(
+        missing_source_files(&[PathBuf::from("docs/security.md")], &read, &exists),
+        ["docs/security.md:2: `backend/sms_cap.rs`: no such file"]
+    );
 }

@@ -221,11 +221,11 @@ async fn garbage_server() -> String {
 async fn providers_answering_garbage_leave_the_messages_waiting_with_a_reason() {
     let addr = garbage_server().await;
     let delivery = server::Delivery {
-        smtp: Some(app::backend::providers::SmtpSettings {
+        smtp: Some(app::backend::delivery::providers::SmtpSettings {
             url: format!("smtp://{addr}"),
             from: "Riegel <no-reply@portal.example>".into(),
         }),
-        sms_gateway: Some(app::backend::providers::SmsGatewaySettings {
+        sms_gateway: Some(app::backend::delivery::providers::SmsGatewaySettings {
             base_url: format!("http://{addr}"),
             account: "AC1".into(),
             token: "token-1".into(),

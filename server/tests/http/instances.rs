@@ -230,7 +230,7 @@ async fn what_a_killed_instance_had_claimed_the_other_delivers_once_the_claim_ru
     let pending = "SELECT count(*) FROM outbox WHERE sent_at IS NULL";
     assert_eq!(count(&t, pending).await, 10, "A sent nothing");
     let claimed_until = count(&t, "SELECT min(next_attempt_at) FROM outbox").await;
-    assert!(claimed_until > app::backend::clock::now().0, "A's claim holds the ten");
+    assert!(claimed_until > app::backend::tools::clock::now().0, "A's claim holds the ten");
     assert_eq!(count(&t, "SELECT max(attempts) FROM outbox").await, 0);
 
     // B, with the development provider, waits for the claim and delivers each once.

@@ -1,7 +1,7 @@
 //! Password login, sessions, throttling, guards (SPEC 1).
 
 use crate::harness::{Client, TestApp, ip};
-use app::{backend::hasher::Argon2Config, domain::policy::Policy};
+use app::{backend::tools::hasher::Argon2Config, domain::policy::Policy};
 use http::{StatusCode, header};
 
 #[tokio::test]

@@ -7,9 +7,9 @@ use std::{
     time::Duration,
 };
 
-use app::backend::{
-    delivery,
+use app::backend::delivery::{
     providers::{SmsGatewaySettings, SmtpSettings},
+    worker,
 };
 use axum::{
     Form, Router,
@@ -403,7 +403,7 @@ async fn a_failing_gateway_is_retried_with_backoff_and_support_sees_why() {
     let providers = server::providers(&t.state);
     let now = t.state.clock.now();
 
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
     let (attempts, error, sent): (i64, Option<String>, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
     assert_eq!((attempts, error.as_deref(), sent), (1, Some("SMS gateway answered 503 (error 20503)"), None));
@@ -415,11 +415,11 @@ async fn a_failing_gateway_is_retried_with_backoff_and_support_sees_why() {
     assert!(detail.body.contains("\"attempts\":1"), "{}", detail.body);
 
     // Not due again before the backoff (1 s, then 2 s); then it goes out once.
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 0);
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(1), 10).await.unwrap(), 1);
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(2), 10).await.unwrap(), 0);
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(3), 10).await.unwrap(), 1);
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(600), 10).await.unwrap(), 0);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 0);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now.plus_secs(1), 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now.plus_secs(2), 10).await.unwrap(), 0);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now.plus_secs(3), 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now.plus_secs(600), 10).await.unwrap(), 0);
     let (attempts, error, sent): (i64, Option<String>, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
     assert_eq!((attempts, error, sent.is_some()), (3, None, true));
@@ -439,14 +439,14 @@ async fn a_refused_e_mail_waits_and_goes_out_on_the_next_attempt() {
     c.with_session(&token).post("/api/mfa/switch", "method=email").await;
     let providers = server::providers(&t.state);
     let now = t.state.clock.now();
-    delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap();
+    worker::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap();
     let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox WHERE channel = 'email'")
         .fetch_one(&t.state.pool)
         .await
         .unwrap();
     assert_eq!(error.as_deref(), Some("SMTP transient error (451)"));
     assert!(sink.received().is_empty());
-    delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(1), 10).await.unwrap();
+    worker::deliver_due(&t.state.writer, &providers, now.plus_secs(1), 10).await.unwrap();
     assert_eq!(sink.received().len(), 1);
 }
 
@@ -459,7 +459,7 @@ async fn a_provider_that_never_answers_times_out_and_the_message_waits() {
     let (_, token) = c.password("anna@example.org", PW).await;
     c.with_session(&token).post("/api/mfa/switch", "method=email").await;
     let providers = server::providers(&t.state);
-    let pass = delivery::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 10);
+    let pass = worker::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 10);
     let due = tokio::time::timeout(Duration::from_secs(10), pass).await.expect("the attempt is bounded").unwrap();
     assert_eq!(due, 2, "the SMS of the challenge and the e-mail");
     let (attempts, error): (i64, Option<String>) =
@@ -478,7 +478,7 @@ async fn a_message_refused_for_good_is_given_up_and_its_code_wiped() {
     Client::new(&t, ip(2)).password("anna@example.org", PW).await;
     let providers = server::providers(&t.state);
     let now = t.state.clock.now();
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
     let (body, error, gave_up): (String, Option<String>, Option<i64>) =
         sqlx::query_as("SELECT body, last_error, gave_up_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
     assert_eq!(
@@ -486,7 +486,7 @@ async fn a_message_refused_for_good_is_given_up_and_its_code_wiped() {
         ("", Some("SMS gateway answered 400 (error 21211)"), Some(now.0))
     );
     // Never tried again.
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now.plus_secs(3600), 10).await.unwrap(), 0);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now.plus_secs(3600), 10).await.unwrap(), 0);
     assert_eq!(stub.requests().len(), 1);
     let detail = t.support_agent().await.post("/api/support/account", &format!("id={anna}")).await;
     assert!(detail.body.contains("\"gave_up\":[") && detail.body.contains("(error 21211)"), "{}", detail.body);
@@ -500,9 +500,9 @@ async fn a_message_undelivered_for_a_day_is_given_up() {
     // Production without providers: the SMS waits, and is retried until it is a day old.
     let providers = server::providers(&t.state);
     let now = t.state.clock.now();
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
-    let later = now.plus_secs(delivery::GIVE_UP_AFTER_SECS);
-    assert_eq!(delivery::deliver_due(&t.state.writer, &providers, later, 10).await.unwrap(), 1);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, now, 10).await.unwrap(), 1);
+    let later = now.plus_secs(worker::GIVE_UP_AFTER_SECS);
+    assert_eq!(worker::deliver_due(&t.state.writer, &providers, later, 10).await.unwrap(), 1);
     let (body, attempts, gave_up): (String, i64, Option<i64>) =
         sqlx::query_as("SELECT body, attempts, gave_up_at FROM outbox").fetch_one(&t.state.pool).await.unwrap();
     assert_eq!((body.as_str(), attempts, gave_up), ("", 2, Some(later.0)));

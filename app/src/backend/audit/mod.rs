@@ -13,7 +13,7 @@ mod stored;
 pub use event::{Actor, AuditEvent, LoginFailure, OidcStep};
 pub use stored::OPERATOR;
 
-use super::{store, timefmt};
+use super::{store, tools::timefmt};
 use crate::{
     domain::{lang::Lang, time::Timestamp},
     wire::accounts::ActivityItem,

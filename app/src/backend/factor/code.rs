@@ -11,11 +11,11 @@ use crate::{
     backend::{
         AppState, RequestCtx,
         audit::{self, AuditEvent},
-        crypto::{Purpose as HashPurpose, hashes_equal, random_code},
-        messages,
-        outbox::{self, NewMessage},
-        quota_window::{self, Sends},
-        sms_cap, store,
+        delivery::outbox::{self, NewMessage},
+        limits::quota_window::{self, Sends},
+        limits::sms_cap,
+        messages, store,
+        tools::crypto::{Purpose as HashPurpose, hashes_equal, random_code},
     },
     domain::{
         mfa::{self, Method, Purpose},

@@ -10,7 +10,7 @@
 //!
 //! The challenge itself (its state, 5 tries) is `step`; the bound on wrong entries across
 //! every challenge of an account (20 a day, SPEC 4.6) is `wrong_entries`; the end of a passed
-//! login is `login_completion`. The use cases that drive them are in `services::challenge`.
+//! login is `login::completion`. The use cases that drive them are in `services::challenge`.
 
 pub mod code;
 pub mod push;
@@ -26,7 +26,7 @@ use self::{
     push::PushSent,
     step::Account,
 };
-use super::{AppState, RequestCtx, account_lock, sms_cap, store};
+use super::{AppState, RequestCtx, limits::account_lock, limits::sms_cap, store};
 use crate::{
     domain::{
         login::LoginState,

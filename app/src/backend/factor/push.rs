@@ -12,9 +12,10 @@ use rand::Rng;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, account_lock,
+        AppState, RequestCtx,
         audit::{self, AuditEvent},
-        quota_window::{self, Sends},
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
         store::{self, Conn},
     },
     domain::{

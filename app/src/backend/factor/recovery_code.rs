@@ -6,8 +6,8 @@
 use crate::{
     backend::{
         AppState,
-        crypto::Purpose,
         store::{self, Conn},
+        tools::crypto::Purpose,
     },
     domain::time::Timestamp,
 };
@@ -35,7 +35,7 @@ pub async fn use_one(
     let unused = store::recovery_codes::unused_of_user(conn, user_id).await?;
     let mut matched = None;
     for (id, hash) in unused {
-        if crate::backend::crypto::hashes_equal(&typed, &hash) {
+        if crate::backend::tools::crypto::hashes_equal(&typed, &hash) {
             matched = Some(id);
         }
     }

@@ -7,11 +7,13 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, access, account_lock,
+        AppState, RequestCtx,
         audit::{self, AuditEvent},
         db,
         factor::wrong_entries::{self, Admission},
-        sessions::Session,
+        limits::account_lock,
+        login::access,
+        login::sessions::Session,
         store::{self, users::MfaAccountRow},
     },
     domain::{
@@ -223,10 +225,10 @@ pub async fn pass_login_challenge(
     step: &Step,
     current: ChallengeState,
     proof: crate::domain::oidc::Proof,
-) -> Result<crate::backend::crypto::Secret<String>, AppError> {
+) -> Result<crate::backend::tools::crypto::Secret<String>, AppError> {
     mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
         .map_err(AppError::internal)?;
-    crate::backend::login_completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
+    crate::backend::login::completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
         .await
 }

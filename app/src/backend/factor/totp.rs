@@ -10,8 +10,8 @@ use totp_rs::{Algorithm, TOTP};
 use crate::{
     backend::{
         AppState,
-        crypto::Purpose,
         store::{self, Conn},
+        tools::crypto::Purpose,
     },
     domain::time::Timestamp,
     wire::{AppError, InputError},
@@ -33,7 +33,7 @@ pub fn matching_step(totp: &TOTP, code: &str, now: Timestamp, last_step: i64) ->
     for step in [current - 1, current, current + 1] {
         let Ok(at) = u64::try_from(step * STEP_SECS) else { continue };
         let expected = totp.generate(at);
-        if crate::backend::crypto::hashes_equal(expected.as_bytes(), code.as_bytes()) && step > last_step {
+        if crate::backend::tools::crypto::hashes_equal(expected.as_bytes(), code.as_bytes()) && step > last_step {
             matched = Some(step);
         }
     }

@@ -5,7 +5,7 @@
 //! sent anything. `wrong_entries_per_window` (20) are checked in the rolling quota window;
 //! the entry past them is refused without being checked and locks the account for 24 h, as
 //! the code quota does (4.1). A successful login (and a lifted lock) resets the count
-//! (`quota_window::reset`).
+//! (`limits::quota_window::reset`).
 //!
 //! The challenge's own 5 tries (3.3) still end one challenge; this bound is what a new
 //! challenge, a new login or another IP cannot reset. Setup, registration and e-mail-change
@@ -13,9 +13,10 @@
 
 use crate::{
     backend::{
-        AppState, RequestCtx, account_lock,
+        AppState, RequestCtx,
         audit::{self, AuditEvent},
-        quota_window::{self, Sends},
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
         store::{self, Conn},
     },
     domain::quota::{self, QuotaDecision},

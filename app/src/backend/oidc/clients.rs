@@ -6,8 +6,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        crypto::{Keys, Purpose, Secret, hashes_equal, random_token},
         store,
+        tools::crypto::{Keys, Purpose, Secret, hashes_equal, random_token},
     },
     domain::time::Timestamp,
 };

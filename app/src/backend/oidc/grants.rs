@@ -14,8 +14,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        crypto::{Keys, Purpose, Secret, random_token},
         store,
+        tools::crypto::{Keys, Purpose, Secret, random_token},
     },
     domain::{
         authorization_details::Detail,
@@ -229,7 +229,7 @@ pub async fn subject(conn: &mut AnyConnection, user_id: i64) -> Result<String, s
 mod tests {
     use super::*;
     use crate::{
-        backend::crypto::SecretKey,
+        backend::tools::crypto::SecretKey,
         domain::oidc::{AuthorizationRequest, Prompt, REQUEST_TTL_SECS},
     };
 

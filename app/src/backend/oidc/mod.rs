@@ -3,8 +3,8 @@
 //! `domain::oidc`, the use cases in `services::oidc_login` and `services::oidc_tokens`.
 
 pub mod clients;
-pub mod grants;
-pub mod signing;
+pub(crate) mod grants;
+pub(crate) mod signing;
 
 /// `uri` with `pairs` added to its query (an answer to an application's redirect URI).
 pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {

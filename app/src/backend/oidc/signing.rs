@@ -14,8 +14,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        crypto::{Keys, Purpose},
         store,
+        tools::crypto::{Keys, Purpose},
     },
     domain::{oidc::TOKEN_TTL_SECS, time::Timestamp},
 };

@@ -1,6 +1,6 @@
 //! Getting back into an account: the forgotten password, and the check of a phone-reset link
 //! (SPEC 6.2; support sends it in `support`, the login with it ends in
-//! `login_completion::phone_reset_done`). Recovery codes, the factor, are `recovery_codes`.
+//! `login::completion::phone_reset_done`). Recovery codes, the factor, are `recovery_codes`.
 //!
 //! Forgotten password (SPEC 6.3): an e-mail link (single use, 1 h), then the MFA challenge,
 //! then a new password; every session of the account ends and a notice goes to the address.
@@ -18,11 +18,17 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
-        anonymous_cap::anonymous_request,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Secret},
-        factor, input, links, messages, outbox, sessions, store,
+        delivery::outbox,
+        factor, input,
+        limits::account_lock,
+        limits::anonymous_cap::anonymous_request,
+        login::access,
+        login::links,
+        login::sessions,
+        messages, store,
+        tools::crypto::{Password, Secret},
     },
     domain::{
         email,

@@ -7,13 +7,17 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Secret},
-        input, links, messages,
+        delivery::outbox::{self},
+        input,
+        login::access,
+        login::links,
+        login::sessions,
+        messages,
         messages::tan::Authorises,
-        outbox::{self},
-        sessions, store, tan,
+        store, tan,
+        tools::crypto::{Password, Secret},
     },
     domain::{email, links::LinkKind, login::LoginState, mask, role::Role, tan::Action, time::Timestamp},
     wire::{

@@ -1,6 +1,6 @@
 //! Password login, logout and the current user (SPEC 1.1, 1.2, 1.7). Password failures are
 //! counted per (submitted address, network) and per network, a network being an IPv4 address
-//! or an IPv6 /64 (`sms_cap::network_of`).
+//! or an IPv6 /64 (`limits::network`).
 //!
 //! A login attempt runs in three steps so that the expensive verification holds no lock,
 //! after taking a slot of the password hasher (a full hasher refuses at once, 503):
@@ -15,13 +15,18 @@ use sqlx::AnyConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        AppState,
         audit::{self, AuditEvent, LoginFailure},
-        crypto::{Password, Secret},
-        factor, links, login_completion, oidc,
-        password_throttle::{self, Attempt, ThrottleKey},
-        sessions,
+        factor,
+        limits::account_lock,
+        limits::password_throttle::{self, Attempt, ThrottleKey},
+        login::access,
+        login::completion,
+        login::links,
+        login::sessions,
+        oidc,
         store::{self, users::LoginAccountRow},
+        tools::crypto::{Password, Secret},
     },
     domain::{
         email,
@@ -166,7 +171,7 @@ async fn password_accepted(
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
         LoginState::Authenticated => {
-            login_completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
+            completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
         }
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;

@@ -9,10 +9,10 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, account_lock,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::Secret,
         db,
+        delivery::outbox,
         factor::{
             self,
             code::{self, CodeSend, Sent},
@@ -21,10 +21,15 @@ use crate::{
             totp,
             wrong_entries::{self, Admission},
         },
-        login_completion, messages, outbox,
-        phone::{self, PhoneError},
-        quota_window::{self, Sends},
-        sessions, sms_cap, store, timefmt,
+        input::phone::{self, PhoneError},
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
+        limits::sms_cap,
+        login::completion,
+        login::sessions,
+        messages, store,
+        tools::crypto::Secret,
+        tools::timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},
@@ -312,14 +317,14 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         return Ok(Passed { token, stage, next: stage.home() });
     }
     let proof = Proof::Factor(Factor::Code(channel));
-    let token = login_completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
+    let token = completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
     // The set belongs to this session: the next login (which completes like this one) takes it
     // back, so a later session never gets codes without a TAN.
     if first_setup {
         store::users::set_recovery_codes_due(&mut tx, user_id).await?;
     }
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
-        login_completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
+        completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
     }
     state.commit(tx).await?;
     Ok(Passed { token, stage, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })

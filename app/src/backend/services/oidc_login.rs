@@ -14,17 +14,18 @@ use sqlx::AnyConnection;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent, OidcStep},
-        crypto::Secret,
-        iban,
+        input::iban,
+        login::access,
+        login::sessions::{self, Session},
         messages::{self, tan::Authorises},
         oidc::{
             self, clients,
             grants::{self, Grant},
         },
-        sessions::{self, Session},
         tan,
+        tools::crypto::Secret,
     },
     domain::{
         authorization_details::{self, Detail},

@@ -17,14 +17,15 @@ use crate::{
     backend::{
         AppState,
         audit::{self, AuditEvent, OidcStep},
-        crypto::{Secret, hashes_equal},
+        login::sessions,
         oidc::{
             self,
             clients::{self, Client},
             grants::{self, Grant, Redeemed},
             signing,
         },
-        sessions, store,
+        store,
+        tools::crypto::{Secret, hashes_equal},
     },
     domain::{
         authorization_details::Detail,

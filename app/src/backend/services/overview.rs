@@ -5,9 +5,11 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         factor::{recovery_code, totp},
-        store, tan, timefmt,
+        login::access,
+        store, tan,
+        tools::timefmt,
     },
     domain::{mask, mfa::Factor, time::Timestamp},
     wire::{

@@ -7,12 +7,15 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        iban, messages,
+        input::iban,
+        login::access,
+        messages,
         messages::tan::Authorises,
         store::{self, Conn},
-        tan, timefmt,
+        tan,
+        tools::timefmt,
     },
     domain::{
         mask, money, payee,

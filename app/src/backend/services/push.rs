@@ -18,20 +18,21 @@ use p256::{
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
+        delivery::outbox,
         factor::{
             push::{self as factor_push, PushSent, notify},
             step,
             wrong_entries::{self, Admission},
         },
+        login::access,
         messages,
         messages::tan::Authorises,
-        outbox,
         store::{self, Conn},
         tan,
+        tools::crypto::{Purpose, Secret, hashes_equal, random_token},
     },
     domain::{
         mask,
@@ -174,7 +175,7 @@ pub async fn device_page(
     Ok(Some(Replacement {
         current_account: mask::email(&store::users::email_of(&mut conn, user_id).await?),
         current_device: name,
-        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), lang),
+        paired_at_text: crate::backend::tools::timefmt::minute(Timestamp(paired_at), lang),
         new_account,
         confirmation,
     }))
@@ -212,7 +213,7 @@ pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<
     Ok(store::push::device_of_user(&mut conn, user.id).await?.map(|(name, paired_at)| PairedDevice {
         name,
         paired_at,
-        paired_at_text: crate::backend::timefmt::minute(Timestamp(paired_at), ctx.lang),
+        paired_at_text: crate::backend::tools::timefmt::minute(Timestamp(paired_at), ctx.lang),
     }))
 }
 
@@ -282,10 +283,11 @@ pub async fn session_view(
     now: Timestamp,
 ) -> Result<(i64, Option<PushView>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let session = crate::backend::sessions::find(&mut conn, &state.keys, session_token, now, &state.config.policy)
-        .await?
-        .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
-        .ok_or(AppError::NotAuthenticated)?;
+    let session =
+        crate::backend::login::sessions::find(&mut conn, &state.keys, session_token, now, &state.config.policy)
+            .await?
+            .filter(|s| s.stage == crate::domain::login::LoginState::ChallengeRequired)
+            .ok_or(AppError::NotAuthenticated)?;
     let view = factor_push::view_of_session(&mut conn, &session.id_hash, now).await?;
     Ok((session.user_id, view))
 }

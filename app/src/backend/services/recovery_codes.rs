@@ -7,13 +7,14 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::{Secret, random_recovery_code},
         factor::recovery_code::code_hash,
+        login::access,
         messages::{self, tan::Authorises},
         store::{self, Conn},
         tan,
+        tools::crypto::{Secret, random_recovery_code},
     },
     domain::{
         mfa::{RECOVERY_CODES, display_recovery_code},

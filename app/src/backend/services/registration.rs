@@ -16,12 +16,14 @@ use super::RequestCtx;
 use crate::{
     backend::{
         AppState,
-        anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
-        crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
+        delivery::outbox,
         input::{check_new_password, name_field},
-        messages, outbox, sessions,
+        limits::anonymous_cap::anonymous_request,
+        login::sessions,
+        messages,
         store::{self, Conn, registrations::RegistrationRow},
+        tools::crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
     },
     domain::{
         email,

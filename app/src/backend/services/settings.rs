@@ -6,15 +6,18 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::{Password, Purpose, hashes_equal, random_code},
-        input, messages,
+        delivery::outbox::{self, NewMessage},
+        input,
+        limits::password_throttle::{self, Attempt, ThrottleKey},
+        limits::quota_window::{self, Sends},
+        login::access,
+        messages,
         messages::tan::Authorises,
-        outbox::{self, NewMessage},
-        password_throttle::{self, Attempt, ThrottleKey},
-        quota_window::{self, Sends},
-        store, tan, timefmt,
+        store, tan,
+        tools::crypto::{Password, Purpose, hashes_equal, random_code},
+        tools::timefmt,
     },
     domain::{
         email, mask,

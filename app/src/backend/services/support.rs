@@ -12,11 +12,15 @@
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        AppState,
         audit::{self, Actor, AuditEvent},
-        links, messages, outbox,
-        quota_window::{self, Sends},
-        store, tan, timefmt,
+        delivery::outbox,
+        limits::account_lock,
+        limits::quota_window::{self, Sends},
+        login::access,
+        login::links,
+        messages, store, tan,
+        tools::timefmt,
     },
     domain::{
         email,

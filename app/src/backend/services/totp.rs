@@ -9,12 +9,13 @@ use totp_rs::Secret as TotpSecret;
 use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        AppState,
         audit::{self, AuditEvent},
-        crypto::Purpose,
         factor::totp::{matching_step, secret_of, totp},
+        login::access,
         messages::{self, tan::Authorises},
         store, tan,
+        tools::crypto::Purpose,
     },
     domain::{mfa, tan::Action},
     wire::{AppError, InputError, mfa::TotpEnrolment},

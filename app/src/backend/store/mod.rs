@@ -18,30 +18,30 @@
 //! - Storage imports only `domain` and `backend::db`; the test at the end of this file holds
 //!   every layer above to "no SQL outside `backend/store/`".
 
-pub mod anonymous_requests;
-pub mod audit_events;
-pub mod bank_accounts;
-pub mod challenges;
-pub mod code_sends;
-pub mod email_changes;
-pub mod invoices;
-pub mod links;
-pub mod login_failures;
-pub mod notify;
-pub mod oidc_clients;
-pub mod oidc_grants;
-pub mod oidc_keys;
-pub mod organisations;
-pub mod outbox;
-pub mod push;
-pub mod recovery_codes;
-pub mod registrations;
-pub mod sessions;
-pub mod sms_sends;
-pub mod tans;
-pub mod totp;
-pub mod users;
-pub mod wrong_entries;
+pub(crate) mod anonymous_requests;
+pub(crate) mod audit_events;
+pub(crate) mod bank_accounts;
+pub(crate) mod challenges;
+pub(crate) mod code_sends;
+pub(crate) mod email_changes;
+pub(crate) mod invoices;
+pub(crate) mod links;
+pub(crate) mod login_failures;
+pub(crate) mod notify;
+pub(crate) mod oidc_clients;
+pub(crate) mod oidc_grants;
+pub(crate) mod oidc_keys;
+pub(crate) mod organisations;
+pub(crate) mod outbox;
+pub(crate) mod push;
+pub(crate) mod recovery_codes;
+pub(crate) mod registrations;
+pub(crate) mod sessions;
+pub(crate) mod sms_sends;
+pub(crate) mod tans;
+pub(crate) mod totp;
+pub(crate) mod users;
+pub(crate) mod wrong_entries;
 
 /// The connection type storage functions take (a pool connection or a write transaction).
 pub type Conn = sqlx::AnyConnection;

@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use app::{
     backend::{
-        AppState, clock,
-        crypto::Secret,
+        AppState,
         db::{Backend, Location, PoolSettings},
-        delivery,
-        hasher::Argon2Config,
+        delivery::worker,
+        tools::clock,
+        tools::crypto::Secret,
+        tools::hasher::Argon2Config,
     },
     domain::policy::Policy,
 };
@@ -181,10 +182,10 @@ impl TestApp {
     /// Runs one pass of the delivery worker, and its WAL truncation once the outbox is empty.
     pub async fn deliver(&self) -> usize {
         let due =
-            delivery::deliver_due(&self.state.writer, &server::providers(&self.state), self.state.clock.now(), 10_000)
+            worker::deliver_due(&self.state.writer, &server::providers(&self.state), self.state.clock.now(), 10_000)
                 .await
                 .unwrap();
-        delivery::truncate_wal(&self.state.writer).await.unwrap();
+        worker::truncate_wal(&self.state.writer).await.unwrap();
         due
     }
 

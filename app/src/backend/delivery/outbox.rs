@@ -1,5 +1,5 @@
 //! The outbox (SPEC 8.1): a message to send is a row written by the same transaction as the
-//! decision to send it. The delivery worker (`delivery`) sends it later, with retries.
+//! decision to send it. The delivery worker (`worker`) sends it later, with retries.
 
 use sqlx::AnyConnection;
 
@@ -24,7 +24,7 @@ pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timesta
 pub async fn email_to(
     conn: &mut AnyConnection,
     to: &str,
-    text: super::messages::Text,
+    text: crate::backend::messages::Text,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     enqueue(conn, NewMessage { channel: Method::Email, recipient: to, subject: &text.subject, body: &text.body }, now)

@@ -10,7 +10,7 @@
 //! | login | the submitted address + the network | the network |
 //! | current password at a change | the account, from any network | the network |
 //!
-//! A network is an IPv4 address or an IPv6 /64 (`sms_cap::network_of`), as for the SMS and
+//! A network is an IPv4 address or an IPv6 /64 (`limits::network`), as for the SMS and
 //! anonymous caps: every address of a /64 is one client, and would otherwise bring 5 free
 //! guesses and an hourly cap of its own.
 //!
@@ -19,15 +19,17 @@
 
 use std::net::IpAddr;
 
-use super::{
-    crypto::{Keys, Purpose},
-    sms_cap::network_of,
-    store::{self, Conn},
-};
-use crate::domain::{
-    policy::Policy,
-    throttle::{self, AttemptDecision, IpFailures, PairFailures},
-    time::Timestamp,
+use super::network::network_of;
+use crate::{
+    backend::{
+        store::{self, Conn},
+        tools::crypto::{Keys, Purpose},
+    },
+    domain::{
+        policy::Policy,
+        throttle::{self, AttemptDecision, IpFailures, PairFailures},
+        time::Timestamp,
+    },
 };
 
 /// The `ip` column of a pair that counts from every address.

@@ -1,9 +1,21 @@
-//! Checks of what a person types that several use cases share: a new password (SPEC 2.1:
-//! at least 12 characters, not the account's own words, not common or guessable by the
-//! strength estimator) for registration, invitation, forgotten password and change; and a
-//! name field (1 to 200 characters, no control characters).
+//! Input: what a person typed, read and checked before a use case decides anything; a
+//! refusal is an `InputError` the user reads in their language.
+//!
+//! - here: the checks several use cases share: a new password (SPEC 2.1: at least 12
+//!   characters, not the account's own words, not common or guessable by the strength
+//!   estimator) for registration, invitation, forgotten password and change; and a name field
+//!   (1 to 200 characters, no control characters);
+//! - `phone`: mobile numbers, to E.164 within the policy's countries;
+//! - `iban`: IBANs and BICs, as typed and as shown.
+//!
+//! Not here: the pure rules these checks apply (`domain::password`, `domain::email`,
+//! `domain::money` for amounts), and dates as typed (`tools::timefmt::parse_date`, beside
+//! the formats it reads back).
 
-use super::{AppState, crypto::Password};
+pub mod iban;
+pub mod phone;
+
+use super::{AppState, tools::crypto::Password};
 use crate::{
     domain::password::{self, personal_words},
     wire::{AppError, InputError},

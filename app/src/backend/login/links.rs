@@ -2,12 +2,11 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    crypto::{Keys, Purpose, Secret, random_token},
-    store,
-};
 use crate::{
+    backend::{
+        AppState, store,
+        tools::crypto::{Keys, Purpose, Secret, random_token},
+    },
     domain::{
         links::{self, LinkKind, LinkState},
         time::Timestamp,

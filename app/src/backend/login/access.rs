@@ -12,13 +12,9 @@
 
 use sqlx::{AnyConnection, pool::PoolConnection};
 
-use super::{
-    AppState, db,
-    sessions::{self, Session, Upkeep},
-    store,
-};
+use super::sessions::{self, Session, Upkeep};
 use crate::{
-    backend::RequestCtx,
+    backend::{AppState, RequestCtx, db, store},
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };

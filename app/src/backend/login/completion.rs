@@ -6,14 +6,16 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    audit::{self, AuditEvent},
-    crypto::Secret,
-    messages, outbox, quota_window, sessions, store,
-};
+use super::sessions;
 use crate::{
-    backend::RequestCtx,
+    backend::{
+        AppState, RequestCtx,
+        audit::{self, AuditEvent},
+        delivery::outbox,
+        limits::quota_window,
+        messages, store,
+        tools::crypto::Secret,
+    },
     domain::{login::LoginState, mask, oidc::Proof},
     wire::AppError,
 };

@@ -8,31 +8,20 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    audit::{self, AuditEvent},
-    db, store, timefmt,
-};
+use super::network::network_of;
 use crate::{
-    backend::RequestCtx,
+    backend::{
+        AppState, RequestCtx,
+        audit::{self, AuditEvent},
+        db, store,
+        tools::timefmt,
+    },
     domain::{
         quota::{self, QuotaDecision, Usage},
         time::Timestamp,
     },
     wire::AppError,
 };
-
-/// The network a client counts for: its IPv4 address, or its IPv6 /64 (one subscriber's
-/// prefix, in which every address is the same client).
-pub fn network_of(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-    }
-}
 
 /// When the requester's network may trigger its next SMS, if it has used up its cap.
 pub async fn free_at(

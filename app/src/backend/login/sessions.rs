@@ -12,11 +12,13 @@ use std::net::IpAddr;
 use http::HeaderMap;
 use sqlx::AnyConnection;
 
-use super::{
-    crypto::{Keys, Purpose, Secret, random_token},
-    store,
+use crate::{
+    backend::{
+        store,
+        tools::crypto::{Keys, Purpose, Secret, random_token},
+    },
+    domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp},
 };
-use crate::domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {

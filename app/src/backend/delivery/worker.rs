@@ -1,4 +1,4 @@
-//! The delivery worker and its providers (SPEC 8).
+//! The delivery worker (SPEC 8): it sends what the outbox holds, through the providers.
 //!
 //! - Every instance runs a worker. A pass claims due rows of the outbox in order (up to 50),
 //!   hands each to the provider of its channel, then marks the pass's rows in one transaction:
@@ -11,176 +11,20 @@
 //! - A crash between sending and marking means the pass's rows are sent again: at once after a
 //!   restart on SQLite (one instance, so nothing else can hold a claim), once the claim runs
 //!   out on PostgreSQL. Delivery is at-least-once, and the outbox never loses a message.
-//! - The development provider keeps delivered messages in memory for `/dev/outbox`; SMTP and
-//!   the SMS gateway are in `providers.rs`.
 
-use std::{
-    collections::VecDeque,
-    sync::{Arc, Mutex, OnceLock},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use super::{
-    clock,
-    db::Writer,
-    providers::{SmsGateway, Smtp},
-    store::{self, outbox::DueRow},
+use super::providers::{Failure, Providers};
+use crate::{
+    backend::{
+        db::{Backend, Writer},
+        store,
+        tools::clock,
+    },
+    domain::{mfa::Method, time::Timestamp},
 };
-use crate::domain::{mfa::Method, time::Timestamp};
-
-/// A message as the development provider delivered it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Delivered {
-    pub outbox_id: i64,
-    pub channel: String,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub delivered_at: i64,
-}
-
-/// The development provider's mailbox: the newest `CAPACITY` messages, in memory only. With
-/// several instances each one's deliveries are shared with the others (`events`), so every
-/// instance lists them all.
-pub struct DevOutbox {
-    messages: Mutex<VecDeque<Delivered>>,
-    /// Tells the messages of this instance apart from the others'.
-    instance: u64,
-    /// Sends a delivered message, as JSON, to the other instances.
-    share: OnceLock<Box<dyn Fn(String) + Send + Sync>>,
-}
-
-impl Default for DevOutbox {
-    fn default() -> Self {
-        DevOutbox { messages: Mutex::default(), instance: rand::random(), share: OnceLock::new() }
-    }
-}
-
-impl std::fmt::Debug for DevOutbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevOutbox").field("instance", &self.instance).finish_non_exhaustive()
-    }
-}
-
-/// A delivered message on its way to the other instances.
-#[derive(Serialize, Deserialize)]
-struct Shared {
-    from: u64,
-    message: Delivered,
-}
-
-impl DevOutbox {
-    const CAPACITY: usize = 1000;
-
-    /// From now on, hands every message this instance delivers to `send` as well.
-    pub fn share(&self, send: impl Fn(String) + Send + Sync + 'static) {
-        let _ = self.share.set(Box::new(send));
-    }
-
-    /// A message shared by an instance (this one's own come back too and are skipped).
-    pub fn receive(&self, json: &str) {
-        match serde_json::from_str::<Shared>(json) {
-            Ok(shared) if shared.from != self.instance => self.keep(shared.message),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "a shared development message could not be read"),
-        }
-    }
-
-    fn push(&self, message: Delivered) {
-        if let Some(send) = self.share.get()
-            && let Ok(json) = serde_json::to_string(&Shared { from: self.instance, message: message.clone() })
-        {
-            send(json);
-        }
-        self.keep(message);
-    }
-
-    fn keep(&self, message: Delivered) {
-        if let Ok(mut m) = self.messages.lock() {
-            if m.len() == Self::CAPACITY {
-                m.pop_front();
-            }
-            m.push_back(message);
-        }
-    }
-
-    /// Newest first.
-    pub fn list(&self) -> Vec<Delivered> {
-        self.messages.lock().map(|m| m.iter().rev().cloned().collect()).unwrap_or_default()
-    }
-}
-
-/// Where messages of one channel go.
-#[derive(Clone, Debug)]
-pub enum Provider {
-    Dev(Arc<DevOutbox>),
-    /// E-mail through an SMTP server.
-    Smtp(Arc<Smtp>),
-    /// SMS through a gateway with Twilio's API.
-    SmsGateway(Arc<SmsGateway>),
-    /// No provider configured: every attempt fails and the message waits in the outbox.
-    Unconfigured,
-}
-
-/// Why an attempt failed: the provider's status and code (never the message), and whether
-/// trying again can help.
-#[derive(Debug)]
-pub struct Failure {
-    pub reason: String,
-    /// The provider refused the message for good (an unknown number, a rejected address).
-    pub permanent: bool,
-}
-
-impl Failure {
-    pub fn transient(reason: impl Into<String>) -> Self {
-        Failure { reason: reason.into(), permanent: false }
-    }
-
-    pub fn permanent(reason: impl Into<String>) -> Self {
-        Failure { reason: reason.into(), permanent: true }
-    }
-}
-
-impl Provider {
-    async fn deliver(&self, m: &DueRow, channel: Method, now: Timestamp) -> Result<(), Failure> {
-        match self {
-            Provider::Dev(outbox) => {
-                outbox.push(Delivered {
-                    outbox_id: m.id,
-                    channel: channel.as_str().to_owned(),
-                    recipient: m.recipient.clone(),
-                    subject: m.subject.clone(),
-                    body: m.body.clone(),
-                    delivered_at: now.0,
-                });
-                Ok(())
-            }
-            Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body, now).await,
-            Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
-            Provider::Unconfigured => {
-                Err(Failure::transient(format!("no {} provider is configured", channel.as_str())))
-            }
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Providers {
-    pub sms: Provider,
-    pub email: Provider,
-}
-
-impl Providers {
-    fn for_channel(&self, channel: Method) -> &Provider {
-        match channel {
-            Method::Sms => &self.sms,
-            Method::Email => &self.email,
-        }
-    }
-}
 
 /// Seconds to wait before the next attempt after `attempts` failed ones.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -286,7 +130,7 @@ pub async fn run_worker(
 ) {
     const TRUNCATE_EVERY_SECS: i64 = 5;
     // Only with one instance are all claims this process's own.
-    if writer.backend() == super::db::Backend::Sqlite
+    if writer.backend() == Backend::Sqlite
         && let Err(e) = release_claims(&writer, clock.now()).await
     {
         tracing::error!(error = %e, "releasing the outbox claims failed");

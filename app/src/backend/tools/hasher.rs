@@ -266,7 +266,7 @@ impl From<HashError> for crate::wire::AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::crypto::Secret;
+    use crate::backend::tools::crypto::Secret;
 
     fn cheap(permits: usize, queue: usize) -> PasswordHasher {
         PasswordHasher::new(Argon2Config { m_kib: 64, t: 1, p: 1, permits, queue }).unwrap()

@@ -1,14 +1,21 @@
-//! The real delivery channels (SPEC 8.2): e-mail over SMTP and SMS over an HTTP gateway with
-//! Twilio's Messages API. Each is chosen by configuration; the delivery worker calls them and
-//! keeps a failed message in the outbox for its next attempt.
+//! The providers a channel's messages go to (SPEC 8.2): e-mail over SMTP, SMS over an HTTP
+//! gateway with Twilio's Messages API, the development outbox, or none. Each is chosen by
+//! configuration; the delivery worker calls them and keeps a failed message in the outbox for
+//! its next attempt.
 //!
-//! An error text is stored in `outbox.last_error` and shown in the support console, so it
-//! never contains the message: only the provider's status and error code.
+//! An error text ([`Failure`]) is stored in `outbox.last_error` and shown in the support
+//! console, so it never contains the message: only the provider's status and error code.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::{
+    sync::Arc,
+    time::{Duration, UNIX_EPOCH},
+};
 
-use super::delivery::Failure;
-use crate::domain::time::Timestamp;
+use super::dev_outbox::{Delivered, DevOutbox};
+use crate::{
+    backend::store::outbox::DueRow,
+    domain::{mfa::Method, time::Timestamp},
+};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{
@@ -17,6 +24,75 @@ use lettre::{
     },
 };
 use rand::Rng;
+
+/// Where messages of one channel go.
+#[derive(Clone, Debug)]
+pub enum Provider {
+    Dev(Arc<DevOutbox>),
+    /// E-mail through an SMTP server.
+    Smtp(Arc<Smtp>),
+    /// SMS through a gateway with Twilio's API.
+    SmsGateway(Arc<SmsGateway>),
+    /// No provider configured: every attempt fails and the message waits in the outbox.
+    Unconfigured,
+}
+
+/// Why an attempt failed: the provider's status and code (never the message), and whether
+/// trying again can help.
+#[derive(Debug)]
+pub struct Failure {
+    pub reason: String,
+    /// The provider refused the message for good (an unknown number, a rejected address).
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn transient(reason: impl Into<String>) -> Self {
+        Failure { reason: reason.into(), permanent: false }
+    }
+
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Failure { reason: reason.into(), permanent: true }
+    }
+}
+
+impl Provider {
+    pub(super) async fn deliver(&self, m: &DueRow, channel: Method, now: Timestamp) -> Result<(), Failure> {
+        match self {
+            Provider::Dev(outbox) => {
+                outbox.push(Delivered {
+                    outbox_id: m.id,
+                    channel: channel.as_str().to_owned(),
+                    recipient: m.recipient.clone(),
+                    subject: m.subject.clone(),
+                    body: m.body.clone(),
+                    delivered_at: now.0,
+                });
+                Ok(())
+            }
+            Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body, now).await,
+            Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
+            Provider::Unconfigured => {
+                Err(Failure::transient(format!("no {} provider is configured", channel.as_str())))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Providers {
+    pub sms: Provider,
+    pub email: Provider,
+}
+
+impl Providers {
+    pub(super) fn for_channel(&self, channel: Method) -> &Provider {
+        match channel {
+            Method::Sms => &self.sms,
+            Method::Email => &self.email,
+        }
+    }
+}
 
 /// E-mail through an SMTP server.
 #[derive(Clone)]

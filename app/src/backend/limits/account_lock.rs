@@ -6,13 +6,13 @@
 
 use sqlx::AnyConnection;
 
-use super::{
-    AppState,
-    audit::{self, AuditEvent},
-    store, timefmt,
-};
 use crate::{
-    backend::RequestCtx,
+    backend::{
+        AppState, RequestCtx,
+        audit::{self, AuditEvent},
+        store,
+        tools::timefmt,
+    },
     domain::{login::LoginState, time::Timestamp},
     wire::AppError,
 };
