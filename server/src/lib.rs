@@ -16,13 +16,13 @@ use std::sync::{Arc, OnceLock};
 use app::{
     App,
     backend::{
-        AppState, RuntimeConfig,
         crypto::{Keys, SecretKey},
         db,
         delivery::{self, DevOutbox, Provider, Providers},
         events::PushEvents,
         hasher::{Argon2Config, PasswordHasher},
         providers::{SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
+        state::{AppState, RuntimeConfig},
     },
     domain::policy::Policy,
     shell,

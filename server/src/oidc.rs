@@ -5,12 +5,13 @@
 
 use app::{
     backend::{
-        AppState, RequestCtx,
+        request::RequestCtx,
         services::{
             oidc_login::{self, AfterLogin, Authorize, WaitFor},
             oidc_tokens::{self, ClientAuth, EndSession, TokenError},
         },
         sessions::CookieJar,
+        state::AppState,
     },
     domain::{
         lang::Lang,

@@ -5,8 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use super::AppError;
-pub use crate::backend::request::lang_of;
-use crate::backend::{AppState, RequestCtx, crypto::Secret, sessions::CookieJar};
+use crate::backend::{crypto::Secret, request::RequestCtx, sessions::CookieJar, state::AppState};
 
 /// The state, client IP, clock reading and cookies of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {

@@ -13,12 +13,13 @@
 use sqlx::{AnyConnection, pool::PoolConnection};
 
 use super::{
-    AppState, db,
+    db,
     sessions::{self, Session, Upkeep},
+    state::AppState,
     store,
 };
 use crate::{
-    backend::RequestCtx,
+    backend::request::RequestCtx,
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };

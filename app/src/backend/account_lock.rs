@@ -7,12 +7,12 @@
 use sqlx::AnyConnection;
 
 use super::{
-    AppState,
     audit::{self, AuditEvent},
+    state::AppState,
     store, timefmt,
 };
 use crate::{
-    backend::RequestCtx,
+    backend::request::RequestCtx,
     domain::{login::LoginState, time::Timestamp},
     wire::AppError,
 };

@@ -3,8 +3,8 @@
 //! `anonymous_requests_per_ip` per rolling hour, per network (an IPv4 address or an IPv6
 //! /64), whether or not an account has the address.
 
-use super::{AppState, sms_cap::network_of, store};
-use crate::{backend::RequestCtx, domain::time::Timestamp, wire::AppError};
+use super::{sms_cap::network_of, state::AppState, store};
+use crate::{backend::request::RequestCtx, domain::time::Timestamp, wire::AppError};
 
 /// Counts a request anyone may make without an account (registration, forgotten password)
 /// against the per-IP cap of the rolling hour, whether or not an account has the address.

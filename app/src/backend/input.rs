@@ -3,7 +3,7 @@
 //! strength estimator) for registration, invitation, forgotten password and change; and a
 //! name field (1 to 200 characters, no control characters).
 
-use super::{AppState, crypto::Password};
+use super::{crypto::Password, state::AppState};
 use crate::{
     domain::password::{self, personal_words},
     wire::{AppError, InputError},

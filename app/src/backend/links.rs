@@ -3,8 +3,8 @@
 use sqlx::AnyConnection;
 
 use super::{
-    AppState,
     crypto::{Keys, Purpose, Secret, random_token},
+    state::AppState,
     store,
 };
 use crate::{

@@ -7,13 +7,14 @@
 use sqlx::AnyConnection;
 
 use super::{
-    AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
-    messages, outbox, quota_window, sessions, store,
+    messages, outbox, quota_window, sessions,
+    state::AppState,
+    store,
 };
 use crate::{
-    backend::RequestCtx,
+    backend::request::RequestCtx,
     domain::{login::LoginState, mask, oidc::Proof},
     wire::AppError,
 };

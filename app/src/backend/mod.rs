@@ -33,6 +33,3 @@ pub mod state;
 pub mod store;
 pub mod tan;
 pub mod timefmt;
-
-pub use request::RequestCtx;
-pub use state::{AppState, ClientIp, RuntimeConfig};

@@ -5,7 +5,11 @@ use std::net::IpAddr;
 
 use http::{HeaderMap, header, request::Parts};
 
-use super::{AppState, ClientIp, crypto::Secret, sessions::CookieJar};
+use super::{
+    crypto::Secret,
+    sessions::CookieJar,
+    state::{AppState, ClientIp},
+};
 use crate::{
     domain::{
         lang::{self, Lang},

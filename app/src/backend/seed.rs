@@ -6,9 +6,9 @@
 //! portal page has something to show. Idempotent: what exists is left as it is.
 
 use crate::backend::{
-    AppState,
     audit::{self, AuditEvent},
     crypto::Secret,
+    state::AppState,
     store::{self, users::SeedUser},
     timefmt,
 };

@@ -9,12 +9,13 @@
 use sqlx::AnyConnection;
 
 use super::{
-    AppState,
     audit::{self, AuditEvent},
-    db, store, timefmt,
+    db,
+    state::AppState,
+    store, timefmt,
 };
 use crate::{
-    backend::RequestCtx,
+    backend::request::RequestCtx,
     domain::{
         quota::{self, QuotaDecision, Usage},
         time::Timestamp,

@@ -20,15 +20,17 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         access::Member,
         audit::{self, AuditEvent},
         crypto::{Purpose, hashes_equal, random_tan},
         db, messages,
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
+        request::RequestCtx,
         sessions::Session,
-        sms_cap, store, timefmt,
+        sms_cap,
+        state::AppState,
+        store, timefmt,
     },
     domain::{
         mask,

@@ -9,13 +9,15 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         crypto::{Purpose as HashPurpose, hashes_equal, random_code},
         messages,
         outbox::{self, NewMessage},
         quota_window::{self, Sends},
-        sms_cap, store,
+        request::RequestCtx,
+        sms_cap,
+        state::AppState,
+        store,
     },
     domain::{
         mfa::{self, Method, Purpose},

@@ -26,7 +26,7 @@ use self::{
     push::PushSent,
     step::Account,
 };
-use super::{AppState, RequestCtx, account_lock, sms_cap, store};
+use super::{account_lock, request::RequestCtx, sms_cap, state::AppState, store};
 use crate::{
     domain::{
         login::LoginState,

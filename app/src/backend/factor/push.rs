@@ -12,9 +12,11 @@ use rand::Rng;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, account_lock,
+        account_lock,
         audit::{self, AuditEvent},
         quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
     },
     domain::{

@@ -5,8 +5,8 @@
 
 use crate::{
     backend::{
-        AppState,
         crypto::Purpose,
+        state::AppState,
         store::{self, Conn},
     },
     domain::time::Timestamp,

@@ -7,12 +7,14 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx, access, account_lock,
+        access, account_lock,
         audit::{self, AuditEvent},
         db,
         factor::wrong_entries::{self, Admission},
+        request::RequestCtx,
         sessions::Session,
-        store::{self, users::MfaAccountRow},
+        state::AppState,
+        store::{self, challenges::ChallengeRow, users::MfaAccountRow},
     },
     domain::{
         login::LoginState,
@@ -56,10 +58,7 @@ impl From<MfaAccountRow> for Account {
     }
 }
 
-/// The challenge as stored; its state and channel are read through [`ChallengeRow::state`]
-/// and [`ChallengeRow::method`].
-pub use crate::backend::store::challenges::ChallengeRow;
-
+/// The challenge as stored: its state and channel, read as the domain's types.
 impl ChallengeRow {
     pub fn state(&self) -> ChallengeState {
         match self.state.as_str() {

@@ -9,8 +9,8 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::{
     backend::{
-        AppState,
         crypto::Purpose,
+        state::AppState,
         store::{self, Conn},
     },
     domain::time::Timestamp,

@@ -13,9 +13,11 @@
 
 use crate::{
     backend::{
-        AppState, RequestCtx, account_lock,
+        account_lock,
         audit::{self, AuditEvent},
         quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
     },
     domain::quota::{self, QuotaDecision},

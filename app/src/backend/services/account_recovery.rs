@@ -15,14 +15,17 @@
 //!   account's phone when it has one (the e-mail already proved the address).
 //! - The challenge passed, the session is at `NewPassword` and can do nothing else.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        access, account_lock,
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
-        factor, input, links, messages, outbox, sessions, store,
+        factor, input, links, messages, outbox,
+        request::RequestCtx,
+        sessions,
+        state::AppState,
+        store,
     },
     domain::{
         email,

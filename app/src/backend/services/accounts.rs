@@ -4,16 +4,18 @@
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent},
         crypto::{Password, Secret},
         input, links, messages,
         messages::tan::Authorises,
         outbox::{self},
-        sessions, store, tan,
+        request::RequestCtx,
+        sessions,
+        state::AppState,
+        store, tan,
     },
     domain::{email, links::LinkKind, login::LoginState, mask, role::Role, tan::Action, time::Timestamp},
     wire::{

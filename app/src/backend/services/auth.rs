@@ -12,15 +12,16 @@
 
 use sqlx::AnyConnection;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        access, account_lock,
         audit::{self, AuditEvent, LoginFailure},
         crypto::{Password, Secret},
         factor, links, login_completion, oidc,
         password_throttle::{self, Attempt, ThrottleKey},
+        request::RequestCtx,
         sessions,
+        state::AppState,
         store::{self, users::LoginAccountRow},
     },
     domain::{

@@ -6,10 +6,9 @@
 //! challenge, let the domain decide (state machine, quota, cooldown), write the code, the
 //! quota count, the outbox row and the audit event, commit, then wake the delivery worker.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, account_lock,
+        account_lock,
         audit::{self, AuditEvent},
         crypto::Secret,
         db,
@@ -24,7 +23,10 @@ use crate::{
         login_completion, messages, outbox,
         phone::{self, PhoneError},
         quota_window::{self, Sends},
-        sessions, sms_cap, store, timefmt,
+        request::RequestCtx,
+        sessions, sms_cap,
+        state::AppState,
+        store, timefmt,
     },
     domain::{
         login::{LoginEvent, LoginState, transition as login_transition},
@@ -80,7 +82,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let step = step::load_reading(&mut conn, state, ctx).await?;
     let policy = &state.config.policy;
     let user_id = step.account.id;
-    let method = step.challenge.as_ref().map(step::ChallengeRow::method);
+    let method = step.challenge.as_ref().map(store::challenges::ChallengeRow::method);
     let codes_total = quota_window::limit(policy, codes_of(&step, method.unwrap_or(Method::Sms)));
     let (cooldown_secs, codes_left) = match method {
         Some(m) => {
@@ -90,7 +92,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         }
         None => (0, None),
     };
-    let challenge_state = step.challenge.as_ref().map(step::ChallengeRow::state);
+    let challenge_state = step.challenge.as_ref().map(store::challenges::ChallengeRow::state);
     let tries_left = match challenge_state {
         Some(ChallengeState::Open { failures }) => policy.code_max_failures.saturating_sub(failures),
         Some(ChallengeState::Exhausted) => 0,

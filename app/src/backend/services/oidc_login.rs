@@ -11,10 +11,9 @@
 
 use sqlx::AnyConnection;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent, OidcStep},
         crypto::Secret,
         iban,
@@ -23,7 +22,9 @@ use crate::{
             self, clients,
             grants::{self, Grant},
         },
+        request::RequestCtx,
         sessions::{self, Session},
+        state::AppState,
         tan,
     },
     domain::{

@@ -12,10 +12,8 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent, OidcStep},
         crypto::{Secret, hashes_equal},
         oidc::{
@@ -24,7 +22,10 @@ use crate::{
             grants::{self, Grant, Redeemed},
             signing,
         },
-        sessions, store,
+        request::RequestCtx,
+        sessions,
+        state::AppState,
+        store,
     },
     domain::{
         authorization_details::Detail,

@@ -2,11 +2,12 @@
 //! passwords since then, the MFA methods, the TAN system's state, the payout account (masked)
 //! and the newest invoices, and a notice when few recovery codes are left. Only reads.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         factor::{recovery_code, totp},
+        request::RequestCtx,
+        state::AppState,
         store, tan, timefmt,
     },
     domain::{mask, mfa::Factor, time::Timestamp},

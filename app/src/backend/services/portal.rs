@@ -4,13 +4,14 @@
 //! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
 //! transaction.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent},
         iban, messages,
         messages::tan::Authorises,
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
         tan, timefmt,
     },

@@ -15,10 +15,9 @@ use p256::{
     pkcs8::DecodePublicKey,
 };
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent},
         crypto::{Purpose, Secret, hashes_equal, random_token},
         db,
@@ -30,6 +29,8 @@ use crate::{
         messages,
         messages::tan::Authorises,
         outbox,
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
         tan,
     },
@@ -44,8 +45,6 @@ use crate::{
         mfa::{PairedDevice, PushPairing},
     },
 };
-
-pub use crate::backend::events::{CLOSING, RESYNC};
 
 /// How long a pairing link works.
 const PAIRING_TTL_SECS: i64 = 10 * 60;

@@ -12,15 +12,16 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         anonymous_cap::anonymous_request,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
         input::{check_new_password, name_field},
-        messages, outbox, sessions,
+        messages, outbox,
+        request::RequestCtx,
+        sessions,
+        state::AppState,
         store::{self, Conn, registrations::RegistrationRow},
     },
     domain::{

@@ -3,10 +3,9 @@
 //! the TAN system authorises exactly its data, and the change, its audit event and its notice
 //! are written in the same `BEGIN IMMEDIATE` transaction.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent},
         crypto::{Password, Purpose, hashes_equal, random_code},
         input, messages,
@@ -14,6 +13,8 @@ use crate::{
         outbox::{self, NewMessage},
         password_throttle::{self, Attempt, ThrottleKey},
         quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store, tan, timefmt,
     },
     domain::{

@@ -9,13 +9,14 @@
 //! (`server account …`, audited with the actor "operator" and the reason). Searches and
 //! account views are audited too, before the agent sees anything.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access, account_lock,
+        access, account_lock,
         audit::{self, Actor, AuditEvent},
         links, messages, outbox,
         quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store, tan, timefmt,
     },
     domain::{

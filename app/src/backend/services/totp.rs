@@ -6,14 +6,15 @@
 
 use totp_rs::Secret as TotpSecret;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState, access,
+        access,
         audit::{self, AuditEvent},
         crypto::Purpose,
         factor::totp::{matching_step, secret_of, totp},
         messages::{self, tan::Authorises},
+        request::RequestCtx,
+        state::AppState,
         store, tan,
     },
     domain::{mfa, tan::Action},

@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use app::{
     backend::{
-        AppState, clock,
+        clock,
         crypto::Secret,
         db::{Backend, Location, PoolSettings},
         delivery,
         hasher::Argon2Config,
+        state::AppState,
     },
     domain::policy::Policy,
 };
