@@ -4,8 +4,10 @@ use http::{HeaderValue, header, request::Parts};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use super::AppError;
-use crate::backend::{crypto::Secret, request::RequestCtx, sessions::CookieJar, state::AppState};
+use crate::{
+    backend::{crypto::Secret, request::RequestCtx, sessions::CookieJar, state::AppState},
+    wire::AppError,
+};
 
 /// The state, client IP, clock reading and cookies of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
@@ -13,6 +15,11 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
     let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))?;
     let ctx = RequestCtx::read(&state, &parts)?;
     Ok((state, ctx))
+}
+
+/// An optional form field as a service takes it: empty or blank is no value.
+pub(crate) fn filled(field: Option<String>) -> Option<String> {
+    field.filter(|t| !t.trim().is_empty())
 }
 
 /// Sets the session cookie on the response.

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{api::AppError, api::mfa::MfaStatus, components::ErrorNotice};
+use crate::{
+    components::ErrorNotice,
+    wire::{AppError, challenge::MfaStatus},
+};
 
 /// Shows an MFA step's page, or sends the session to the page of the step it is at.
 fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnce(MfaStatus) -> AnyView) -> AnyView {

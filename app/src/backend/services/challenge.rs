@@ -37,7 +37,7 @@ use crate::{
     },
     wire::{
         AppError, InputError,
-        mfa::{MfaFlow, MfaStatus},
+        challenge::{MfaFlow, MfaStatus},
     },
 };
 

@@ -38,7 +38,7 @@ use crate::{
         tan::Action,
         time::Timestamp,
     },
-    wire::{AppError, oidc::Confirmation},
+    wire::{AppError, oidc_login::Confirmation},
 };
 
 /// What a waiting request waits for.

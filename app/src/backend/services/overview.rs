@@ -13,7 +13,7 @@ use crate::{
     domain::{mask, mfa::Factor, time::Timestamp},
     wire::{
         AppError,
-        home::{LoginFact, Methods, Overview},
+        overview::{LoginFact, Methods, Overview},
         portal::InvoiceRow,
     },
 };

@@ -42,7 +42,7 @@ use crate::{
     },
     wire::{
         AppError,
-        mfa::{PairedDevice, PushPairing},
+        push::{PairedDevice, PushPairing},
     },
 };
 

@@ -31,7 +31,7 @@ use crate::{
         mfa::{self},
         time::Timestamp,
     },
-    wire::{AppError, InputError, accounts::RegistrationStatus},
+    wire::{AppError, InputError, registration::RegistrationStatus},
 };
 
 fn flow_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {

@@ -25,7 +25,7 @@ use crate::{
         tan::{Action, Mode, TanSettings},
         time::Timestamp,
     },
-    wire::{AppError, InputError, portal::TanStatus},
+    wire::{AppError, InputError, settings::TanStatus},
 };
 
 /// Invoices per page of the list.

@@ -18,7 +18,7 @@ use crate::{
         store, tan,
     },
     domain::{mfa, tan::Action},
-    wire::{AppError, InputError, mfa::TotpEnrolment},
+    wire::{AppError, InputError, totp::TotpEnrolment},
 };
 
 /// Step 1, behind a TAN every time: a new secret, pending until a code confirms it. A
