@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
                 <Header />
                 // Focusable for the skip link and the islands router (focus after a navigation).
                 <main id="main" tabindex="-1">
-                    <Routes fallback=pages::not_found::NotFoundPage>
+                    <Routes fallback=pages::NotFoundPage>
                         <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/mfa") view=pages::MfaPage ssr=SsrMode::Async />

@@ -4,7 +4,7 @@
 //! silently replaced.
 #![no_main]
 
-use app::api::{accounts::Register, accounts::SetAccountEnabled, auth::Login, portal::SubmitInvoice};
+use app::api::{accounts::SetAccountEnabled, auth::Login, portal::SubmitInvoice, registration::Register};
 use libfuzzer_sys::fuzz_target;
 
 fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Option<T> {

@@ -1,7 +1,7 @@
 //! The development outbox (SPEC 8.2): every delivered message at `/dev/outbox` (a page) and
 //! `/dev/outbox.json`. Registered only in development mode.
 
-use app::backend::AppState;
+use app::backend::state::AppState;
 use axum::{
     Json, Router,
     extract::State,

@@ -13,7 +13,7 @@ use std::{
 };
 
 use app::{
-    backend::{ClientIp, login::sessions::CookieJar},
+    backend::{login::sessions::CookieJar, state::ClientIp},
     security::{PageNonce, page_csp},
     wire::AppError,
 };

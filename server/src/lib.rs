@@ -16,13 +16,14 @@ use std::sync::{Arc, OnceLock};
 use app::{
     App,
     backend::{
-        AppState, RuntimeConfig, db,
+        db,
         delivery::{
             dev_outbox::DevOutbox,
             providers::{Provider, Providers, SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
             worker,
         },
         events::PushEvents,
+        state::{AppState, RuntimeConfig},
         tools::crypto::{Keys, SecretKey},
         tools::hasher::{Argon2Config, PasswordHasher},
     },

@@ -90,7 +90,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
-async fn administer(state: &app::backend::AppState, command: &Command) -> Result<(), String> {
+async fn administer(state: &app::backend::state::AppState, command: &Command) -> Result<(), String> {
     use app::backend::services::accounts::{NewAccount, create_by_command_line};
     let (what, email, name) = match command {
         Command::CreateOrganisation { name, admin_email, admin_name } => {

@@ -5,12 +5,13 @@
 
 use app::{
     backend::{
-        AppState, RequestCtx,
         login::sessions::CookieJar,
+        request::RequestCtx,
         services::{
             oidc_login::{self, AfterLogin, Authorize, WaitFor},
             oidc_tokens::{self, ClientAuth, EndSession, TokenError},
         },
+        state::AppState,
     },
     domain::{
         lang::Lang,

@@ -9,7 +9,12 @@
 use std::{convert::Infallible, time::Duration};
 
 use app::{
-    backend::{AppState, login::sessions::CookieJar, services::push},
+    backend::{
+        events::{CLOSING, RESYNC},
+        login::sessions::CookieJar,
+        services::push,
+        state::AppState,
+    },
     domain::lang::Lang,
     wire::AppError,
 };
@@ -84,9 +89,9 @@ where
             loop {
                 let woken = tokio::select! {
                     r = events.recv() => match r {
-                        Ok(push::CLOSING) => return None,
+                        Ok(CLOSING) => return None,
                         // Wake-ups may have been lost (the listener reconnected): read again.
-                        Ok(push::RESYNC) => true,
+                        Ok(RESYNC) => true,
                         Ok(id) => id == user_id,
                         Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => return None,
@@ -150,7 +155,7 @@ async fn device_page(
     headers: HeaderMap,
 ) -> Result<Html<String>, http::StatusCode> {
     let css = crate::assets::stylesheet_href(&state.leptos_options);
-    let lang = app::api::context::lang_of(&headers);
+    let lang = app::backend::request::lang_of(&headers);
     let device = CookieJar::device(state.config.dev_mode).token(&headers);
     let ask = push::device_page(
         &state,

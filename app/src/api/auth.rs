@@ -1,9 +1,8 @@
-//! Login, logout and the current user (SPEC 1).
+//! Login, logout, the current user and the chosen language (SPEC 1).
 
-pub use crate::wire::auth::*;
 use leptos::prelude::*;
 
-use super::AppError;
+use crate::wire::{AppError, auth::UserInfo};
 
 /// E-mail + password. Success sets a new session cookie and goes to the next step: MFA setup,
 /// the MFA challenge, or (from the trusted IP) the start page.
@@ -59,11 +58,4 @@ pub async fn set_locale(locale: String) -> Result<(), AppError> {
         _ => return Err(AppError::BadRequest),
     };
     super::context::set_cookie(&format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax"))
-}
-
-/// What the start page shows: where the logged-in supplier stands.
-#[server(name = GetOverview, prefix = "/api", endpoint = "overview")]
-pub async fn overview() -> Result<crate::wire::home::Overview, AppError> {
-    let (state, ctx) = super::context::request()?;
-    crate::backend::services::overview::overview(&state, &ctx).await
 }

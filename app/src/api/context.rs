@@ -4,9 +4,8 @@ use http::{HeaderValue, header, request::Parts};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use super::AppError;
-pub use crate::backend::request::lang_of;
-use crate::backend::{AppState, RequestCtx, login::sessions::CookieJar, tools::crypto::Secret};
+use crate::backend::{login::sessions::CookieJar, request::RequestCtx, state::AppState, tools::crypto::Secret};
+use crate::wire::AppError;
 
 /// The state, client IP, clock reading and cookies of the current request.
 pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
@@ -14,6 +13,11 @@ pub(crate) fn request() -> Result<(AppState, RequestCtx), AppError> {
     let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from context"))?;
     let ctx = RequestCtx::read(&state, &parts)?;
     Ok((state, ctx))
+}
+
+/// An optional form field as a service takes it: empty or blank is no value.
+pub(crate) fn filled(field: Option<String>) -> Option<String> {
+    field.filter(|t| !t.trim().is_empty())
 }
 
 /// Sets the session cookie on the response.

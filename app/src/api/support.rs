@@ -1,10 +1,12 @@
 //! The support console (SPEC 6.4): find an account, see its security state, act with a
 //! reason. Only accounts with the role `support` reach any of these.
 
-pub use crate::wire::support::*;
 use leptos::prelude::*;
 
-use super::AppError;
+use crate::wire::{
+    AppError,
+    support::{AccountDetail, AccountHit},
+};
 
 /// Back to the account, saying the action is done (with or without JavaScript).
 #[cfg(feature = "ssr")]

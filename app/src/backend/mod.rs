@@ -29,10 +29,7 @@ pub mod oidc;
 pub mod request;
 pub mod seed;
 pub mod services;
-mod state;
+pub mod state;
 pub mod store;
 pub(crate) mod tan;
 pub mod tools;
-
-pub use request::RequestCtx;
-pub use state::{AppState, ClientIp, RuntimeConfig};

@@ -5,7 +5,11 @@ use std::net::IpAddr;
 
 use http::{HeaderMap, header, request::Parts};
 
-use super::{AppState, ClientIp, login::sessions::CookieJar, tools::crypto::Secret};
+use super::{
+    login::sessions::CookieJar,
+    state::{AppState, ClientIp},
+    tools::crypto::Secret,
+};
 use crate::{
     domain::{
         lang::{self, Lang},

@@ -6,8 +6,8 @@
 //! portal page has something to show. Idempotent: what exists is left as it is.
 
 use crate::backend::{
-    AppState,
     audit::{self, AuditEvent},
+    state::AppState,
     store::{self, users::SeedUser},
     tools::crypto::Secret,
     tools::timefmt,

@@ -20,7 +20,6 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         db,
         delivery::outbox::{self, NewMessage},
@@ -28,7 +27,10 @@ use crate::{
         limits::sms_cap,
         login::access::Member,
         login::sessions::Session,
-        messages, store,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::crypto::{Purpose, hashes_equal, random_tan},
         tools::timefmt,
     },

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use super::{LocalTime, use_locale};
 use crate::{
-    api::{AppError, InputError},
     i18n::*,
+    wire::{AppError, InputError},
 };
 
 /// An error as a sentence in the user's language, announced to screen readers.

@@ -58,10 +58,10 @@ pub fn PortalNav() -> impl IntoView {
 }
 
 /// Sends an anonymous visitor to the login and shows other load errors.
-pub fn load_error(err: crate::api::AppError) -> AnyView {
+pub fn load_error(err: crate::wire::AppError) -> AnyView {
     use leptos_router::components::Redirect;
     match err {
-        crate::api::AppError::NotAuthenticated => view! { <Redirect path="/login" /> }.into_any(),
+        crate::wire::AppError::NotAuthenticated => view! { <Redirect path="/login" /> }.into_any(),
         err => view! { <super::ErrorNotice err /> }.into_any(),
     }
 }

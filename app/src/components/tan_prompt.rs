@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::{ErrorNotice, ResendButton, use_locale};
-use crate::{api::AppError, i18n::*};
+use crate::{i18n::*, wire::AppError};
 
 /// What the TAN prompt shows while a TAN is pending.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{api::AppError, api::mfa::MfaStatus, components::ErrorNotice};
+use crate::{
+    components::ErrorNotice,
+    wire::{AppError, challenge::MfaStatus},
+};
 
 /// Shows an MFA step's page, or sends the session to the page of the step it is at.
 fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnce(MfaStatus) -> AnyView) -> AnyView {
@@ -17,7 +20,7 @@ fn mfa_step(status: Result<MfaStatus, AppError>, setup: bool, render: impl FnOnc
 }
 
 // Every page is rendered on the server only; the browser runs just its islands (see
-// `crate::islands`).
+// `crate::islands`). The routes name each page as `pages::XPage`, its one path.
 pub use self::{
     activity::ActivityPage,
     bank::BankPage,
@@ -27,6 +30,7 @@ pub use self::{
     invoices::InvoicesPage,
     login::LoginPage,
     mfa::MfaPage,
+    not_found::NotFoundPage,
     recovery::{ForgotPasswordPage, NewPasswordPage, PhoneResetPage, ResetPasswordPage},
     recovery_codes::RecoveryCodesPage,
     register::RegisterPage,
@@ -36,19 +40,19 @@ pub use self::{
     team::TeamPage,
 };
 
-pub mod activity;
-pub mod bank;
-pub mod confirm;
-pub mod home;
-pub mod invitation;
-pub mod invoices;
-pub mod login;
-pub mod mfa;
-pub mod not_found;
-pub mod recovery;
-pub mod recovery_codes;
-pub mod register;
-pub mod settings;
-pub mod setup;
-pub mod support;
-pub mod team;
+mod activity;
+mod bank;
+mod confirm;
+mod home;
+mod invitation;
+mod invoices;
+mod login;
+mod mfa;
+mod not_found;
+mod recovery;
+mod recovery_codes;
+mod register;
+mod settings;
+mod setup;
+mod support;
+mod team;

@@ -1,18 +1,6 @@
-//! Accounts (SPEC 2.1, 6.1, 6.3, 6.5): self-registration, invitations and the team page,
-//! the forgotten password, and the user's own security activity.
+//! Accounts (SPEC 6.1, 6.5): invitations, the team page, and the security activity list.
 
 use serde::{Deserialize, Serialize};
-
-/// A registration in progress in this browser (step 2: the e-mail code).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegistrationStatus {
-    /// The address the code went to, masked.
-    pub to: String,
-    pub cooldown_secs: i64,
-    /// Codes this registration may still be sent.
-    pub codes_left: u32,
-    pub tries_left: u32,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationInfo {

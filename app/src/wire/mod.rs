@@ -1,5 +1,6 @@
 //! The types that cross the wire between the browser and the server: every request and
-//! response type of a server function, and the one error type (`AppError`).
+//! response type of a server function, in the file named like its `api` file, and the one
+//! error type (`AppError`, with `InputError`), reached as `wire::AppError`.
 //!
 //! Built for both the server (`ssr`) and the browser (`hydrate`). This layer sits below the
 //! server functions (`api`), the pages and the backend: each of them imports it, and it
@@ -7,11 +8,15 @@
 
 pub mod accounts;
 pub mod auth;
-pub mod error;
-pub mod home;
-pub mod mfa;
-pub mod oidc;
+pub mod challenge;
+mod error;
+pub mod oidc_login;
+pub mod overview;
 pub mod portal;
+pub mod push;
+pub mod registration;
+pub mod settings;
 pub mod support;
+pub mod totp;
 
 pub use error::{AppError, InputError};

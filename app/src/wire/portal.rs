@@ -1,10 +1,6 @@
-//! The supplier portal (SPEC 7) and the TAN settings (SPEC 5). Every protected server function
-//! takes an optional `tan`: without it, the TAN system sends one (`AppError::TanRequired`);
-//! with it, the same data are authorised and the action runs.
+//! The supplier portal (SPEC 7): the payout bank account and the invoices.
 
 use serde::{Deserialize, Serialize};
-
-use crate::domain::tan::TanSettings;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankAccountView {
@@ -30,18 +26,4 @@ pub struct InvoicePage {
     /// What the user submitted today (Europe/Berlin).
     pub today_total_cents: i64,
     pub threshold_cents: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TanStatus {
-    /// Active for every account with a verified phone (SPEC 5.1).
-    pub active: bool,
-    /// The phone, masked.
-    pub phone: String,
-    /// Locked after three wrong TANs until support unlocks it.
-    pub locked: bool,
-    /// A TAN session is open (per-session actions need no TAN).
-    pub session_active: bool,
-    pub tries_left: u32,
-    pub settings: TanSettings,
 }

@@ -74,7 +74,7 @@ fn operator_label(lang: Lang) -> &'static str {
 /// the commit.
 pub async fn record_and_commit(
     mut tx: super::db::WriteTx,
-    ctx: &super::RequestCtx,
+    ctx: &super::request::RequestCtx,
     event: AuditEvent<'_>,
 ) -> Result<(), sqlx::Error> {
     record(&mut tx, ctx.now, Some(ctx.ip), event).await?;

@@ -9,12 +9,14 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
-        messages, store,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::crypto::{Purpose as HashPurpose, hashes_equal, random_code},
     },
     domain::{

@@ -26,7 +26,7 @@ use self::{
     push::PushSent,
     step::Account,
 };
-use super::{AppState, RequestCtx, limits::account_lock, limits::sms_cap, store};
+use super::{limits::account_lock, limits::sms_cap, request::RequestCtx, state::AppState, store};
 use crate::{
     domain::{
         login::LoginState,

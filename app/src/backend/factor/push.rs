@@ -12,10 +12,11 @@ use rand::Rng;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         limits::account_lock,
         limits::quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
     },
     domain::{

@@ -5,7 +5,7 @@
 
 use crate::{
     backend::{
-        AppState,
+        state::AppState,
         store::{self, Conn},
         tools::crypto::Purpose,
     },

@@ -7,13 +7,15 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         db,
         factor::wrong_entries::{self, Admission},
         limits::account_lock,
         login::access,
         login::sessions::Session,
+        request::RequestCtx,
+        state::AppState,
+        store::challenges::ChallengeRow,
         store::{self, users::MfaAccountRow},
     },
     domain::{
@@ -58,10 +60,7 @@ impl From<MfaAccountRow> for Account {
     }
 }
 
-/// The challenge as stored; its state and channel are read through [`ChallengeRow::state`]
-/// and [`ChallengeRow::method`].
-pub use crate::backend::store::challenges::ChallengeRow;
-
+/// The challenge as stored: its state and channel, read as the domain's types.
 impl ChallengeRow {
     pub fn state(&self) -> ChallengeState {
         match self.state.as_str() {

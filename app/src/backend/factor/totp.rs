@@ -9,7 +9,7 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::{
     backend::{
-        AppState,
+        state::AppState,
         store::{self, Conn},
         tools::crypto::Purpose,
     },

@@ -13,10 +13,11 @@
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         limits::account_lock,
         limits::quota_window::{self, Sends},
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
     },
     domain::quota::{self, QuotaDecision},

@@ -15,7 +15,7 @@
 pub mod iban;
 pub mod phone;
 
-use super::{AppState, tools::crypto::Password};
+use super::{state::AppState, tools::crypto::Password};
 use crate::{
     domain::password::{self, personal_words},
     wire::{AppError, InputError},

@@ -8,8 +8,9 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
+        request::RequestCtx,
+        state::AppState,
         store,
         tools::timefmt,
     },

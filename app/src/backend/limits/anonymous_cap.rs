@@ -5,7 +5,7 @@
 
 use super::network::network_of;
 use crate::{
-    backend::{AppState, RequestCtx, store},
+    backend::{request::RequestCtx, state::AppState, store},
     domain::time::Timestamp,
     wire::AppError,
 };

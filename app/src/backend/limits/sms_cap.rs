@@ -11,9 +11,11 @@ use sqlx::AnyConnection;
 use super::network::network_of;
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
-        db, store,
+        db,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::timefmt,
     },
     domain::{

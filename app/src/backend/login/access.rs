@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, pool::PoolConnection};
 
 use super::sessions::{self, Session, Upkeep};
 use crate::{
-    backend::{AppState, RequestCtx, db, store},
+    backend::{db, request::RequestCtx, state::AppState, store},
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };

@@ -9,11 +9,13 @@ use sqlx::AnyConnection;
 use super::sessions;
 use crate::{
     backend::{
-        AppState, RequestCtx,
         audit::{self, AuditEvent},
         delivery::outbox,
         limits::quota_window,
-        messages, store,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::crypto::Secret,
     },
     domain::{login::LoginState, mask, oidc::Proof},

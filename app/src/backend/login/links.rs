@@ -4,7 +4,8 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        AppState, store,
+        state::AppState,
+        store,
         tools::crypto::{Keys, Purpose, Secret, random_token},
     },
     domain::{

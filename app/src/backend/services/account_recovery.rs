@@ -15,10 +15,8 @@
 //!   account's phone when it has one (the e-mail already proved the address).
 //! - The challenge passed, the session is at `NewPassword` and can do nothing else.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         delivery::outbox,
         factor, input,
@@ -27,7 +25,10 @@ use crate::{
         login::access,
         login::links,
         login::sessions,
-        messages, store,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::crypto::{Password, Secret},
     },
     domain::{

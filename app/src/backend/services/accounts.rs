@@ -4,10 +4,8 @@
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         delivery::outbox::{self},
         input,
@@ -16,6 +14,8 @@ use crate::{
         login::sessions,
         messages,
         messages::tan::Authorises,
+        request::RequestCtx,
+        state::AppState,
         store, tan,
         tools::crypto::{Password, Secret},
     },

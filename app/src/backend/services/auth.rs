@@ -12,10 +12,8 @@
 
 use sqlx::AnyConnection;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent, LoginFailure},
         factor,
         limits::account_lock,
@@ -25,6 +23,8 @@ use crate::{
         login::links,
         login::sessions,
         oidc,
+        request::RequestCtx,
+        state::AppState,
         store::{self, users::LoginAccountRow},
         tools::crypto::{Password, Secret},
     },

@@ -6,10 +6,8 @@
 //! challenge, let the domain decide (state machine, quota, cooldown), write the code, the
 //! quota count, the outbox row and the audit event, commit, then wake the delivery worker.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         db,
         delivery::outbox,
@@ -27,7 +25,10 @@ use crate::{
         limits::sms_cap,
         login::completion,
         login::sessions,
-        messages, store,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store,
         tools::crypto::Secret,
         tools::timefmt,
     },
@@ -40,7 +41,7 @@ use crate::{
     },
     wire::{
         AppError, InputError,
-        mfa::{MfaFlow, MfaStatus},
+        challenge::{MfaFlow, MfaStatus},
     },
 };
 
@@ -85,7 +86,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let step = step::load_reading(&mut conn, state, ctx).await?;
     let policy = &state.config.policy;
     let user_id = step.account.id;
-    let method = step.challenge.as_ref().map(step::ChallengeRow::method);
+    let method = step.challenge.as_ref().map(store::challenges::ChallengeRow::method);
     let codes_total = quota_window::limit(policy, codes_of(&step, method.unwrap_or(Method::Sms)));
     let (cooldown_secs, codes_left) = match method {
         Some(m) => {
@@ -95,7 +96,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         }
         None => (0, None),
     };
-    let challenge_state = step.challenge.as_ref().map(step::ChallengeRow::state);
+    let challenge_state = step.challenge.as_ref().map(store::challenges::ChallengeRow::state);
     let tries_left = match challenge_state {
         Some(ChallengeState::Open { failures }) => policy.code_max_failures.saturating_sub(failures),
         Some(ChallengeState::Exhausted) => 0,

@@ -1,8 +1,6 @@
 //! One service per use case: the domain decision, the writes, the audit event and any outbox
 //! row in one `BEGIN IMMEDIATE` transaction.
 
-pub use super::request::RequestCtx;
-
 pub mod account_recovery;
 pub mod accounts;
 pub mod auth;

@@ -11,10 +11,8 @@
 
 use sqlx::AnyConnection;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent, OidcStep},
         input::iban,
         login::access,
@@ -24,6 +22,8 @@ use crate::{
             self, clients,
             grants::{self, Grant},
         },
+        request::RequestCtx,
+        state::AppState,
         tan,
         tools::crypto::Secret,
     },
@@ -38,7 +38,7 @@ use crate::{
         tan::Action,
         time::Timestamp,
     },
-    wire::{AppError, oidc::Confirmation},
+    wire::{AppError, oidc_login::Confirmation},
 };
 
 /// What a waiting request waits for.

@@ -12,10 +12,8 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent, OidcStep},
         login::sessions,
         oidc::{
@@ -24,6 +22,8 @@ use crate::{
             grants::{self, Grant, Redeemed},
             signing,
         },
+        request::RequestCtx,
+        state::AppState,
         store,
         tools::crypto::{Secret, hashes_equal},
     },

@@ -2,19 +2,19 @@
 //! passwords since then, the MFA methods, the TAN system's state, the payout account (masked)
 //! and the newest invoices, and a notice when few recovery codes are left. Only reads.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         factor::{recovery_code, totp},
         login::access,
+        request::RequestCtx,
+        state::AppState,
         store, tan,
         tools::timefmt,
     },
     domain::{mask, mfa::Factor, time::Timestamp},
     wire::{
         AppError,
-        home::{LoginFact, Methods, Overview},
+        overview::{LoginFact, Methods, Overview},
         portal::InvoiceRow,
     },
 };

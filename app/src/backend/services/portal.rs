@@ -4,15 +4,15 @@
 //! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
 //! transaction.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         input::iban,
         login::access,
         messages,
         messages::tan::Authorises,
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
         tan,
         tools::timefmt,

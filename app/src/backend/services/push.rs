@@ -15,10 +15,8 @@ use p256::{
     pkcs8::DecodePublicKey,
 };
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         db,
         delivery::outbox,
@@ -30,6 +28,8 @@ use crate::{
         login::access,
         messages,
         messages::tan::Authorises,
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
         tan,
         tools::crypto::{Purpose, Secret, hashes_equal, random_token},
@@ -42,11 +42,9 @@ use crate::{
     },
     wire::{
         AppError,
-        mfa::{PairedDevice, PushPairing},
+        push::{PairedDevice, PushPairing},
     },
 };
-
-pub use crate::backend::events::{CLOSING, RESYNC};
 
 /// How long a pairing link works.
 const PAIRING_TTL_SECS: i64 = 10 * 60;

@@ -4,14 +4,14 @@
 //! (every time). Only their keyed hash is stored, bound to the account; a new set
 //! replaces the old one. Using one is in `challenge::use_recovery_code`.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         factor::recovery_code::code_hash,
         login::access,
         messages::{self, tan::Authorises},
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn},
         tan,
         tools::crypto::{Secret, random_recovery_code},

@@ -12,16 +12,16 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         delivery::outbox,
         input::{check_new_password, name_field},
         limits::anonymous_cap::anonymous_request,
         login::sessions,
         messages,
+        request::RequestCtx,
+        state::AppState,
         store::{self, Conn, registrations::RegistrationRow},
         tools::crypto::{Password, Purpose, Secret, hashes_equal, random_code, random_token},
     },
@@ -32,7 +32,7 @@ use crate::{
         mfa::{self},
         time::Timestamp,
     },
-    wire::{AppError, InputError, accounts::RegistrationStatus},
+    wire::{AppError, InputError, registration::RegistrationStatus},
 };
 
 fn flow_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {

@@ -3,10 +3,8 @@
 //! the TAN system authorises exactly its data, and the change, its audit event and its notice
 //! are written in the same `BEGIN IMMEDIATE` transaction.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         delivery::outbox::{self, NewMessage},
         input,
@@ -15,6 +13,8 @@ use crate::{
         login::access,
         messages,
         messages::tan::Authorises,
+        request::RequestCtx,
+        state::AppState,
         store, tan,
         tools::crypto::{Password, Purpose, hashes_equal, random_code},
         tools::timefmt,
@@ -27,7 +27,7 @@ use crate::{
         tan::{Action, Mode, TanSettings},
         time::Timestamp,
     },
-    wire::{AppError, InputError, portal::TanStatus},
+    wire::{AppError, InputError, settings::TanStatus},
 };
 
 /// Invoices per page of the list.

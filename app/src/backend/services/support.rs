@@ -9,17 +9,18 @@
 //! (`server account …`, audited with the actor "operator" and the reason). Searches and
 //! account views are audited too, before the agent sees anything.
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, Actor, AuditEvent},
         delivery::outbox,
         limits::account_lock,
         limits::quota_window::{self, Sends},
         login::access,
         login::links,
-        messages, store, tan,
+        messages,
+        request::RequestCtx,
+        state::AppState,
+        store, tan,
         tools::timefmt,
     },
     domain::{

@@ -6,19 +6,19 @@
 
 use totp_rs::Secret as TotpSecret;
 
-use super::RequestCtx;
 use crate::{
     backend::{
-        AppState,
         audit::{self, AuditEvent},
         factor::totp::{matching_step, secret_of, totp},
         login::access,
         messages::{self, tan::Authorises},
+        request::RequestCtx,
+        state::AppState,
         store, tan,
         tools::crypto::Purpose,
     },
     domain::{mfa, tan::Action},
-    wire::{AppError, InputError, mfa::TotpEnrolment},
+    wire::{AppError, InputError, totp::TotpEnrolment},
 };
 
 /// Step 1, behind a TAN every time: a new secret, pending until a code confirms it. A

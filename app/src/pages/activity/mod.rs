@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::accounts::{ActivityItem, activity},
+    api::accounts::activity,
     components::{LocalTime, PortalNav, load_error},
     i18n::*,
+    wire::accounts::ActivityItem,
 };
 
 /// A security event in words; unknown kinds show their technical name.

@@ -6,12 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::{
-    api::{
-        AppError,
-        oidc::{ConfirmForApplication, waiting_confirmation},
-    },
+    api::oidc_login::{ConfirmForApplication, waiting_confirmation},
     components::{TanPrompt, load_error},
     i18n::*,
+    wire::AppError,
 };
 
 #[component]

@@ -8,14 +8,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::auth::{Logout, overview},
+    api::{auth::Logout, overview::overview},
     components::{ErrorNotice, LocalTime, PortalNav, load_error},
     domain::{
         mfa::{Factor, Method},
         money::format_eur,
     },
     i18n::*,
-    wire::home::Overview,
+    wire::overview::Overview,
 };
 
 #[component]

@@ -5,11 +5,9 @@ use leptos_meta::Title;
 
 use crate::{
     api::{
-        AppError,
         auth::Logout,
-        mfa::{
-            FinishPush, MfaStatus, ResendCode, SendPush, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status,
-        },
+        challenge::{ResendCode, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status},
+        push::{FinishPush, SendPush},
     },
     components::{AppCodeInput, CodeInput, ErrorNotice, ResendButton, first_error},
     domain::{
@@ -17,6 +15,10 @@ use crate::{
         push::{PushState, PushView},
     },
     i18n::*,
+    wire::{
+        AppError,
+        challenge::{MfaFlow, MfaStatus},
+    },
 };
 
 #[component]
@@ -104,7 +106,7 @@ fn Challenge(
         Some(Method::Sms) | None => t!(i18n, mfa.sent_sms, to = move || to.clone()).into_any(),
     };
     let total = status.codes_total;
-    let resetting = status.flow == crate::api::mfa::MfaFlow::PasswordReset;
+    let resetting = status.flow == MfaFlow::PasswordReset;
     // The challenge opened on a push, or on the authenticator app: no code was sent yet.
     let on_push = status.push.is_some() && !status.code_sent;
     let waiting_for_app = status.totp && !status.code_sent && !on_push;

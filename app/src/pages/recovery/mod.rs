@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{
-        accounts::{FollowPasswordReset, RequestPasswordReset, SetNewPassword, check_phone_reset_link},
+        account_recovery::{FollowPasswordReset, RequestPasswordReset, SetNewPassword, check_phone_reset_link},
         auth::Login,
     },
     components::{ErrorNotice, NewPasswordInput},

@@ -6,9 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::{
-    api::{AppError, mfa::due_recovery_codes},
+    api::recovery_codes::due_recovery_codes,
     components::{ErrorNotice, PortalNav},
     i18n::*,
+    wire::AppError,
 };
 
 #[component]

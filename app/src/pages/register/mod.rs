@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::accounts::{
-        CancelRegistration, Register, RegistrationStatus, ResendRegistrationCode, VerifyRegistration,
-        registration_status,
+    api::registration::{
+        CancelRegistration, Register, ResendRegistrationCode, VerifyRegistration, registration_status,
     },
     components::{CodeInput, ErrorNotice, NewPasswordInput, ResendButton, Steps, first_error},
     i18n::*,
+    wire::registration::RegistrationStatus,
 };
 
 /// The three steps' names, shared with the setup page.

@@ -6,12 +6,14 @@ use leptos::prelude::*;
 
 use crate::{
     api::{
-        AppError,
-        mfa::{ConfirmTotp, NewRecoveryCodes, RemovePushDevice, StartPushPairing, StartTotp, paired_device},
+        push::{RemovePushDevice, StartPushPairing, paired_device},
+        recovery_codes::NewRecoveryCodes,
+        totp::{ConfirmTotp, StartTotp},
     },
     components::{AppCodeInput, ErrorNotice, LocalTime, TanPrompt, provide_locale},
     i18n::*,
     pages::recovery_codes::CodeList,
+    wire::AppError,
 };
 
 /// Setting up an authenticator app (TOTP): behind a TAN every time, a QR code and the secret,

@@ -9,13 +9,11 @@ use leptos_meta::Title;
 
 use self::factors::{Authenticator, PushDevice, RecoveryCodes};
 use crate::{
-    api::{
-        AppError,
-        portal::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, TanStatus, tan_status},
-    },
+    api::settings::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, tan_status},
     components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error, provide_locale},
     domain::{money::format_eur, tan::Mode},
     i18n::*,
+    wire::{AppError, settings::TanStatus},
 };
 
 #[component]

@@ -6,10 +6,11 @@ use leptos_meta::Title;
 use crate::{
     api::{
         auth::Logout,
-        mfa::{MfaFlow, MfaStatus, ResendCode, StartSetup, VerifyCode, mfa_status},
+        challenge::{ResendCode, StartSetup, VerifyCode, mfa_status},
     },
     components::{CodeInput, ErrorNotice, ResendButton, Steps, first_error},
     i18n::*,
+    wire::challenge::{MfaFlow, MfaStatus},
 };
 
 #[component]

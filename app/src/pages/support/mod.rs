@@ -6,13 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::support::{
-        AccountDetail, AccountHit, LiftLock, MessageState, SendPhoneReset, UnlockTan, account, search_accounts,
-    },
+    api::support::{LiftLock, SendPhoneReset, UnlockTan, account, search_accounts},
     components::{ErrorNotice, LocalTime, PortalNav, first_error, load_error},
     domain::mfa::Method,
     i18n::*,
     pages::activity::EventTable,
+    wire::support::{AccountDetail, AccountHit, MessageState},
 };
 
 #[component]

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::accounts::{Invite, MemberStatus, SetAccountEnabled, TeamMember, team},
+    api::accounts::{Invite, SetAccountEnabled, team},
     components::{PortalNav, TanPrompt, load_error, provide_locale},
     i18n::*,
+    wire::accounts::{MemberStatus, TeamMember},
 };
 
 #[component]

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use app::{
     backend::{
-        AppState,
         db::{Backend, Location, PoolSettings},
         delivery::worker,
+        state::AppState,
         tools::clock,
         tools::crypto::Secret,
         tools::hasher::Argon2Config,

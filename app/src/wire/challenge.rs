@@ -1,4 +1,4 @@
-//! MFA setup and the login challenge (SPEC 2.2–2.4, 3, 4).
+//! What the MFA pages show at setup and at the login challenge (SPEC 2.2–2.4, 3, 4).
 
 use serde::{Deserialize, Serialize};
 
@@ -50,28 +50,4 @@ pub struct MfaStatus {
     pub push: Option<crate::domain::push::PushView>,
     /// Pushes left today, when fewer than the warning threshold.
     pub pushes_left: Option<u32>,
-}
-
-/// The paired push device, as the settings show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PairedDevice {
-    pub name: String,
-    pub paired_at: i64,
-    pub paired_at_text: String,
-}
-
-/// What pairing a push device shows: the one-use link and its QR code as SVG.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushPairing {
-    pub link: String,
-    pub qr_svg: String,
-}
-
-/// What enrolling an authenticator app shows: the secret (base32, to type in), the
-/// `otpauth://` URL and its QR code as SVG.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TotpEnrolment {
-    pub secret: String,
-    pub url: String,
-    pub qr_svg: String,
 }

@@ -2,10 +2,9 @@
 //! (`authorization_details`, SPEC 11.3). The protocol endpoints themselves are plain HTTP
 //! (`server::oidc`); these two serve Riegel's confirmation page.
 
-pub use crate::wire::oidc::*;
 use leptos::prelude::*;
 
-use super::AppError;
+use crate::wire::{AppError, oidc_login::Confirmation};
 
 /// The transaction waiting for this browser's confirmation, `None` when there is none.
 #[server(name = GetWaitingConfirmation, prefix = "/api", endpoint = "oidc/waiting")]
