@@ -1,5 +1,6 @@
-//! Accounts (SPEC 2.1, 6.1, 6.5): new passwords, the per-IP cap on anonymous requests,
-//! invitations and the team page of organisation admins, and the security activity list.
+//! Accounts (SPEC 2.1, 6.1, 6.5): invitations (sent by an organisation's admin, accepted with
+//! a new password), the team page of organisation admins, enabling and disabling a colleague,
+//! the security activity list, and accounts made on the command line.
 //!
 //! An invited account exists from the invitation on, with an empty password hash: nobody can
 //! log in to it (the login verifies against the dummy hash) until the link sets a password.

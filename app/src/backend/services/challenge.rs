@@ -260,10 +260,9 @@ async fn finish_send(
     }
 }
 
-/// Where a passed MFA step goes: the session token, its stage and the page to show.
+/// Where a passed MFA step goes: the new session's token and the page to show.
 pub struct Passed {
     pub token: Secret<String>,
-    pub stage: LoginState,
     /// The stage's page, or, after a first MFA setup, the page with the new recovery codes.
     pub next: &'static str,
 }
@@ -315,7 +314,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         store::sessions::delete_by_hash(&mut tx, &step.session.id_hash).await?;
         let token = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
         tx.commit().await?;
-        return Ok(Passed { token, stage, next: stage.home() });
+        return Ok(Passed { token, next: stage.home() });
     }
     let proof = Proof::Factor(Factor::Code(channel));
     let token = completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
@@ -328,7 +327,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
     }
     state.commit(tx).await?;
-    Ok(Passed { token, stage, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })
+    Ok(Passed { token, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })
 }
 
 /// The authenticator app's code at the login challenge: a wrong (or replayed) one counts

@@ -1,17 +1,20 @@
 //! One service per use case: the domain decision, the writes, the audit event and any outbox
-//! row in one `BEGIN IMMEDIATE` transaction.
+//! row in one write transaction (`db::Writer`).
+//!
+//! The server binary names five of them (accounts, oidc_login, oidc_tokens, push, support);
+//! the rest are reached only through `api/`.
 
-pub mod account_recovery;
+pub(crate) mod account_recovery;
 pub mod accounts;
-pub mod auth;
-pub mod challenge;
+pub(crate) mod auth;
+pub(crate) mod challenge;
 pub mod oidc_login;
 pub mod oidc_tokens;
-pub mod overview;
-pub mod portal;
+pub(crate) mod overview;
+pub(crate) mod portal;
 pub mod push;
-pub mod recovery_codes;
-pub mod registration;
-pub mod settings;
+pub(crate) mod recovery_codes;
+pub(crate) mod registration;
+pub(crate) mod settings;
 pub mod support;
-pub mod totp;
+pub(crate) mod totp;

@@ -30,9 +30,6 @@ use crate::{
     wire::{AppError, InputError, settings::TanStatus},
 };
 
-/// Invoices per page of the list.
-pub const PAGE_SIZE: i64 = 20;
-
 pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus, AppError> {
     let (_conn, session, user) = access::member_reading(state, ctx).await?;
     Ok(TanStatus {
