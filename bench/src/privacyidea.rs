@@ -170,8 +170,10 @@ fn pi_manage(venv: &Path, cfg: &Path, args: &[&str]) -> Result<(), String> {
     if out.status.success() {
         Ok(())
     } else {
+        // The exception's own line, not the link to its documentation that may follow it.
         let said = String::from_utf8_lossy(&out.stderr);
-        Err(format!("pi-manage {}: {}", args.join(" "), said.lines().last().unwrap_or_default()))
+        let line = said.lines().rev().find(|l| l.contains("Error")).or_else(|| said.lines().last());
+        Err(format!("pi-manage {}: {}", args[..2].join(" "), line.unwrap_or_default().trim()))
     }
 }
 
