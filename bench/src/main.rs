@@ -11,7 +11,9 @@
 //! 4. the wasm + JS a browser downloads for the first load of `/login` and of `/mfa` after it
 //!    (in Debian's chromium), the whole app's, Lighthouse's mobile figures for both pages, and
 //!    what dominates the main wasm;
-//! 5. the idle RSS after start and the time from start to a ready `/healthz`.
+//! 5. the idle RSS after start and the time from start to a ready `/healthz`;
+//! 7. figure 3's burst against privacyIDEA 3.14 under gunicorn, the peer an operator would
+//!    pick (`privacyidea.rs`), printed beside figure 3.
 //!
 //! It is not a test: it prints, and never fails on a figure.
 
@@ -32,6 +34,7 @@ use std::{
 };
 
 mod backends;
+mod privacyidea;
 mod soak;
 
 use backends::Backend;
@@ -539,13 +542,17 @@ async fn main() {
         return soak::run(&http, &root, minutes).await;
     }
     let mut rows: Vec<(String, String, String)> = Vec::new();
-    // `cargo run -p bench -- 3 4` measures figures 3 and 4 only (1, 2 and 5 go together).
+    // `cargo run -p bench -- 3 4` measures figures 3 and 4 only (1, 2 and 5 go together; 7 is
+    // privacyIDEA, beside 3).
     let want = |n: &str| args.is_empty() || args.iter().any(|a| a == n);
     if want("1") || want("2") || want("5") {
         server_figures(&http, &root, cores, &mut rows).await;
     }
     if want("3") {
         mfa_figures(&http, &root, cores, &mut rows).await;
+    }
+    if want("7") {
+        privacyidea::figures(&http, &root, cores, &mut rows).await;
     }
     if want("4") {
         bundle_figures(&http, &root, &mut rows).await;
