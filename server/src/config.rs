@@ -177,6 +177,13 @@ pub enum Command {
     /// actor "operator".
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Copy the SQLite database to a new FILE while the server runs (logins go on): a
+    /// consistent snapshot, readable by its owner only. Never replaces a file. PostgreSQL is
+    /// backed up with `pg_dump` (docs/operate.md). Needs no secret key.
+    Backup {
+        /// The backup file to create (its folder must exist).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

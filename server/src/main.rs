@@ -33,6 +33,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     cli.check()?;
+    // Before the server's state: a backup opens the database as it is (no migration), and
+    // needs neither the secret key nor the other settings of a running server.
+    if let Some(Command::Backup { file }) = &cli.command {
+        let written = app::backend::services::backup::backup(&cli.database, file).await.map_err(|e| e.to_string())?;
+        println!(
+            "Backup written: {} ({} bytes). It holds every password hash and secret: keep it as safe as the database, with RIEGEL_SECRET_KEY.",
+            written.path.display(),
+            written.bytes
+        );
+        return Ok(());
+    }
     let conf = leptos::config::get_configuration(None).map_err(|e| format!("leptos configuration: {e}"))?;
     let addr = cli.bind.unwrap_or(conf.leptos_options.site_addr);
     let settings = Settings {
@@ -125,6 +136,8 @@ async fn administer(state: &app::backend::state::AppState, command: &Command) ->
             println!("{email}: {done}; recorded in the audit log with the reason.");
             return Ok(());
         }
+        // Dispatched in `run` before the server's state is built; never reaches here.
+        Command::Backup { .. } => return Err("the backup command runs before the server's state".into()),
         Command::Key(KeyCommand::Rotate) => {
             let from = app::backend::services::oidc_tokens::rotate_signing_key(state, state.clock.now()).await?;
             println!("New signing key published; it signs from {} (Unix time).", from.0);

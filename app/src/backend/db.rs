@@ -235,6 +235,26 @@ fn sqlite_options(path: &Path) -> Result<AnyConnectOptions, String> {
     AnyConnectOptions::from_url(&url).map_err(|e| format!("cannot open database {}: {e}", path.display()))
 }
 
+/// One connection to an existing SQLite file, as it is: not created when missing, not
+/// migrated, its journal mode left alone (a running server has set WAL). For `server backup`,
+/// beside the running server.
+pub async fn open_existing_sqlite(path: &Path) -> Result<AnyConnection, String> {
+    sqlx::any::install_default_drivers();
+    if !path.is_file() {
+        return Err(format!("database {} does not exist", path.display()));
+    }
+    let url = SqliteConnectOptions::new().filename(path).create_if_missing(false).to_url_lossy();
+    let options =
+        AnyConnectOptions::from_url(&url).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    let mut conn = AnyConnection::connect_with(&options)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis())))
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    Ok(conn)
+}
+
 /// The way in for writes: one write transaction at a time.
 #[derive(Clone, Debug)]
 pub struct Writer {

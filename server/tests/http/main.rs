@@ -7,6 +7,7 @@ mod accounts;
 mod assets;
 mod attack_list;
 mod attacks;
+mod backup;
 mod bounds;
 mod concurrency;
 mod delivery;

@@ -14,12 +14,14 @@
 //!   [`Flag`](super::db::Flag)). Where SQLite and PostgreSQL differ, the difference is in
 //!   [`db`](super::db): how a connection is set up, which migrations run, how a write
 //!   transaction takes its lock. One module is for PostgreSQL alone: [`notify`], the wake-up
-//!   that crosses instances (`backend::events` calls it only on PostgreSQL).
+//!   that crosses instances (`backend::events` calls it only on PostgreSQL); one for SQLite
+//!   alone: [`backup`], the copy `server backup` writes.
 //! - Storage imports only `domain` and `backend::db`; the test at the end of this file holds
 //!   every layer above to "no SQL outside `backend/store/`".
 
 pub(crate) mod anonymous_requests;
 pub(crate) mod audit_events;
+pub(crate) mod backup;
 pub(crate) mod bank_accounts;
 pub(crate) mod challenges;
 pub(crate) mod code_sends;
