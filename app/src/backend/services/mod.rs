@@ -2,8 +2,7 @@
 //! row in one write transaction (`db::Writer`).
 //!
 //! The server binary names six of them (accounts, backup, oidc_login, oidc_tokens, push,
-//! support);
-//! the rest are reached only through `api/`.
+//! support); the rest are reached only through `api/`.
 
 pub(crate) mod account_recovery;
 pub mod accounts;
