@@ -297,12 +297,30 @@ impl Writer {
     /// SQLite: copies the WAL into the database file and empties it, so the old versions
     /// of a wiped page (a delivered code) leave the WAL too. PostgreSQL keeps no such file
     /// of ours: nothing to do.
-    pub async fn truncate_wal(&self) -> Result<(), sqlx::Error> {
-        if self.backend == Backend::Sqlite {
-            let _turn = self.turn.clone().lock_owned().await;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+    ///
+    /// It does not wait for readers. Emptying the WAL needs every reader to have let go of
+    /// it, and this holds every writer's turn meanwhile: waiting in SQLite's busy handler, a
+    /// long read (`server backup`, a large report) would hold up every write of the process
+    /// for the whole busy timeout. A reader only postpones the truncation to a later call.
+    pub async fn truncate_wal(&self) -> Result<Truncation, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(Truncation::Done);
         }
-        Ok(())
+        let _turn = self.turn.clone().lock_owned().await;
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
+        let checkpoint: Result<(i64, i64, i64), _> =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *conn).await;
+        let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut *conn).await {
+            // Never hand a connection that gives up at once back to the writers.
+            drop(conn.detach().close().await);
+            return Err(e);
+        }
+        Ok(match checkpoint?.0 {
+            0 => Truncation::Done,
+            _ => Truncation::Postponed,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -312,6 +330,15 @@ impl Writer {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// What [`Writer::truncate_wal`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Truncation {
+    /// The WAL is empty (or there is none: PostgreSQL).
+    Done,
+    /// A reader still uses the WAL: nothing was waited for; call again later.
+    Postponed,
 }
 
 /// A write transaction holding the write lock. Dereferences to the connection, like sqlx's

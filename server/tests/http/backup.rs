@@ -176,3 +176,34 @@ async fn a_backup_never_replaces_a_file_and_postgres_is_backed_up_with_pg_dump()
     assert!(!err.contains("s3cret"), "{err}");
     assert_eq!(names(dir.path()), before, "nothing written");
 }
+
+/// A long read (a backup's copy) does not hold up writes through the WAL's truncation, which
+/// holds every writer's turn: the truncation gives up at once instead of waiting in SQLite's
+/// busy handler for the reader (10 s), and empties the WAL once the reader is done.
+#[tokio::test]
+async fn a_long_read_postpones_the_wal_truncation_instead_of_holding_up_writes() {
+    use app::backend::db::Truncation;
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::start_at(new_database(Backend::Sqlite, dir.path()).await).await;
+    let Location::Sqlite(database) = t.database.clone() else { unreachable!("an SQLite file") };
+    t.user(&email(0), PW, "member").await;
+    let writer = &t.state.writer;
+
+    // A reader in the middle of a long copy: a read transaction on a connection of its own.
+    let mut reader = sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+    let _: (i64,) = sqlx::query_as("SELECT count(*) FROM users").fetch_one(&mut reader).await.unwrap();
+    let res = Client::new(&t, ip(1)).login(&email(0), PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "a write after the reader began: {res:?}");
+
+    let truncation = tokio::time::timeout(Duration::from_secs(5), writer.truncate_wal()).await;
+    let truncation = truncation.expect("the truncation waited for the reader").unwrap();
+    assert_eq!(truncation, Truncation::Postponed);
+    let res = Client::new(&t, ip(1)).login(&email(0), PW).await;
+    assert_eq!(res.header(header::LOCATION).as_deref(), Some("/"), "writes go on beside the reader: {res:?}");
+
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    assert_eq!(writer.truncate_wal().await.unwrap(), Truncation::Done);
+    let wal = std::fs::metadata(format!("{}-wal", database.display())).unwrap().len();
+    assert_eq!(wal, 0, "the WAL is empty once the reader is done");
+}

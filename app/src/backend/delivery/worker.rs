@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use super::providers::{Failure, Providers};
 use crate::{
     backend::{
-        db::{Backend, Writer},
+        db::{Backend, Truncation, Writer},
         store,
         tools::clock,
     },
@@ -112,8 +112,9 @@ pub async fn release_claims(writer: &Writer, now: Timestamp) -> Result<(), sqlx:
 
 /// Copies the WAL into the database file and empties it. A wiped body's old page versions
 /// sit in the WAL until then; truncating it leaves no code of a delivered message in any file
-/// (SPEC 6.5). Busy readers only postpone it to the next call.
-pub async fn truncate_wal(writer: &Writer) -> Result<(), sqlx::Error> {
+/// (SPEC 6.5). A reader still using the WAL postpones it: the worker tries again on its next
+/// pass.
+pub async fn truncate_wal(writer: &Writer) -> Result<Truncation, sqlx::Error> {
     writer.truncate_wal().await
 }
 
@@ -149,7 +150,8 @@ pub async fn run_worker(
             && (!busy || first.secs_until(now) >= TRUNCATE_EVERY_SECS)
         {
             match truncate_wal(&writer).await {
-                Ok(()) => delivered_since_truncate = None,
+                Ok(Truncation::Done) => delivered_since_truncate = None,
+                Ok(Truncation::Postponed) => {}
                 Err(e) => tracing::error!(error = %e, "truncating the WAL failed"),
             }
         }
