@@ -156,7 +156,7 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface: pages, server functions, static files, `/healthz`.
+/// The whole HTTP surface: pages, server functions, static files, `/healthz` and `/livez`.
 pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
@@ -169,6 +169,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let dev_routes = state.dev_outbox.is_some().then(dev::routes).unwrap_or_default();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
         .merge(dev_routes)
         .merge(push::routes())
         .merge(oidc::routes())
@@ -191,7 +192,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         .with_state(state)
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers: the readiness check (a proxy sends requests here).
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (http::StatusCode, &'static str) {
     match app::backend::store::ping(&state.pool).await {
         Ok(_) => (http::StatusCode::OK, "ok"),
@@ -200,4 +201,11 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
             (http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// Alive when the process answers HTTP: the liveness check (a supervisor restarts the process
+/// when it fails). It touches no database, so an unreachable database, which `/healthz`
+/// reports and a restart would not mend, never gets a healthy process restarted.
+async fn livez() -> (http::StatusCode, &'static str) {
+    (http::StatusCode::OK, "ok")
 }

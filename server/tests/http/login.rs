@@ -332,3 +332,23 @@ async fn health_and_audit() {
         sqlx::query_scalar("SELECT detail FROM audit_events").fetch_all(&t.state.pool).await.unwrap();
     assert!(all.iter().all(|d| !d.contains("nope") && !d.contains("horse")), "no password in the audit table");
 }
+
+/// `/healthz` is the readiness check and asks the database; `/livez` is the liveness check
+/// and does not, so a process whose database is gone is reported not ready but stays alive
+/// (a restart would not bring the database back).
+#[tokio::test]
+async fn livez_answers_while_the_database_is_gone_and_healthz_does_not() {
+    let t = TestApp::start().await;
+    let c = Client::new(&t, ip(1));
+    for path in ["/healthz", "/livez"] {
+        let res = c.get(path).await;
+        assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "ok"), "{path}");
+    }
+
+    // Every connection to the database closed, and no new one opened.
+    t.state.pool.close().await;
+    let ready = c.get("/healthz").await;
+    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"));
+    let alive = c.get("/livez").await;
+    assert_eq!((alive.status, alive.body.as_str()), (StatusCode::OK, "ok"));
+}

@@ -87,6 +87,9 @@ async fn an_unreachable_database_answers_503_writes_nothing_and_recovers_by_itse
     let before = tally(&t).await;
 
     proxy.cut();
+    // Not ready, but alive: a supervisor keeps the process, a proxy sends it no requests.
+    let (ready, alive) = (Client::new(&t, ip(11)).get("/healthz").await, Client::new(&t, ip(11)).get("/livez").await);
+    assert_eq!((ready.status, alive.status), (StatusCode::SERVICE_UNAVAILABLE, StatusCode::OK));
     for res in [c.resend().await, Client::new(&t, ip(10)).login("ute@example.org", "wrong password").await] {
         assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{res:?}");
         assert_eq!(res.header(header::RETRY_AFTER).as_deref(), Some("1"), "{res:?}");
