@@ -25,11 +25,9 @@ use std::{
 };
 
 use bytes::Bytes;
-use hmac::{Hmac, Mac as _};
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
-use sha1::Sha1;
 
 use super::{Cpu, Http, MFA_CLIENTS, Rows, cpu_ns, free_port, mib, micros, ms, percentile, postgres_pids, rss_kib};
 use crate::backends::Backend;
@@ -99,14 +97,10 @@ impl Drop for Gunicorn {
     }
 }
 
-/// RFC 4226 HOTP, six digits.
+/// RFC 4226 HOTP, six digits: a TOTP whose step is one second, read at `counter` seconds,
+/// is the HOTP of that counter (totp-rs, which the server's authenticator-app factor uses).
 fn hotp(key: &[u8], counter: u64) -> String {
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(key) else { return String::new() };
-    mac.update(&counter.to_be_bytes());
-    let d = mac.finalize().into_bytes();
-    let at = usize::from(d[19] & 0xf);
-    let bin = u32::from_be_bytes([d[at] & 0x7f, d[at + 1], d[at + 2], d[at + 3]]);
-    format!("{:06}", bin % 1_000_000)
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 1, key.to_vec(), None, String::new()).generate(counter)
 }
 
 fn seed(user: usize) -> Vec<u8> {
