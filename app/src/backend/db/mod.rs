@@ -215,7 +215,12 @@ fn sqlite_options(path: &Path) -> Result<AnyConnectOptions, String> {
     if !parent.is_dir() {
         return Err(format!("database folder {} does not exist", parent.display()));
     }
-    let url = SqliteConnectOptions::new().filename(path).create_if_missing(true).to_url_lossy();
+    sqlite_url(path, true)
+}
+
+/// The `Any` driver's options for the SQLite file at `path`.
+fn sqlite_url(path: &Path, create_if_missing: bool) -> Result<AnyConnectOptions, String> {
+    let url = SqliteConnectOptions::new().filename(path).create_if_missing(create_if_missing).to_url_lossy();
     AnyConnectOptions::from_url(&url).map_err(|e| format!("cannot open database {}: {e}", path.display()))
 }
 
@@ -227,9 +232,7 @@ pub async fn open_existing_sqlite(path: &Path) -> Result<AnyConnection, String> 
     if !path.is_file() {
         return Err(format!("database {} does not exist", path.display()));
     }
-    let url = SqliteConnectOptions::new().filename(path).create_if_missing(false).to_url_lossy();
-    let options =
-        AnyConnectOptions::from_url(&url).map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+    let options = sqlite_url(path, false)?;
     let mut conn = AnyConnection::connect_with(&options)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
