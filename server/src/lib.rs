@@ -142,6 +142,15 @@ pub fn spawn_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
     ))
 }
 
+/// Starts the housekeeping sweep (rows every window has left, `backend::housekeeping`).
+pub fn spawn_housekeeping(state: &AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(app::backend::housekeeping::run(
+        state.writer.clone(),
+        state.clock.clone(),
+        state.config.policy.clone(),
+    ))
+}
+
 /// The app's routes, listed once per process.
 ///
 /// Listing them renders the app once under leptos's `SuppressResourceLoad`, and that is one

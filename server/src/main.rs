@@ -86,6 +86,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let _worker = server::spawn_worker(&state);
+    let _housekeeping = server::spawn_housekeeping(&state);
     let push_events = state.push_events.clone();
     let app = router(state, net);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

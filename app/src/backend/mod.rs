@@ -7,8 +7,9 @@
 //!   factors), `tan` (the TAN system), `oidc/` (OpenID Connect clients, keys and grants);
 //! - what a user typed: `input/`; what leaves the server: `messages/` (texts) and
 //!   `delivery/` (outbox, worker, providers); the record: `audit/` and `events` (push
-//!   wake-ups);
-//! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write lock);
+//!   wake-ups); rows every window has left: `housekeeping`;
+//! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write
+//!   transaction and its locks);
 //! - under all of them: `tools/` (clock, crypto, password hashing, time formats);
 //! - what every request carries: `request` (`RequestCtx`) and `state` (`AppState`); the demo
 //!   of development mode: `seed`.
@@ -21,6 +22,7 @@ pub mod db;
 pub mod delivery;
 pub mod events;
 pub(crate) mod factor;
+pub mod housekeeping;
 pub mod input;
 pub(crate) mod limits;
 pub mod login;

@@ -21,7 +21,7 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db,
+        db::{self, LockKey},
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
@@ -111,7 +111,7 @@ pub enum Authorisation {
 }
 
 async fn authorise(
-    tx: &mut AnyConnection,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -120,6 +120,8 @@ async fn authorise(
     tan_input: Option<&str>,
 ) -> Result<Authorisation, AppError> {
     use Authorisation::{Granted, Refused};
+    // The strikes and the TAN SMS quota are the account's, read with `user` under its lock.
+    tx.holds(&LockKey::Account(user.id))?;
     let policy = &state.config.policy;
     if user.tan_locked_at.is_some() {
         return Ok(Refused(AppError::TanLocked));
@@ -182,7 +184,7 @@ async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) ->
 /// already sent. Returns the prompt (or the quota refusal).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
-    tx: &mut AnyConnection,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -247,13 +249,14 @@ pub async fn require(
 /// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction, with who did it (an agent in
 /// the support console, or an operator on the command line, without an IP) and why.
 pub async fn unlock(
-    tx: &mut AnyConnection,
+    tx: &mut db::WriteTx,
     now: Timestamp,
     ip: Option<std::net::IpAddr>,
     user_id: i64,
     by: audit::Actor,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
     store::users::clear_tan_lock(tx, user_id).await?;
     audit::record(tx, now, ip, AuditEvent::TanUnlocked { user_id, by, reason }).await
 }

@@ -39,7 +39,7 @@ fn needs_postgres() {
 }
 
 /// A new database with the in-process app on it (which migrates it).
-async fn database() -> (TestApp, String, tempfile::TempDir) {
+pub(crate) async fn database() -> (TestApp, String, tempfile::TempDir) {
     needs_postgres();
     let dir = tempfile::tempdir().unwrap();
     let location = new_database(Backend::Postgres, dir.path()).await;
@@ -70,7 +70,7 @@ impl Two {
 }
 
 /// One request from `from` (as the proxy reports it), off the test's runtime.
-async fn req(addr: SocketAddr, path: &str, body: &str, from: &str, cookie: Option<&str>) -> Raw {
+pub(crate) async fn req(addr: SocketAddr, path: &str, body: &str, from: &str, cookie: Option<&str>) -> Raw {
     let (path, body, from, cookie) = (path.to_owned(), body.to_owned(), from.to_owned(), cookie.map(str::to_owned));
     let method = if path.starts_with("/dev/") { "GET" } else { "POST" };
     tokio::task::spawn_blocking(move || http(addr, method, &path, &body, Some(&from), cookie.as_deref()))
@@ -80,7 +80,7 @@ async fn req(addr: SocketAddr, path: &str, body: &str, from: &str, cookie: Optio
 }
 
 /// The session cookie an answer sets, as the browser sends it back.
-fn session(r: &Raw) -> String {
+pub(crate) fn session(r: &Raw) -> String {
     r.head
         .lines()
         .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
@@ -90,13 +90,13 @@ fn session(r: &Raw) -> String {
         .to_owned()
 }
 
-fn location(r: &Raw) -> Option<&str> {
+pub(crate) fn location(r: &Raw) -> Option<&str> {
     r.head.lines().find_map(|l| l.to_ascii_lowercase().starts_with("location: ").then(|| l[10..].trim()))
 }
 
 /// The newest message to `recipient` whose body starts with `prefix`, read from `addr`'s
 /// development outbox, waiting up to ten seconds for it to arrive there.
-async fn message(addr: SocketAddr, recipient: &str, prefix: &str, skip: usize) -> String {
+pub(crate) async fn message(addr: SocketAddr, recipient: &str, prefix: &str, skip: usize) -> String {
     for _ in 0..200 {
         let list: Vec<serde_json::Value> =
             serde_json::from_str(&req(addr, "/dev/outbox.json", "", "127.0.0.1", None).await.body).unwrap();

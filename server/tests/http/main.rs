@@ -15,6 +15,8 @@ mod docs_links;
 mod faults;
 mod harness;
 mod instances;
+mod locked_instances;
+mod locks_on_postgres;
 mod login;
 mod mfa;
 mod oidc;

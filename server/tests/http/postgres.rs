@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use app::backend::db::{Backend, Location, PoolSettings};
+use app::backend::db::{Backend, Location, LockKey, PoolSettings};
 use http::{StatusCode, header};
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -130,9 +130,11 @@ async fn an_idle_write_transaction_is_ended_and_the_next_writer_gets_its_turn() 
         sqlx::query_as("SHOW idle_in_transaction_session_timeout").fetch_one(&mut *frozen).await.unwrap();
     assert_eq!(timeout, "1s", "the setting reaches every connection");
 
-    // `frozen` holds the write lock and sends nothing more.
-    let next = db.writer.begin().await;
-    assert!(next.is_ok(), "the next writer got the write lock: {:?}", next.err());
+    // `frozen` holds an account's lock and sends nothing more.
+    frozen.lock([LockKey::Account(1)]).await.unwrap();
+    let mut next = db.writer.begin().await.unwrap();
+    let took = next.lock([LockKey::Account(1)]).await;
+    assert!(took.is_ok(), "the next writer got the account's lock: {:?}", took.err());
     assert!(frozen.commit().await.is_err(), "the server ended the idle transaction");
-    next.unwrap().commit().await.unwrap();
+    next.commit().await.unwrap();
 }

@@ -61,6 +61,13 @@ impl Server {
         self.child.wait().unwrap()
     }
 
+    /// Sends `signal` (`STOP` freezes the process as a paused VM or a stalled host would,
+    /// `CONT` lets it go on).
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()).status().unwrap();
+        assert!(sent.success(), "kill -{signal}");
+    }
+
     /// Kills the process with SIGKILL (no shutdown of its own) and reaps it.
     pub fn kill_9(&mut self) {
         self.child.kill().unwrap();

@@ -6,7 +6,8 @@
 //! instead of two-argument `max`); the differences live here: how a connection is set up,
 //! which migrations apply, and how a write transaction takes its lock.
 //!
-//! Writes take the database's write lock first: [`writer`] says how, on each backend.
+//! Writes lock what they decide on: [`writer`] says how, on each backend, and [`locks`] which
+//! keys there are and in which order they are taken.
 
 use std::{
     fmt,
@@ -22,8 +23,10 @@ use sqlx::{
     sqlite::SqliteConnectOptions,
 };
 
+mod locks;
 mod writer;
-pub use writer::{Truncation, WriteTx, Writer};
+pub use locks::LockKey;
+pub use writer::{Taken, Truncation, WriteTx, Writer};
 
 /// The SQLite migrations (numbered files in `migrations/`).
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -278,10 +281,11 @@ pub fn is_transient(e: &sqlx::Error) -> bool {
             matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14))
         }
         // PostgreSQL: 55P03 lock_not_available, 57014 query_canceled (statement timeout),
-        // 57P01 admin_shutdown, 08xxx connection exceptions.
-        sqlx::Error::Database(db) => {
-            db.code().is_some_and(|c| c == "55P03" || c == "57014" || c == "57P01" || c.starts_with("08"))
-        }
+        // 57P01 admin_shutdown, 08xxx connection exceptions, 40P01 deadlock_detected (a rare
+        // circle of two accounts' locks, see `locks`) and 40001 serialization_failure.
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c == "55P03" || c == "57014" || c == "57P01" || c.starts_with("08") || c.starts_with("40")
+        }),
         _ => false,
     }
 }

@@ -1,16 +1,21 @@
-//! The write transaction: how a write takes the database's write lock, on each backend.
+//! The write transaction: how a write takes its locks, on each backend.
 //!
-//! **Writes are serialised, on both backends.** Every read-modify-write (a quota, a lock, a
-//! strike, a one-time link) starts by taking the database's write lock, so what it read is
-//! still true when it writes, across threads and across instances:
+//! **A write locks what its decision reads.** Every read-modify-write (a quota, a lock, a
+//! strike, a one-time link) holds the lock of the key it counts by before it reads ([`WriteTx::lock`],
+//! keys and order in [`super::locks`]), so what it read is still true when it writes, across
+//! threads and across instances:
 //! - SQLite: `BEGIN IMMEDIATE` (sqlx's `begin()` is a deferred BEGIN, which fails with
-//!   SQLITE_BUSY when two writers upgrade at once). SQLite lets one writer in at a time;
-//!   writers that find the lock taken would sleep in SQLite's busy handler in steps of 1, 2,
-//!   5 … 100 ms, so [`Writer`] queues them in the process instead, first come first served.
-//! - PostgreSQL: `BEGIN` and a transaction-scoped advisory lock, `pg_advisory_xact_lock`,
-//!   which every write transaction of every instance takes first and PostgreSQL releases at
-//!   commit or rollback. A write transaction is short (the password hash is computed before
-//!   it), so one lock keeps the SQLite semantics with no per-use-case reasoning.
+//!   SQLITE_BUSY when two writers upgrade at once). SQLite lets one writer in at a time, so a
+//!   write holds every key; writers that find the lock taken would sleep in SQLite's busy
+//!   handler in steps of 1, 2, 5 … 100 ms, so [`Writer`] queues them in the process instead,
+//!   first come first served.
+//! - PostgreSQL: `BEGIN`, then a transaction-scoped advisory lock per key, which PostgreSQL
+//!   releases at commit or rollback. Writes for different accounts run side by side, on one
+//!   instance or several.
+//!
+//! A counted read checks that its transaction holds the key ([`WriteTx::holds`]), on both
+//! backends: a use case that forgot a lock fails in every test that runs it, instead of
+//! counting inexactly under load.
 //!
 //! A writer that waits longer than [`BUSY_TIMEOUT`] gives up; the API answers 503 with
 //! `Retry-After`, so a flood of writes is shed instead of queued without end.
@@ -23,12 +28,12 @@ use std::{
 use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{BUSY_TIMEOUT, Backend};
+use super::{
+    BUSY_TIMEOUT, Backend,
+    locks::{self, LockKey},
+};
 
-/// The key of the advisory lock every PostgreSQL write transaction takes ("Riegel").
-const WRITE_LOCK_KEY: i64 = 0x5269_6567_656c;
-
-/// The way in for writes: one write transaction at a time.
+/// The way in for writes.
 #[derive(Clone, Debug)]
 pub struct Writer {
     pool: AnyPool,
@@ -42,10 +47,11 @@ impl Writer {
         Writer { pool, backend, turn: Arc::new(Mutex::new(())) }
     }
 
-    /// Opens a transaction that holds the database's write lock from its first statement
-    /// (see the module header). The lock ends when the transaction is committed or dropped.
-    /// Waiting longer than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with
-    /// 503 and `Retry-After`.
+    /// Opens a write transaction. On SQLite it holds the database's write lock from its first
+    /// statement; on PostgreSQL it holds nothing until [`WriteTx::lock`] takes keys (see the
+    /// module header). Locks end when the transaction is committed or dropped. Waiting longer
+    /// than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with 503 and
+    /// `Retry-After`.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
@@ -53,16 +59,11 @@ impl Writer {
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
+                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: Some(turn) })
             }
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                // Counted, so the row holds a type the `Any` driver knows (the lock returns `void`).
-                sqlx::query("SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1)) AS l")
-                    .bind(WRITE_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(WriteTx { tx, _turn: None })
+                let tx = self.pool.begin().await?;
+                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: None })
             }
         }
     }
@@ -114,17 +115,76 @@ pub enum Truncation {
     Postponed,
 }
 
-/// A write transaction holding the write lock. Dereferences to the connection, like sqlx's
+/// A write transaction and the keys it holds. Dereferences to the connection, like sqlx's
 /// `Transaction`; dropping it without `commit` rolls back.
 pub struct WriteTx {
     // Dropped first: the rollback is queued before the next writer's turn begins.
     tx: Transaction<'static, Any>,
+    backend: Backend,
+    /// The keys taken, sorted.
+    held: Vec<LockKey>,
     _turn: Option<OwnedMutexGuard<()>>,
+}
+
+/// What [`WriteTx::lock`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taken {
+    /// Every key was held already, or the backend has one writer (SQLite): what the
+    /// transaction read before is still current.
+    Nothing,
+    /// New keys were taken, perhaps after a wait: rows of those keys read before may have
+    /// changed and must be read again.
+    Waited,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
+    }
+
+    /// Takes `keys` (in the module's order, in one statement) and holds them to the end of
+    /// the transaction. A key that sorts before one already held is refused as a bug (see
+    /// [`super::locks`]): no circle of waits can form.
+    pub async fn lock(&mut self, keys: impl IntoIterator<Item = LockKey>) -> Result<Taken, sqlx::Error> {
+        let mut next: Vec<LockKey> = keys.into_iter().filter(|k| !self.held.contains(k)).collect();
+        next.sort();
+        next.dedup();
+        if next.is_empty() {
+            return Ok(Taken::Nothing);
+        }
+        if let Some((held, key)) = locks::order_violation(&self.held, &next) {
+            return Err(sqlx::Error::Protocol(format!(
+                "lock order: {} taken while holding {}",
+                key.kind(),
+                held.kind()
+            )));
+        }
+        let taken = match self.backend {
+            Backend::Sqlite => Taken::Nothing,
+            Backend::Postgres => {
+                sqlx::query(sqlx::AssertSqlSafe(locks::pg_statement(&next))).execute(&mut *self.tx).await?;
+                Taken::Waited
+            }
+        };
+        self.held.extend(next);
+        self.held.sort();
+        Ok(taken)
+    }
+
+    /// Succeeds when the transaction holds `key`: every read of counted rows checks it first,
+    /// so a use case without the lock its decision needs fails instead of counting
+    /// inexactly.
+    pub fn holds(&self, key: &LockKey) -> Result<(), sqlx::Error> {
+        if self.held.contains(key) {
+            Ok(())
+        } else {
+            Err(sqlx::Error::Protocol(format!("a counted read without its {} lock", key.kind())))
+        }
+    }
+
+    /// The keys held, sorted.
+    pub fn held(&self) -> &[LockKey] {
+        &self.held
     }
 }
 

@@ -19,14 +19,12 @@ pub mod step;
 pub mod totp;
 pub mod wrong_entries;
 
-use sqlx::AnyConnection;
-
 use self::{
     code::{CodeSend, Sent},
     push::PushSent,
     step::Account,
 };
-use super::{limits::account_lock, limits::sms_cap, request::RequestCtx, state::AppState, store};
+use super::{db::WriteTx, limits::account_lock, limits::sms_cap, request::RequestCtx, state::AppState, store};
 use crate::{
     domain::{
         login::LoginState,
@@ -64,7 +62,7 @@ enum Opening {
 /// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
 /// created.
 pub async fn open_login_challenge(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

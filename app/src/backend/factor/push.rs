@@ -13,6 +13,7 @@ use rand::Rng;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db,
         limits::account_lock,
         limits::quota_window::{self, Sends},
         request::RequestCtx,
@@ -52,7 +53,7 @@ pub async fn left_to_show(
     now: Timestamp,
 ) -> Result<Option<u32>, sqlx::Error> {
     let policy = &state.config.policy;
-    let used = quota_window::usage(conn, policy, user_id, Sends::Pushes, now).await?;
+    let used = quota_window::shown(conn, policy, user_id, Sends::Pushes, now).await?;
     Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
 }
 
@@ -65,7 +66,7 @@ pub async fn paired(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error> 
 /// still pending for this login is kept (asking again does not send another). The caller commits
 /// either way: a refusal may carry the lock of a push one past the quota.
 pub async fn create_request(
-    tx: &mut Conn,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -139,7 +140,7 @@ pub async fn view_of_session(
 /// failed try of the login challenge it was sent for if that login is still open, so denied
 /// pushes cannot be sent without end.
 pub async fn count_denied(
-    tx: &mut Conn,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

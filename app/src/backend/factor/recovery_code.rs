@@ -5,6 +5,7 @@
 
 use crate::{
     backend::{
+        db::{LockKey, WriteTx},
         state::AppState,
         store::{self, Conn},
         tools::crypto::Purpose,
@@ -23,16 +24,18 @@ pub async fn remaining(conn: &mut Conn, user_id: i64) -> Result<i64, sqlx::Error
 }
 
 /// Marks the account's code matching `code` used, comparing every unused one in constant
-/// time; whether one matched.
+/// time; whether one matched. Under the account's lock, so two parallel entries of one code
+/// use it once.
 pub async fn use_one(
-    conn: &mut Conn,
+    tx: &mut WriteTx,
     state: &AppState,
     user_id: i64,
     code: &str,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
     let typed = code_hash(state, user_id, code);
-    let unused = store::recovery_codes::unused_of_user(conn, user_id).await?;
+    let unused = store::recovery_codes::unused_of_user(tx, user_id).await?;
     let mut matched = None;
     for (id, hash) in unused {
         if crate::backend::tools::crypto::hashes_equal(&typed, &hash) {
@@ -40,6 +43,6 @@ pub async fn use_one(
         }
     }
     let Some(id) = matched else { return Ok(false) };
-    store::recovery_codes::mark_used(conn, id, now).await?;
+    store::recovery_codes::mark_used(tx, id, now).await?;
     Ok(true)
 }

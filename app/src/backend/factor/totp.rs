@@ -9,6 +9,7 @@ use totp_rs::{Algorithm, TOTP};
 
 use crate::{
     backend::{
+        db::{LockKey, WriteTx},
         state::AppState,
         store::{self, Conn},
         tools::crypto::Purpose,
@@ -50,23 +51,25 @@ pub async fn enrolled(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error
 }
 
 /// At login: whether `code` is the account's current TOTP code, newer than the last one
-/// used; a match is recorded so it is never accepted again.
+/// used; a match is recorded so it is never accepted again. Under the account's lock, so a
+/// code entered twice at once passes once.
 pub async fn check_and_use(
-    conn: &mut Conn,
+    tx: &mut WriteTx,
     state: &AppState,
     user_id: i64,
     email: &str,
     code: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let Some(r) = store::totp::of_user(conn, user_id).await?.filter(|r| r.confirmed_at.is_some()) else {
+    tx.holds(&LockKey::Account(user_id))?;
+    let Some(r) = store::totp::of_user(tx, user_id).await?.filter(|r| r.confirmed_at.is_some()) else {
         return Err(AppError::Input(InputError::MethodUnavailable));
     };
     let totp = totp(secret_of(state, user_id, &r.secret_enc)?, email)?;
     let Some(step) = matching_step(&totp, code, now, r.last_step) else {
         return Ok(false);
     };
-    store::totp::set_last_step(conn, user_id, step).await?;
+    store::totp::set_last_step(tx, user_id, step).await?;
     Ok(true)
 }
 

@@ -14,11 +14,12 @@
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::{LockKey, WriteTx},
         limits::account_lock,
         limits::quota_window::{self, Sends},
         request::RequestCtx,
         state::AppState,
-        store::{self, Conn},
+        store,
     },
     domain::quota::{self, QuotaDecision},
     wire::AppError,
@@ -36,7 +37,7 @@ pub enum Admission {
 
 /// Decides whether the account's next entry is checked; past the bound it locks the account,
 /// in the caller's transaction.
-pub async fn admit(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Admission, AppError> {
+pub async fn admit(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Admission, AppError> {
     let policy = &state.config.policy;
     let used = quota_window::usage(tx, policy, user_id, Sends::WrongEntries, ctx.now).await?;
     let limit = quota_window::limit(policy, Sends::WrongEntries);
@@ -50,6 +51,7 @@ pub async fn admit(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i
 }
 
 /// Counts one wrong entry of the account, in the caller's transaction.
-pub async fn record(tx: &mut Conn, ctx: &RequestCtx, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn record(tx: &mut WriteTx, ctx: &RequestCtx, user_id: i64) -> Result<(), sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
     store::wrong_entries::record(tx, user_id, ctx.now).await
 }

@@ -4,11 +4,10 @@
 //! page says until when, to the minute, and how to reach support. A support agent can lift
 //! it early; the lift also resets the daily limits.
 
-use sqlx::AnyConnection;
-
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::{LockKey, WriteTx},
         request::RequestCtx,
         state::AppState,
         store,
@@ -19,12 +18,8 @@ use crate::{
 };
 
 /// Locks the account and ends its logins in progress; returns what the user is told.
-pub async fn lock(
-    tx: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    user_id: i64,
-) -> Result<AppError, AppError> {
+pub async fn lock(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AppError, AppError> {
+    tx.holds(&LockKey::Account(user_id))?;
     let until = ctx.now.plus_secs(state.config.policy.lock_secs);
     store::users::set_locked_until(tx, user_id, until).await?;
     store::sessions::delete_for_user_except_stage(tx, user_id, LoginState::Authenticated).await?;
@@ -48,7 +43,8 @@ pub fn in_force(locked_until: Option<i64>, now: Timestamp) -> Option<Timestamp> 
 
 /// Lifts a lock in force (a support agent's action); the daily limits start again. Whether
 /// there was one to lift.
-pub async fn lift(tx: &mut AnyConnection, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
+pub async fn lift(tx: &mut WriteTx, user_id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
     let lifted = store::users::clear_lock_in_force(tx, user_id, now).await?;
     if lifted > 0 {
         super::quota_window::reset(tx, user_id, now).await?;

@@ -5,7 +5,7 @@
 
 use super::network::network_of;
 use crate::{
-    backend::{request::RequestCtx, state::AppState, store},
+    backend::{db::LockKey, request::RequestCtx, state::AppState, store},
     domain::time::Timestamp,
     wire::AppError,
 };
@@ -16,6 +16,7 @@ pub async fn anonymous_request(state: &AppState, ctx: &RequestCtx, kind: &str) -
     const WINDOW: i64 = 60 * 60;
     let ip = network_of(ctx.ip);
     let mut tx = state.writer.begin().await?;
+    tx.lock([LockKey::Anonymous(ip.clone())]).await?;
     store::anonymous_requests::delete_until(&mut tx, &ip, ctx.now.minus_secs(WINDOW)).await?;
     let (count, oldest) = store::anonymous_requests::count_and_oldest(&mut tx, &ip).await?;
     if count >= i64::from(state.config.policy.anonymous_requests_per_ip) {

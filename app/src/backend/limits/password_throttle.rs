@@ -22,7 +22,8 @@ use std::net::IpAddr;
 use super::network::network_of;
 use crate::{
     backend::{
-        store::{self, Conn},
+        db::{LockKey, WriteTx},
+        store,
         tools::crypto::{Keys, Purpose},
     },
     domain::{
@@ -53,6 +54,14 @@ impl ThrottleKey {
 
     /// The current password at a password change: the account, whatever the IP. (A
     /// normalised address always has an `@`, so this key never meets a login's.)
+    /// The locks an attempt counts under: its pair and its network (`db::locks`).
+    pub fn lock_keys(&self) -> [LockKey; 2] {
+        [
+            LockKey::ThrottlePair(self.account_key.clone(), self.pair_ip.clone()),
+            LockKey::ThrottleNetwork(self.ip.clone()),
+        ]
+    }
+
     pub fn password_change(keys: &Keys, user_id: i64, ip: IpAddr) -> Self {
         let account_key = keys.keyed_hash(Purpose::LoginThrottle, format!("account:{user_id}").as_bytes());
         ThrottleKey { account_key, pair_ip: EVERY_IP.to_owned(), ip: network_of(ip) }
@@ -75,8 +84,15 @@ pub enum Attempt {
     Refused { retry_at: Timestamp },
 }
 
-/// Decides an attempt and, when allowed, counts it as a failure in advance.
-pub async fn reserve(tx: &mut Conn, policy: &Policy, key: ThrottleKey, now: Timestamp) -> Result<Attempt, sqlx::Error> {
+/// Decides an attempt and, when allowed, counts it as a failure in advance. Takes the
+/// attempt's locks.
+pub async fn reserve(
+    tx: &mut WriteTx,
+    policy: &Policy,
+    key: ThrottleKey,
+    now: Timestamp,
+) -> Result<Attempt, sqlx::Error> {
+    tx.lock(key.lock_keys()).await?;
     store::login_failures::forget_ip_failures_until(tx, &key.ip, now.minus_secs(policy.login_ip_window_secs)).await?;
     let (in_window, oldest) = store::login_failures::ip_failures(tx, &key.ip).await?;
     let pair = store::login_failures::pair_failures(tx, &key.account_key, &key.pair_ip).await?;
@@ -101,13 +117,15 @@ pub async fn reserve(tx: &mut Conn, policy: &Policy, key: ThrottleKey, now: Time
 }
 
 /// Takes back an advance failure when no verification took place (the hasher was busy).
-pub async fn release(tx: &mut Conn, r: &Reservation) -> Result<(), sqlx::Error> {
+pub async fn release(tx: &mut WriteTx, r: &Reservation) -> Result<(), sqlx::Error> {
+    tx.lock(r.key.lock_keys()).await?;
     store::login_failures::take_back_pair_failure(tx, &r.key.account_key, &r.key.pair_ip).await?;
     store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
-pub async fn clear(tx: &mut Conn, r: &Reservation) -> Result<(), sqlx::Error> {
+pub async fn clear(tx: &mut WriteTx, r: &Reservation) -> Result<(), sqlx::Error> {
+    tx.lock(r.key.lock_keys()).await?;
     store::login_failures::clear_pair_failures(tx, &r.key.account_key, &r.key.pair_ip).await?;
     store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
 }

@@ -14,7 +14,10 @@
 //! | e-mail-change codes (to new addresses) | 10 (`email_change_codes_per_window`) | no |
 
 use crate::{
-    backend::store::{self, Conn},
+    backend::{
+        db::{LockKey, WriteTx},
+        store::{self, Conn},
+    },
     domain::{
         mfa::{Method, Purpose},
         policy::Policy,
@@ -38,8 +41,22 @@ pub enum Sends {
     EmailChangeCodes,
 }
 
-/// The account's sends of `kind` in the current quota window.
+/// The account's sends of `kind` in the current quota window, for a decision: read under the
+/// account's lock (`db::locks`), so a parallel send cannot slip past the count.
 pub async fn usage(
+    tx: &mut WriteTx,
+    policy: &Policy,
+    user_id: i64,
+    kind: Sends,
+    now: Timestamp,
+) -> Result<Usage, sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
+    shown(tx, policy, user_id, kind, now).await
+}
+
+/// The account's sends of `kind` in the current quota window, to show ("3 codes left"); never
+/// the ground of a decision, which reads [`usage`].
+pub async fn shown(
     conn: &mut Conn,
     policy: &Policy,
     user_id: i64,
@@ -63,8 +80,9 @@ pub async fn usage(
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4, 4.6): what was sent, and the wrong
 /// entries made, until now no longer count. TAN SMS and e-mail-change codes stay counted.
-pub async fn reset(conn: &mut Conn, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
-    store::users::reset_quotas(conn, user_id, now).await
+pub async fn reset(tx: &mut WriteTx, user_id: i64, now: Timestamp) -> Result<(), sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
+    store::users::reset_quotas(tx, user_id, now).await
 }
 
 /// The limit of a quota.
@@ -75,5 +93,29 @@ pub fn limit(policy: &Policy, kind: Sends) -> u32 {
         Sends::TanSms => policy.tan_sms_quota,
         Sends::WrongEntries => policy.wrong_entries_per_window,
         Sends::EmailChangeCodes => policy.email_change_codes_per_window,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::db::{self, Location, PoolSettings};
+
+    /// A use case that forgot its lock fails at its first counted read, on SQLite as on
+    /// PostgreSQL, instead of counting inexactly under load.
+    #[tokio::test]
+    async fn a_counted_read_without_the_accounts_lock_is_refused() {
+        let dir = std::env::temp_dir().join(format!("riegel-quota-window-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = db::open(&Location::Sqlite(dir.join("q.sqlite")), &PoolSettings::default()).await.unwrap();
+        let policy = Policy::default();
+        let mut tx = db.writer.begin().await.unwrap();
+        let refused = usage(&mut tx, &policy, 1, Sends::WrongEntries, Timestamp(0)).await.unwrap_err();
+        assert!(refused.to_string().contains("without its account lock"), "{refused}");
+        tx.lock([LockKey::Account(1)]).await.unwrap();
+        assert_eq!(usage(&mut tx, &policy, 1, Sends::WrongEntries, Timestamp(0)).await.unwrap().used, 0);
+        assert!(usage(&mut tx, &policy, 2, Sends::TanSms, Timestamp(0)).await.is_err(), "another account's lock");
+        drop(tx);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

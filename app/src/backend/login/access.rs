@@ -14,7 +14,12 @@ use sqlx::{AnyConnection, pool::PoolConnection};
 
 use super::sessions::{self, Session, Upkeep};
 use crate::{
-    backend::{db, request::RequestCtx, state::AppState, store},
+    backend::{
+        db::{self, LockKey, Taken},
+        request::RequestCtx,
+        state::AppState,
+        store,
+    },
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };
@@ -42,11 +47,19 @@ impl Member {
     }
 }
 
-/// The request's live session at any stage, with its upkeep done in the caller's write
-/// transaction.
+/// The request's live session at any stage, with its account locked (everything counted per
+/// account, see `db::locks`) and its upkeep done in the caller's write transaction.
 pub async fn session(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Session, AppError> {
     let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
-    let (session, upkeep) = sessions::look(tx, &state.keys, token, ctx.now, &state.config.policy).await?;
+    let policy = &state.config.policy;
+    let (mut session, mut upkeep) = sessions::look(tx, &state.keys, token, ctx.now, policy).await?;
+    if let Some(user_id) = session.as_ref().map(|s| s.user_id) {
+        // The session names its account; once the account is ours, the session is read again,
+        // as a use case that held the lock meanwhile may have renewed or ended it.
+        if tx.lock([LockKey::Account(user_id)]).await? == Taken::Waited {
+            (session, upkeep) = sessions::look(tx, &state.keys, token, ctx.now, policy).await?;
+        }
+    }
     sessions::keep(tx, &sessions::id_hash(&state.keys, token), upkeep, ctx.now).await?;
     session.ok_or(AppError::NotAuthenticated)
 }

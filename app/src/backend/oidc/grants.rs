@@ -84,8 +84,18 @@ pub async fn settle_request(
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let Some((mark, waiting)) = open_request(keys, cookie, now) else { return Ok(false) };
-    store::oidc_grants::delete_settled_requests_expired_by(conn, now).await?;
     store::oidc_grants::settle_request(conn, &mark, waiting.expires_at()).await
+}
+
+/// Deletes what no request can use any more (housekeeping, outside any use case): marks of
+/// settled requests past their expiry (a request's cookie is never open after it), and codes
+/// and tokens expired for [`TOKEN_TTL_SECS`] (a used code is kept while its tokens live, for
+/// the reuse check).
+pub async fn sweep(conn: &mut AnyConnection, now: Timestamp) -> Result<(), sqlx::Error> {
+    store::oidc_grants::delete_settled_requests_expired_by(conn, now).await?;
+    let stale = now.minus_secs(TOKEN_TTL_SECS);
+    store::oidc_grants::delete_codes_expired_by(conn, stale).await?;
+    store::oidc_grants::delete_tokens_expired_by(conn, stale).await
 }
 
 /// Whether a login through the browser holding `cookie` must pass a second factor even from
@@ -122,10 +132,6 @@ pub async fn issue_code(
     grant: &Grant,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    // A used code is kept while its tokens live, for the reuse check.
-    let stale = now.minus_secs(TOKEN_TTL_SECS);
-    store::oidc_grants::delete_codes_expired_by(conn, stale).await?;
-    store::oidc_grants::delete_tokens_expired_by(conn, stale).await?;
     let code = random_token();
     let code_hash = hash(keys, code.expose());
     store::oidc_grants::insert_code(

@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
+        db::{LockKey, WriteTx},
         store,
         tools::crypto::{Keys, Purpose},
     },
@@ -64,18 +65,20 @@ pub fn generate() -> Result<NewKey, String> {
 }
 
 /// Stores `key`, signing from `signs_from`; keys that sign until then retire at that moment.
+/// Holds the signing keys' lock (`db::locks`) to the caller's commit.
 pub async fn save(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     keys: &Keys,
     key: &NewKey,
     now: Timestamp,
     signs_from: Timestamp,
 ) -> Result<(), String> {
     let sealed = keys.seal(Purpose::OidcKeySeal, key.kid.as_bytes(), &key.pkcs1_der)?;
+    tx.lock([LockKey::SigningKeys]).await.map_err(|e| e.to_string())?;
     // Keys that would sign before the new one retire when it starts; one rotated in for
     // later (signing from after it) stays.
-    store::oidc_keys::retire_signing_by(conn, signs_from).await.map_err(|e| e.to_string())?;
-    store::oidc_keys::insert(conn, &key.kid, &sealed, &key.public_jwk, now, signs_from).await.map_err(|e| e.to_string())
+    store::oidc_keys::retire_signing_by(tx, signs_from).await.map_err(|e| e.to_string())?;
+    store::oidc_keys::insert(tx, &key.kid, &sealed, &key.public_jwk, now, signs_from).await.map_err(|e| e.to_string())
 }
 
 /// The key that signs now: the newest whose time has come. `None` before the first key.

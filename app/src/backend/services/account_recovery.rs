@@ -18,6 +18,7 @@
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::LockKey,
         delivery::outbox,
         factor, input,
         limits::account_lock,
@@ -54,6 +55,8 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, raw_emai
         tx.commit().await?;
         return Ok(());
     };
+    // The account's links are counted under its lock (`db::locks`).
+    tx.lock([LockKey::Account(user_id)]).await?;
     if !has_phone {
         // SPEC 6.3 needs the MFA challenge after the link; an account without a verified
         // phone has no second factor, so the mailbox alone must not set a new password.
@@ -107,6 +110,9 @@ pub async fn follow_password_reset(
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::PasswordReset, token, None, ctx.now).await?;
     let user_id = link.user_id;
+    // The link names its account; from here on its bars and quotas are read under its lock,
+    // and only one of two racing uses of the link succeeds (`links::use_once`).
+    tx.lock([LockKey::Account(user_id)]).await?;
     let store::users::BarsRow { disabled, locked_until } = store::users::bars(&mut tx, user_id).await?;
     if disabled {
         return Err(AppError::LinkInvalid);

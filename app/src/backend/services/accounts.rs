@@ -8,6 +8,7 @@
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::LockKey,
         delivery::outbox::{self},
         input,
         login::access,
@@ -119,6 +120,8 @@ pub async fn set_enabled(
     let Some(address) = target.filter(|_| user_id != me.id) else {
         return Err(AppError::Forbidden);
     };
+    // The colleague's account is decided on too: its sessions end with a disable.
+    tx.lock([LockKey::Account(user_id)]).await?;
     let (verb, what) = if enabled {
         ("enable", Authorises::EnableAccount { address: &address })
     } else {
@@ -176,6 +179,7 @@ pub async fn accept_invitation(
             .await?;
     let mut tx = state.writer.begin().await?;
     let link = links::find(&mut tx, &state.keys, LinkKind::Invitation, token, None, ctx.now).await?;
+    tx.lock([LockKey::Account(link.user_id)]).await?;
     links::use_once(&mut tx, link).await?;
     let set = store::users::set_first_password(&mut tx, link.user_id, &hash).await?;
     if set != 1 {

@@ -10,11 +10,10 @@
 //! 3. `BEGIN IMMEDIATE`: on success the advance failure is taken back, the presented session
 //!    id is deleted and a new session created; either way the audit event is written.
 
-use sqlx::AnyConnection;
-
 use crate::{
     backend::{
         audit::{self, AuditEvent, LoginFailure},
+        db::{LockKey, WriteTx},
         factor,
         limits::account_lock,
         limits::password_throttle::{self, Attempt, ThrottleKey},
@@ -83,10 +82,14 @@ pub async fn login(
     };
 
     let mut tx = state.writer.begin().await?;
-    // The account as it is now: a lock, a disable or a new password that came while the hash
-    // was checked (a parallel login's quota lock, say) decides, not the row read before.
+    // The account as it is now, under its lock: a lock, a disable or a new password that came
+    // while the hash was checked (a parallel login's quota lock, say) decides, not the row
+    // read before.
     let account = match &reservation.account {
-        Some(a) => store::users::login_account_by_id(&mut tx, a.id).await?,
+        Some(a) => {
+            tx.lock([LockKey::Account(a.id)]).await?;
+            store::users::login_account_by_id(&mut tx, a.id).await?
+        }
         None => None,
     };
     let verified = verified
@@ -144,7 +147,7 @@ pub async fn login(
 /// state machine picks setup, challenge or a completed login, each with a new session. A
 /// phone-reset link for this account (SPEC 6.2) is used up here and makes it setup.
 async fn password_accepted(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     account: &LoginAccountRow,
@@ -209,8 +212,8 @@ async fn release_attempt(state: &AppState, r: &Reservation) -> Result<(), AppErr
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
-async fn clear_failures(conn: &mut AnyConnection, r: &Reservation) -> Result<(), sqlx::Error> {
-    password_throttle::clear(conn, &r.throttle).await
+async fn clear_failures(tx: &mut WriteTx, r: &Reservation) -> Result<(), sqlx::Error> {
+    password_throttle::clear(tx, &r.throttle).await
 }
 
 pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {

@@ -91,7 +91,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let (cooldown_secs, codes_left) = match method {
         Some(m) => {
             let c = code::cooldown(&mut conn, state, user_id, step.purpose, m, ctx.now).await?;
-            let u = quota_window::usage(&mut conn, policy, user_id, codes_of(&step, m), ctx.now).await?;
+            let u = quota_window::shown(&mut conn, policy, user_id, codes_of(&step, m), ctx.now).await?;
             (c, quota::remaining_to_show(u, codes_total, policy.quota_warning_below))
         }
         None => (0, None),

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     backend::{
         audit::{self, AuditEvent, OidcStep},
+        db::LockKey,
         login::sessions,
         oidc::{
             self,
@@ -234,6 +235,8 @@ async fn ensure_signing_key(state: &AppState, now: Timestamp) -> Result<signing:
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let mut tx = state.writer.begin().await?;
+    // Under the keys' lock: of two instances making the first key at once, one stores it.
+    tx.lock([LockKey::SigningKeys]).await?;
     if signing::current(&mut tx, &state.keys, now).await.map_err(AppError::internal)?.is_none() {
         signing::save(&mut tx, &state.keys, &new, now, now).await.map_err(AppError::internal)?;
     }

@@ -18,7 +18,7 @@ use p256::{
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db,
+        db::{self, LockKey},
         delivery::outbox,
         factor::{
             push::{self as factor_push, PushSent, notify},
@@ -341,6 +341,9 @@ pub async fn answer(
         .ok_or(AppError::BadRequest)?;
     let mut tx: db::WriteTx = state.writer.begin().await?;
     let (user_id, public_key) = device(&mut tx, state, device_token).await?;
+    // The device names its account; the request, its state and the wrong entries a denial
+    // counts are read under the account's lock.
+    tx.lock([LockKey::Account(user_id)]).await?;
     let row = store::push::request_of_user(&mut tx, request_id, user_id).await?;
     let Some(store::push::AnsweredRequestRow { nonce, number, state: stored, expires_at, session_hash }) = row else {
         return Err(AppError::PushExpired);

@@ -15,6 +15,7 @@
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::{LockKey, WriteTx},
         delivery::outbox,
         input::{check_new_password, name_field},
         limits::anonymous_cap::anonymous_request,
@@ -46,6 +47,19 @@ fn code_hash(state: &AppState, flow_hash: &[u8], code: &str) -> Vec<u8> {
     state.keys.keyed_hash(Purpose::RegistrationCode, &data)
 }
 
+/// The registration of this browser, if it is still running, locked for a decision on its
+/// tries and codes.
+async fn pending_locked(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<RegistrationRow>, AppError> {
+    if let Some(token) = &ctx.registration_token {
+        tx.lock([LockKey::RegistrationFlow(flow_hash(state, token))]).await?;
+    }
+    pending(tx, state, ctx).await
+}
+
 /// The registration of this browser, if it is still running.
 async fn pending(conn: &mut Conn, state: &AppState, ctx: &RequestCtx) -> Result<Option<RegistrationRow>, AppError> {
     let Some(token) = &ctx.registration_token else {
@@ -57,7 +71,14 @@ async fn pending(conn: &mut Conn, state: &AppState, ctx: &RequestCtx) -> Result<
 
 /// Sends the registration's code (or, for a taken address, the notice to its owner) and
 /// stores what was sent.
-async fn send(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, flow: &[u8], address: &str) -> Result<(), AppError> {
+async fn send(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    flow: &[u8],
+    address: &str,
+) -> Result<(), AppError> {
+    tx.lock([LockKey::RegistrationAddress(address.to_owned())]).await?;
     let existing = store::users::id_by_email(tx, address).await?;
     // Whoever registers, one address gets at most a few registration e-mails a day: past the
     // cap the page looks the same and nothing is sent.
@@ -104,8 +125,6 @@ pub async fn start(
     let token = random_token();
     let flow = flow_hash(state, &token);
     let mut tx = state.writer.begin().await?;
-    let expired = ctx.now.minus_secs(state.config.policy.registration_ttl_secs);
-    store::registrations::delete_created_until(&mut tx, expired).await?;
     if let Some(old) = &ctx.registration_token {
         store::registrations::delete(&mut tx, &flow_hash(state, old)).await?;
     }
@@ -132,7 +151,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<Option<Registr
 
 pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
+    let p = pending_locked(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
     let s = status_of(state, ctx, &p);
     if s.cooldown_secs > 0 {
         return Err(AppError::Cooldown { retry_after_secs: s.cooldown_secs });
@@ -160,7 +179,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     let policy = &state.config.policy;
     let code = mfa::normalise_code(raw_code).map_err(|_| AppError::Input(InputError::CodeMalformed))?;
     let mut tx = state.writer.begin().await?;
-    let p = pending(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
+    let p = pending_locked(&mut tx, state, ctx).await?.ok_or(AppError::RegistrationExpired)?;
     if p.failures >= i64::from(policy.code_max_failures) {
         return Err(AppError::RegistrationExpired);
     }

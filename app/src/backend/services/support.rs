@@ -12,6 +12,7 @@
 use crate::{
     backend::{
         audit::{self, Actor, AuditEvent},
+        db::LockKey,
         delivery::outbox,
         limits::account_lock,
         limits::quota_window::{self, Sends},
@@ -96,7 +97,7 @@ pub async fn account(state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result
         ("tan_sms", Sends::TanSms),
         ("wrong_entries", Sends::WrongEntries),
     ] {
-        let used = quota_window::usage(&mut conn, policy, r.id, kind, ctx.now).await?.used;
+        let used = quota_window::shown(&mut conn, policy, r.id, kind, ctx.now).await?.used;
         quotas.push(QuotaUse { name: name.into(), used, limit: quota_window::limit(policy, kind) });
     }
     let tan_locked_ip = match r.tan_locked_at {
@@ -165,6 +166,7 @@ pub async fn send_phone_reset(state: &AppState, ctx: &RequestCtx, user_id: i64, 
     let mut tx = state.writer.begin().await?;
     let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
     not_own(by, user_id)?;
+    tx.lock([LockKey::Account(user_id)]).await?;
     let address = store::users::email_with_password(&mut tx, user_id).await?.ok_or(AppError::BadRequest)?;
     let link = links::issue(&mut tx, state, LinkKind::PhoneReset, user_id, Some(by), ctx.now).await?;
     let text = messages::phone_reset_link(ctx.lang, link.expose(), state.config.policy.phone_reset_ttl_secs / 3600);
@@ -181,6 +183,7 @@ pub async fn lift_lock(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &s
     let mut tx = state.writer.begin().await?;
     let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
     not_own(by, user_id)?;
+    tx.lock([LockKey::Account(user_id)]).await?;
     if !account_lock::lift(&mut tx, user_id, ctx.now).await? {
         return Err(AppError::BadRequest);
     }
@@ -194,6 +197,7 @@ pub async fn unlock_tan(state: &AppState, ctx: &RequestCtx, user_id: i64, raw: &
     let mut tx = state.writer.begin().await?;
     let by = access::member(&mut tx, state, ctx).await?.1.agent_id()?;
     not_own(by, user_id)?;
+    tx.lock([LockKey::Account(user_id)]).await?;
     if store::users::tan_locked_at(&mut tx, user_id).await?.is_none() {
         return Err(AppError::BadRequest);
     }
@@ -230,6 +234,7 @@ pub async fn operator_act(
             return Ok(Err(format!("no account has the address {address}")));
         };
         let user_id = account.id;
+        tx.lock([LockKey::Account(user_id)]).await?;
         let by = Actor::Operator;
         match action {
             OperatorAction::LiftLock => {

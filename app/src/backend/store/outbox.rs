@@ -64,6 +64,11 @@ pub struct DueRow {
 
 /// Takes up to `limit` due messages (oldest id first) by moving their next attempt to
 /// `claimed_until`; returns them, in no particular order.
+///
+/// Workers of several instances claim side by side, without a lock: the outer condition
+/// repeats the inner one, so a row another worker claimed meanwhile (PostgreSQL re-checks an
+/// updated row against the outer condition once the other's update commits) is skipped,
+/// never claimed twice.
 pub async fn claim_due(
     conn: &mut Conn,
     claimed_until: Timestamp,
@@ -74,6 +79,7 @@ pub async fn claim_due(
         "UPDATE outbox SET next_attempt_at = $1 WHERE id IN (
              SELECT id FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
              ORDER BY id LIMIT $3)
+           AND sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
          RETURNING id, channel, recipient, subject, body, attempts, created_at",
     )
     .bind(claimed_until.0)

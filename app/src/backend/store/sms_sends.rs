@@ -3,9 +3,20 @@
 use super::Conn;
 use crate::domain::time::Timestamp;
 
-/// Forgets the sends before `start` (they left every network's window).
+/// Forgets every network's sends before `start` (they left every window): housekeeping,
+/// outside any use case, as it touches rows of every network.
 pub async fn forget_before(conn: &mut Conn, start: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sms_sends WHERE at < $1").bind(start.0).execute(conn).await?;
+    Ok(())
+}
+
+/// Forgets the network's sends before `start` (they left its window).
+pub async fn forget_network_before(conn: &mut Conn, network: &str, start: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sms_sends WHERE network = $1 AND at < $2")
+        .bind(network)
+        .bind(start.0)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
