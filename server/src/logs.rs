@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, header::HeaderName};
 use tracing::{Span, Subscriber};
-use tracing_subscriber::{EnvFilter, fmt::MakeWriter};
+use tracing_subscriber::{EnvFilter, Layer, fmt::MakeWriter, registry::LookupSpan};
 
 use crate::guard::{self, NetConfig};
 
@@ -38,18 +38,18 @@ pub fn filter_from_env() -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"))
 }
 
-/// The subscriber writing the log in `format` to `writer` (standard output in the server; a
-/// buffer in the tests, which so check the lines the server writes).
-pub fn subscriber<W>(format: LogFormat, filter: EnvFilter, writer: W) -> Box<dyn Subscriber + Send + Sync>
+/// The layer writing the log in `format` to `writer`: standard output in the server, under
+/// the filter of [`filter_from_env`]; a buffer in the tests, which so check the lines the
+/// server writes.
+pub fn layer<S, W>(format: LogFormat, writer: W) -> Box<dyn Layer<S> + Send + Sync>
 where
+    S: Subscriber + for<'span> LookupSpan<'span>,
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
     match format {
-        LogFormat::Text => Box::new(builder.finish()),
-        LogFormat::Json => {
-            Box::new(builder.json().flatten_event(true).with_current_span(true).with_span_list(false).finish())
-        }
+        LogFormat::Text => layer.boxed(),
+        LogFormat::Json => layer.json().flatten_event(true).with_current_span(true).with_span_list(false).boxed(),
     }
 }
 

@@ -14,12 +14,15 @@ use server::{
     guard::NetConfig,
     router,
 };
-use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    server::logs::subscriber(cli.log_format, server::logs::filter_from_env(), std::io::stdout).init();
+    tracing_subscriber::registry()
+        .with(server::logs::filter_from_env())
+        .with(server::logs::layer(cli.log_format, std::io::stdout))
+        .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

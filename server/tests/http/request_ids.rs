@@ -4,7 +4,7 @@
 
 use http::{HeaderName, StatusCode};
 
-use crate::harness::{Answer, Client, TestApp, captured_logs, ip};
+use crate::harness::{Answer, Client, TestApp, capture_logs, ip};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -19,7 +19,7 @@ fn is_made(id: &str) -> bool {
 
 #[tokio::test]
 async fn every_response_has_a_new_id_that_its_log_lines_carry() {
-    let logs = captured_logs();
+    let (logs, _logging) = capture_logs();
     let t = TestApp::start().await;
     let c = Client::new(&t, ip(70));
     let (a, b) = (c.get("/livez").await, c.get("/livez").await);
@@ -46,7 +46,7 @@ async fn every_response_has_a_new_id_that_its_log_lines_carry() {
 
 #[tokio::test]
 async fn a_request_id_is_taken_only_from_the_trusted_proxy_and_only_when_plain() {
-    let logs = captured_logs();
+    let (logs, _logging) = capture_logs();
     let t = TestApp::start().await;
     let proxy = ip(250);
     let behind = t.router_behind(proxy);

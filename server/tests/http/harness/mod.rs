@@ -9,8 +9,7 @@
 //! - `test_app`: [`TestApp`], the database it runs on, the accounts it makes, and what a test
 //!   reads back (the development outbox, the audit log, rows and counts);
 //! - `client`: [`Client`], a browser's requests and cookies, its [`Answer`]s and event streams;
-//! - `log_capture`: the server's log in JSON, captured for the whole binary
-//!   ([`captured_logs`]);
+//! - `log_capture`: the server's log in JSON, captured for one test ([`capture_logs`]);
 //! - `journeys`: the steps many tests start from ([`logged_in`], [`at_challenge`],
 //!   [`with_tan`], a support agent, …).
 
