@@ -8,7 +8,7 @@ use app::backend::{
     tools::hasher::Argon2Config,
 };
 
-use crate::Delivery;
+use crate::{Delivery, logs::LogFormat};
 use clap::{ArgAction, Parser, Subcommand, builder::BoolishValueParser};
 
 #[derive(Parser, Debug, Clone)]
@@ -131,6 +131,11 @@ pub struct Cli {
     /// the restart) delivers them once this ran out. Longer than the delivery timeout.
     #[arg(long, env = "RIEGEL_DELIVERY_CLAIM_SECS", default_value_t = 60)]
     pub delivery_claim_secs: u64,
+
+    /// The log's format: `text`, one readable line an event, or `json`, one JSON object a line
+    /// for a log collector. `RUST_LOG` sets the filter (default `info,sqlx=warn`).
+    #[arg(long, env = "RIEGEL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Seed the demo organisation and accounts and print their logins (development mode only).
     #[arg(long, env = "RIEGEL_SEED_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]

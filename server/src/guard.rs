@@ -38,7 +38,7 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxy: Option<IpAddr
     // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`: it is the IPv4
     // address (otherwise every IPv4 client would share one IPv6 /64 in the per-network caps).
     let peer = peer.to_canonical();
-    if trusted_proxy.map(|p| p.to_canonical()) != Some(peer) {
+    if !from_trusted_proxy(peer, trusted_proxy) {
         return peer;
     }
     headers
@@ -49,6 +49,12 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxy: Option<IpAddr
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .next_back()
         .map_or(peer, |ip| ip.to_canonical())
+}
+
+/// Whether the socket's peer is the configured trusted proxy, whose forwarded headers
+/// (`X-Forwarded-For`, `X-Request-Id`) are believed.
+pub fn from_trusted_proxy(peer: IpAddr, trusted_proxy: Option<IpAddr>) -> bool {
+    trusted_proxy.is_some_and(|p| p.to_canonical() == peer.to_canonical())
 }
 
 /// Whether a state-changing request comes from our own pages.

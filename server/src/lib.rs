@@ -6,6 +6,7 @@ pub mod assets;
 pub mod config;
 pub mod dev;
 pub mod guard;
+pub mod logs;
 pub mod navigation;
 pub mod oidc;
 pub mod push;
@@ -192,12 +193,12 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         ))
         .layer(middleware::from_fn(navigation::redirects_elsewhere))
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
-        .layer(middleware::from_fn_with_state(net, guard::bounded_body))
+        .layer(middleware::from_fn_with_state(net.clone(), guard::bounded_body))
         .layer(middleware::from_fn_with_state(headers, guard::security_headers))
-        // Spans name the path only: a query string can carry a link's token.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
-            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
+        // Spans name the route or path only: a query string can carry a link's token.
+        .layer(TraceLayer::new_for_http().make_span_with(logs::request_span).on_response(logs::response_line))
+        // Outside the span, which carries the id.
+        .layer(middleware::from_fn_with_state(net, logs::request_id))
         .with_state(state)
 }
 

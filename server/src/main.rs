@@ -14,13 +14,14 @@ use server::{
     guard::NetConfig,
     router,
 };
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+    tracing_subscriber::registry()
+        .with(server::logs::filter_from_env())
+        .with(server::logs::layer(cli.log_format, std::io::stdout))
         .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,6 +27,7 @@ mod providers;
 mod push;
 mod recovery_codes;
 mod render_runtimes;
+mod request_ids;
 mod schema;
 mod secrets;
 mod settings;

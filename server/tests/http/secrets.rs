@@ -1,36 +1,20 @@
 //! SPEC 6.5: no secret (password, code, TAN, token) is ever written to a log or the audit
-//! table. A full journey runs with every log level captured; then, with the server still
-//! running, the logs and what the database holds are searched for every secret the journey
-//! used: on SQLite the database file, its WAL and its shared memory, byte for byte; on
-//! PostgreSQL every row of every table, as text (blobs as hex).
-
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
+//! table. A full journey runs with every log level captured in the JSON log format; then, with
+//! the server still running, the logs and what the database holds are searched for every
+//! secret the journey used: on SQLite the database file, its WAL and its shared memory, byte
+//! for byte; on PostgreSQL every row of every table, as text (blobs as hex). Every log line
+//! must be JSON, and every response line carry its request's id, route, method, status and
+//! latency, and no query string.
 
 use http::header;
 
 use app::backend::db::Location;
 
-use crate::harness::{Client, TestApp, ip, serde_urlencoded as form};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::harness::{Client, TestApp, capture_logs, ip, serde_urlencoded as form};
 
 /// Whether `needle` stands in `text` as a word of its own: not inside a longer run of letters,
-/// digits, `-` and `_` (a six-digit code inside another test's ten-digit timestamp is no
-/// leak; the logs of every test running at the time are captured).
+/// digits, `-` and `_` (a six-digit code inside a ten-digit timestamp or a 32-digit request id
+/// is no leak).
 fn holds_token(text: &[u8], needle: &[u8]) -> bool {
     let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
     text.windows(needle.len()).enumerate().any(|(i, w)| {
@@ -44,15 +28,7 @@ fn token_of(res: &crate::harness::Answer) -> String {
 
 #[tokio::test]
 async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
-    let logs = Capture::default();
-    let sink = logs.clone();
-    // Without timestamps, whose microseconds are six digits like a code.
-    tracing_subscriber::fmt()
-        .without_time()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .try_init()
-        .expect("this test binary installs one log subscriber");
+    let (logs, _logging) = capture_logs();
     let t = TestApp::start().await;
     let mut secrets: Vec<String> = Vec::new();
     let phone = "+4915112340001";
@@ -149,6 +125,8 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         ("nonce", "n-1"),
     ]);
     let res = other.with_session(&s).get(&format!("/oidc/authorize?{authorize}")).await;
+    let authorize_id = res.header(header::HeaderName::from_static("x-request-id")).unwrap();
+    let authorize_status = res.status.as_u16();
     let location = res.header(header::LOCATION).unwrap_or_else(|| panic!("{res:?}"));
     let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     secrets.push(code.clone());
@@ -181,8 +159,18 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         Location::Postgres(_) => crate::harness::every_row(&t).await.into_values().collect::<String>().into_bytes(),
     };
     assert!(stored.len() > 5_000, "the database was read ({} bytes)", stored.len());
-    let logged = logs.0.lock().unwrap().clone();
+    let lines = logs.lines();
+    let logged = logged_without_time(&lines);
     assert!(logged.len() > 1000, "the logs were captured ({} bytes)", logged.len());
+    let authorize_lines = logs.of_request(&authorize_id);
+    assert!(
+        authorize_lines.iter().any(|l| l["message"] == "response"
+            && l["span"]["route"] == "/oidc/authorize"
+            && l["span"]["method"] == "GET"
+            && l["status"] == authorize_status),
+        "the authorize request's response line: {authorize_lines:?}"
+    );
+    assert!(!holds_token(&logged, b"response_type=code"), "the logs hold an authorize query string");
     assert!(secrets.len() >= 20, "{}", secrets.len());
     for secret in &secrets {
         let needle = secret.as_bytes();
@@ -195,6 +183,34 @@ async fn a_full_journey_leaves_no_secret_in_the_database_or_the_logs() {
         );
         assert!(!holds_token(&logged, needle), "the logs hold a secret: {secret}");
     }
+}
+
+/// Every line checked for the fields of the JSON format, and written out again without its
+/// timestamp (whose microseconds are six digits like a code), one line each.
+fn logged_without_time(lines: &[serde_json::Value]) -> Vec<u8> {
+    let mut responses = 0;
+    let mut text = Vec::new();
+    for line in lines {
+        let raw = line.to_string();
+        let mut line = line.clone();
+        let fields = line.as_object_mut().unwrap_or_else(|| panic!("a log line is no object: {raw}"));
+        let time = fields.remove("timestamp");
+        assert!(time.as_ref().is_some_and(serde_json::Value::is_string), "no timestamp: {raw}");
+        assert!(line["level"].is_string() && line["target"].is_string(), "level and target: {raw}");
+        if line["target"] == "server::logs" && line["message"] == "response" {
+            responses += 1;
+            let span = &line["span"];
+            let id = span["request_id"].as_str().unwrap_or_default();
+            let route = span["route"].as_str().unwrap_or_default();
+            assert!(!id.is_empty() && span["method"].is_string(), "request id and method: {raw}");
+            assert!(route.starts_with('/') && !route.contains('?'), "a route, never a query string: {raw}");
+            assert!(line["status"].is_u64() && line["latency_ms"].is_f64(), "status and latency: {raw}");
+        }
+        text.extend(serde_json::to_vec(&line).unwrap());
+        text.push(b'\n');
+    }
+    assert!(responses >= 20, "a response line for each request ({responses})");
+    text
 }
 
 #[test]

@@ -187,3 +187,34 @@ fn the_command_line_creates_an_organisation_and_a_support_agent_with_invitation_
         assert_eq!(open, 2);
     });
 }
+
+#[test]
+fn the_log_format_is_text_or_json_one_object_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("riegel.sqlite").to_string_lossy().into_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--database", &db, "--public-origin", "https://portal.example"])
+        .args(["create-support-agent", "--email", "agent@riegel.example", "--name", "Sam Support"])
+        .env_remove("RIEGEL_DEV")
+        .env_remove("RUST_LOG")
+        .env("RIEGEL_SECRET_KEY", "ab".repeat(32))
+        .env("RIEGEL_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The log and the command's own output (the invitation link) share standard output.
+    let logged: Vec<serde_json::Value> =
+        stdout.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        logged.iter().any(|l| l["level"] == "INFO"
+            && l["target"] == "server"
+            && l["message"].as_str().is_some_and(|m| m.starts_with("database: "))
+            && l["timestamp"].is_string()),
+        "{stdout}"
+    );
+
+    let (code, _, err) = run(&["--log-format", "xml", "--help"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[possible values: text, json]"), "{err}");
+}

@@ -66,6 +66,11 @@ impl Client {
         Client { router: app.router.clone(), peer, cookie: None }
     }
 
+    /// A client at `peer` speaking to `router` (e.g. [`TestApp::router_behind`]).
+    pub fn on(router: Router, peer: IpAddr) -> Self {
+        Client { router, peer, cookie: None }
+    }
+
     /// The same browser (address and cookies) through another instance on the same database.
     pub fn via(&self, app: &TestApp) -> Self {
         Client { router: app.router.clone(), peer: self.peer, cookie: self.cookie.clone() }

@@ -9,13 +9,16 @@
 //! - `test_app`: [`TestApp`], the database it runs on, the accounts it makes, and what a test
 //!   reads back (the development outbox, the audit log, rows and counts);
 //! - `client`: [`Client`], a browser's requests and cookies, its [`Answer`]s and event streams;
+//! - `log_capture`: the server's log in JSON, captured for one test ([`capture_logs`]);
 //! - `journeys`: the steps many tests start from ([`logged_in`], [`at_challenge`],
 //!   [`with_tan`], a support agent, …).
 
 mod client;
 mod journeys;
+mod log_capture;
 mod test_app;
 
 pub use client::*;
 pub use journeys::*;
+pub use log_capture::*;
 pub use test_app::*;

@@ -150,6 +150,11 @@ impl TestApp {
         router(self.state.clone(), self.net.clone())
     }
 
+    /// Another router on the same state that believes the proxy at `proxy`.
+    pub fn router_behind(&self, proxy: IpAddr) -> Router {
+        router(self.state.clone(), NetConfig { trusted_proxy: Some(proxy), ..self.net.clone() })
+    }
+
     /// The folder of the database file (and its WAL).
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()
