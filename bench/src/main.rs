@@ -178,6 +178,15 @@ async fn start(http: &Http, root: &Path, seed: Seed) -> (Server, f64) {
     start_on(http, root, seed, &db, dir, "error").await
 }
 
+/// Where a started server writes `file`: into `dir`, or the terminal with `BENCH_SERVER_LOG`.
+fn output(dir: &tempfile::TempDir, file: &str) -> Stdio {
+    if std::env::var_os("BENCH_SERVER_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        std::fs::File::create(dir.path().join(file)).map_or_else(|_| Stdio::null(), Stdio::from)
+    }
+}
+
 /// Starts the release server on `db` (a file or a PostgreSQL URL), seeded as `seed` says,
 /// logging what `log` (`RUST_LOG`) lets through.
 async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile::TempDir, log: &str) -> (Server, f64) {
@@ -192,14 +201,11 @@ async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile:
         .env("RIEGEL_SEED_DEMO", (seed == Seed::Demo).to_string())
         .env("LEPTOS_SITE_ROOT", root.join("target/site"))
         .env("RUST_LOG", log)
-        .stdout(Stdio::null())
-        // What the server says (errors only) goes to `server.log` beside its database, or with
-        // `BENCH_SERVER_LOG=1` to the terminal.
-        .stderr(if std::env::var_os("BENCH_SERVER_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            std::fs::File::create(dir.path().join("server.log")).map_or_else(|_| Stdio::null(), Stdio::from)
-        })
+        // The server's log (stdout; errors only, unless `log` lets more through) goes to
+        // `server.log` beside its database, and a panic (stderr) to `server.err`; with
+        // `BENCH_SERVER_LOG=1` both go to the terminal.
+        .stdout(output(&dir, "server.log"))
+        .stderr(output(&dir, "server.err"))
         .spawn()
         .expect("target/release/server (run `cargo leptos build --release` first)");
     let server = Server { child, base, _dir: dir };
