@@ -101,7 +101,7 @@ fn descriptors(pid: u32) -> (usize, usize) {
 
 pub async fn run(http: &Http, root: &Path, minutes: f64) {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let log = dir.path().join("server.log");
+    let log = dir.path().join("server.err");
     let db = Backend::Sqlite.new_database(dir.path()).await;
     let accounts: Vec<(String, String)> = (0..ACCOUNTS)
         .map(|i| {
@@ -166,7 +166,8 @@ pub async fn run(http: &Http, root: &Path, minutes: f64) {
 
     let (checks, differ) = ledger::compare(&db, &pool.all()).await;
     samples.push(sample("after the check", pid, &db));
-    // A panic in the server ends the request it served without an answer (counted as 502).
+    // A panic in the server ends the request it served without an answer (counted as 502); the
+    // panic message is on its stderr.
     let said = std::fs::read_to_string(&log).unwrap_or_default();
     let panics = said.lines().filter(|l| l.contains("panicked at")).count();
     if panics > 0 {
