@@ -7,7 +7,7 @@
 //!   factors), `tan` (the TAN system), `oidc/` (OpenID Connect clients, keys and grants);
 //! - what a user typed: `input/`; what leaves the server: `messages/` (texts) and
 //!   `delivery/` (outbox, worker, providers); the record: `audit/` and `events` (push
-//!   wake-ups);
+//!   wake-ups), and the operator's counts: `metrics`;
 //! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write lock);
 //! - under all of them: `tools/` (clock, crypto, password hashing, time formats);
 //! - what every request carries: `request` (`RequestCtx`) and `state` (`AppState`); the demo
@@ -25,6 +25,7 @@ pub mod input;
 pub(crate) mod limits;
 pub mod login;
 pub(crate) mod messages;
+pub mod metrics;
 pub mod oidc;
 pub mod request;
 pub mod seed;

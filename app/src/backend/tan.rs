@@ -16,6 +16,7 @@
 //! the caller does that with `commit_refusal`. `Err` is an internal failure, and nothing is
 //! committed.
 
+use crate::backend::db::WriteTx;
 use sqlx::AnyConnection;
 
 use crate::{
@@ -70,7 +71,7 @@ pub fn tan_session_active(session: &Session, ctx: &RequestCtx) -> bool {
 /// Ends the session's TAN session (SPEC 5.4), if one is open: asks the database, not the
 /// session as loaded, since `authorise` may have opened one in the same transaction.
 pub async fn end_tan_session(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     ctx: &RequestCtx,
     session: &Session,
     user_id: i64,
@@ -111,7 +112,7 @@ pub enum Authorisation {
 }
 
 async fn authorise(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -182,7 +183,7 @@ async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) ->
 /// already sent. Returns the prompt (or the quota refusal).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     session: &Session,
@@ -247,7 +248,7 @@ pub async fn require(
 /// Lifts a TAN lock (SPEC 5.5) inside the caller's transaction, with who did it (an agent in
 /// the support console, or an operator on the command line, without an IP) and why.
 pub async fn unlock(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     now: Timestamp,
     ip: Option<std::net::IpAddr>,
     user_id: i64,

@@ -24,6 +24,10 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{BUSY_TIMEOUT, Backend};
+use crate::backend::{
+    metrics::{Count, Metrics},
+    tools::clock::Stopwatch,
+};
 
 /// The key of the advisory lock every PostgreSQL write transaction takes ("Riegel").
 const WRITE_LOCK_KEY: i64 = 0x5269_6567_656c;
@@ -35,11 +39,22 @@ pub struct Writer {
     backend: Backend,
     /// SQLite only: the queue of this process's writers.
     turn: Arc<Mutex<()>>,
+    /// Where waits for the turn, and what committed transactions count, are recorded.
+    metrics: Metrics,
 }
 
 impl Writer {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Writer { pool, backend, turn: Arc::new(Mutex::new(())) }
+        Writer { pool, backend, turn: Arc::new(Mutex::new(())), metrics: Metrics::off() }
+    }
+
+    /// This writer, recording into `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Writer { metrics, ..self }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Opens a transaction that holds the database's write lock from its first statement
@@ -47,13 +62,23 @@ impl Writer {
     /// Waiting longer than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with
     /// 503 and `Retry-After`.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let waited = Stopwatch::start();
+        let tx = self.take_turn().await;
+        let gave_up = tx.as_ref().err().is_some_and(super::is_wait_timeout);
+        self.metrics.write_waited(waited.elapsed(), gave_up);
+        tx
+    }
+
+    async fn take_turn(&self) -> Result<WriteTx, sqlx::Error> {
+        let counts = Vec::new();
+        let metrics = self.metrics.clone();
         match self.backend {
             Backend::Sqlite => {
                 let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
+                Ok(WriteTx { tx, _turn: Some(turn), counts, metrics })
             }
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
@@ -62,7 +87,7 @@ impl Writer {
                     .bind(WRITE_LOCK_KEY)
                     .execute(&mut *tx)
                     .await?;
-                Ok(WriteTx { tx, _turn: None })
+                Ok(WriteTx { tx, _turn: None, counts, metrics })
             }
         }
     }
@@ -120,11 +145,23 @@ pub struct WriteTx {
     // Dropped first: the rollback is queued before the next writer's turn begins.
     tx: Transaction<'static, Any>,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// What the transaction decided, counted in `metrics` only once it commits.
+    counts: Vec<Count>,
+    metrics: Metrics,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.metrics.committed(&self.counts);
+        Ok(())
+    }
+
+    /// Counts `count` in the metrics if, and when, this transaction commits.
+    pub fn count(&mut self, count: Count) {
+        if self.metrics.is_on() {
+            self.counts.push(count);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! count against the quotas of `quota_window` (20 login codes per channel, 15 setup SMS a
 //! rolling 24 h); every SMS also counts toward the network's SMS cap.
 
+use crate::backend::db::WriteTx;
 use sqlx::AnyConnection;
 
 use crate::{
@@ -66,12 +67,7 @@ pub async fn cooldown(
 
 /// The send path: quota, code, quota count, network count, outbox row, audit. The caller
 /// checked the cooldown and owns the transaction.
-pub async fn send(
-    tx: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    c: CodeSend<'_>,
-) -> Result<Sent, AppError> {
+pub async fn send(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, c: CodeSend<'_>) -> Result<Sent, AppError> {
     let policy = &state.config.policy;
     let kind = Sends::Codes { purpose: c.purpose, channel: c.channel };
     let used = quota_window::usage(tx, policy, c.user_id, kind, ctx.now).await?;

@@ -19,7 +19,7 @@ pub mod step;
 pub mod totp;
 pub mod wrong_entries;
 
-use sqlx::AnyConnection;
+use crate::backend::db::WriteTx;
 
 use self::{
     code::{CodeSend, Sent},
@@ -64,7 +64,7 @@ enum Opening {
 /// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
 /// created.
 pub async fn open_login_challenge(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

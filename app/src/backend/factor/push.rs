@@ -7,6 +7,7 @@
 //!
 //! Pairing and the device's answers are the use cases of `services::push`.
 
+use crate::backend::db::WriteTx;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::Rng;
 
@@ -65,7 +66,7 @@ pub async fn paired(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error> 
 /// still pending for this login is kept (asking again does not send another). The caller commits
 /// either way: a refusal may carry the lock of a push one past the quota.
 pub async fn create_request(
-    tx: &mut Conn,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -139,7 +140,7 @@ pub async fn view_of_session(
 /// failed try of the login challenge it was sent for if that login is still open, so denied
 /// pushes cannot be sent without end.
 pub async fn count_denied(
-    tx: &mut Conn,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

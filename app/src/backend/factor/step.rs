@@ -172,7 +172,7 @@ pub async fn login_entry(
 /// code, or a push the device denied). At a login challenge it counts for the account too
 /// (SPEC 4.6). Returns what the user is told.
 pub async fn count_failure(
-    tx: &mut AnyConnection,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -218,7 +218,7 @@ pub async fn refuse_code<T>(
 /// A factor other than a sent code passed the login challenge: the session gets a new id,
 /// logged in, from this IP as the trusted one. Returns the new token; the caller commits.
 pub async fn pass_login_challenge(
-    tx: &mut AnyConnection,
+    tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     step: &Step,

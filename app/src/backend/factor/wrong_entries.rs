@@ -11,6 +11,7 @@
 //! challenge, a new login or another IP cannot reset. Setup, registration and e-mail-change
 //! codes have bounds of their own; a wrong TAN counts under 5.5, never here.
 
+use crate::backend::db::WriteTx;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
@@ -36,7 +37,7 @@ pub enum Admission {
 
 /// Decides whether the account's next entry is checked; past the bound it locks the account,
 /// in the caller's transaction.
-pub async fn admit(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Admission, AppError> {
+pub async fn admit(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Admission, AppError> {
     let policy = &state.config.policy;
     let used = quota_window::usage(tx, policy, user_id, Sends::WrongEntries, ctx.now).await?;
     let limit = quota_window::limit(policy, Sends::WrongEntries);

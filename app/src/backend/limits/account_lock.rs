@@ -4,6 +4,7 @@
 //! page says until when, to the minute, and how to reach support. A support agent can lift
 //! it early; the lift also resets the daily limits.
 
+use crate::backend::db::WriteTx;
 use sqlx::AnyConnection;
 
 use crate::{
@@ -19,12 +20,7 @@ use crate::{
 };
 
 /// Locks the account and ends its logins in progress; returns what the user is told.
-pub async fn lock(
-    tx: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-    user_id: i64,
-) -> Result<AppError, AppError> {
+pub async fn lock(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<AppError, AppError> {
     let until = ctx.now.plus_secs(state.config.policy.lock_secs);
     store::users::set_locked_until(tx, user_id, until).await?;
     store::sessions::delete_for_user_except_stage(tx, user_id, LoginState::Authenticated).await?;

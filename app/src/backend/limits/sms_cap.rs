@@ -6,6 +6,7 @@
 //! transaction. A login challenge that hits the cap opens on e-mail instead; setup, resend
 //! and TANs are refused and audited.
 
+use crate::backend::db::WriteTx;
 use sqlx::AnyConnection;
 
 use super::network::network_of;
@@ -44,11 +45,7 @@ pub async fn free_at(
 }
 
 /// The refusal to show when the requester's network has used up its SMS, audited in `conn`.
-pub async fn refusal(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    ctx: &RequestCtx,
-) -> Result<Option<AppError>, sqlx::Error> {
+pub async fn refusal(conn: &mut WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Option<AppError>, sqlx::Error> {
     let Some(free_at) = free_at(conn, state, ctx).await? else {
         return Ok(None);
     };

@@ -4,7 +4,7 @@
 //! is no longer offered (it belonged to that setup's session), and the session gets a new id at
 //! the next stage (no fixation). The phone reset's end (6.2) is here too: it completes a login with a new phone.
 
-use sqlx::AnyConnection;
+use crate::backend::db::WriteTx;
 
 use super::sessions;
 use crate::{
@@ -25,7 +25,7 @@ use crate::{
 /// Completes a login in the caller's transaction; returns the new session's token. `proof`
 /// is what passed it.
 pub async fn complete(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
@@ -48,7 +48,7 @@ pub async fn complete(
 /// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with
 /// them; the new session has none), and a notice goes to the e-mail address.
 pub async fn phone_reset_done(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,

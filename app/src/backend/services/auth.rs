@@ -10,6 +10,7 @@
 //! 3. `BEGIN IMMEDIATE`: on success the advance failure is taken back, the presented session
 //!    id is deleted and a new session created; either way the audit event is written.
 
+use crate::backend::db::WriteTx;
 use sqlx::AnyConnection;
 
 use crate::{
@@ -144,7 +145,7 @@ pub async fn login(
 /// state machine picks setup, challenge or a completed login, each with a new session. A
 /// phone-reset link for this account (SPEC 6.2) is used up here and makes it setup.
 async fn password_accepted(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     account: &LoginAccountRow,
@@ -167,7 +168,7 @@ async fn password_accepted(
         phone_reset: phone_reset.is_some(),
     };
     let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
-    let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
+    let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage };
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
         LoginState::Authenticated => {

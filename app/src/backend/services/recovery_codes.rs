@@ -4,6 +4,7 @@
 //! (every time). Only their keyed hash is stored, bound to the account; a new set
 //! replaces the old one. Using one is in `challenge::use_recovery_code`.
 
+use crate::backend::db::WriteTx;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
@@ -12,8 +13,7 @@ use crate::{
         messages::{self, tan::Authorises},
         request::RequestCtx,
         state::AppState,
-        store::{self, Conn},
-        tan,
+        store, tan,
         tools::crypto::{Secret, random_recovery_code},
     },
     domain::{
@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Replaces the account's codes with a new set and returns it, as shown (`ABCDE-FGHJK`).
-async fn issue(conn: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Vec<String>, AppError> {
+async fn issue(conn: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Vec<String>, AppError> {
     store::recovery_codes::delete_of_user(conn, user_id).await?;
     let mut shown = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {

@@ -12,6 +12,7 @@
 //!   session at MFA setup (step 3).
 //! - A registration ends after `registration_ttl_secs`.
 
+use crate::backend::db::WriteTx;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
@@ -57,7 +58,13 @@ async fn pending(conn: &mut Conn, state: &AppState, ctx: &RequestCtx) -> Result<
 
 /// Sends the registration's code (or, for a taken address, the notice to its owner) and
 /// stores what was sent.
-async fn send(tx: &mut Conn, state: &AppState, ctx: &RequestCtx, flow: &[u8], address: &str) -> Result<(), AppError> {
+async fn send(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    flow: &[u8],
+    address: &str,
+) -> Result<(), AppError> {
     let existing = store::users::id_by_email(tx, address).await?;
     // Whoever registers, one address gets at most a few registration e-mails a day: past the
     // cap the page looks the same and nothing is sent.
