@@ -53,10 +53,6 @@ impl Writer {
         Writer { metrics, ..self }
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
     /// Opens a transaction that holds the database's write lock from its first statement
     /// (see the module header). The lock ends when the transaction is committed or dropped.
     /// Waiting longer than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with
