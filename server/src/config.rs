@@ -40,6 +40,11 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_BIND")]
     pub bind: Option<SocketAddr>,
 
+    /// Address to serve Prometheus metrics on (`GET /metrics`), e.g. 127.0.0.1:9464; never
+    /// the public address. Unset: no metrics are kept or served.
+    #[arg(long, env = "RIEGEL_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// Development mode: cookies without `Secure`/`__Host-`, demo seed allowed, a built-in
     /// secret key. Never in production.
     #[arg(long, env = "RIEGEL_DEV", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod dev;
 pub mod guard;
 pub mod logs;
+pub mod metrics;
 pub mod navigation;
 pub mod oidc;
 pub mod push;
@@ -24,6 +25,7 @@ use app::{
             worker,
         },
         events::PushEvents,
+        metrics::Metrics,
         state::{AppState, RuntimeConfig},
         tools::crypto::{Keys, SecretKey},
         tools::hasher::{Argon2Config, PasswordHasher},
@@ -51,6 +53,8 @@ pub struct Settings {
     pub delivery: Delivery,
     /// The time the server reads: the system clock, or a test's adjustable one.
     pub clock: app::backend::tools::clock::Clock,
+    /// Whether metrics are kept (`--metrics-bind` is set).
+    pub metrics: bool,
 }
 
 /// Where messages go (SPEC 8.2): each channel to its provider when one is configured, else to
@@ -80,6 +84,10 @@ impl Delivery {
 /// Opens and migrates the database and prepares the hasher. Errors are one line.
 pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, String> {
     let database = db::open(&settings.database, &settings.pool).await?;
+    let metrics = match settings.metrics {
+        true => Metrics::on(database.backend),
+        false => Metrics::off(),
+    };
     let hasher = PasswordHasher::new(settings.argon2)?;
     let keys = Keys::new(SecretKey::new(settings.secret_key)?);
     let dev_outbox = settings.dev_mode.then(|| Arc::new(DevOutbox::default()));
@@ -107,7 +115,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         },
     };
     Ok(AppState {
-        writer: database.writer,
+        writer: database.writer.with_metrics(metrics.clone()),
         pool: database.pool,
         hasher: Arc::new(hasher),
         keys: Arc::new(keys),
@@ -124,6 +132,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         providers,
         push_events,
         clock: settings.clock,
+        metrics,
     })
 }
 
@@ -166,7 +175,8 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface: pages, server functions, static files, `/healthz` and `/livez`.
+/// The whole HTTP surface: pages, server functions, static files, `/healthz` and `/livez`
+/// (`/metrics` is not among them: it has an address of its own, `metrics::routes`).
 pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
@@ -177,6 +187,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
     });
     let net = Arc::new(net);
     let dev_routes = state.dev_outbox.is_some().then(dev::routes).unwrap_or_default();
+    let counted = state.metrics.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))
@@ -199,6 +210,7 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(logs::request_span).on_response(logs::response_line))
         // Outside the span, which carries the id.
         .layer(middleware::from_fn_with_state(net, logs::request_id))
+        .layer(middleware::from_fn_with_state(counted, metrics::observe))
         .with_state(state)
 }
 

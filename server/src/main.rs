@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         link_origin: cli.link_origin(addr)?,
         delivery: cli.delivery()?,
         clock: clock::Clock::system(),
+        metrics: cli.metrics_bind.is_some(),
     };
     let state = build_state(settings, server::assets::with_hashed_files(conf.leptos_options)).await?;
     tracing::info!("database: {}", cli.database);
@@ -85,6 +86,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             Provider::Dev(_) => tracing::info!("{channel} goes to the development outbox at /dev/outbox"),
             Provider::Smtp(_) | Provider::SmsGateway(_) => tracing::info!("{channel} goes to its configured provider"),
         }
+    }
+    if let Some(metrics_addr) = cli.metrics_bind {
+        if metrics_addr == addr {
+            return Err("--metrics-bind must differ from the public address: metrics are never served there".into());
+        }
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {metrics_addr} for metrics: {e}"))?;
+        tracing::info!("metrics at http://{metrics_addr}/metrics");
+        server::metrics::spawn(listener, state.clone());
     }
     let _worker = server::spawn_worker(&state);
     let _housekeeping = server::spawn_housekeeping(&state);

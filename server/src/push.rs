@@ -9,6 +9,7 @@
 use std::{convert::Infallible, time::Duration};
 
 use app::{
+    backend::metrics::{OpenStream, Stream as StreamKind},
     backend::{
         events::{CLOSING, RESYNC},
         login::sessions::CookieJar,
@@ -45,8 +46,14 @@ pub fn routes() -> Router<AppState> {
 /// to and the current data. Its first answer decides the status (401 for no or a foreign
 /// cookie); after that the data is sent whenever it differs from the last sent, re-read when
 /// the account's push requests change and every `RECHECK`. The stream ends when `read`
-/// fails (the device was removed, the login finished) or the server shuts down.
-async fn stream<F, Fut>(events: broadcast::Receiver<i64>, name: &'static str, read: F) -> Response
+/// fails (the device was removed, the login finished) or the server shuts down. While open,
+/// it is counted in `riegel_push_streams_open`.
+async fn stream<F, Fut>(
+    events: broadcast::Receiver<i64>,
+    name: &'static str,
+    open: impl FnOnce() -> OpenStream,
+    read: F,
+) -> Response
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(i64, String), AppError>> + Send + 'static,
@@ -59,7 +66,12 @@ where
         let next = read();
         async move { next.await.ok().map(|(_, data)| data) }
     };
-    Sse::new(watch(events, user_id, name, first, read)).keep_alive(KeepAlive::default()).into_response()
+    let open = open();
+    let events = watch(events, user_id, name, first, read).map(move |event| {
+        let _counted = &open;
+        event
+    });
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }
 
 /// The events of [`stream`] after its first: `read` gives the current data (`None` ends the
@@ -117,14 +129,20 @@ where
 async fn device_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = std::sync::Arc::new(CookieJar::device(state.config.dev_mode).token(&headers));
     let events = state.push_events.subscribe();
-    stream(events, "requests", move || {
-        let (state, token) = (state.clone(), token.clone());
-        async move {
-            let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
-            let (user_id, list) = push::device_requests(&state, token, state.clock.now()).await?;
-            Ok((user_id, serde_json::to_string(&list).map_err(AppError::internal)?))
-        }
-    })
+    let metrics = state.metrics.clone();
+    stream(
+        events,
+        "requests",
+        move || metrics.stream_opened(StreamKind::Device),
+        move || {
+            let (state, token) = (state.clone(), token.clone());
+            async move {
+                let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
+                let (user_id, list) = push::device_requests(&state, token, state.clock.now()).await?;
+                Ok((user_id, serde_json::to_string(&list).map_err(AppError::internal)?))
+            }
+        },
+    )
     .await
 }
 
@@ -133,14 +151,20 @@ async fn device_events(State(state): State<AppState>, headers: HeaderMap) -> Res
 async fn login_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = std::sync::Arc::new(CookieJar::session(state.config.dev_mode).token(&headers));
     let events = state.push_events.subscribe();
-    stream(events, "push", move || {
-        let (state, token) = (state.clone(), token.clone());
-        async move {
-            let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
-            let (user_id, view) = push::session_view(&state, token, state.clock.now()).await?;
-            Ok((user_id, view.map_or_else(|| "None".to_owned(), |v| format!("{:?}", v.state))))
-        }
-    })
+    let metrics = state.metrics.clone();
+    stream(
+        events,
+        "push",
+        move || metrics.stream_opened(StreamKind::Login),
+        move || {
+            let (state, token) = (state.clone(), token.clone());
+            async move {
+                let token = token.as_ref().as_ref().ok_or(AppError::NotAuthenticated)?;
+                let (user_id, view) = push::session_view(&state, token, state.clock.now()).await?;
+                Ok((user_id, view.map_or_else(|| "None".to_owned(), |v| format!("{:?}", v.state))))
+            }
+        },
+    )
     .await
 }
 

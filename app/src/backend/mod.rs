@@ -7,7 +7,8 @@
 //!   factors), `tan` (the TAN system), `oidc/` (OpenID Connect clients, keys and grants);
 //! - what a user typed: `input/`; what leaves the server: `messages/` (texts) and
 //!   `delivery/` (outbox, worker, providers); the record: `audit/` and `events` (push
-//!   wake-ups); rows every window has left: `housekeeping`;
+//!   wake-ups), and the operator's counts: `metrics`; rows every window has left:
+//!   `housekeeping`;
 //! - storage: `store/` (every SQL statement) and `db` (pools, migrations, the write
 //!   transaction and its locks);
 //! - under all of them: `tools/` (clock, crypto, password hashing, time formats);
@@ -27,6 +28,7 @@ pub mod input;
 pub(crate) mod limits;
 pub mod login;
 pub(crate) mod messages;
+pub mod metrics;
 pub mod oidc;
 pub mod request;
 pub mod seed;

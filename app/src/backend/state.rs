@@ -52,6 +52,9 @@ pub struct AppState {
     pub push_events: super::events::PushEvents,
     /// The time every request and worker reads (the system clock, or a test's).
     pub clock: super::tools::clock::Clock,
+    /// What `/metrics` on the metrics address renders (off without `--metrics-bind`); the
+    /// writer records into the same.
+    pub metrics: super::metrics::Metrics,
 }
 
 impl AppState {

@@ -21,7 +21,7 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db::{self, LockKey},
+        db::{self, LockKey, WriteTx},
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
         limits::sms_cap,
@@ -70,7 +70,7 @@ pub fn tan_session_active(session: &Session, ctx: &RequestCtx) -> bool {
 /// Ends the session's TAN session (SPEC 5.4), if one is open: asks the database, not the
 /// session as loaded, since `authorise` may have opened one in the same transaction.
 pub async fn end_tan_session(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     ctx: &RequestCtx,
     session: &Session,
     user_id: i64,

@@ -31,6 +31,12 @@ async fn another_process_holding_the_write_lock_gets_503_and_the_server_recovers
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{res:?}");
     assert_eq!(res.header(header::RETRY_AFTER).as_deref(), Some("1"), "{res:?}");
     assert!(res.body.contains("Busy"), "{res:?}");
+    // The operator sees it: one write gave up, after waiting the whole timeout.
+    assert_eq!(t.metric("riegel_db_write_timeouts_total", &[]).await, 1.0);
+    assert!(
+        t.metric("riegel_db_write_wait_seconds_bucket", &[("le", "7.5")]).await
+            < t.metric("riegel_db_write_wait_seconds_count", &[]).await
+    );
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     other.close().await.unwrap();
     assert_eq!(tally(&t).await, before, "nothing half-written");
@@ -111,6 +117,9 @@ async fn a_full_disk_gets_503_writes_nothing_and_the_server_recovers_when_space_
     // Every row counted before the refusal is whole: sends and codes and messages match.
     let sent = during[0] - before[0];
     assert_eq!(during, tally_after_resends(&before, sent));
+    // The metrics count what was committed: the refused write's code is not among them.
+    let counted = t.metric("riegel_codes_sent_total", &[]).await as i64;
+    assert_eq!(counted, t.audited("code.sent").await);
 
     t.state.clock.advance(120);
     let resent = c.resend().await;

@@ -1,6 +1,7 @@
 //! The audit events, one variant each, with their stored kind and detail.
 
 use crate::domain::{
+    login::LoginState,
     mfa::{Factor, Method, Purpose},
     tan::Action as TanAction,
     time::Timestamp,
@@ -52,7 +53,7 @@ pub enum AuditEvent<'a> {
     /// The password step succeeded; `next` is the stage the session moved to.
     PasswordAccepted {
         user_id: i64,
-        next: &'static str,
+        next: LoginState,
     },
     /// A login completed; `factor` is what passed its challenge (`None`: the password from the
     /// trusted IP, or a recovery code).

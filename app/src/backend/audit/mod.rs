@@ -13,22 +13,28 @@ mod stored;
 pub use event::{Actor, AuditEvent, LoginFailure, OidcStep};
 pub use stored::OPERATOR;
 
-use super::{store, tools::timefmt};
+use super::{db::WriteTx, metrics::Count, store, tools::timefmt};
 use crate::{
     domain::{lang::Lang, time::Timestamp},
     wire::accounts::ActivityItem,
 };
 
-/// Appends one event.
+/// Appends one event to the transaction's writes; the metrics count it when the transaction
+/// commits (`metrics::Count::of`).
 pub async fn record(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     at: Timestamp,
     ip: Option<IpAddr>,
     event: AuditEvent<'_>,
 ) -> Result<(), sqlx::Error> {
     let ip = ip.map(|i| i.to_string());
     let detail = event.detail().to_string();
-    store::audit_events::insert(conn, at, event.kind(), event.user_id(), event.actor_id(), ip.as_deref(), &detail).await
+    store::audit_events::insert(tx, at, event.kind(), event.user_id(), event.actor_id(), ip.as_deref(), &detail)
+        .await?;
+    if let Some(count) = Count::of(&event) {
+        tx.count(count);
+    }
+    Ok(())
 }
 
 /// The most recent security events of one account, newest first.
@@ -73,7 +79,7 @@ fn operator_label(lang: Lang) -> &'static str {
 /// The end of a use case that writes one change: its event, recorded in its transaction, and
 /// the commit.
 pub async fn record_and_commit(
-    mut tx: super::db::WriteTx,
+    mut tx: WriteTx,
     ctx: &super::request::RequestCtx,
     event: AuditEvent<'_>,
 ) -> Result<(), sqlx::Error> {

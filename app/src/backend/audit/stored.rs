@@ -164,7 +164,7 @@ impl AuditEvent<'_> {
                 },
             }),
             AuditEvent::LoginThrottled { email, retry_at } => json!({ "email": email, "retry_at": retry_at.0 }),
-            AuditEvent::PasswordAccepted { next, .. } => json!({ "next": next }),
+            AuditEvent::PasswordAccepted { next, .. } => json!({ "next": next.as_str() }),
             AuditEvent::LoginLocked { until, .. } | AuditEvent::AccountLocked { until, .. } => {
                 json!({ "until": until.0 })
             }

@@ -290,6 +290,21 @@ pub fn is_transient(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether a write gave up waiting for its turn: the process's queue or the pool timed out,
+/// SQLite's file stayed locked by another process past the busy timeout (BUSY, LOCKED), or
+/// PostgreSQL's lock timeout ended the wait for the write lock (55P03).
+pub fn is_wait_timeout(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+            matches!(primary, Some(5 | 6))
+        }
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "55P03"),
+        _ => false,
+    }
+}
+
 /// Database failures as the user meets them: unreachable or too busy in time is "busy, try
 /// again"; anything else is logged in full and shown as an internal error.
 impl From<sqlx::Error> for crate::wire::AppError {

@@ -32,6 +32,10 @@ use super::{
     BUSY_TIMEOUT, Backend,
     locks::{self, LockKey},
 };
+use crate::backend::{
+    metrics::{Count, Metrics},
+    tools::clock::Stopwatch,
+};
 
 /// The way in for writes.
 #[derive(Clone, Debug)]
@@ -40,11 +44,18 @@ pub struct Writer {
     backend: Backend,
     /// SQLite only: the queue of this process's writers.
     turn: Arc<Mutex<()>>,
+    /// Where waits for the turn, and what committed transactions count, are recorded.
+    metrics: Metrics,
 }
 
 impl Writer {
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Writer { pool, backend, turn: Arc::new(Mutex::new(())) }
+        Writer { pool, backend, turn: Arc::new(Mutex::new(())), metrics: Metrics::off() }
+    }
+
+    /// This writer, recording into `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Writer { metrics, ..self }
     }
 
     /// Opens a write transaction. On SQLite it holds the database's write lock from its first
@@ -53,17 +64,27 @@ impl Writer {
     /// than [`BUSY_TIMEOUT`] gives `PoolTimedOut`, which the API answers with 503 and
     /// `Retry-After`.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        let waited = Stopwatch::start();
+        let tx = self.take_turn().await;
+        let gave_up = tx.as_ref().err().is_some_and(super::is_wait_timeout);
+        self.metrics.write_waited(waited.elapsed(), gave_up);
+        tx
+    }
+
+    async fn take_turn(&self) -> Result<WriteTx, sqlx::Error> {
+        let counts = Vec::new();
+        let metrics = self.metrics.clone();
         match self.backend {
             Backend::Sqlite => {
                 let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: Some(turn) })
+                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: Some(turn), counts, metrics })
             }
             Backend::Postgres => {
                 let tx = self.pool.begin().await?;
-                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: None })
+                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: None, counts, metrics })
             }
         }
     }
@@ -124,6 +145,9 @@ pub struct WriteTx {
     /// The keys taken, sorted.
     held: Vec<LockKey>,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// What the transaction decided, counted in `metrics` only once it commits.
+    counts: Vec<Count>,
+    metrics: Metrics,
 }
 
 /// What [`WriteTx::lock`] did.
@@ -139,7 +163,16 @@ pub enum Taken {
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.metrics.committed(&self.counts);
+        Ok(())
+    }
+
+    /// Counts `count` in the metrics if, and when, this transaction commits.
+    pub fn count(&mut self, count: Count) {
+        if self.metrics.is_on() {
+            self.counts.push(count);
+        }
     }
 
     /// Takes `keys` (in the module's order, in one statement) and holds them to the end of
@@ -162,7 +195,11 @@ impl WriteTx {
         let taken = match self.backend {
             Backend::Sqlite => Taken::Nothing,
             Backend::Postgres => {
-                sqlx::query(sqlx::AssertSqlSafe(locks::pg_statement(&next))).execute(&mut *self.tx).await?;
+                // A wait for a key another transaction holds is a write wait like SQLite's turn.
+                let waited = Stopwatch::start();
+                let locked = sqlx::query(sqlx::AssertSqlSafe(locks::pg_statement(&next))).execute(&mut *self.tx).await;
+                self.metrics.write_waited(waited.elapsed(), locked.as_ref().err().is_some_and(super::is_wait_timeout));
+                locked?;
                 Taken::Waited
             }
         };

@@ -57,6 +57,16 @@ impl Failure {
 }
 
 impl Provider {
+    /// Its name in the metrics (`riegel_deliveries_total{provider}`).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Provider::Dev(_) => "dev",
+            Provider::Smtp(_) => "smtp",
+            Provider::SmsGateway(_) => "sms_gateway",
+            Provider::Unconfigured => "unconfigured",
+        }
+    }
+
     pub(super) async fn deliver(&self, m: &DueRow, channel: Method, now: Timestamp) -> Result<(), Failure> {
         match self {
             Provider::Dev(outbox) => {

@@ -20,6 +20,7 @@ use super::providers::{Failure, Providers};
 use crate::{
     backend::{
         db::{Backend, Truncation, Writer},
+        metrics::{Count, DeliveryOutcome},
         store,
         tools::clock,
     },
@@ -75,27 +76,37 @@ pub async fn deliver_due_claiming(
     due.sort_by_key(|m| m.id);
     let mut outcomes = Vec::with_capacity(due.len());
     for m in &due {
-        let outcome = match Method::parse(&m.channel) {
+        let channel = Method::parse(&m.channel);
+        let outcome = match channel {
             Some(channel) => providers.for_channel(channel).deliver(m, channel, now).await,
             None => Err(Failure::permanent(format!("unknown channel {:?}", m.channel))),
         };
         if let Err(failure) = &outcome {
             tracing::warn!(outbox_id = m.id, reason = %failure.reason, permanent = failure.permanent, "delivery failed");
         }
-        outcomes.push((m, outcome));
+        outcomes.push((m, channel, outcome));
     }
     let mut tx = writer.begin().await?;
-    for (m, outcome) in outcomes {
+    for (m, channel, outcome) in outcomes {
         let give_up = |f: &Failure| f.permanent || now.0 - m.created_at >= GIVE_UP_AFTER_SECS;
-        match outcome {
-            Ok(()) => store::outbox::mark_sent(&mut tx, m.id, now).await?,
+        let counted = match outcome {
+            Ok(()) => {
+                store::outbox::mark_sent(&mut tx, m.id, now).await?;
+                DeliveryOutcome::Sent
+            }
             Err(failure) if give_up(&failure) => {
                 store::outbox::mark_given_up(&mut tx, m.id, &failure.reason, now).await?;
+                DeliveryOutcome::GivenUp
             }
             Err(failure) => {
                 let next = now.plus_secs(backoff_secs(m.attempts));
                 store::outbox::mark_failed(&mut tx, m.id, &failure.reason, next).await?;
+                DeliveryOutcome::Failed
             }
+        };
+        if let Some(channel) = channel {
+            let provider = providers.for_channel(channel).name();
+            tx.count(Count::Delivery { provider, channel, outcome: counted });
         }
     }
     tx.commit().await?;

@@ -170,7 +170,7 @@ async fn password_accepted(
         phone_reset: phone_reset.is_some(),
     };
     let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
-    let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage.as_str() };
+    let event = AuditEvent::PasswordAccepted { user_id: account.id, next: stage };
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
         LoginState::Authenticated => {

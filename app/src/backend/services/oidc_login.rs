@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         audit::{self, AuditEvent, OidcStep},
+        db::WriteTx,
         input::iban,
         login::access,
         login::sessions::{self, Session},
@@ -376,7 +377,7 @@ fn login_of(session: &Session) -> CurrentLogin {
 /// Issues the code of the request waiting behind `cookie` and settles the request in the
 /// same transaction; `None` when it was settled meanwhile (another tab, another instance).
 async fn issue_waiting(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     cookie: &Secret<String>,
@@ -391,7 +392,7 @@ async fn issue_waiting(
 }
 
 async fn issue(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
     request: &AuthorizationRequest,

@@ -7,13 +7,13 @@
 use crate::{
     backend::{
         audit::{self, AuditEvent},
+        db::WriteTx,
         factor::recovery_code::code_hash,
         login::access,
         messages::{self, tan::Authorises},
         request::RequestCtx,
         state::AppState,
-        store::{self, Conn},
-        tan,
+        store, tan,
         tools::crypto::{Secret, random_recovery_code},
     },
     domain::{
@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Replaces the account's codes with a new set and returns it, as shown (`ABCDE-FGHJK`).
-async fn issue(conn: &mut Conn, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Vec<String>, AppError> {
+async fn issue(conn: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Vec<String>, AppError> {
     store::recovery_codes::delete_of_user(conn, user_id).await?;
     let mut shown = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {

@@ -27,6 +27,25 @@ pub async fn newest_to(conn: &mut Conn, email: &str, phone: Option<&str>) -> Res
     .await
 }
 
+/// The messages of one channel not yet delivered nor given up: how many, and when the oldest
+/// was written.
+#[derive(sqlx::FromRow)]
+pub struct Waiting {
+    pub channel: String,
+    pub waiting: i64,
+    pub oldest: Option<i64>,
+}
+
+/// What waits for delivery, per channel that has any.
+pub async fn waiting(conn: &mut Conn) -> Result<Vec<Waiting>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channel, count(*) AS waiting, min(created_at) AS oldest FROM outbox
+         WHERE sent_at IS NULL AND gave_up_at IS NULL GROUP BY channel",
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Adds a message due at once; returns its id.
 pub async fn enqueue(
     conn: &mut Conn,

@@ -120,6 +120,22 @@ impl Clock {
     }
 }
 
+/// How long something took, on the monotonic clock: for the metrics' durations (a request,
+/// the wait for the write turn), never for a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch(Instant);
+
+impl Stopwatch {
+    #[allow(clippy::disallowed_methods)]
+    pub fn start() -> Self {
+        Stopwatch(Instant::now())
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

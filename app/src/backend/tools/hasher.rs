@@ -113,6 +113,8 @@ pub struct PasswordHasher {
     admitted: Arc<AtomicUsize>,
     high_water: AtomicUsize,
     verifications: AtomicU64,
+    /// Jobs refused with `Busy` since start.
+    refusals: AtomicU64,
     dummy_hash: String,
 }
 
@@ -172,6 +174,7 @@ impl PasswordHasher {
             admitted: Arc::new(AtomicUsize::new(0)),
             high_water: AtomicUsize::new(0),
             verifications: AtomicU64::new(0),
+            refusals: AtomicU64::new(0),
             dummy_hash,
         })
     }
@@ -190,12 +193,23 @@ impl PasswordHasher {
         self.high_water.load(Ordering::SeqCst)
     }
 
+    /// Jobs admitted now (running or waiting for a thread).
+    pub fn admitted(&self) -> usize {
+        self.admitted.load(Ordering::SeqCst)
+    }
+
+    /// Jobs refused with `Busy` since start (the queue was full).
+    pub fn refusals(&self) -> u64 {
+        self.refusals.load(Ordering::Relaxed)
+    }
+
     /// A slot for one job, or `Busy` when `permits + queue` jobs are admitted already.
     pub fn admit(&self) -> Result<Admission, HashError> {
         let capacity = self.config.permits + self.config.queue;
         let before = self.admitted.fetch_add(1, Ordering::SeqCst);
         let admission = Admission(self.admitted.clone());
         if before >= capacity {
+            self.refusals.fetch_add(1, Ordering::Relaxed);
             return Err(HashError::Busy);
         }
         self.high_water.fetch_max(before + 1, Ordering::SeqCst);

@@ -139,6 +139,7 @@ impl TestApp {
             link_origin: "https://portal.example".into(),
             delivery,
             clock: clock::Clock::manual(),
+            metrics: true,
         };
         let state = build_state(settings, options).await.unwrap();
         let net = NetConfig { trusted_proxy: None, public_origin: None, body_limit: 64 * 1024, dev_mode };
@@ -246,6 +247,22 @@ impl TestApp {
         self.state.dev_outbox.as_ref().unwrap().list().iter().filter(|m| m.recipient == recipient).count()
     }
 
+    /// What a scrape of the metrics address gets (`GET /metrics` on `server::metrics::routes`).
+    pub async fn metrics_text(&self) -> String {
+        use tower::ServiceExt;
+        let req = http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap();
+        let res = server::metrics::routes(self.state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(res.status(), http::StatusCode::OK);
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    /// The sum of the samples of metric `name` whose labels include `labels`, scraped now (0
+    /// when there is none).
+    pub async fn metric(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        metric_in(&self.metrics_text().await, name, labels)
+    }
+
     /// Counts rows of an audit event kind.
     pub async fn audited(&self, kind: &str) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE kind = $1")
@@ -346,4 +363,51 @@ pub fn tally_after_resends(before: &[i64], resends: i64) -> Vec<i64> {
 /// One number from the database; the SQL is the test's own.
 pub async fn count(t: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&t.state.pool).await.unwrap()
+}
+
+/// The sum of the samples of metric `name` in Prometheus' text format whose labels include
+/// `labels` (0 when there is none).
+pub fn metric_in(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples(text)
+        .into_iter()
+        .filter(|s| s.name == name && labels.iter().all(|(k, v)| s.labels.iter().any(|(lk, lv)| lk == k && lv == v)))
+        .map(|s| s.value)
+        .sum()
+}
+
+/// One sample of a text in Prometheus' format.
+pub struct Sample {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+/// Every sample of a text in Prometheus' format.
+pub fn samples(text: &str) -> Vec<Sample> {
+    let mut all = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
+        let (name, mut rest) = match series.split_once('{') {
+            Some((name, rest)) => (name, rest.strip_suffix('}').unwrap_or_else(|| panic!("no closing brace: {line}"))),
+            None => (series, ""),
+        };
+        let mut labels = Vec::new();
+        while let Some((key, after)) = rest.split_once("=\"") {
+            let mut chars = after.char_indices();
+            let mut label = String::new();
+            let end = loop {
+                match chars.next() {
+                    Some((_, '\\')) => label.extend(chars.next().map(|(_, c)| c)),
+                    Some((i, '"')) => break i,
+                    Some((_, c)) => label.push(c),
+                    None => panic!("unterminated label: {line}"),
+                }
+            };
+            labels.push((key.trim_start_matches(',').to_owned(), label));
+            rest = &after[end + 1..];
+        }
+        all.push(Sample { name: name.to_owned(), labels, value });
+    }
+    all
 }
