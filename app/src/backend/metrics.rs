@@ -29,7 +29,7 @@
 //! | `riegel_argon2_capacity` | gauge | — | jobs admitted at most (threads plus queue) |
 //! | `riegel_argon2_refusals_total` | counter | — | hashes refused because the queue was full (answered 503) |
 //! | `riegel_db_pool_connections` | gauge | `state`: `in_use`, `idle` | the database pool's connections |
-//! | `riegel_db_write_wait_seconds` | histogram | — | time to get the write turn (`Writer::begin`: the queue, the connection, the lock) |
+//! | `riegel_db_write_wait_seconds` | histogram | — | each wait of a write: for its turn (`Writer::begin`: the queue, the connection) and, on PostgreSQL, for the keys it locks (`WriteTx::lock`) |
 //! | `riegel_db_write_timeouts_total` | counter | — | writes that gave up waiting for the turn (answered 503) |
 //! | `riegel_push_streams_open` | gauge | `stream`: `device`, `login` | open event streams of push devices and waiting login screens |
 //! | `riegel_build_info` | gauge | `version`, `backend` (`sqlite`, `postgres`) | always 1 |
@@ -256,7 +256,7 @@ impl Metrics {
         });
     }
 
-    /// A wait for the write turn, and whether it gave up.
+    /// A wait for the write turn or a write's locks, and whether it gave up.
     pub fn write_waited(&self, took: Duration, gave_up: bool) {
         self.record(|| {
             histogram!("riegel_db_write_wait_seconds").record(took.as_secs_f64());
@@ -430,8 +430,8 @@ fn describe() {
     describe_gauge!("riegel_argon2_capacity", "Password hashes admitted at most (threads plus queue)");
     describe_counter!("riegel_argon2_refusals_total", "Password hashes refused because the queue was full");
     describe_gauge!("riegel_db_pool_connections", "Connections of the database pool, in use and idle");
-    describe_histogram!("riegel_db_write_wait_seconds", Unit::Seconds, "Time to get the write turn");
-    describe_counter!("riegel_db_write_timeouts_total", "Writes that gave up waiting for the write turn");
+    describe_histogram!("riegel_db_write_wait_seconds", Unit::Seconds, "Time a write waited for its turn or its locks");
+    describe_counter!("riegel_db_write_timeouts_total", "Writes that gave up waiting for their turn or their locks");
     describe_gauge!("riegel_push_streams_open", "Open event streams of push devices and waiting login screens");
     describe_gauge!("riegel_build_info", "The running build: version and database backend (always 1)");
 }
