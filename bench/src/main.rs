@@ -175,7 +175,7 @@ async fn start(http: &Http, root: &Path, seed: Seed) -> (Server, f64) {
     if seed == Seed::MfaAccounts {
         seed_mfa_accounts(&db).await;
     }
-    start_on(http, root, seed, &db, dir, "error").await
+    start_on(http, root, seed, &db, dir, &[]).await
 }
 
 /// Where a started server writes `file`: into `dir`, or the terminal with `BENCH_SERVER_LOG`.
@@ -187,9 +187,16 @@ fn output(dir: &tempfile::TempDir, file: &str) -> Stdio {
     }
 }
 
-/// Starts the release server on `db` (a file or a PostgreSQL URL), seeded as `seed` says,
-/// logging what `log` (`RUST_LOG`) lets through.
-async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile::TempDir, log: &str) -> (Server, f64) {
+/// Starts the release server on `db` (a file or a PostgreSQL URL), seeded as `seed` says, with
+/// more settings (`RUST_LOG` is `error` unless they name it).
+async fn start_on(
+    http: &Http,
+    root: &Path,
+    seed: Seed,
+    db: &str,
+    dir: tempfile::TempDir,
+    settings: &[(&str, &str)],
+) -> (Server, f64) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let began = Instant::now();
@@ -200,7 +207,8 @@ async fn start_on(http: &Http, root: &Path, seed: Seed, db: &str, dir: tempfile:
         .env("RIEGEL_TRUSTED_PROXY", "127.0.0.1")
         .env("RIEGEL_SEED_DEMO", (seed == Seed::Demo).to_string())
         .env("LEPTOS_SITE_ROOT", root.join("target/site"))
-        .env("RUST_LOG", log)
+        .env("RUST_LOG", "error")
+        .envs(settings.iter().copied())
         // The server's log (stdout; errors only, unless `log` lets more through) goes to
         // `server.log` beside its database, and a panic (stderr) to `server.err`; with
         // `BENCH_SERVER_LOG=1` both go to the terminal.
@@ -609,7 +617,7 @@ async fn server_figures(http: &Http, root: &Path, cores: usize, rows: &mut Rows)
     if Backend::available().contains(&Backend::Postgres) {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let db = Backend::Postgres.new_database(dir.path()).await;
-        let (pg, _) = start_on(http, root, Seed::Empty, &db, dir, "error").await;
+        let (pg, _) = start_on(http, root, Seed::Empty, &db, dir, &[]).await;
         let pg_best = best_login_rate(http, &pg, &counter).await;
         rows.push((
             format!("1. password logins/s over HTTP, PostgreSQL (best concurrency {})", pg_best.1),
@@ -661,11 +669,15 @@ async fn best_login_rate(http: &Http, server: &Server, counter: &Arc<AtomicU64>)
 /// PostgreSQL database (client `i` at instance `i mod 2`).
 async fn mfa_figures(http: &Http, root: &Path, cores: usize, rows: &mut Rows) {
     for backend in Backend::available() {
-        let mut setups: Vec<(String, usize)> = vec![(backend.name().to_owned(), 1)];
+        // (label, instances, connections each); the server's default pool is 8.
+        let mut setups: Vec<(String, usize, &str)> = vec![(backend.name().to_owned(), 1, "8")];
         if backend == Backend::Postgres {
-            setups.push(("PostgreSQL, two instances".to_owned(), 2));
+            setups.push(("PostgreSQL, two instances".to_owned(), 2, "8"));
+            // As many connections as one instance opens: on few cores, PostgreSQL spends more
+            // per transaction the more of them run at once.
+            setups.push(("PostgreSQL, two instances of 4 connections".to_owned(), 2, "4"));
         }
-        for (label, instances) in setups {
+        for (label, instances, connections) in setups {
             eprintln!("bench: MFA with {MFA_CLIENTS} clients on {label} (waits 31 s for the resend countdown)");
             let dir = tempfile::tempdir().expect("a temporary folder");
             let db = backend.new_database(dir.path()).await;
@@ -673,7 +685,8 @@ async fn mfa_figures(http: &Http, root: &Path, cores: usize, rows: &mut Rows) {
             let mut servers = Vec::new();
             for _ in 0..instances {
                 let dir = tempfile::tempdir().expect("a temporary folder");
-                servers.push(start_on(http, root, Seed::MfaAccounts, &db, dir, "error").await.0);
+                let settings = [("RIEGEL_DB_MAX_CONNECTIONS", connections)];
+                servers.push(start_on(http, root, Seed::MfaAccounts, &db, dir, &settings).await.0);
             }
             let Mfa { alone, verify, resend, busy, verify_cpu } = mfa(http, &servers.iter().collect::<Vec<_>>()).await;
             let exact = mfa_counts_exact(&db).await;
@@ -741,7 +754,8 @@ async fn statements_per_verification(http: &Http, root: &Path, backend: Backend)
     seed_mfa_accounts(&db).await;
     let log_dir = tempfile::tempdir().expect("a temporary folder");
     let (server, _) =
-        start_on(http, root, Seed::MfaAccounts, &db, log_dir, "error,server=debug,sqlx::query=debug").await;
+        start_on(http, root, Seed::MfaAccounts, &db, log_dir, &[("RUST_LOG", "error,server=debug,sqlx::query=debug")])
+            .await;
     let form = format!("email=user0%40bench.example&password={PASSWORD}");
     let login = post(http, &server.base, "/api/login", &form, "10.200.0.0", None).await;
     let cookie = login.cookie.expect("a session at the challenge");

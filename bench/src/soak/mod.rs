@@ -110,7 +110,7 @@ pub async fn run(http: &Http, root: &Path, minutes: f64) {
         })
         .collect();
     seed_accounts(&db, "Soak GmbH", &accounts).await;
-    let (server, _) = start_on(http, root, Seed::Empty, &db, dir, "error").await;
+    let (server, _) = start_on(http, root, Seed::Empty, &db, dir, &[]).await;
     let pid = server.child.id();
     let total = Duration::from_secs_f64(minutes * 60.0);
     eprintln!("soak: {USERS} simulated users, {ACCOUNTS} accounts, {minutes} min against {}", server.base);
