@@ -443,10 +443,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_rolled_back_transaction_counts_nothing_and_a_committed_one_counts_once() {
-        let dir = std::env::temp_dir().join(format!("riegel-metrics-rollback-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let location = db::Location::Sqlite(dir.join("riegel.sqlite"));
-        let database = db::open(&location, &db::PoolSettings::default()).await.unwrap();
+        let (database, dir) = db::tests::temporary("metrics-rollback").await;
         let metrics = Metrics::on(Backend::Sqlite);
         let writer = database.writer.clone().with_metrics(metrics.clone());
         let (now, ip) = (clock::now(), Some("192.0.2.1".parse().unwrap()));

@@ -350,3 +350,20 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
         }
     }
 }
+
+/// What the app's unit tests share.
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::PathBuf;
+
+    use super::{Database, Location, PoolSettings, open};
+
+    /// A new SQLite database in a folder of its own under the system's temporary folder, for
+    /// the unit tests that need a real write transaction; the caller removes the folder.
+    pub(crate) async fn temporary(name: &str) -> (Database, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("riegel-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database = open(&Location::Sqlite(dir.join("riegel.sqlite")), &PoolSettings::default()).await.unwrap();
+        (database, dir)
+    }
+}

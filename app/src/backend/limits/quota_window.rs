@@ -99,15 +99,13 @@ pub fn limit(policy: &Policy, kind: Sends) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::db::{self, Location, PoolSettings};
+    use crate::backend::db;
 
     /// A use case that forgot its lock fails at its first counted read, on SQLite as on
     /// PostgreSQL, instead of counting inexactly under load.
     #[tokio::test]
     async fn a_counted_read_without_the_accounts_lock_is_refused() {
-        let dir = std::env::temp_dir().join(format!("riegel-quota-window-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = db::open(&Location::Sqlite(dir.join("q.sqlite")), &PoolSettings::default()).await.unwrap();
+        let (db, dir) = db::tests::temporary("quota-window").await;
         let policy = Policy::default();
         let mut tx = db.writer.begin().await.unwrap();
         let refused = usage(&mut tx, &policy, 1, Sends::WrongEntries, Timestamp(0)).await.unwrap_err();
