@@ -3,8 +3,9 @@
 //! A use case locks only the keys it decides on (`db::locks`), so it never deletes rows of
 //! other keys: a delete that ran across every network inside a login would wait for any
 //! instance holding one of those rows, and a stalled instance would hold up logins of
-//! accounts it never touched. Those deletes run here instead, every [`EVERY_SECS`], where a
-//! wait holds up nothing but the next sweep.
+//! accounts it never touched. Those deletes run here instead, every [`EVERY_SECS`], each in a
+//! transaction of its own. Use cases count only the rows of their window, so they never wait
+//! on rows a sweep deletes; a wait here holds up nothing but the next sweep.
 //!
 //! | rows | deleted once |
 //! |---|---|
@@ -23,11 +24,13 @@ pub const EVERY_SECS: u64 = 600;
 /// One sweep at `clock`'s time.
 pub async fn sweep(writer: &Writer, clock: &Clock, policy: &Policy) -> Result<(), sqlx::Error> {
     let now = clock.now();
-    let start = quota::window_start(now, policy.quota_window_secs);
     let mut tx = writer.begin().await?;
-    store::sms_sends::forget_before(&mut tx, start).await?;
-    let expired = now.minus_secs(policy.registration_ttl_secs);
-    store::registrations::delete_created_until(&mut tx, expired).await?;
+    store::sms_sends::forget_before(&mut tx, quota::window_start(now, policy.quota_window_secs)).await?;
+    tx.commit().await?;
+    let mut tx = writer.begin().await?;
+    store::registrations::delete_created_until(&mut tx, now.minus_secs(policy.registration_ttl_secs)).await?;
+    tx.commit().await?;
+    let mut tx = writer.begin().await?;
     oidc::grants::sweep(&mut tx, now).await?;
     tx.commit().await
 }

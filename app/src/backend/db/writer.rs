@@ -67,7 +67,11 @@ impl Writer {
         let waited = Stopwatch::start();
         let tx = self.take_turn().await;
         let gave_up = tx.as_ref().err().is_some_and(super::is_wait_timeout);
-        self.metrics.write_waited(waited.elapsed(), gave_up);
+        // SQLite's writes wait here, for their turn; PostgreSQL's wait for their keys
+        // (`WriteTx::lock`), and only a connection that never came counts here.
+        if self.backend == Backend::Sqlite || gave_up {
+            self.metrics.write_waited(waited.elapsed(), gave_up);
+        }
         tx
     }
 

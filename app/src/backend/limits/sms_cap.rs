@@ -33,8 +33,9 @@ pub async fn free_at(
     let network = network_of(ctx.ip);
     tx.lock([LockKey::SmsNetwork(network.clone())]).await?;
     let start = quota::window_start(ctx.now, policy.quota_window_secs);
-    store::sms_sends::forget_network_before(tx, &network, start).await?;
-    let (used, oldest) = store::sms_sends::of_network(tx, &network).await?;
+    // Only the window's sends count; older ones are the housekeeping's to delete, so this
+    // never waits on rows a sweep holds.
+    let (used, oldest) = store::sms_sends::of_network_since(tx, &network, start).await?;
     let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
     Ok(match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
         QuotaDecision::Exceeded { free_at } => Some(free_at),

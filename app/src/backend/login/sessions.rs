@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
+        db::{LockKey, WriteTx},
         store,
         tools::crypto::{Keys, Purpose, Secret, random_token},
     },
@@ -221,6 +222,16 @@ pub fn is_expired(created_at: Timestamp, last_seen_at: Timestamp, now: Timestamp
 /// Ends the session behind `token`, if any; returns its user.
 pub async fn delete(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<i64>, sqlx::Error> {
     store::sessions::delete_returning_user(conn, &id_hash(keys, token)).await
+}
+
+/// Locks the account of the session behind `token`, if there is one, before a use case ends
+/// the session on its own (a logout): its challenge, codes and TANs go with it, and a request
+/// of the same account meanwhile would otherwise wait on them in a circle.
+pub async fn lock_owner(tx: &mut WriteTx, keys: &Keys, token: &Secret<String>) -> Result<(), sqlx::Error> {
+    if let Some(s) = stored(tx, keys, token).await? {
+        tx.lock([LockKey::Account(s.user_id)]).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

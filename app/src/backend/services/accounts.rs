@@ -79,6 +79,11 @@ pub async fn invite(
     let description = messages::tan::describe(ctx.lang, Authorises::Invite { address: &address });
     let protected = tan::Protected { action: Action::AdminAccountChange, canonical: &canonical, description };
     let mut tx = tan::require(tx, state, ctx, &session, &me, protected, tan).await?;
+    // A colleague already invited is read again under their account's lock: a disable or
+    // another invitation meanwhile decides.
+    if let Some(u) = store::users::invitee_by_email(&mut tx, &address).await? {
+        tx.lock([LockKey::Account(u.id)]).await?;
+    }
     let existing = store::users::invitee_by_email(&mut tx, &address).await?;
     let pending = match existing {
         None => None,

@@ -221,6 +221,7 @@ pub async fn logout(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
         return Ok(());
     };
     let mut tx = state.writer.begin().await?;
+    sessions::lock_owner(&mut tx, &state.keys, token).await?;
     if let Some(user_id) = sessions::delete(&mut tx, &state.keys, token).await? {
         audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoggedOut { user_id }).await?;
         super::oidc_login::give_up_waiting(&mut tx, state, ctx).await?;

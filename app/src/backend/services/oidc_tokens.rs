@@ -374,6 +374,7 @@ pub async fn end_session(state: &AppState, ctx: &RequestCtx, params: &dyn Params
     if let (true, Some(session), Some(token)) = (fits, session, &ctx.session_token) {
         ended = true;
         let mut tx = state.writer.begin().await?;
+        sessions::lock_owner(&mut tx, &state.keys, token).await?;
         sessions::delete(&mut tx, &state.keys, token).await?;
         super::oidc_login::give_up_waiting(&mut tx, state, ctx).await?;
         let event = AuditEvent::Oidc {

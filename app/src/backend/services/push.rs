@@ -103,13 +103,16 @@ pub async fn pair_device(
     let pairing_hash = state.keys.keyed_hash(Purpose::PushPairing, pairing.as_bytes());
     let user_id = store::push::take_pairing(&mut tx, &pairing_hash, ctx.now.minus_secs(PAIRING_TTL_SECS)).await?;
     let user_id = user_id.ok_or(AppError::LinkInvalid)?;
+    // The device and the waiting requests are the account's (and those of the account whose
+    // device this browser held before): under their locks, like a device's answer.
+    let ended = replaced.filter(|old| *old != user_id);
+    tx.lock([user_id].into_iter().chain(ended).map(LockKey::Account)).await?;
     let token = random_token();
     store::push::upsert_device(&mut tx, user_id, &device_hash(state, &token), &der, &name, ctx.now).await?;
     // Requests waiting for the old device expire: only the new one answers from now on.
     store::push::expire_pending_of_user(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
     // The pairing this browser held for another account ends with its cookie.
-    let ended = replaced.filter(|old| *old != user_id);
     if let Some(old) = ended {
         store::push::delete_device(&mut tx, old).await?;
         store::push::expire_pending_of_user(&mut tx, old, ctx.now).await?;

@@ -10,19 +10,17 @@ pub async fn forget_before(conn: &mut Conn, start: Timestamp) -> Result<(), sqlx
     Ok(())
 }
 
-/// Forgets the network's sends before `start` (they left its window).
-pub async fn forget_network_before(conn: &mut Conn, network: &str, start: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sms_sends WHERE network = $1 AND at < $2")
+/// The network's sends since `start`: how many, and when the oldest was.
+pub async fn of_network_since(
+    conn: &mut Conn,
+    network: &str,
+    start: Timestamp,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1 AND at >= $2")
         .bind(network)
         .bind(start.0)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The network's sends: how many, and when the oldest was.
-pub async fn of_network(conn: &mut Conn, network: &str) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1").bind(network).fetch_one(conn).await
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn record(conn: &mut Conn, network: &str, at: Timestamp) -> Result<(), sqlx::Error> {
