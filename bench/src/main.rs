@@ -766,7 +766,8 @@ async fn statements_per_verification(http: &Http, root: &Path, backend: Backend)
     let statements = log
         .lines()
         .map(without_colours)
-        .filter(|l| l.contains("path=/api/mfa/verify") && l.contains("sqlx::query"))
+        // Inside the request's span: `request{… route=/api/mfa/verify}: sqlx::query: …`.
+        .filter(|l| l.contains("/api/mfa/verify}") && l.contains("sqlx::query"))
         .filter(|l| !["BEGIN", "COMMIT", "ROLLBACK"].iter().any(|s| l.contains(&format!("summary=\"{s}"))))
         .count();
     statements as f64 / VERIFICATIONS as f64
