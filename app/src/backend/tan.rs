@@ -1,5 +1,5 @@
 //! The TAN system (SPEC 5): every protected action calls `require` (which runs `authorise`)
-//! in its own `BEGIN IMMEDIATE` transaction, before it changes anything.
+//! in its own write transaction, holding the account's lock, before it changes anything.
 //!
 //! Rules (SPEC 5.2–5.6): a TAN is 6 characters of the TAN alphabet, sent by SMS, valid
 //! `tan_ttl_secs` (5 minutes), single use, bound to the session and to the exact action and

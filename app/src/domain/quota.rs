@@ -8,7 +8,7 @@
 //!   the limit is refused.
 //! - What a refusal means is the caller's rule: at login it locks the account for
 //!   `lock_secs` (4.1); at setup it only says when a send is possible again (2.3).
-//! - The server counts and decides in one `BEGIN IMMEDIATE` transaction, so concurrent
+//! - The server counts and decides in one write transaction holding the account's lock, so concurrent
 //!   requests can never send more than the limit.
 
 use super::time::Timestamp;

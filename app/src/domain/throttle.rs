@@ -10,8 +10,8 @@
 //! - Per IP, at most `login_ip_failure_cap` failures in a rolling `login_ip_window_secs`;
 //!   beyond that the IP's attempts are refused until the oldest failure leaves the window.
 //! - An attempt is counted as a failure *before* the password is verified and un-counted on
-//!   success, so parallel attempts are counted exactly (the server does this in one
-//!   `BEGIN IMMEDIATE` transaction).
+//!   success, so parallel attempts are counted exactly (the server does this in one write
+//!   transaction holding the attempt's locks).
 //! - A refused attempt is answered without verifying the password: it costs the server nothing.
 
 use super::{policy::Policy, time::Timestamp};

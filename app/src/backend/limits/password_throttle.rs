@@ -1,8 +1,9 @@
 //! The password throttle (SPEC 1.2) as one rule for every place a password is presented:
 //! the login and the current password at a password change.
 //!
-//! An attempt is counted as a failure before the password is verified (in the caller's
-//! `BEGIN IMMEDIATE` transaction, so parallel attempts count exactly), taken back when no
+//! An attempt is counted as a failure before the password is verified (in the caller's write
+//! transaction, holding the pair's and the network's locks, so parallel attempts count
+//! exactly), taken back when no
 //! verification took place, and cleared on success. A refused attempt costs no argon2 run.
 //!
 //! | where | pair key (growing delay after `login_free_failures`) | per-network cap |

@@ -4,11 +4,13 @@
 //!
 //! A login attempt runs in three steps so that the expensive verification holds no lock,
 //! after taking a slot of the password hasher (a full hasher refuses at once, 503):
-//! 1. `BEGIN IMMEDIATE`: the throttle decides; the attempt is counted as a failure in advance
-//!    (so parallel attempts count exactly) and the account is read.
+//! 1. A write transaction holding the throttle's locks: the throttle decides; the attempt is
+//!    counted as a failure in advance (so parallel attempts count exactly) and the account is
+//!    read.
 //! 2. Exactly one argon2 verification, against the account's hash or the dummy hash.
-//! 3. `BEGIN IMMEDIATE`: on success the advance failure is taken back, the presented session
-//!    id is deleted and a new session created; either way the audit event is written.
+//! 3. A write transaction holding the account's lock (then the throttle's): on success the
+//!    advance failure is taken back, the presented session id is deleted and a new session
+//!    created; either way the audit event is written.
 
 use crate::{
     backend::{

@@ -2,7 +2,8 @@
 //! setup, resend, "Authenticate via X", and a code, an app's code or a recovery code typed at
 //! the challenge. The factors themselves are in `backend::factor`, one module each.
 //!
-//! Every use case that writes is one `BEGIN IMMEDIATE` transaction: load the session and its
+//! Every use case that writes is one write transaction holding its account's lock: load the
+//! session and its
 //! challenge, let the domain decide (state machine, quota, cooldown), write the code, the
 //! quota count, the outbox row and the audit event, commit, then wake the delivery worker.
 

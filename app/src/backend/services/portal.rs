@@ -1,7 +1,7 @@
 //! The supplier portal behind the login (SPEC 7): the organisation's payout bank account and
 //! its invoices. A bank account change needs a TAN every time (5.3), an invoice one once the
 //! day's submitted total exceeds the user's threshold; the TAN system authorises exactly the
-//! data, and the change is written with its audit event in the same `BEGIN IMMEDIATE`
+//! data, and the change is written with its audit event in the same write
 //! transaction.
 
 use crate::{

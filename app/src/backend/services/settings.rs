@@ -1,7 +1,7 @@
 //! The settings page (SPEC 5.1–5.4, 5.7): the TAN system's status and rules, ending the TAN
 //! session, and the changes of password and e-mail address. Each change is a protected action:
 //! the TAN system authorises exactly its data, and the change, its audit event and its notice
-//! are written in the same `BEGIN IMMEDIATE` transaction.
+//! are written in the same write transaction.
 
 use crate::{
     backend::{
