@@ -44,3 +44,29 @@ pub async fn run(writer: Writer, clock: Clock, policy: Policy) {
         tokio::time::sleep(Duration::from_secs(EVERY_SECS)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{backend::db, domain::time::Timestamp};
+
+    #[tokio::test]
+    async fn a_sweep_deletes_the_sms_counts_the_window_has_left_and_keeps_the_rest() {
+        let (database, dir) = db::tests::temporary("housekeeping").await;
+        let policy = Policy::default();
+        let clock = Clock::manual();
+        let now = clock.now();
+        let mut tx = database.writer.begin().await.unwrap();
+        let old = now.minus_secs(policy.quota_window_secs + 1);
+        store::sms_sends::record(&mut tx, "203.0.113.7", old).await.unwrap();
+        store::sms_sends::record(&mut tx, "203.0.113.7", now.minus_secs(60)).await.unwrap();
+        tx.commit().await.unwrap();
+        sweep(&database.writer, &clock, &policy).await.unwrap();
+        let mut conn = database.pool.acquire().await.unwrap();
+        let start = Timestamp(0);
+        let (left, oldest) = store::sms_sends::of_network_since(&mut conn, "203.0.113.7", start).await.unwrap();
+        assert_eq!((left, oldest), (1, Some(now.0 - 60)), "the send of the last minute stays");
+        drop(conn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
