@@ -36,10 +36,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use super::{audit::AuditEvent, db::Backend, state::AppState, store};
+
+mod help;
 use crate::domain::{login::LoginState, mfa::Method, mfa::Purpose, time::Timestamp};
 
 /// Buckets of every histogram (seconds): a request's milliseconds up to the write turn's
@@ -217,7 +219,7 @@ impl Metrics {
         let handle = recorder.handle();
         let metrics = Metrics(Some(Arc::new(Registry { recorder, handle })));
         metrics.record(|| {
-            describe();
+            help::describe();
             let backend = match backend {
                 Backend::Sqlite => "sqlite",
                 Backend::Postgres => "postgres",
@@ -401,39 +403,6 @@ fn lock_label(lock: Lock) -> &'static str {
         Lock::Account => "account",
         Lock::Tan => "tan",
     }
-}
-
-/// The HELP and unit of every metric (the table of the module header, in words).
-fn describe() {
-    describe_counter!("riegel_http_requests_total", "HTTP answers by route template, method and status");
-    describe_histogram!(
-        "riegel_http_request_duration_seconds",
-        Unit::Seconds,
-        "Time to the answer's head, by route template and method"
-    );
-    describe_counter!("riegel_logins_total", "Password steps and completed logins, by outcome");
-    describe_counter!("riegel_codes_sent_total", "One-time codes put into the outbox, by purpose and channel");
-    describe_counter!("riegel_codes_passed_total", "One-time codes entered correctly, by purpose and channel");
-    describe_counter!("riegel_codes_refused_total", "Wrong one-time codes entered, by purpose");
-    describe_counter!("riegel_tans_total", "TANs sent, passed, refused and voided");
-    describe_counter!("riegel_locks_set_total", "Locks set: the 24 h account lock and the TAN lock");
-    describe_counter!("riegel_locks_lifted_total", "Locks lifted by support or an operator");
-    describe_counter!("riegel_quota_refusals_total", "Sends or entries refused by a quota, by quota");
-    describe_counter!("riegel_deliveries_total", "Delivery attempts of the outbox, by provider, channel and outcome");
-    describe_gauge!("riegel_outbox_waiting", "Messages waiting for delivery, by channel");
-    describe_gauge!(
-        "riegel_outbox_oldest_age_seconds",
-        Unit::Seconds,
-        "Age of the oldest message waiting for delivery, by channel (0: none waits)"
-    );
-    describe_gauge!("riegel_argon2_jobs", "Password hashes running or waiting for a thread");
-    describe_gauge!("riegel_argon2_capacity", "Password hashes admitted at most (threads plus queue)");
-    describe_counter!("riegel_argon2_refusals_total", "Password hashes refused because the queue was full");
-    describe_gauge!("riegel_db_pool_connections", "Connections of the database pool, in use and idle");
-    describe_histogram!("riegel_db_write_wait_seconds", Unit::Seconds, "Time a write waited for its turn or its locks");
-    describe_counter!("riegel_db_write_timeouts_total", "Writes that gave up waiting for their turn or their locks");
-    describe_gauge!("riegel_push_streams_open", "Open event streams of push devices and waiting login screens");
-    describe_gauge!("riegel_build_info", "The running build: version and database backend (always 1)");
 }
 
 #[cfg(test)]
