@@ -136,6 +136,20 @@ async fn a_request_counts_under_its_route_template_never_its_path_or_query() {
     assert!(routes.iter().any(|r| r == "/password/reset"), "{routes:?}");
 }
 
+/// A caller cannot grow the metrics' memory: every label value comes from a fixed set, so a
+/// hundred made-up paths from ten addresses are one series.
+#[tokio::test]
+async fn made_up_paths_from_many_addresses_add_no_series() {
+    let t = TestApp::start().await;
+    for n in 0..100 {
+        Client::new(&t, ip_n(n % 10)).get(&format!("/made-up-{n}")).await;
+    }
+    let text = t.metrics_text().await;
+    let series = samples(&text).into_iter().filter(|s| s.name == "riegel_http_requests_total").count();
+    assert_eq!(series, 1, "{text}");
+    assert_eq!(metric_in(&text, "riegel_http_requests_total", &[("route", "fallback"), ("status", "404")]), 100.0);
+}
+
 #[tokio::test]
 async fn the_scrape_is_text_prometheus_reads() {
     let t = TestApp::start().await;
