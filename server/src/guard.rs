@@ -81,7 +81,7 @@ fn reads_no_cookies(path: &str) -> bool {
     matches!(path, "/oidc/token" | "/oidc/userinfo")
 }
 
-fn is_state_changing(method: &Method) -> bool {
+pub(crate) fn is_state_changing(method: &Method) -> bool {
     matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE)
 }
 

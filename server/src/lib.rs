@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod navigation;
 pub mod oidc;
 pub mod push;
+pub mod retry;
 pub mod serve;
 
 use std::sync::{Arc, OnceLock};
@@ -204,6 +205,8 @@ pub fn router(state: AppState, net: guard::NetConfig) -> Router {
         ))
         .layer(middleware::from_fn(navigation::redirects_elsewhere))
         .layer(middleware::from_fn_with_state(net.clone(), guard::client_ip_and_origin))
+        // Inside the bounded body, which it reads again for its one repeat.
+        .layer(middleware::from_fn(retry::once_more_after_a_conflict))
         .layer(middleware::from_fn_with_state(net.clone(), guard::bounded_body))
         .layer(middleware::from_fn_with_state(headers, guard::security_headers))
         // Spans name the route or path only: a query string can carry a link's token.

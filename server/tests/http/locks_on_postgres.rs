@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
-use app::backend::db::{Backend, LockKey};
+use app::backend::db::{Backend, Location, LockKey};
 use http::{StatusCode, header};
+use sqlx::Connection as _;
 
-use crate::harness::{Client, PHONE, TestApp, backend_under_test, count, ip};
+use crate::harness::{Client, PHONE, TestApp, backend_under_test, count, ip, new_database};
 
 /// How long a request that must not wait may take before the test fails instead of hanging.
 const BOUND: Duration = Duration::from_secs(60);
@@ -94,4 +95,67 @@ async fn a_password_step_for_a_held_account_waits_and_one_for_another_does_not()
     holder.commit().await.unwrap();
     let res = tokio::time::timeout(BOUND, login_x).await.expect("X's password step never ended").unwrap();
     assert_eq!(res.header(header::LOCATION).as_deref(), Some("/mfa"), "{res:?}");
+}
+
+/// A rare circle of two accounts' locks (an agent acting on an account whose use case holds
+/// the agent's account next) is broken by PostgreSQL, and the request whose transaction it
+/// ended runs once more and succeeds, instead of answering 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_ended_by_a_deadlock_runs_once_more_and_succeeds() {
+    needs_postgres();
+    let dir = tempfile::tempdir().unwrap();
+    let location = new_database(Backend::Postgres, dir.path()).await;
+    let Location::Postgres(url) = &location else { unreachable!("a PostgreSQL database") };
+    // PostgreSQL checks a wait for a circle once, after `deadlock_timeout`. The server's
+    // connections check after 4 s, the holder's never in this test: the circle is found in the
+    // server's transaction, and the holder is surely waiting by then.
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(url).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT current_database()::text").fetch_one(&mut admin).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} SET deadlock_timeout = '4s'")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    drop(admin.close().await);
+    let t = TestApp::start_at(location).await;
+    let agent = t.support_agent().await;
+    let agent_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'agent@riegel.example'")
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    let target = t.user("tom@example.org", "a-password-of-8", "member").await;
+    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+        .bind(t.state.clock.now().0 + 86_400)
+        .bind(target)
+        .execute(&t.state.pool)
+        .await
+        .unwrap();
+
+    // Another instance's use case holds the target's account ...
+    let mut holder = t.state.writer.begin().await.unwrap();
+    sqlx::query("SET LOCAL deadlock_timeout = '1h'").execute(&mut *holder).await.unwrap();
+    holder.lock([LockKey::Account(target)]).await.unwrap();
+    // ... while the agent lifts its lock: the request holds the agent's account and waits.
+    let form = format!("user_id={target}&reason=customer%20called%20from%20office");
+    let lift = tokio::spawn(async move { agent.post("/api/support/lift-lock", &form).await });
+    a_request_waits_for_a_lock(&t).await;
+    // The holder now wants the agent's account: a circle. PostgreSQL ends the request's
+    // transaction, which lets go of the agent's account.
+    tokio::time::timeout(BOUND, holder.lock([LockKey::Account(agent_id)]))
+        .await
+        .expect("the circle was never broken")
+        .unwrap();
+    // The request runs once more and waits for the holder, which then commits.
+    a_request_waits_for_a_lock(&t).await;
+    assert!(!lift.is_finished(), "the request gave up instead of running once more");
+    holder.commit().await.unwrap();
+    let res = tokio::time::timeout(BOUND, lift).await.expect("the request never ended").unwrap();
+    assert_eq!(res.status, StatusCode::OK, "{res:?}");
+    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
+        .bind(target)
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(locked, None, "the lock is lifted");
+    assert_eq!(t.audited("account.lock_lifted").await, 1, "once, by the second run");
 }

@@ -29,8 +29,7 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     let ip = ip.map(|i| i.to_string());
     let detail = event.detail().to_string();
-    store::audit_events::insert(tx, at, event.kind(), event.user_id(), event.actor_id(), ip.as_deref(), &detail)
-        .await?;
+    tx.later_row(store::audit_events::row(at, event.kind(), event.user_id(), event.actor_id(), ip, detail));
     if let Some(count) = Count::of(&event) {
         tx.count(count);
     }

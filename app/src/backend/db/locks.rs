@@ -79,15 +79,20 @@ impl LockKey {
         }
     }
 
-    /// The 64-bit advisory lock key on PostgreSQL: a hash of the kind and the value, so two
-    /// kinds never share a key.
+    /// The 64-bit advisory lock key on PostgreSQL. An account's is its id under a fixed
+    /// mask ([`ACCOUNT_MASK`]), so SQL can take it from a session's row
+    /// ([`pg_session_statement`]); every other key is a hash of its kind and value. Two keys
+    /// of different kinds sharing a number is as likely as a 64-bit hash collision, and would
+    /// only make their requests wait for each other.
     pub fn pg_key(&self) -> i64 {
+        if let LockKey::Account(id) = self {
+            return id ^ ACCOUNT_MASK;
+        }
         let mut h = Sha256::new();
         h.update(self.kind().as_bytes());
         h.update([0]);
         match self {
-            LockKey::Account(id) => h.update(id.to_be_bytes()),
-            LockKey::SigningKeys => {}
+            LockKey::Account(_) | LockKey::SigningKeys => {}
             LockKey::RegistrationFlow(b) => h.update(b),
             LockKey::RegistrationAddress(s)
             | LockKey::ThrottleNetwork(s)
@@ -104,6 +109,20 @@ impl LockKey {
         first.copy_from_slice(&digest[..8]);
         i64::from_be_bytes(first)
     }
+}
+
+/// The bits an account's id is XORed with to make its key: distinct accounts, distinct keys.
+pub const ACCOUNT_MASK: i64 = 0x5249_4547_454c_0000;
+
+/// The statement that finds the account of the session stored under `$1` and takes its key,
+/// in one round trip: the account's id, or NULL when there is no such session.
+pub fn pg_session_statement() -> String {
+    // The lock is volatile, so PostgreSQL evaluates it for the row even though only the id
+    // is returned.
+    format!(
+        "SELECT max(user_id) FROM (SELECT user_id, pg_advisory_xact_lock(user_id # {ACCOUNT_MASK}) \
+         FROM sessions WHERE id_hash = $1) AS l"
+    )
 }
 
 /// Whether taking `next` (sorted) while holding `held` would break the order: a key that

@@ -23,6 +23,7 @@ use sqlx::{
     sqlite::SqliteConnectOptions,
 };
 
+pub mod batch;
 mod locks;
 mod writer;
 pub use locks::LockKey;
@@ -305,10 +306,38 @@ pub fn is_wait_timeout(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether PostgreSQL ended the transaction to break a conflict with another one: 40P01
+/// deadlock_detected (a rare circle of two accounts' locks, see `locks`) or 40001
+/// serialization_failure. Nothing of it was written, so the whole request may run again.
+pub fn is_conflict(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("40")))
+}
+
+tokio::task_local! {
+    /// Set when a request's transaction ended in a conflict ([`is_conflict`]).
+    static CONFLICTED: std::cell::Cell<bool>;
+}
+
+/// Runs a request's future and tells whether one of its transactions ended in a conflict,
+/// so the server can run it once more (`server::retry`).
+pub async fn noting_conflicts<F: std::future::Future>(request: F) -> (F::Output, bool) {
+    CONFLICTED
+        .scope(std::cell::Cell::new(false), async {
+            let out = request.await;
+            (out, CONFLICTED.with(std::cell::Cell::get))
+        })
+        .await
+}
+
 /// Database failures as the user meets them: unreachable or too busy in time is "busy, try
-/// again"; anything else is logged in full and shown as an internal error.
+/// again"; anything else is logged in full and shown as an internal error. A conflict is
+/// noted for the request's one retry (see [`noting_conflicts`]).
 impl From<sqlx::Error> for crate::wire::AppError {
     fn from(e: sqlx::Error) -> Self {
+        if is_conflict(&e) {
+            // Outside a request (a command, a test) there is nothing to note.
+            let _outside_a_request = CONFLICTED.try_with(|c| c.set(true));
+        }
         if is_transient(&e) {
             tracing::warn!("database busy or unreachable, request shed: {e}");
             crate::wire::AppError::Busy { retry_after_secs: 1 }

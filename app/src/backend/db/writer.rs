@@ -30,6 +30,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
     BUSY_TIMEOUT, Backend,
+    batch::{Batch, Row, Write},
     locks::{self, LockKey},
 };
 use crate::backend::{
@@ -84,11 +85,27 @@ impl Writer {
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: Some(turn), counts, metrics })
+                Ok(WriteTx {
+                    tx,
+                    backend: self.backend,
+                    held: Vec::new(),
+                    _turn: Some(turn),
+                    counts,
+                    metrics,
+                    batch: Batch::default(),
+                })
             }
             Backend::Postgres => {
                 let tx = self.pool.begin().await?;
-                Ok(WriteTx { tx, backend: self.backend, held: Vec::new(), _turn: None, counts, metrics })
+                Ok(WriteTx {
+                    tx,
+                    backend: self.backend,
+                    held: Vec::new(),
+                    _turn: None,
+                    counts,
+                    metrics,
+                    batch: Batch::default(),
+                })
             }
         }
     }
@@ -152,6 +169,8 @@ pub struct WriteTx {
     /// What the transaction decided, counted in `metrics` only once it commits.
     counts: Vec<Count>,
     metrics: Metrics,
+    /// Writes sent with the commit, in one round trip (see [`super::batch`]).
+    batch: Batch,
 }
 
 /// What [`WriteTx::lock`] did.
@@ -166,10 +185,59 @@ pub enum Taken {
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Sends the kept writes, then commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.batch.send(&mut self.tx, self.backend).await?;
         self.tx.commit().await?;
         self.metrics.committed(&self.counts);
         Ok(())
+    }
+
+    /// Keeps `write` to be sent with the commit (see [`super::batch`] for what may be kept).
+    pub fn later(&mut self, write: Write) {
+        self.batch.push(write);
+    }
+
+    /// Keeps one row of the transaction's multi-row insert (its audit events), in order.
+    pub fn later_row(&mut self, row: Row) {
+        self.batch.push_row(row);
+    }
+
+    /// Locks the account of the session stored under `id_hash`, before anything of the
+    /// session or its account is read, and returns that account (`None`: no such session).
+    /// PostgreSQL: one statement finds the session's account and takes its key; SQLite holds
+    /// every key already and runs nothing: its caller reads the session next and names the
+    /// account with [`WriteTx::own_session_account`].
+    pub async fn lock_session_account(&mut self, id_hash: &[u8]) -> Result<(), sqlx::Error> {
+        if !self.held.is_empty() {
+            return Err(sqlx::Error::Protocol("a session's account is the first key a use case takes".into()));
+        }
+        if self.backend == Backend::Postgres {
+            let waited = Stopwatch::start();
+            let locked: Result<Option<i64>, _> = sqlx::query_scalar(sqlx::AssertSqlSafe(locks::pg_session_statement()))
+                .bind(id_hash)
+                .fetch_one(&mut *self.tx)
+                .await;
+            self.metrics.write_waited(waited.elapsed(), locked.as_ref().err().is_some_and(super::is_wait_timeout));
+            if let Some(user_id) = locked? {
+                self.held.push(LockKey::Account(user_id));
+            }
+        }
+        Ok(())
+    }
+
+    /// After [`WriteTx::lock_session_account`] and the read of the session: its account,
+    /// `user_id`, is held. On PostgreSQL it was locked by the session; on SQLite it is held
+    /// by the one writer and recorded now.
+    pub fn own_session_account(&mut self, user_id: i64) -> Result<(), sqlx::Error> {
+        let key = LockKey::Account(user_id);
+        match self.backend {
+            Backend::Sqlite if self.held.is_empty() => {
+                self.held.push(key);
+                Ok(())
+            }
+            _ => self.holds(&key),
+        }
     }
 
     /// Counts `count` in the metrics if, and when, this transaction commits.

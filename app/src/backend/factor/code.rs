@@ -96,7 +96,7 @@ pub async fn send(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, c: CodeS
 /// The unused, fresh code of the challenge that matches `code`, marked used: its channel.
 /// Every unused code is compared, each in constant time.
 pub async fn take_matching(
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     state: &AppState,
     challenge_id: i64,
     code: &str,
@@ -111,7 +111,7 @@ pub async fn take_matching(
         }
     }
     let Some((code_id, channel)) = matched else { return Ok(None) };
-    store::challenges::mark_code_used(tx, code_id, now).await?;
+    tx.later(store::challenges::mark_code_used(code_id, now));
     Ok(Some(Method::parse(&channel).unwrap_or(Method::Sms)))
 }
 

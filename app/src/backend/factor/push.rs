@@ -151,7 +151,7 @@ pub async fn count_denied(
     // Pushes exist only at the login challenge, so the session's challenge is a login's.
     match step::challenge_of(tx, session_hash).await?.filter(|c| matches!(c.state(), ChallengeState::Open { .. })) {
         Some(c) => drop(step::count_failure(tx, state, ctx, user_id, Purpose::Login, c.id, c.state()).await?),
-        None => wrong_entries::record(tx, ctx, user_id).await?,
+        None => wrong_entries::record(tx, ctx, user_id)?,
     }
     Ok(())
 }

@@ -11,8 +11,7 @@ use crate::{
         db,
         factor::wrong_entries::{self, Admission},
         limits::account_lock,
-        login::access,
-        login::sessions::Session,
+        login::sessions::{self, Session, Upkeep},
         request::RequestCtx,
         state::AppState,
         store::challenges::ChallengeRow,
@@ -21,6 +20,8 @@ use crate::{
     domain::{
         login::LoginState,
         mfa::{self, ChallengeEvent, ChallengeState, Factor, Method, Purpose},
+        quota::{self, Usage},
+        time::Timestamp,
     },
     wire::{AppError, InputError},
 };
@@ -76,9 +77,9 @@ impl ChallengeRow {
     }
 }
 
-/// Stores a challenge's new state.
-pub async fn set_state(conn: &mut AnyConnection, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
-    store::challenges::set_state(conn, challenge_id, next).await
+/// Stores a challenge's new state, with the transaction's commit.
+pub fn set_state(tx: &mut db::WriteTx, challenge_id: i64, next: ChallengeState) {
+    tx.later(store::challenges::set_state(challenge_id, next));
 }
 
 /// A session at one of the MFA steps, with its account and challenge.
@@ -87,6 +88,8 @@ pub struct Step {
     pub purpose: Purpose,
     pub account: Account,
     pub challenge: Option<ChallengeRow>,
+    /// The account's wrong second-factor entries in the rolling window (SPEC 4.6).
+    pub wrong_entries: Usage,
 }
 
 impl Step {
@@ -96,36 +99,60 @@ impl Step {
     }
 }
 
+/// The step of the session stored under `hash`, read in one statement.
 async fn step_of(
     conn: &mut AnyConnection,
     state: &AppState,
     ctx: &RequestCtx,
-    session: Session,
-) -> Result<Step, AppError> {
+    hash: Vec<u8>,
+) -> Result<(Step, Upkeep), AppError> {
+    let policy = &state.config.policy;
+    let window_start = quota::window_start(ctx.now, policy.quota_window_secs);
+    let row = store::steps::of_session(conn, &hash, window_start.0).await?.ok_or(AppError::NotAuthenticated)?;
+    let (account, challenge) = (Account::from(row.account()), row.challenge());
+    let used = u32::try_from(row.wrong_entries).unwrap_or(u32::MAX);
+    let wrong_entries = Usage { used, oldest: row.oldest_wrong_entry.map(Timestamp) };
+    let (session, upkeep) = sessions::judge_row(hash, row.session, ctx.now, policy);
+    let session = session.ok_or(AppError::NotAuthenticated)?;
     let purpose = match session.stage {
         LoginState::SetupRequired | LoginState::PhoneReset => Purpose::Setup,
         LoginState::ChallengeRequired | LoginState::ResetChallenge => Purpose::Login,
         other => return Err(AppError::WrongStep { home: other.home().to_owned() }),
     };
-    let account: Account = store::users::mfa_account(conn, session.user_id).await?.into();
     // A lock stops every login in progress, not only the one that exceeded the quota.
     if let Some(until) = account_lock::in_force(account.locked_until, ctx.now) {
         return Err(account_lock::locked_error(state, ctx, until));
     }
-    let challenge = challenge_of(conn, &session.id_hash).await?;
-    Ok(Step { session, purpose, account, challenge })
+    Ok((Step { session, purpose, account, challenge, wrong_entries }, upkeep))
 }
 
-/// The request's MFA step, in a use case that writes.
+fn session_hash(state: &AppState, ctx: &RequestCtx) -> Result<Vec<u8>, AppError> {
+    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
+    Ok(sessions::id_hash(&state.keys, token))
+}
+
+/// The request's MFA step, in a use case that writes: its account locked first (on
+/// PostgreSQL one statement), then the session, account, challenge and wrong entries in one
+/// read; the session's upkeep goes with the commit.
 pub async fn load(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
-    let session = access::session(tx, state, ctx).await?;
-    step_of(tx, state, ctx, session).await
+    let hash = session_hash(state, ctx)?;
+    tx.lock_session_account(&hash).await?;
+    let (step, upkeep) = step_of(tx, state, ctx, hash).await?;
+    tx.own_session_account(step.account.id)?;
+    sessions::keep(tx, &step.session.id_hash, upkeep, ctx.now);
+    Ok(step)
 }
 
-/// The request's MFA step, for a request that only reads.
+/// The request's MFA step, for a request that only reads; the session's upkeep, when one is
+/// due, is a write transaction of its own.
 pub async fn load_reading(conn: &mut AnyConnection, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
-    let session = access::session_reading(conn, state, ctx).await?;
-    step_of(conn, state, ctx, session).await
+    let (step, upkeep) = step_of(conn, state, ctx, session_hash(state, ctx)?).await?;
+    if upkeep != Upkeep::Nothing {
+        let mut tx = state.writer.begin().await?;
+        sessions::keep(&mut tx, &step.session.id_hash, upkeep, ctx.now);
+        tx.commit().await?;
+    }
+    Ok(step)
 }
 
 /// The challenge of the session stored under `session_hash`, if it has one.
@@ -162,7 +189,7 @@ pub async fn login_entry(
     ctx: &RequestCtx,
 ) -> Result<(db::WriteTx, Step, i64, ChallengeState), AppError> {
     let (mut tx, step, challenge_id, current) = login_challenge(state, ctx).await?;
-    match wrong_entries::admit(&mut tx, state, ctx, step.account.id).await? {
+    match wrong_entries::admit(&mut tx, state, ctx, step.account.id, step.wrong_entries).await? {
         Admission::Check => Ok((tx, step, challenge_id, current)),
         Admission::Locked(refusal) => state.refuse(tx, refusal).await,
     }
@@ -182,9 +209,9 @@ pub async fn count_failure(
 ) -> Result<AppError, AppError> {
     let policy = &state.config.policy;
     let next = mfa::transition(current, ChallengeEvent::CodeRejected, policy).map_err(AppError::internal)?;
-    set_state(tx, challenge_id, next).await?;
+    set_state(tx, challenge_id, next);
     match purpose {
-        Purpose::Login => wrong_entries::record(tx, ctx, user_id).await?,
+        Purpose::Login => wrong_entries::record(tx, ctx, user_id)?,
         Purpose::Setup => {}
     }
     let failures_now = match next {

@@ -21,7 +21,7 @@ use crate::{
         state::AppState,
         store,
     },
-    domain::quota::{self, QuotaDecision},
+    domain::quota::{self, QuotaDecision, Usage},
     wire::AppError,
 };
 
@@ -37,9 +37,17 @@ pub enum Admission {
 
 /// Decides whether the account's next entry is checked; past the bound it locks the account,
 /// in the caller's transaction.
-pub async fn admit(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id: i64) -> Result<Admission, AppError> {
+/// `used` is the account's count as read under its lock (`factor::step` reads it with the
+/// step).
+pub async fn admit(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    used: Usage,
+) -> Result<Admission, AppError> {
+    tx.holds(&LockKey::Account(user_id))?;
     let policy = &state.config.policy;
-    let used = quota_window::usage(tx, policy, user_id, Sends::WrongEntries, ctx.now).await?;
     let limit = quota_window::limit(policy, Sends::WrongEntries);
     match quota::decide(used, limit, ctx.now, policy.quota_window_secs) {
         QuotaDecision::Allowed { .. } => Ok(Admission::Check),
@@ -51,7 +59,8 @@ pub async fn admit(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, user_id
 }
 
 /// Counts one wrong entry of the account, in the caller's transaction.
-pub async fn record(tx: &mut WriteTx, ctx: &RequestCtx, user_id: i64) -> Result<(), sqlx::Error> {
+pub fn record(tx: &mut WriteTx, ctx: &RequestCtx, user_id: i64) -> Result<(), sqlx::Error> {
     tx.holds(&LockKey::Account(user_id))?;
-    store::wrong_entries::record(tx, user_id, ctx.now).await
+    tx.later(store::wrong_entries::record(user_id, ctx.now));
+    Ok(())
 }

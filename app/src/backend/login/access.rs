@@ -14,12 +14,7 @@ use sqlx::{AnyConnection, pool::PoolConnection};
 
 use super::sessions::{self, Session, Upkeep};
 use crate::{
-    backend::{
-        db::{self, LockKey, Taken},
-        request::RequestCtx,
-        state::AppState,
-        store,
-    },
+    backend::{db, request::RequestCtx, state::AppState, store},
     domain::{login::LoginState, role::Role},
     wire::AppError,
 };
@@ -51,16 +46,14 @@ impl Member {
 /// account, see `db::locks`) and its upkeep done in the caller's write transaction.
 pub async fn session(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Session, AppError> {
     let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
-    let policy = &state.config.policy;
-    let (mut session, mut upkeep) = sessions::look(tx, &state.keys, token, ctx.now, policy).await?;
-    if let Some(user_id) = session.as_ref().map(|s| s.user_id) {
-        // The session names its account; once the account is ours, the session is read again,
-        // as a use case that held the lock meanwhile may have renewed or ended it.
-        if tx.lock([LockKey::Account(user_id)]).await? == Taken::Waited {
-            (session, upkeep) = sessions::look(tx, &state.keys, token, ctx.now, policy).await?;
-        }
+    let hash = sessions::id_hash(&state.keys, token);
+    // The account is locked before the session is read: what is read is then current.
+    tx.lock_session_account(&hash).await?;
+    let (session, upkeep) = sessions::look(tx, &state.keys, token, ctx.now, &state.config.policy).await?;
+    if let Some(s) = &session {
+        tx.own_session_account(s.user_id)?;
     }
-    sessions::keep(tx, &sessions::id_hash(&state.keys, token), upkeep, ctx.now).await?;
+    sessions::keep(tx, &hash, upkeep, ctx.now);
     session.ok_or(AppError::NotAuthenticated)
 }
 
@@ -75,7 +68,7 @@ pub async fn session_reading(
     let (session, upkeep) = sessions::look(conn, &state.keys, token, ctx.now, &state.config.policy).await?;
     if upkeep != Upkeep::Nothing {
         let mut tx = state.writer.begin().await?;
-        sessions::keep(&mut tx, &sessions::id_hash(&state.keys, token), upkeep, ctx.now).await?;
+        sessions::keep(&mut tx, &sessions::id_hash(&state.keys, token), upkeep, ctx.now);
         tx.commit().await?;
     }
     session.ok_or(AppError::NotAuthenticated)

@@ -15,7 +15,7 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         db::{LockKey, WriteTx},
-        store,
+        store::{self, sessions::SessionRow},
         tools::crypto::{Keys, Purpose, Secret, random_token},
     },
     domain::{login::LoginState, oidc::Proof, policy::Policy, time::Timestamp},
@@ -143,22 +143,25 @@ pub async fn create_proven(
     Ok(token)
 }
 
+/// The session stored under `id_hash` as its row says, expired or not.
+fn of_row(id_hash: Vec<u8>, r: SessionRow) -> Option<Session> {
+    Some(Session {
+        id_hash,
+        user_id: r.user_id,
+        stage: LoginState::parse(&r.stage)?,
+        ip: r.ip,
+        created_at: Timestamp(r.created_at),
+        last_seen_at: Timestamp(r.last_seen_at),
+        tan_ip: r.tan_ip,
+        proof: Proof::from_stored(r.proof.as_deref()),
+    })
+}
+
 /// The session behind `token` as stored, expired or not.
 async fn stored(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);
     let row = store::sessions::by_hash(conn, &hash).await?;
-    Ok(row.and_then(|r| {
-        Some(Session {
-            id_hash: hash,
-            user_id: r.user_id,
-            stage: LoginState::parse(&r.stage)?,
-            ip: r.ip,
-            created_at: Timestamp(r.created_at),
-            last_seen_at: Timestamp(r.last_seen_at),
-            tan_ip: r.tan_ip,
-            proof: Proof::from_stored(r.proof.as_deref()),
-        })
-    }))
+    Ok(row.and_then(|r| of_row(hash, r)))
 }
 
 /// What a request's look at its session asks of the write path: nothing, a refreshed
@@ -179,27 +182,34 @@ pub async fn look(
     now: Timestamp,
     policy: &Policy,
 ) -> Result<(Option<Session>, Upkeep), sqlx::Error> {
-    let Some(session) = stored(conn, keys, token).await? else {
-        return Ok((None, Upkeep::Nothing));
+    Ok(judge(stored(conn, keys, token).await?, now, policy))
+}
+
+/// A look at a session read with other rows (`store::steps`): the same answer as [`look`].
+pub fn judge_row(id_hash: Vec<u8>, row: SessionRow, now: Timestamp, policy: &Policy) -> (Option<Session>, Upkeep) {
+    judge(of_row(id_hash, row), now, policy)
+}
+
+fn judge(stored: Option<Session>, now: Timestamp, policy: &Policy) -> (Option<Session>, Upkeep) {
+    let Some(session) = stored else {
+        return (None, Upkeep::Nothing);
     };
     if is_expired(session.created_at, session.last_seen_at, now, policy) {
-        return Ok((None, Upkeep::Delete));
+        return (None, Upkeep::Delete);
     }
     let upkeep =
         if session.last_seen_at.secs_until(now) >= policy.session_touch_secs { Upkeep::Touch } else { Upkeep::Nothing };
-    Ok((Some(Session { last_seen_at: now, ..session }), upkeep))
+    (Some(Session { last_seen_at: now, ..session }), upkeep)
 }
 
-/// Applies a look's upkeep to the session stored under `id_hash`, in a write transaction.
-pub async fn keep(conn: &mut AnyConnection, id_hash: &[u8], upkeep: Upkeep, now: Timestamp) -> Result<(), sqlx::Error> {
+/// Applies a look's upkeep to the session stored under `id_hash`: kept for the write
+/// transaction's commit (`db::batch`), so it costs no round trip of its own.
+pub fn keep(tx: &mut WriteTx, id_hash: &[u8], upkeep: Upkeep, now: Timestamp) {
     match upkeep {
         Upkeep::Nothing => {}
-        Upkeep::Touch => {
-            store::sessions::touch(conn, id_hash, now).await?;
-        }
-        Upkeep::Delete => store::sessions::delete_by_hash(conn, id_hash).await?,
+        Upkeep::Touch => tx.later(store::sessions::touch(id_hash, now)),
+        Upkeep::Delete => tx.later(store::sessions::delete_later(id_hash)),
     }
-    Ok(())
 }
 
 /// The live session behind `token`, read only and without upkeep (a page's event stream,

@@ -170,7 +170,7 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
                 .map_err(AppError::internal)?;
             code::void_all(&mut tx, c.id).await?;
             store::challenges::set_phone(&mut tx, c.id, &e164).await?;
-            step::set_state(&mut tx, c.id, next).await?;
+            step::set_state(&mut tx, c.id, next);
             c.id
         }
         None => store::challenges::open_setup(&mut tx, &step.session.id_hash, step.account.id, &e164, ctx.now).await?,
@@ -232,7 +232,7 @@ async fn send_on(
         // A new challenge: the codes of the exhausted one are void.
         code::void_all(&mut tx, challenge_id).await?;
     }
-    step::set_state(&mut tx, challenge_id, next).await?;
+    step::set_state(&mut tx, challenge_id, next);
     let to = recipient(step, method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
     let send = CodeSend { user_id: step.account.id, challenge_id, purpose: step.purpose, channel: method, to: &to };
     let sent = code::send(&mut tx, state, ctx, send).await?;
@@ -282,7 +282,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     }
     let user_id = step.account.id;
     let admission = match step.purpose {
-        Purpose::Login => wrong_entries::admit(&mut tx, state, ctx, user_id).await?,
+        Purpose::Login => wrong_entries::admit(&mut tx, state, ctx, user_id, step.wrong_entries).await?,
         Purpose::Setup => Admission::Check,
     };
     if let Admission::Locked(refusal) = admission {

@@ -25,6 +25,7 @@ use crate::{
             step,
             wrong_entries::{self, Admission},
         },
+        limits::quota_window::{self, Sends},
         login::access,
         messages,
         messages::tan::Authorises,
@@ -363,7 +364,8 @@ pub async fn answer(
     }
     // The device's pick is an entry at the login challenge: past the account's wrong entries
     // (SPEC 4.6) it is refused unchecked and the account locks.
-    if let Admission::Locked(refusal) = wrong_entries::admit(&mut tx, state, ctx, user_id).await? {
+    let used = quota_window::usage(&mut tx, &state.config.policy, user_id, Sends::WrongEntries, ctx.now).await?;
+    if let Admission::Locked(refusal) = wrong_entries::admit(&mut tx, state, ctx, user_id, used).await? {
         return state.refuse(tx, refusal).await;
     }
     let outcome = push::decide(u8::try_from(number).unwrap_or(0), answer);

@@ -2,7 +2,10 @@
 //! lists read back from it.
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::{
+    backend::db::batch::{Row, Value},
+    domain::time::Timestamp,
+};
 
 /// A successful login as the start page shows it.
 #[derive(sqlx::FromRow)]
@@ -34,26 +37,28 @@ pub async fn failed_logins_after(conn: &mut Conn, user_id: i64, after_id: i64) -
         .await
 }
 
-/// Appends one event; `detail` is its JSON.
-pub async fn insert(
-    conn: &mut Conn,
+/// One event as a row of the transaction's insert, sent with its commit
+/// (`db::batch`); `detail` is its JSON.
+pub fn row(
     at: Timestamp,
     kind: &str,
     user_id: Option<i64>,
     actor_id: Option<i64>,
-    ip: Option<&str>,
-    detail: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(at.0)
-        .bind(kind)
-        .bind(user_id)
-        .bind(actor_id)
-        .bind(ip)
-        .bind(detail)
-        .execute(conn)
-        .await?;
-    Ok(())
+    ip: Option<String>,
+    detail: String,
+) -> Row {
+    Row {
+        insert: "INSERT INTO audit_events (at, kind, user_id, actor_id, ip, detail) VALUES",
+        tuple: "($1, $2, $3, $4, $5, $6)",
+        values: vec![
+            Value::Int(at.0),
+            Value::Text(kind.to_owned()),
+            Value::OptInt(user_id),
+            Value::OptInt(actor_id),
+            Value::OptText(ip),
+            Value::Text(detail),
+        ],
+    }
 }
 
 /// An event of an account as its activity list shows it, with who acted.

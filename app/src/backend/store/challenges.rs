@@ -3,7 +3,10 @@
 
 use super::Conn;
 use crate::{
-    backend::db::Flag,
+    backend::db::{
+        Flag,
+        batch::{Value, Write},
+    },
     domain::{
         mfa::{ChallengeState, Method},
         time::Timestamp,
@@ -70,19 +73,17 @@ pub async fn open_setup(
 }
 
 /// Stores a challenge's new state: its name, and the tries counted while it is open.
-pub async fn set_state(conn: &mut Conn, challenge_id: i64, next: ChallengeState) -> Result<(), sqlx::Error> {
+/// Sent with the transaction's commit (`db::batch`).
+pub fn set_state(challenge_id: i64, next: ChallengeState) -> Write {
     let (state, failures) = match next {
         ChallengeState::Open { failures } => ("open", i64::from(failures)),
         ChallengeState::Verified => ("verified", 0),
         ChallengeState::Exhausted => ("exhausted", 0),
     };
-    sqlx::query("UPDATE challenges SET state = $1, failures = $2 WHERE id = $3")
-        .bind(state)
-        .bind(failures)
-        .bind(challenge_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    Write {
+        sql: "UPDATE challenges SET state = $1, failures = $2 WHERE id = $3",
+        values: vec![Value::Text(state.into()), Value::Int(failures), Value::Int(challenge_id)],
+    }
 }
 
 pub async fn set_phone(conn: &mut Conn, challenge_id: i64, phone_e164: &str) -> Result<(), sqlx::Error> {
@@ -140,9 +141,12 @@ pub async fn unused_codes(conn: &mut Conn, challenge_id: i64) -> Result<Vec<Code
     .await
 }
 
-pub async fn mark_code_used(conn: &mut Conn, code_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE challenge_codes SET used_at = $1 WHERE id = $2").bind(at.0).bind(code_id).execute(conn).await?;
-    Ok(())
+/// A code used up, sent with the transaction's commit (`db::batch`).
+pub fn mark_code_used(code_id: i64, at: Timestamp) -> Write {
+    Write {
+        sql: "UPDATE challenge_codes SET used_at = $1 WHERE id = $2",
+        values: vec![Value::Int(at.0), Value::Int(code_id)],
+    }
 }
 
 /// Whether any code was sent in the challenge.

@@ -40,6 +40,7 @@ pub(crate) mod recovery_codes;
 pub(crate) mod registrations;
 pub(crate) mod sessions;
 pub(crate) mod sms_sends;
+pub(crate) mod steps;
 pub(crate) mod tans;
 pub(crate) mod totp;
 pub(crate) mod users;

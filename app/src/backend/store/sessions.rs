@@ -2,6 +2,7 @@
 //! hash of its id.
 
 use super::Conn;
+use crate::backend::db::batch::{Value, Write};
 use crate::domain::login::LoginState;
 use crate::domain::time::Timestamp;
 
@@ -62,13 +63,17 @@ pub async fn by_hash(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionRo
     .await
 }
 
-pub async fn touch(conn: &mut Conn, id_hash: &[u8], now: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-        .bind(now.0)
-        .bind(id_hash)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// The session's new last-seen time, sent with the transaction's commit (`db::batch`).
+pub fn touch(id_hash: &[u8], now: Timestamp) -> Write {
+    Write {
+        sql: "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+        values: vec![Value::Int(now.0), Value::Blob(id_hash.to_vec())],
+    }
+}
+
+/// The end of the session stored under `id_hash`, sent with the transaction's commit.
+pub fn delete_later(id_hash: &[u8]) -> Write {
+    Write { sql: "DELETE FROM sessions WHERE id_hash = $1", values: vec![Value::Blob(id_hash.to_vec())] }
 }
 
 /// Deletes the session stored under `id_hash`; returns its user, if there was one.

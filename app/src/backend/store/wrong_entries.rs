@@ -2,7 +2,10 @@
 //! (SPEC 4.6), counted over the rolling window after the account's last reset.
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::{
+    backend::db::batch::{Value, Write},
+    domain::time::Timestamp,
+};
 
 /// The account's wrong entries since `start` and after its last reset: how many, and when the
 /// oldest was made.
@@ -18,11 +21,10 @@ pub async fn in_window(conn: &mut Conn, user_id: i64, start: Timestamp) -> Resul
     .await
 }
 
-pub async fn record(conn: &mut Conn, user_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO wrong_entries (user_id, at) VALUES ($1, $2)")
-        .bind(user_id)
-        .bind(at.0)
-        .execute(conn)
-        .await
-        .map(drop)
+/// One wrong entry of the account, sent with the transaction's commit (`db::batch`).
+pub fn record(user_id: i64, at: Timestamp) -> Write {
+    Write {
+        sql: "INSERT INTO wrong_entries (user_id, at) VALUES ($1, $2)",
+        values: vec![Value::Int(user_id), Value::Int(at.0)],
+    }
 }

@@ -1,0 +1,197 @@
+//! Writes sent with the commit: one round trip for all of a use case's closing writes.
+//!
+//! A write whose result no later statement of its transaction reads (an audit event, a wrong
+//! entry, a challenge's new state, a session's last-seen time) need not cost a round trip of
+//! its own. The store builds it as a [`Write`]; [`super::WriteTx::later`] keeps it, and
+//! [`super::WriteTx::commit`] sends every kept write as one statement before `COMMIT`:
+//! - PostgreSQL: one statement, the writes as data-modifying `WITH` parts of the last one;
+//! - SQLite: the writes as one script of statements, run by one call on its worker thread.
+//!
+//! The rules a kept write follows:
+//! - Nothing in its transaction reads what it writes: a read runs before the commit sends it.
+//! - No two kept writes touch the same row (PostgreSQL runs a statement's parts side by side).
+//! - It cannot fail on good data (no unique key it may hit): its error would come at commit.
+//!
+//! Audit events keep their order: all of a transaction's events are one multi-row `INSERT`,
+//! in the order they were recorded.
+
+use sqlx::{Any, AnyConnection, query::Query};
+
+use super::Backend;
+
+/// One value a kept write binds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Blob(Vec<u8>),
+}
+
+/// One write to send with the commit: its statement (with `$1`, `$2` … for its own values)
+/// and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Write {
+    pub sql: &'static str,
+    pub values: Vec<Value>,
+}
+
+/// One row of a multi-row `INSERT`: its `VALUES` tuple for `$1` … and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// `INSERT INTO t (columns) VALUES`, the same for every row of the insert.
+    pub insert: &'static str,
+    /// `($1, $2, …)`, the row's own placeholders.
+    pub tuple: &'static str,
+    pub values: Vec<Value>,
+}
+
+/// The writes a transaction keeps for its commit.
+#[derive(Debug, Default)]
+pub struct Batch {
+    writes: Vec<Write>,
+    /// The rows of one table's insert (audit events), sent as one statement, last.
+    rows: Vec<Row>,
+}
+
+impl Batch {
+    pub fn push(&mut self, w: Write) {
+        self.writes.push(w);
+    }
+
+    pub fn push_row(&mut self, r: Row) {
+        self.rows.push(r);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.rows.is_empty()
+    }
+
+    /// The statement that makes every kept write, and its values in placeholder order.
+    pub fn statement(&self, backend: Backend) -> (String, Vec<Value>) {
+        let mut values = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
+        for w in &self.writes {
+            parts.push(renumber(w.sql, values.len()));
+            values.extend(w.values.iter().cloned());
+        }
+        if let Some(first) = self.rows.first() {
+            let mut insert = String::from(first.insert);
+            for (i, r) in self.rows.iter().enumerate() {
+                insert.push_str(if i == 0 { " " } else { ", " });
+                insert.push_str(&renumber(r.tuple, values.len()));
+                values.extend(r.values.iter().cloned());
+            }
+            parts.push(insert);
+        }
+        let sql = match backend {
+            Backend::Sqlite => parts.join(";\n"),
+            Backend::Postgres => match parts.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => {
+                    let with: Vec<String> = rest.iter().enumerate().map(|(i, p)| format!("w{i} AS ({p})")).collect();
+                    format!("WITH {} {last}", with.join(", "))
+                }
+                None => String::new(),
+            },
+        };
+        (sql, values)
+    }
+
+    /// Sends every kept write in one round trip; the batch is empty after.
+    pub async fn send(&mut self, conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let (sql, values) = self.statement(backend);
+        self.writes.clear();
+        self.rows.clear();
+        // Put together from this module's numbers and the store's fixed statements, never
+        // from input: every value is a bound parameter.
+        let mut q: Query<'_, Any, _> = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            q = match v {
+                Value::Int(i) => q.bind(i),
+                Value::OptInt(i) => q.bind(i),
+                Value::Text(s) => q.bind(s),
+                Value::OptText(s) => q.bind(s),
+                Value::Blob(b) => q.bind(b),
+            };
+        }
+        q.execute(conn).await.map(drop)
+    }
+}
+
+/// `sql` with each placeholder `$n` written as `$(n + offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut n = 0usize;
+        let mut digits = false;
+        while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+            n = n * 10 + d as usize;
+            digits = true;
+            chars.next();
+        }
+        if digits {
+            out.push_str(&(n + offset).to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch() -> Batch {
+        let mut b = Batch::default();
+        b.push(Write { sql: "UPDATE t SET a = $1 WHERE id = $2", values: vec![Value::Int(5), Value::Int(1)] });
+        b.push(Write { sql: "INSERT INTO u (x) VALUES ($1)", values: vec![Value::Text("x".into())] });
+        for kind in ["first", "second"] {
+            b.push_row(Row {
+                insert: "INSERT INTO audit (kind, at) VALUES",
+                tuple: "($1, $2)",
+                values: vec![Value::Text(kind.into()), Value::Int(9)],
+            });
+        }
+        b
+    }
+
+    #[test]
+    fn placeholders_are_numbered_across_the_writes_and_events_keep_their_order() {
+        let (sql, values) = batch().statement(Backend::Sqlite);
+        assert_eq!(
+            sql,
+            "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO u (x) VALUES ($3);\n\
+             INSERT INTO audit (kind, at) VALUES ($4, $5), ($6, $7)"
+        );
+        assert_eq!(values.len(), 7);
+        assert_eq!(values[3], Value::Text("first".into()));
+        assert_eq!(values[5], Value::Text("second".into()));
+    }
+
+    #[test]
+    fn on_postgres_the_writes_are_parts_of_one_statement() {
+        let (sql, _) = batch().statement(Backend::Postgres);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (UPDATE t SET a = $1 WHERE id = $2), w1 AS (INSERT INTO u (x) VALUES ($3)) \
+             INSERT INTO audit (kind, at) VALUES ($4, $5), ($6, $7)"
+        );
+        let mut one = Batch::default();
+        one.push(Write { sql: "DELETE FROM t WHERE id = $1", values: vec![Value::Int(1)] });
+        assert_eq!(one.statement(Backend::Postgres).0, "DELETE FROM t WHERE id = $1");
+    }
+
+    #[test]
+    fn a_dollar_without_digits_is_left_alone() {
+        assert_eq!(renumber("SELECT '$' || $1 || $12", 3), "SELECT '$' || $4 || $15");
+    }
+}
