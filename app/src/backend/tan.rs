@@ -16,8 +16,6 @@
 //! the caller does that with `commit_refusal`. `Err` is an internal failure, and nothing is
 //! committed.
 
-use sqlx::AnyConnection;
-
 use crate::{
     backend::{
         audit::{self, AuditEvent},
@@ -149,13 +147,13 @@ async fn authorise(
         return Ok(Refused(AppError::TanExpired));
     };
     if !hashes_equal(&issued.digest, &digest) {
-        set_tan_state(tx, issued.id, tan::TanEvent::DataChanged).await?;
+        set_tan_state(tx, issued.id, tan::TanEvent::DataChanged)?;
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanVoided { user_id: user.id, action: p.action }).await?;
         return Ok(Refused(AppError::TanVoid));
     }
     if !hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash) {
         let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
-        store::users::set_tan_wrong(tx, user.id, i64::from(wrong), lock, ctx.now).await?;
+        tx.later(store::users::set_tan_wrong(user.id, i64::from(wrong), lock, ctx.now));
         let event = AuditEvent::TanRefused { user_id: user.id, action: p.action, wrong_in_a_row: wrong };
         audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
         if lock {
@@ -165,8 +163,8 @@ async fn authorise(
         }
         return Ok(Refused(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
     }
-    set_tan_state(tx, issued.id, tan::TanEvent::Accepted).await?;
-    store::users::reset_tan_wrong(tx, user.id).await?;
+    set_tan_state(tx, issued.id, tan::TanEvent::Accepted)?;
+    tx.later(store::users::reset_tan_wrong(user.id));
     if settings.mode(p.action) == Mode::PerSession {
         store::sessions::open_tan_session(tx, &session.id_hash, &ctx.ip.to_string(), ctx.now).await?;
     }
@@ -174,9 +172,9 @@ async fn authorise(
     Ok(Granted)
 }
 
-async fn set_tan_state(tx: &mut AnyConnection, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
+fn set_tan_state(tx: &mut db::WriteTx, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
     let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
-    store::tans::change_state(tx, id, TanState::Issued, next).await?;
+    tx.later(store::tans::change_state(id, TanState::Issued, next));
     Ok(())
 }
 
@@ -215,7 +213,7 @@ async fn issue(
     if let Some(refusal) = sms_cap::refusal(tx, state, ctx).await? {
         return Ok(refusal);
     }
-    sms_cap::count(tx, ctx).await?;
+    sms_cap::count(tx, ctx)?;
     // One valid TAN per action and session: a new one replaces the old.
     store::tans::void_issued(tx, &session.id_hash, p.action).await?;
     let tan = random_tan();

@@ -35,6 +35,7 @@ mod secrets;
 mod settings;
 mod slow_clients;
 mod startup;
+mod statements;
 mod stop;
 mod support;
 mod tan;

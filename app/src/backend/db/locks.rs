@@ -116,11 +116,13 @@ pub const ACCOUNT_MASK: i64 = 0x5249_4547_454c_0000;
 
 /// The statement that finds the account of the session stored under `$1` and takes its key,
 /// in one round trip: the account's id, or NULL when there is no such session.
-pub fn pg_session_statement() -> String {
-    // The lock is volatile, so PostgreSQL evaluates it for the row even though only the id
-    // is returned.
+/// `also` (sorted, none an account) are taken after it, in the same statement.
+pub fn pg_session_statement(also: &[LockKey]) -> String {
+    // The locks are volatile, so PostgreSQL evaluates them for the row even though only the
+    // id is returned, in the order of the select list.
+    let more: String = also.iter().map(|k| format!(", pg_advisory_xact_lock({})", k.pg_key())).collect();
     format!(
-        "SELECT max(user_id) FROM (SELECT user_id, pg_advisory_xact_lock(user_id # {ACCOUNT_MASK}) \
+        "SELECT max(user_id) FROM (SELECT user_id, pg_advisory_xact_lock(user_id # {ACCOUNT_MASK}){more} \
          FROM sessions WHERE id_hash = $1) AS l"
     )
 }

@@ -67,6 +67,9 @@ impl Writer {
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let waited = Stopwatch::start();
         let tx = self.take_turn().await;
+        // With sqlx's statement lines (`RUST_LOG=sqlx::query=debug,riegel::write=debug`) this
+        // shows which statements a transaction sent: SQLite logs no `BEGIN` of its own.
+        tracing::debug!(target: "riegel::write", "transaction began");
         let gave_up = tx.as_ref().err().is_some_and(super::is_wait_timeout);
         // SQLite's writes wait here, for their turn; PostgreSQL's wait for their keys
         // (`WriteTx::lock`), and only a connection that never came counts here.
@@ -93,6 +96,7 @@ impl Writer {
                     counts,
                     metrics,
                     batch: Batch::default(),
+                    pending_also: Vec::new(),
                 })
             }
             Backend::Postgres => {
@@ -105,6 +109,7 @@ impl Writer {
                     counts,
                     metrics,
                     batch: Batch::default(),
+                    pending_also: Vec::new(),
                 })
             }
         }
@@ -171,6 +176,8 @@ pub struct WriteTx {
     metrics: Metrics,
     /// Writes sent with the commit, in one round trip (see [`super::batch`]).
     batch: Batch,
+    /// Keys taken with a session's account, held once the account is named.
+    pending_also: Vec<LockKey>,
 }
 
 /// What [`WriteTx::lock`] did.
@@ -189,6 +196,7 @@ impl WriteTx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.batch.send(&mut self.tx, self.backend).await?;
         self.tx.commit().await?;
+        tracing::debug!(target: "riegel::write", "transaction committed");
         self.metrics.committed(&self.counts);
         Ok(())
     }
@@ -203,26 +211,31 @@ impl WriteTx {
         self.batch.push_row(row);
     }
 
-    /// Locks the account of the session stored under `id_hash`, before anything of the
-    /// session or its account is read, and returns that account (`None`: no such session).
-    /// PostgreSQL: one statement finds the session's account and takes its key; SQLite holds
-    /// every key already and runs nothing: its caller reads the session next and names the
-    /// account with [`WriteTx::own_session_account`].
-    pub async fn lock_session_account(&mut self, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-        if !self.held.is_empty() {
+    /// Locks the account of the session stored under `id_hash`, and then `also` (keys that
+    /// sort after accounts), before anything of the session or its account is read.
+    /// PostgreSQL: one statement finds the session's account and takes every key; SQLite
+    /// holds every key already and runs nothing. The caller reads the session next and names
+    /// its account with [`WriteTx::own_session_account`].
+    pub async fn lock_session_account(&mut self, id_hash: &[u8], also: &[LockKey]) -> Result<(), sqlx::Error> {
+        if !self.held.is_empty() || also.iter().any(|k| matches!(k, LockKey::Account(_))) {
             return Err(sqlx::Error::Protocol("a session's account is the first key a use case takes".into()));
         }
+        let mut also = also.to_vec();
+        also.sort();
+        also.dedup();
         if self.backend == Backend::Postgres {
             let waited = Stopwatch::start();
-            let locked: Result<Option<i64>, _> = sqlx::query_scalar(sqlx::AssertSqlSafe(locks::pg_session_statement()))
-                .bind(id_hash)
-                .fetch_one(&mut *self.tx)
-                .await;
+            let sql = locks::pg_session_statement(&also);
+            let locked: Result<Option<i64>, _> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id_hash).fetch_one(&mut *self.tx).await;
             self.metrics.write_waited(waited.elapsed(), locked.as_ref().err().is_some_and(super::is_wait_timeout));
-            if let Some(user_id) = locked? {
-                self.held.push(LockKey::Account(user_id));
+            match locked? {
+                Some(user_id) => self.held.push(LockKey::Account(user_id)),
+                // No session, so nothing was locked.
+                None => return Ok(()),
             }
         }
+        self.pending_also = also;
         Ok(())
     }
 
@@ -232,12 +245,12 @@ impl WriteTx {
     pub fn own_session_account(&mut self, user_id: i64) -> Result<(), sqlx::Error> {
         let key = LockKey::Account(user_id);
         match self.backend {
-            Backend::Sqlite if self.held.is_empty() => {
-                self.held.push(key);
-                Ok(())
-            }
-            _ => self.holds(&key),
+            Backend::Sqlite if self.held.is_empty() => self.held.push(key),
+            _ => self.holds(&key)?,
         }
+        self.held.append(&mut self.pending_also);
+        self.held.sort();
+        Ok(())
     }
 
     /// Counts `count` in the metrics if, and when, this transaction commits.

@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::{
-    backend::store,
+    backend::{db::WriteTx, store},
     domain::{mfa::Method, time::Timestamp},
 };
 
@@ -18,6 +18,12 @@ pub struct NewMessage<'a> {
 
 pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
     store::outbox::enqueue(conn, msg.channel, msg.recipient, msg.subject, msg.body, now).await
+}
+
+/// Puts a message in the outbox with the transaction's commit (`db::batch`): for a use case
+/// that reads nothing of it afterwards.
+pub fn enqueue_later(tx: &mut WriteTx, msg: NewMessage<'_>, now: Timestamp) {
+    tx.later(store::outbox::enqueue_later(msg.channel, msg.recipient, msg.subject, msg.body, now));
 }
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.

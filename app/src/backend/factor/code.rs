@@ -10,10 +10,10 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db::WriteTx,
+        db::{LockKey, WriteTx},
         delivery::outbox::{self, NewMessage},
         limits::quota_window::{self, Sends},
-        limits::sms_cap,
+        limits::{network::network_of, sms_cap},
         messages,
         request::RequestCtx,
         state::AppState,
@@ -22,7 +22,7 @@ use crate::{
     },
     domain::{
         mfa::{self, Method, Purpose},
-        quota::{self, QuotaDecision},
+        quota::{self, QuotaDecision, Usage},
         time::Timestamp,
     },
     wire::AppError,
@@ -65,12 +65,58 @@ pub async fn cooldown(
     Ok(last.map_or(0, |l| mfa::cooldown_left(Timestamp(l), now, &state.config.policy)))
 }
 
-/// The send path: quota, code, quota count, network count, outbox row, audit. The caller
-/// checked the cooldown and owns the transaction.
-pub async fn send(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, c: CodeSend<'_>) -> Result<Sent, AppError> {
+/// What a send decides on, read in one statement under the account's lock (and, for an SMS,
+/// the network's, taken here unless the use case took it with the account): the seconds
+/// left of the cooldown, the quota's usage, and the network's SMS usage (for an SMS).
+#[derive(Clone, Copy, Debug)]
+pub struct SendFacts {
+    pub wait_secs: i64,
+    pub used: Usage,
+    /// `Some` for an SMS.
+    pub network: Option<Usage>,
+}
+
+pub async fn facts(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    user_id: i64,
+    purpose: Purpose,
+    channel: Method,
+) -> Result<SendFacts, sqlx::Error> {
+    tx.holds(&LockKey::Account(user_id))?;
+    let policy = &state.config.policy;
+    let network = channel.counts_against_sms_cap().then(|| network_of(ctx.ip));
+    if let Some(n) = &network {
+        tx.lock([LockKey::SmsNetwork(n.clone())]).await?;
+    }
+    let start = quota::window_start(ctx.now, policy.quota_window_secs);
+    let row = store::code_sends::send_facts(tx, user_id, purpose, channel, start, network.as_deref()).await?;
+    let usage = |used: i64, oldest: Option<i64>| Usage {
+        used: u32::try_from(used).unwrap_or(u32::MAX),
+        oldest: oldest.map(Timestamp),
+    };
+    Ok(SendFacts {
+        wait_secs: row.last_sent_at.map_or(0, |l| mfa::cooldown_left(Timestamp(l), ctx.now, policy)),
+        used: usage(row.used, row.oldest),
+        network: network.map(|_| usage(row.network_used, row.network_oldest)),
+    })
+}
+
+/// The send path: quota, code, quota count, network count, outbox row, audit; every write
+/// goes with the commit. The caller checked the cooldown and the network's cap with
+/// `facts` (read under the locks the caller still holds) and owns the transaction.
+pub async fn send(
+    tx: &mut WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    c: CodeSend<'_>,
+    facts: &SendFacts,
+) -> Result<Sent, AppError> {
     let policy = &state.config.policy;
     let kind = Sends::Codes { purpose: c.purpose, channel: c.channel };
-    let used = quota_window::usage(tx, policy, c.user_id, kind, ctx.now).await?;
+    tx.holds(&LockKey::Account(c.user_id))?;
+    let used = facts.used;
     if let QuotaDecision::Exceeded { free_at } =
         quota::decide(used, quota_window::limit(policy, kind), ctx.now, policy.quota_window_secs)
     {
@@ -79,15 +125,15 @@ pub async fn send(tx: &mut WriteTx, state: &AppState, ctx: &RequestCtx, c: CodeS
         return Ok(Sent::QuotaExceeded { free_at });
     }
     if c.channel.counts_against_sms_cap() {
-        sms_cap::count(tx, ctx).await?;
+        sms_cap::count(tx, ctx)?;
     }
-    store::code_sends::record(tx, c.user_id, c.purpose, c.channel, ctx.now).await?;
+    tx.later(store::code_sends::record(c.user_id, c.purpose, c.channel, ctx.now));
     let code = random_code();
     let hash = code_hash(state, c.challenge_id, code.expose());
-    store::challenges::add_code(tx, c.challenge_id, c.channel, &hash, ctx.now).await?;
+    tx.later(store::challenges::add_code(c.challenge_id, c.channel, &hash, ctx.now));
     let text = messages::code(ctx.lang, c.channel, c.purpose, code.expose(), policy.code_ttl_secs / 60);
     let msg = NewMessage { channel: c.channel, recipient: c.to, subject: &text.subject, body: &text.body };
-    outbox::enqueue(tx, msg, ctx.now).await?;
+    outbox::enqueue_later(tx, msg, ctx.now);
     let event = AuditEvent::CodeSent { user_id: c.user_id, purpose: c.purpose, channel: c.channel };
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     Ok(Sent::Yes)

@@ -89,35 +89,47 @@ pub async fn open_login_challenge(
             false => (first_channel, Opening::Code),
         },
     };
-    let sends_sms = match opens_on {
-        Opening::Code => channel.counts_against_sms_cap(),
-        Opening::App | Opening::Push => false,
-    };
-    if sends_sms && sms_cap::free_at(tx, state, ctx).await?.is_some() {
-        // This network's SMS are used up: the code goes by e-mail, so the user still gets in.
-        // Where e-mail is no method (a forgotten password), the login is refused.
-        match channels.contains(&Method::Email) {
-            true => channel = Method::Email,
-            false => return Err(sms_cap::refusal(tx, state, ctx).await?.unwrap_or(AppError::Unreachable)),
+    let login = crate::domain::mfa::Purpose::Login;
+    let facts = match opens_on {
+        Opening::Code => {
+            let facts = code::facts(tx, state, ctx, user_id, login, channel).await?;
+            match facts.network.filter(|used| sms_cap::free_at(state, ctx, *used).is_some()) {
+                None => Some(facts),
+                // This network's SMS are used up: the code goes by e-mail, so the user still
+                // gets in. Where e-mail is no method (a forgotten password), the login is
+                // refused.
+                Some(used) => match channels.contains(&Method::Email) {
+                    true => {
+                        channel = Method::Email;
+                        Some(code::facts(tx, state, ctx, user_id, login, channel).await?)
+                    }
+                    false => {
+                        let refusal = sms_cap::refusal_of(tx, state, ctx, used).await?;
+                        return Err(refusal.unwrap_or(AppError::Unreachable));
+                    }
+                },
+            }
         }
-    }
+        Opening::App | Opening::Push => None,
+    };
     let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel, ctx.now).await?;
-    match opens_on {
-        Opening::Code => {}
-        Opening::App => return Ok(()),
-        Opening::Push => {
+    let facts = match (opens_on, facts) {
+        (Opening::Code, Some(facts)) => facts,
+        (Opening::App, _) => return Ok(()),
+        (Opening::Push, _) => {
             return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
                 PushSent::Sent | PushSent::Waiting => Ok(()),
                 PushSent::Refused(refusal) => Err(refusal),
             };
         }
-    }
+        (Opening::Code, None) => return Err(AppError::internal("a code's facts were not read")),
+    };
     let to = match channel {
         Method::Sms => account.phone_e164.clone().unwrap_or_default(),
         Method::Email => account.email.clone(),
     };
-    let send = CodeSend { user_id, challenge_id, purpose: crate::domain::mfa::Purpose::Login, channel, to: &to };
-    match code::send(tx, state, ctx, send).await? {
+    let send = CodeSend { user_id, challenge_id, purpose: login, channel, to: &to };
+    match code::send(tx, state, ctx, send, &facts).await? {
         Sent::Yes => Ok(()),
         Sent::QuotaExceeded { .. } => Err(account_lock::lock(tx, state, ctx, user_id).await?),
     }

@@ -8,9 +8,9 @@ use sqlx::AnyConnection;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db,
+        db::{self, LockKey},
         factor::wrong_entries::{self, Admission},
-        limits::account_lock,
+        limits::{account_lock, network::network_of},
         login::sessions::{self, Session, Upkeep},
         request::RequestCtx,
         state::AppState,
@@ -135,8 +135,23 @@ fn session_hash(state: &AppState, ctx: &RequestCtx) -> Result<Vec<u8>, AppError>
 /// PostgreSQL one statement), then the session, account, challenge and wrong entries in one
 /// read; the session's upkeep goes with the commit.
 pub async fn load(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+    load_locking(tx, state, ctx, &[]).await
+}
+
+/// [`load`] for a step that may send an SMS: the network's SMS cap is locked with the
+/// account, in the same statement.
+pub async fn load_to_send(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Step, AppError> {
+    load_locking(tx, state, ctx, &[LockKey::SmsNetwork(network_of(ctx.ip))]).await
+}
+
+async fn load_locking(
+    tx: &mut db::WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    also: &[LockKey],
+) -> Result<Step, AppError> {
     let hash = session_hash(state, ctx)?;
-    tx.lock_session_account(&hash).await?;
+    tx.lock_session_account(&hash, also).await?;
     let (step, upkeep) = step_of(tx, state, ctx, hash).await?;
     tx.own_session_account(step.account.id)?;
     sessions::keep(tx, &step.session.id_hash, upkeep, ctx.now);
@@ -255,6 +270,15 @@ pub async fn pass_login_challenge(
     mfa::transition(current, ChallengeEvent::CodeAccepted, &state.config.policy).map_err(AppError::internal)?;
     let stage = crate::domain::login::transition(step.session.stage, crate::domain::login::LoginEvent::ChallengePassed)
         .map_err(AppError::internal)?;
-    crate::backend::login::completion::complete(tx, state, ctx, step.account.id, &step.session.id_hash, stage, proof)
-        .await
+    crate::backend::login::completion::complete(
+        tx,
+        state,
+        ctx,
+        step.account.id,
+        &step.session.id_hash,
+        stage,
+        proof,
+        false,
+    )
+    .await
 }

@@ -23,54 +23,59 @@ use crate::{
     wire::AppError,
 };
 
-/// When the requester's network may trigger its next SMS, if it has used up its cap.
-pub async fn free_at(
-    tx: &mut db::WriteTx,
-    state: &AppState,
-    ctx: &RequestCtx,
-) -> Result<Option<Timestamp>, sqlx::Error> {
-    let policy = &state.config.policy;
+/// The requester's network's SMS in the window, read under the network's lock (taken here
+/// if the use case has not taken it yet).
+pub async fn usage(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Usage, sqlx::Error> {
     let network = network_of(ctx.ip);
     tx.lock([LockKey::SmsNetwork(network.clone())]).await?;
-    let start = quota::window_start(ctx.now, policy.quota_window_secs);
+    let start = quota::window_start(ctx.now, state.config.policy.quota_window_secs);
     // Only the window's sends count; older ones are the housekeeping's to delete, so this
     // never waits on rows a sweep holds.
     let (used, oldest) = store::sms_sends::of_network_since(tx, &network, start).await?;
-    let usage = Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) };
-    Ok(match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
-        QuotaDecision::Exceeded { free_at } => Some(free_at),
-        QuotaDecision::Allowed { .. } => None,
-    })
+    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
 }
 
-/// The refusal to show when the requester's network has used up its SMS, audited in `conn`.
+/// When the network may trigger its next SMS, if `usage` (read under its lock) used up its
+/// cap.
+pub fn free_at(state: &AppState, ctx: &RequestCtx, usage: Usage) -> Option<Timestamp> {
+    let policy = &state.config.policy;
+    match quota::decide(usage, policy.sms_per_network, ctx.now, policy.quota_window_secs) {
+        QuotaDecision::Exceeded { free_at } => Some(free_at),
+        QuotaDecision::Allowed { .. } => None,
+    }
+}
+
+/// The refusal to show when the requester's network has used up its SMS, audited in `tx`.
 pub async fn refusal(
     tx: &mut db::WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
 ) -> Result<Option<AppError>, sqlx::Error> {
-    let Some(free_at) = free_at(tx, state, ctx).await? else {
+    let used = usage(tx, state, ctx).await?;
+    refusal_of(tx, state, ctx, used).await
+}
+
+/// [`refusal`] from the network's usage as a use case read it (with the rest of a send's
+/// facts, `factor::code::facts`), under the network's lock.
+pub async fn refusal_of(
+    tx: &mut db::WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    usage: Usage,
+) -> Result<Option<AppError>, sqlx::Error> {
+    tx.holds(&LockKey::SmsNetwork(network_of(ctx.ip)))?;
+    let Some(free_at) = free_at(state, ctx, usage) else {
         return Ok(None);
     };
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::SmsCapped).await?;
     Ok(Some(AppError::SmsCapped { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) }))
 }
 
-/// Counts one SMS against the requester's network. Every path that sends an SMS for a
-/// request calls this after [`refusal`] let it through.
-pub async fn count(tx: &mut db::WriteTx, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
+/// Counts one SMS against the requester's network, with the commit. Every path that sends
+/// an SMS for a request calls this after [`refusal`] let it through.
+pub fn count(tx: &mut db::WriteTx, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
     let network = network_of(ctx.ip);
     tx.holds(&LockKey::SmsNetwork(network.clone()))?;
-    store::sms_sends::record(tx, &network, ctx.now).await
-}
-
-/// Lets an SMS request go on, or commits only its audited refusal and returns it.
-pub async fn admit(state: &AppState, ctx: &RequestCtx, mut tx: db::WriteTx) -> Result<db::WriteTx, AppError> {
-    match refusal(&mut tx, state, ctx).await? {
-        None => Ok(tx),
-        Some(refusal) => {
-            tx.commit().await?;
-            Err(refusal)
-        }
-    }
+    tx.later(store::sms_sends::record(&network, ctx.now));
+    Ok(())
 }

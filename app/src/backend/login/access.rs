@@ -48,7 +48,7 @@ pub async fn session(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -
     let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
     let hash = sessions::id_hash(&state.keys, token);
     // The account is locked before the session is read: what is read is then current.
-    tx.lock_session_account(&hash).await?;
+    tx.lock_session_account(&hash, &[]).await?;
     let (session, upkeep) = sessions::look(tx, &state.keys, token, ctx.now, &state.config.policy).await?;
     if let Some(s) = &session {
         tx.own_session_account(s.user_id)?;
@@ -74,18 +74,41 @@ pub async fn session_reading(
     session.ok_or(AppError::NotAuthenticated)
 }
 
-async fn member_of(conn: &mut AnyConnection, session: Session) -> Result<(Session, Member), AppError> {
-    if session.stage != LoginState::Authenticated {
-        return Err(AppError::NotAuthenticated);
-    }
-    let member = store::users::member(conn, session.user_id).await?;
-    Ok((session, member.ok_or(AppError::NotAuthenticated)?))
+/// The session behind the request's token with its account, in one read, and the look's
+/// upkeep (due even when the session is no longer live).
+async fn session_and_member(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    ctx: &RequestCtx,
+    hash: &[u8],
+) -> Result<(Upkeep, Result<(Session, Member), AppError>), AppError> {
+    let Some(row) = store::users::member_of_session(conn, hash).await? else {
+        return Ok((Upkeep::Nothing, Err(AppError::NotAuthenticated)));
+    };
+    let (session, upkeep) = sessions::judge_row(hash.to_vec(), row.session, ctx.now, &state.config.policy);
+    let member = match session {
+        Some(s) if s.stage == LoginState::Authenticated && row.disabled_at.is_none() => Ok((s, row.member)),
+        _ => Err(AppError::NotAuthenticated),
+    };
+    Ok((upkeep, member))
 }
 
-/// The logged-in account of a use case that writes, in its transaction.
+fn token_hash(state: &AppState, ctx: &RequestCtx) -> Result<Vec<u8>, AppError> {
+    let token = ctx.session_token.as_ref().ok_or(AppError::NotAuthenticated)?;
+    Ok(sessions::id_hash(&state.keys, token))
+}
+
+/// The logged-in account of a use case that writes, in its transaction: the account locked
+/// first, then the session and the account in one read; the session's upkeep goes with the
+/// commit.
 pub async fn member(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<(Session, Member), AppError> {
-    let s = session(tx, state, ctx).await?;
-    member_of(tx, s).await
+    let hash = token_hash(state, ctx)?;
+    tx.lock_session_account(&hash, &[]).await?;
+    let (upkeep, found) = session_and_member(tx, state, ctx, &hash).await?;
+    let (session, member) = found?;
+    tx.own_session_account(member.id)?;
+    sessions::keep(tx, &hash, upkeep, ctx.now);
+    Ok((session, member))
 }
 
 /// The logged-in account of a request that only reads, with a read connection to go on with.
@@ -94,7 +117,13 @@ pub async fn member_reading(
     ctx: &RequestCtx,
 ) -> Result<(PoolConnection<sqlx::Any>, Session, Member), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let s = session_reading(&mut conn, state, ctx).await?;
-    let (s, m) = member_of(&mut conn, s).await?;
-    Ok((conn, s, m))
+    let hash = token_hash(state, ctx)?;
+    let (upkeep, found) = session_and_member(&mut conn, state, ctx, &hash).await?;
+    if upkeep != Upkeep::Nothing {
+        let mut tx = state.writer.begin().await?;
+        sessions::keep(&mut tx, &hash, upkeep, ctx.now);
+        tx.commit().await?;
+    }
+    let (session, member) = found?;
+    Ok((conn, session, member))
 }

@@ -8,9 +8,8 @@ use super::sessions;
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        db::WriteTx,
+        db::{LockKey, WriteTx},
         delivery::outbox,
-        limits::quota_window,
         messages,
         request::RequestCtx,
         state::AppState,
@@ -22,7 +21,11 @@ use crate::{
 };
 
 /// Completes a login in the caller's transaction; returns the new session's token. `proof`
-/// is what passed it.
+/// is what passed it; `codes_due` says a first MFA setup's recovery codes are to be shown to
+/// the new session. Every write goes with the commit (`db::batch`): the account's row in one
+/// statement, the old session's end (its challenge and codes with it) and the new session's
+/// row.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
     tx: &mut WriteTx,
     state: &AppState,
@@ -31,15 +34,18 @@ pub async fn complete(
     old_session_hash: &[u8],
     stage: LoginState,
     proof: Proof,
+    codes_due: bool,
 ) -> Result<Secret<String>, AppError> {
     let factor = match proof {
         Proof::Factor(f) => Some(f),
         Proof::Password | Proof::RecoveryCode => None,
     };
-    store::users::set_trusted_ip_and_factor(tx, user_id, &ctx.ip.to_string(), factor).await?;
-    quota_window::reset(tx, user_id, ctx.now).await?;
-    store::sessions::delete_by_hash(tx, old_session_hash).await?;
-    let token = sessions::create_proven(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof).await?;
+    tx.holds(&LockKey::Account(user_id))?;
+    tx.later(store::users::complete_login(user_id, &ctx.ip.to_string(), factor, codes_due, ctx.now));
+    if !old_session_hash.is_empty() {
+        tx.later(store::sessions::delete_later(old_session_hash));
+    }
+    let token = sessions::create_later(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof);
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;
     Ok(token)
 }

@@ -157,6 +157,23 @@ fn of_row(id_hash: Vec<u8>, r: SessionRow) -> Option<Session> {
     })
 }
 
+/// [`create_proven`] with the row written with the transaction's commit (`db::batch`): for
+/// a login's end, after which nothing of the transaction refers to the new session.
+pub fn create_later(
+    tx: &mut WriteTx,
+    keys: &Keys,
+    user_id: i64,
+    stage: LoginState,
+    ip: IpAddr,
+    now: Timestamp,
+    proof: Proof,
+) -> Secret<String> {
+    let token = random_token();
+    let hash = id_hash(keys, &token);
+    tx.later(store::sessions::insert_later(&hash, user_id, stage, &ip.to_string(), now, proof.as_stored()));
+    token
+}
+
 /// The session behind `token` as stored, expired or not.
 async fn stored(conn: &mut AnyConnection, keys: &Keys, token: &Secret<String>) -> Result<Option<Session>, sqlx::Error> {
     let hash = id_hash(keys, token);

@@ -176,7 +176,7 @@ async fn password_accepted(
     audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
     let token = match stage {
         LoginState::Authenticated => {
-            completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password).await?
+            completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password, false).await?
         }
         LoginState::ChallengeRequired => {
             let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;

@@ -154,15 +154,15 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
         })
     })?;
     let mut tx = state.writer.begin().await?;
-    let step = step::load(&mut tx, state, ctx).await?;
+    let step = step::load_to_send(&mut tx, state, ctx).await?;
     if step.purpose != Purpose::Setup {
         return Err(AppError::WrongStep { home: step.session.stage.home().to_owned() });
     }
-    let wait = code::cooldown(&mut tx, state, step.account.id, Purpose::Setup, Method::Sms, ctx.now).await?;
-    if wait > 0 {
-        return Err(AppError::Cooldown { retry_after_secs: wait });
+    let facts = code::facts(&mut tx, state, ctx, step.account.id, Purpose::Setup, Method::Sms).await?;
+    if facts.wait_secs > 0 {
+        return Err(AppError::Cooldown { retry_after_secs: facts.wait_secs });
     }
-    let mut tx = sms_cap::admit(state, ctx, tx).await?;
+    let mut tx = admit_sms(state, ctx, tx, &facts).await?;
     // A new number voids every code sent to the old one.
     let challenge_id = match &step.challenge {
         Some(c) => {
@@ -177,19 +177,35 @@ pub async fn start_setup(state: &AppState, ctx: &RequestCtx, raw_phone: &str) ->
     };
     let send =
         CodeSend { user_id: step.account.id, challenge_id, purpose: Purpose::Setup, channel: Method::Sms, to: &e164 };
-    let sent = code::send(&mut tx, state, ctx, send).await?;
+    let sent = code::send(&mut tx, state, ctx, send, &facts).await?;
     finish_send(state, ctx, tx, sent, &step).await
+}
+
+/// Lets a send go on, or commits only its audited refusal when the network's SMS are used
+/// up (a send that is no SMS always goes on).
+async fn admit_sms(
+    state: &AppState,
+    ctx: &RequestCtx,
+    mut tx: db::WriteTx,
+    facts: &code::SendFacts,
+) -> Result<db::WriteTx, AppError> {
+    let Some(usage) = facts.network else { return Ok(tx) };
+    match sms_cap::refusal_of(&mut tx, state, ctx, usage).await? {
+        None => Ok(tx),
+        Some(refusal) => state.refuse(tx, refusal).await,
+    }
 }
 
 /// "Resend" (SPEC 3.2), or a new code after too many wrong ones (3.3).
 pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
     let mut tx = state.writer.begin().await?;
-    let step = step::load(&mut tx, state, ctx).await?;
+    let step = step::load_to_send(&mut tx, state, ctx).await?;
     let Some(challenge) = &step.challenge else {
         return Err(AppError::Input(InputError::PhoneMalformed));
     };
     let method = challenge.method();
-    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
+    let facts = code::facts(&mut tx, state, ctx, step.account.id, step.purpose, method).await?;
+    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method, facts).await
 }
 
 /// "Authenticate via X" (SPEC 3.2): switches the challenge and sends one message on the new
@@ -197,35 +213,34 @@ pub async fn resend(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> 
 pub async fn switch_method(state: &AppState, ctx: &RequestCtx, method: &str) -> Result<(), AppError> {
     let method = Method::parse(method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
     let mut tx = state.writer.begin().await?;
-    let step = step::load(&mut tx, state, ctx).await?;
+    let step = step::load_to_send(&mut tx, state, ctx).await?;
     let challenge = step.challenge()?;
     if step.purpose != Purpose::Login || !factor::channels_of(&step.account, step.session.stage).contains(&method) {
         return Err(AppError::Input(InputError::MethodUnavailable));
     }
     // A refused SMS leaves the challenge on its method.
-    if method.counts_against_sms_cap() {
-        tx = sms_cap::admit(state, ctx, tx).await?;
-    }
+    let facts = code::facts(&mut tx, state, ctx, step.account.id, step.purpose, method).await?;
+    let mut tx = admit_sms(state, ctx, tx, &facts).await?;
+    // Written now: the new state goes with the commit, and both change the challenge's row.
     store::challenges::set_method(&mut tx, challenge.id, method).await?;
-    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method).await
+    send_on(state, ctx, tx, &step, challenge.id, challenge.state(), method, facts).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn send_on(
     state: &AppState,
     ctx: &RequestCtx,
-    mut tx: db::WriteTx,
+    tx: db::WriteTx,
     step: &Step,
     challenge_id: i64,
     current: ChallengeState,
     method: Method,
+    facts: code::SendFacts,
 ) -> Result<(), AppError> {
-    let wait = code::cooldown(&mut tx, state, step.account.id, step.purpose, method, ctx.now).await?;
-    if wait > 0 {
-        return Err(AppError::Cooldown { retry_after_secs: wait });
+    if facts.wait_secs > 0 {
+        return Err(AppError::Cooldown { retry_after_secs: facts.wait_secs });
     }
-    if method.counts_against_sms_cap() {
-        tx = sms_cap::admit(state, ctx, tx).await?;
-    }
+    let mut tx = admit_sms(state, ctx, tx, &facts).await?;
     let next = mfa::transition(current, ChallengeEvent::Renewed, &state.config.policy)
         .map_err(|_| AppError::WrongStep { home: "/".into() })?;
     if current == ChallengeState::Exhausted {
@@ -235,7 +250,7 @@ async fn send_on(
     step::set_state(&mut tx, challenge_id, next);
     let to = recipient(step, method).ok_or(AppError::Input(InputError::MethodUnavailable))?;
     let send = CodeSend { user_id: step.account.id, challenge_id, purpose: step.purpose, channel: method, to: &to };
-    let sent = code::send(&mut tx, state, ctx, send).await?;
+    let sent = code::send(&mut tx, state, ctx, send, &facts).await?;
     finish_send(state, ctx, tx, sent, step).await
 }
 
@@ -318,12 +333,11 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
         return Ok(Passed { token, next: stage.home() });
     }
     let proof = Proof::Factor(Factor::Code(channel));
-    let token = completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof).await?;
-    // The set belongs to this session: the next login (which completes like this one) takes it
-    // back, so a later session never gets codes without a TAN.
-    if first_setup {
-        store::users::set_recovery_codes_due(&mut tx, user_id).await?;
-    }
+    // A first setup's recovery codes belong to the new session: the next login (which
+    // completes like this one) takes them back, so a later session never gets codes without
+    // a TAN.
+    let token =
+        completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof, first_setup).await?;
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
         completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
     }

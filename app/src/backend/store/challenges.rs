@@ -104,22 +104,17 @@ pub async fn set_method(conn: &mut Conn, challenge_id: i64, method: Method) -> R
     Ok(())
 }
 
-/// Stores a sent code's keyed hash.
-pub async fn add_code(
-    conn: &mut Conn,
-    challenge_id: i64,
-    channel: Method,
-    code_hash: &[u8],
-    sent_at: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)")
-        .bind(challenge_id)
-        .bind(channel.as_str())
-        .bind(code_hash)
-        .bind(sent_at.0)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// A code sent in the challenge, stored with the transaction's commit (`db::batch`).
+pub fn add_code(challenge_id: i64, channel: Method, code_hash: &[u8], sent_at: Timestamp) -> Write {
+    Write {
+        sql: "INSERT INTO challenge_codes (challenge_id, channel, code_hash, sent_at) VALUES ($1, $2, $3, $4)",
+        values: vec![
+            Value::Int(challenge_id),
+            Value::Text(channel.as_str().into()),
+            Value::Blob(code_hash.to_vec()),
+            Value::Int(sent_at.0),
+        ],
+    }
 }
 
 /// A code of a challenge as stored.

@@ -1,7 +1,10 @@
 //! `outbox`: the e-mails and SMS waiting to be delivered or delivered, with how delivery went.
 
 use super::Conn;
-use crate::domain::{mfa::Method, time::Timestamp};
+use crate::{
+    backend::db::batch::{Value, Write},
+    domain::{mfa::Method, time::Timestamp},
+};
 
 /// A message as the support console shows its delivery.
 #[derive(sqlx::FromRow)]
@@ -47,6 +50,22 @@ pub async fn waiting(conn: &mut Conn) -> Result<Vec<Waiting>, sqlx::Error> {
 }
 
 /// Adds a message due at once; returns its id.
+/// A message for the outbox, written with the transaction's commit (`db::batch`).
+pub fn enqueue_later(channel: Method, recipient: &str, subject: &str, body: &str, now: Timestamp) -> Write {
+    Write {
+        sql: "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
+              VALUES ($1, $2, $3, $4, $5, $6)",
+        values: vec![
+            Value::Text(channel.as_str().into()),
+            Value::Text(recipient.to_owned()),
+            Value::Text(subject.to_owned()),
+            Value::Text(body.to_owned()),
+            Value::Int(now.0),
+            Value::Int(now.0),
+        ],
+    }
+}
+
 pub async fn enqueue(
     conn: &mut Conn,
     channel: Method,

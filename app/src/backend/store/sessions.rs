@@ -71,6 +71,30 @@ pub fn touch(id_hash: &[u8], now: Timestamp) -> Write {
     }
 }
 
+/// A new session, written with the transaction's commit (`db::batch`).
+pub fn insert_later(
+    id_hash: &[u8],
+    user_id: i64,
+    stage: LoginState,
+    ip: &str,
+    now: Timestamp,
+    proof: Option<&str>,
+) -> Write {
+    Write {
+        sql: "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at, proof)
+              VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        values: vec![
+            Value::Blob(id_hash.to_vec()),
+            Value::Int(user_id),
+            Value::Text(stage.as_str().to_owned()),
+            Value::Text(ip.to_owned()),
+            Value::Int(now.0),
+            Value::Int(now.0),
+            Value::OptText(proof.map(str::to_owned)),
+        ],
+    }
+}
+
 /// The end of the session stored under `id_hash`, sent with the transaction's commit.
 pub fn delete_later(id_hash: &[u8]) -> Write {
     Write { sql: "DELETE FROM sessions WHERE id_hash = $1", values: vec![Value::Blob(id_hash.to_vec())] }

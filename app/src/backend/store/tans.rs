@@ -1,9 +1,12 @@
 //! `tans`: the TANs issued for protected actions (SPEC 5), each sent by SMS.
 
 use super::Conn;
-use crate::domain::{
-    tan::{Action, TanState},
-    time::Timestamp,
+use crate::{
+    backend::db::batch::{Value, Write},
+    domain::{
+        tan::{Action, TanState},
+        time::Timestamp,
+    },
 };
 
 /// The account's TANs issued since `start`: how many, and when the oldest was issued.
@@ -45,14 +48,12 @@ pub async fn latest_issued(
 }
 
 /// Moves the TAN from state `from` to `to`; a TAN no longer in `from` stays as it is.
-pub async fn change_state(conn: &mut Conn, tan_id: i64, from: TanState, to: TanState) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tans SET state = $1 WHERE id = $2 AND state = $3")
-        .bind(to.as_str())
-        .bind(tan_id)
-        .bind(from.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Written with the transaction's commit (`db::batch`).
+pub fn change_state(tan_id: i64, from: TanState, to: TanState) -> Write {
+    Write {
+        sql: "UPDATE tans SET state = $1 WHERE id = $2 AND state = $3",
+        values: vec![Value::Text(to.as_str().into()), Value::Int(tan_id), Value::Text(from.as_str().into())],
+    }
 }
 
 /// Voids every TAN still `issued` for this action in the session.

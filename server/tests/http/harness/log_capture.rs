@@ -12,7 +12,10 @@
 use std::{
     cell::RefCell,
     io::Write,
-    sync::{Arc, Mutex, Once},
+    sync::{
+        Arc, Mutex, Once,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use server::logs::LogFormat;
@@ -52,6 +55,30 @@ thread_local! {
     static CAPTURING: RefCell<Option<Capture>> = const { RefCell::new(None) };
 }
 
+/// SQLite runs statements on a worker thread of its own (in the request's span), so their
+/// lines go to one buffer for every thread while a test counts statements; the test picks
+/// its requests' lines by request id.
+static STATEMENTS_WANTED: AtomicUsize = AtomicUsize::new(0);
+static STATEMENTS: std::sync::LazyLock<Capture> = std::sync::LazyLock::new(Capture::default);
+
+/// While it lives, sqlx's statement lines of every thread go to [`statements_everywhere`]'s
+/// buffer too.
+pub struct CountingStatements(());
+
+impl Drop for CountingStatements {
+    fn drop(&mut self) {
+        STATEMENTS_WANTED.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Captures sqlx's statement lines of every thread (its own requests' lines included) into
+/// one process-wide buffer, until the guard is dropped.
+pub fn statements_everywhere() -> (Capture, CountingStatements) {
+    install();
+    STATEMENTS_WANTED.fetch_add(1, Ordering::SeqCst);
+    (STATEMENTS.clone(), CountingStatements(()))
+}
+
 /// While it lives, the log of the test's thread goes to its [`Capture`].
 pub struct Capturing(());
 
@@ -63,18 +90,30 @@ impl Drop for Capturing {
 
 /// Captures the log of the calling test, at every level, until the guard is dropped.
 pub fn capture_logs() -> (Capture, Capturing) {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let writer = || CAPTURING.with(|c| c.borrow().clone()).unwrap_or_default();
-        // Asked at every event and span (a plain `filter_fn` is asked once a statement and
-        // remembered, on whichever thread that was).
-        let on_capturing_thread = dynamic_filter_fn(|_, _| CAPTURING.with(|c| c.borrow().is_some()));
-        tracing_subscriber::registry()
-            .with(server::logs::layer(LogFormat::Json, writer).with_filter(on_capturing_thread))
-            .try_init()
-            .expect("this test binary installs one log subscriber");
-    });
+    install();
     let capture = Capture::default();
     CAPTURING.with(|c| *c.borrow_mut() = Some(capture.clone()));
     (capture, Capturing(()))
+}
+
+fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let writer = || match CAPTURING.with(|c| c.borrow().clone()) {
+            Some(capture) => capture,
+            None if STATEMENTS_WANTED.load(Ordering::SeqCst) > 0 => STATEMENTS.clone(),
+            None => Capture::default(),
+        };
+        // Asked at every event and span (a plain `filter_fn` is asked once a statement and
+        // remembered, on whichever thread that was). A statement on SQLite's worker thread is
+        // logged in the span of its request, made on the test's thread.
+        let wanted = dynamic_filter_fn(|meta, _| {
+            CAPTURING.with(|c| c.borrow().is_some())
+                || (meta.target() == "sqlx::query" && STATEMENTS_WANTED.load(Ordering::SeqCst) > 0)
+        });
+        tracing_subscriber::registry()
+            .with(server::logs::layer(LogFormat::Json, writer).with_filter(wanted))
+            .try_init()
+            .expect("this test binary installs one log subscriber");
+    });
 }

@@ -28,16 +28,28 @@ pub struct MemberRow {
     pub invoice_threshold_cents: i64,
 }
 
-/// The account with its organisation's name, unless it is disabled.
-pub async fn member(conn: &mut Conn, user_id: i64) -> Result<Option<MemberRow>, sqlx::Error> {
+/// A session and its account in one read: the session as stored, the account with its
+/// organisation's name, and whether it is disabled.
+#[derive(sqlx::FromRow)]
+pub struct SessionMemberRow {
+    #[sqlx(flatten)]
+    pub session: crate::backend::store::sessions::SessionRow,
+    #[sqlx(flatten)]
+    pub member: MemberRow,
+    pub disabled_at: Option<i64>,
+}
+
+/// The session stored under `id_hash` with its account.
+pub async fn member_of_session(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionMemberRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT u.id, u.organisation_id, o.name AS organisation, u.role, u.full_name, u.email, u.phone_e164,
+        "SELECT s.user_id, s.stage, s.ip, s.created_at, s.last_seen_at, s.tan_ip, s.proof,
+        u.id, u.organisation_id, o.name AS organisation, u.role, u.full_name, u.email, u.phone_e164,
         u.tan_locked_at, u.tan_wrong_in_a_row, u.tan_mode_password, u.tan_mode_email, u.tan_mode_invoice,
-        u.tan_mode_admin, u.invoice_threshold_cents
-     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-     WHERE u.id = $1 AND u.disabled_at IS NULL",
+        u.tan_mode_admin, u.invoice_threshold_cents, u.disabled_at
+     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
+     WHERE s.id_hash = $1",
     )
-    .bind(user_id)
+    .bind(id_hash)
     .fetch_optional(conn)
     .await
 }

@@ -2,10 +2,7 @@
 //! phone, the trusted IP and last factor, recovery codes waiting to be shown (SPEC 1, 2.2, 3).
 
 use crate::backend::store::Conn;
-use crate::{
-    backend::db::Flag,
-    domain::{mfa::Factor, time::Timestamp},
-};
+use crate::{backend::db::Flag, domain::time::Timestamp};
 
 /// Sets the first password of an account whose invitation is open and which is not
 /// disabled; the rows affected (0 when it is not such an account).
@@ -34,26 +31,6 @@ pub async fn reset_account_by_email(conn: &mut Conn, email: &str) -> Result<Opti
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(id, Flag(has_phone))| ResetAccountRow { id, has_phone }))
-}
-
-/// Remembers the login's IP as trusted and, when a factor passed it, that factor; a set of
-/// recovery codes still waiting to be shown after an MFA setup is no longer shown.
-pub async fn set_trusted_ip_and_factor(
-    conn: &mut Conn,
-    user_id: i64,
-    ip: &str,
-    factor: Option<Factor>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method), recovery_codes_due = 0
-         WHERE id = $3",
-    )
-    .bind(ip)
-    .bind(factor.map(Factor::as_str))
-    .bind(user_id)
-    .execute(conn)
-    .await
-    .map(drop)
 }
 
 /// Remembers push as the factor the account passed its last login challenge with.
@@ -153,11 +130,5 @@ pub async fn set_verified_phone(
         .bind(user_id)
         .execute(conn)
         .await?;
-    Ok(())
-}
-
-/// Marks the account's recovery codes as due to be shown (after a first MFA setup).
-pub async fn set_recovery_codes_due(conn: &mut Conn, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET recovery_codes_due = 1 WHERE id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }

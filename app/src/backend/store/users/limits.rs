@@ -3,9 +3,34 @@
 
 use crate::backend::store::Conn;
 use crate::{
-    backend::db::Flag,
-    domain::{tan::TanSettings, time::Timestamp},
+    backend::db::{
+        Flag,
+        batch::{Value, Write},
+    },
+    domain::{mfa::Factor, tan::TanSettings, time::Timestamp},
 };
+
+/// The account's side of a completed login (SPEC 1.4, 4.2), written with the transaction's
+/// commit (`db::batch`) as one statement: the trusted IP, the factor that passed (kept when
+/// `None`), whether a new set of recovery codes is due, and the quota reset (every count
+/// before the newest rows of the counted tables ends).
+pub fn complete_login(user_id: i64, ip: &str, factor: Option<Factor>, codes_due: bool, now: Timestamp) -> Write {
+    Write {
+        sql: "UPDATE users SET trusted_ip = $1, last_mfa_method = coalesce($2, last_mfa_method),
+                 recovery_codes_due = $3, quota_reset_at = $4,
+                 quota_reset_code_id = coalesce((SELECT max(id) FROM code_sends), 0),
+                 quota_reset_push_id = coalesce((SELECT max(id) FROM push_requests), 0),
+                 quota_reset_entry_id = coalesce((SELECT max(id) FROM wrong_entries), 0)
+              WHERE id = $5",
+        values: vec![
+            Value::Text(ip.to_owned()),
+            Value::OptText(factor.map(|f| f.as_str().to_owned())),
+            Value::Int(i64::from(codes_due)),
+            Value::Int(now.0),
+            Value::Int(user_id),
+        ],
+    }
+}
 
 /// Whether the account is disabled, and its lock's end (in force or past).
 pub struct BarsRow {
@@ -81,30 +106,18 @@ pub async fn set_tan_settings(conn: &mut Conn, id: i64, settings: &TanSettings) 
     .map(drop)
 }
 
-/// Stores the wrong TANs in a row, and the TAN lock from `at` when `lock` (cleared otherwise).
-pub async fn set_tan_wrong(
-    conn: &mut Conn,
-    user_id: i64,
-    wrong_in_a_row: i64,
-    lock: bool,
-    at: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET tan_wrong_in_a_row = $1, tan_locked_at = CASE WHEN $2 THEN $3 ELSE NULL END WHERE id = $4",
-    )
-    .bind(wrong_in_a_row)
-    .bind(lock)
-    .bind(at.0)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// A wrong TAN counted: the strikes in a row, and the lock when they reach the bound;
+/// written with the transaction's commit (`db::batch`).
+pub fn set_tan_wrong(user_id: i64, wrong_in_a_row: i64, lock: bool, at: Timestamp) -> Write {
+    Write {
+        sql: "UPDATE users SET tan_wrong_in_a_row = $1, tan_locked_at = $2 WHERE id = $3",
+        values: vec![Value::Int(wrong_in_a_row), Value::OptInt(lock.then_some(at.0)), Value::Int(user_id)],
+    }
 }
 
-/// A right TAN: no wrong TANs in a row.
-pub async fn reset_tan_wrong(conn: &mut Conn, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = $1").bind(user_id).execute(conn).await?;
-    Ok(())
+/// A right TAN ends the strikes in a row; written with the transaction's commit.
+pub fn reset_tan_wrong(user_id: i64) -> Write {
+    Write { sql: "UPDATE users SET tan_wrong_in_a_row = 0 WHERE id = $1", values: vec![Value::Int(user_id)] }
 }
 
 /// Lifts the TAN lock and its count of wrong TANs.
