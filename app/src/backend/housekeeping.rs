@@ -10,6 +10,7 @@
 //! | rows | deleted once |
 //! |---|---|
 //! | `sms_sends` (the per-network SMS cap) | the quota window (24 h) has passed |
+//! | `login_ip_failures` (the password throttle's per-network count) | `login_ip_window_secs` (1 h) has passed |
 //! | `registrations` (registrations in progress) | `registration_ttl_secs` after they began |
 //! | `oidc_settled_requests`, `oidc_codes`, `oidc_tokens` | no request can use them (`oidc::grants::sweep`) |
 
@@ -26,6 +27,9 @@ pub async fn sweep(writer: &Writer, clock: &Clock, policy: &Policy) -> Result<()
     let now = clock.now();
     let mut tx = writer.begin().await?;
     store::sms_sends::forget_before(&mut tx, quota::window_start(now, policy.quota_window_secs)).await?;
+    tx.commit().await?;
+    let mut tx = writer.begin().await?;
+    store::login_failures::forget_ip_failures_until(&mut tx, now.minus_secs(policy.login_ip_window_secs)).await?;
     tx.commit().await?;
     let mut tx = writer.begin().await?;
     store::registrations::delete_created_until(&mut tx, now.minus_secs(policy.registration_ttl_secs)).await?;

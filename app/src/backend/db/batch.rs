@@ -70,6 +70,11 @@ impl Batch {
 
     /// The statement that makes every kept write, and its values in placeholder order.
     pub fn statement(&self, backend: Backend) -> (String, Vec<Value>) {
+        self.statement_ending(backend, None)
+    }
+
+    /// [`Batch::statement`], ending with `last` (whose result the caller reads).
+    fn statement_ending(&self, backend: Backend, last: Option<&Write>) -> (String, Vec<Value>) {
         let mut values = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for w in &self.writes {
@@ -84,6 +89,10 @@ impl Batch {
                 values.extend(r.values.iter().cloned());
             }
             parts.push(insert);
+        }
+        if let Some(w) = last {
+            parts.push(renumber(w.sql, values.len()));
+            values.extend(w.values.iter().cloned());
         }
         let sql = match backend {
             Backend::Sqlite => parts.join(";\n"),
@@ -107,20 +116,42 @@ impl Batch {
         let (sql, values) = self.statement(backend);
         self.writes.clear();
         self.rows.clear();
-        // Put together from this module's numbers and the store's fixed statements, never
-        // from input: every value is a bound parameter.
-        let mut q: Query<'_, Any, _> = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in values {
-            q = match v {
-                Value::Int(i) => q.bind(i),
-                Value::OptInt(i) => q.bind(i),
-                Value::Text(s) => q.bind(s),
-                Value::OptText(s) => q.bind(s),
-                Value::Blob(b) => q.bind(b),
-            };
-        }
-        q.execute(conn).await.map(drop)
+        bound(&sql, values).execute(conn).await.map(drop)
     }
+
+    /// Sends every kept write and then `last`, an insert that returns its row's id, in one
+    /// round trip; the batch is empty after. `last` may refer to rows the kept writes make
+    /// (a new session's challenge): PostgreSQL checks foreign keys at the statement's end.
+    pub async fn send_ending(
+        &mut self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        last: Write,
+    ) -> Result<i64, sqlx::Error> {
+        let (sql, values) = self.statement_ending(backend, Some(&last));
+        self.writes.clear();
+        self.rows.clear();
+        // `fetch_all`: SQLite's driver answers `fetch_one` from the script's first statement.
+        let rows = bound(&sql, values).fetch_all(conn).await?;
+        let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+        sqlx::Row::try_get(row, 0)
+    }
+}
+
+/// The statement with its values bound in order. It is put together from this module's
+/// numbers and the store's fixed statements, never from input: every value is a parameter.
+fn bound(sql: &str, values: Vec<Value>) -> Query<'_, Any, sqlx::any::AnyArguments> {
+    let mut q: Query<'_, Any, _> = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for v in values {
+        q = match v {
+            Value::Int(i) => q.bind(i),
+            Value::OptInt(i) => q.bind(i),
+            Value::Text(s) => q.bind(s),
+            Value::OptText(s) => q.bind(s),
+            Value::Blob(b) => q.bind(b),
+        };
+    }
+    q
 }
 
 /// `sql` with each placeholder `$n` written as `$(n + offset)`.

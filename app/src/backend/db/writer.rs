@@ -206,6 +206,12 @@ impl WriteTx {
         self.batch.push(write);
     }
 
+    /// Sends the kept writes now, and `last` with them (an insert returning its row's id, the
+    /// statement's last part): for an id a use case needs, one round trip for all.
+    pub async fn send_kept_with(&mut self, last: Write) -> Result<i64, sqlx::Error> {
+        self.batch.send_ending(&mut self.tx, self.backend, last).await
+    }
+
     /// Keeps one row of the transaction's multi-row insert (its audit events), in order.
     pub fn later_row(&mut self, row: Row) {
         self.batch.push_row(row);

@@ -65,11 +65,11 @@ pub async fn open_login_challenge(
     tx: &mut WriteTx,
     state: &AppState,
     ctx: &RequestCtx,
-    user_id: i64,
+    account: Account,
     session_hash: &[u8],
     stage: LoginState,
 ) -> Result<(), AppError> {
-    let account: Account = store::users::mfa_account(tx, user_id).await?.into();
+    let user_id = account.id;
     let channels = channels_of(&account, stage);
     let first_channel = channels.first().copied().unwrap_or(Method::Email);
     // The challenge opens on the factor that passed last time, when it still can: a code on
@@ -112,7 +112,8 @@ pub async fn open_login_challenge(
         }
         Opening::App | Opening::Push => None,
     };
-    let challenge_id = store::challenges::open_login(tx, session_hash, user_id, channel, ctx.now).await?;
+    let challenge_id =
+        tx.send_kept_with(store::challenges::open_login(session_hash, user_id, channel, ctx.now)).await?;
     let facts = match (opens_on, facts) {
         (Opening::Code, Some(facts)) => facts,
         (Opening::App, _) => return Ok(()),

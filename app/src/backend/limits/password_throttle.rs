@@ -94,39 +94,48 @@ pub async fn reserve(
     now: Timestamp,
 ) -> Result<Attempt, sqlx::Error> {
     tx.lock(key.lock_keys()).await?;
-    store::login_failures::forget_ip_failures_until(tx, &key.ip, now.minus_secs(policy.login_ip_window_secs)).await?;
-    let (in_window, oldest) = store::login_failures::ip_failures(tx, &key.ip).await?;
-    let pair = store::login_failures::pair_failures(tx, &key.account_key, &key.pair_ip).await?;
-    let pair = throttle::forget_old(
-        pair.map(|(f, at)| PairFailures {
-            failures: u32::try_from(f).unwrap_or(u32::MAX),
-            last_failure_at: Some(Timestamp(at)),
-        })
-        .unwrap_or_default(),
-        now,
-        policy,
-    );
-    let ip_failures =
-        IpFailures { in_window: u32::try_from(in_window).unwrap_or(u32::MAX), oldest_in_window: oldest.map(Timestamp) };
+    // The network's failures of the window only: older ones are the housekeeping's to delete.
+    let after = now.minus_secs(policy.login_ip_window_secs);
+    let facts = store::login_failures::throttle_facts(tx, &key.account_key, &key.pair_ip, &key.ip, after).await?;
+    let pair = match (facts.pair_failures, facts.pair_last_failure_at) {
+        (Some(f), Some(at)) => {
+            PairFailures { failures: u32::try_from(f).unwrap_or(u32::MAX), last_failure_at: Some(Timestamp(at)) }
+        }
+        _ => PairFailures::default(),
+    };
+    let pair = throttle::forget_old(pair, now, policy);
+    let ip_failures = IpFailures {
+        in_window: u32::try_from(facts.ip_failures).unwrap_or(u32::MAX),
+        oldest_in_window: facts.ip_oldest.map(Timestamp),
+    };
     if let AttemptDecision::Refused { retry_at } = throttle::decide(pair, ip_failures, now, policy) {
         return Ok(Attempt::Refused { retry_at });
     }
     let failures = i64::from(pair.failures) + 1;
-    store::login_failures::set_pair_failures(tx, &key.account_key, &key.pair_ip, failures, now).await?;
+    tx.later(store::login_failures::set_pair_failures(&key.account_key, &key.pair_ip, failures, now));
     let ip_failure_id = store::login_failures::add_ip_failure(tx, &key.ip, now).await?;
     Ok(Attempt::Allowed(Reservation { key, ip_failure_id }))
 }
 
 /// Takes back an advance failure when no verification took place (the hasher was busy).
+impl Reservation {
+    /// The keys settling the reservation takes (see [`ThrottleKey::lock_keys`]).
+    pub fn lock_keys(&self) -> [LockKey; 2] {
+        self.key.lock_keys()
+    }
+}
+
 pub async fn release(tx: &mut WriteTx, r: &Reservation) -> Result<(), sqlx::Error> {
     tx.lock(r.key.lock_keys()).await?;
-    store::login_failures::take_back_pair_failure(tx, &r.key.account_key, &r.key.pair_ip).await?;
-    store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
+    tx.later(store::login_failures::take_back_pair_failure(&r.key.account_key, &r.key.pair_ip));
+    tx.later(store::login_failures::delete_ip_failure(r.ip_failure_id));
+    Ok(())
 }
 
 /// A correct password clears the pair's failures and takes back its advance IP failure.
 pub async fn clear(tx: &mut WriteTx, r: &Reservation) -> Result<(), sqlx::Error> {
     tx.lock(r.key.lock_keys()).await?;
-    store::login_failures::clear_pair_failures(tx, &r.key.account_key, &r.key.pair_ip).await?;
-    store::login_failures::delete_ip_failure(tx, r.ip_failure_id).await
+    tx.later(store::login_failures::clear_pair_failures(&r.key.account_key, &r.key.pair_ip));
+    tx.later(store::login_failures::delete_ip_failure(r.ip_failure_id));
+    Ok(())
 }

@@ -130,7 +130,8 @@ pub async fn follow_password_reset(
     }
     let session = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
     let hash = sessions::id_hash(&state.keys, &session);
-    match factor::open_login_challenge(&mut tx, state, ctx, user_id, &hash, stage).await {
+    let account = store::users::mfa_account(&mut tx, user_id).await?.into();
+    match factor::open_login_challenge(&mut tx, state, ctx, account, &hash, stage).await {
         Ok(()) => {}
         Err(lock @ AppError::AccountLocked { .. }) => {
             tx.commit().await?;

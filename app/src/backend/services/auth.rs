@@ -17,8 +17,8 @@ use crate::{
         audit::{self, AuditEvent, LoginFailure},
         db::{LockKey, WriteTx},
         factor,
-        limits::account_lock,
         limits::password_throttle::{self, Attempt, ThrottleKey},
+        limits::{account_lock, network::network_of},
         login::access,
         login::completion,
         login::links,
@@ -89,7 +89,15 @@ pub async fn login(
     // read before.
     let account = match &reservation.account {
         Some(a) => {
-            tx.lock([LockKey::Account(a.id)]).await?;
+            // Every key the step may need, in one statement: the account, and after a right
+            // password the throttle's pair and network (settled below) and the network's SMS
+            // cap (a first code by SMS).
+            let mut keys = vec![LockKey::Account(a.id)];
+            if verified {
+                keys.push(LockKey::SmsNetwork(network_of(ctx.ip)));
+                keys.extend(reservation.throttle.lock_keys());
+            }
+            tx.lock(keys).await?;
             store::users::login_account_by_id(&mut tx, a.id).await?
         }
         None => None,
@@ -179,9 +187,10 @@ async fn password_accepted(
             completion::complete(tx, state, ctx, account.id, &[], stage, Proof::Password, false).await?
         }
         LoginState::ChallengeRequired => {
-            let token = sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?;
+            // The session's row goes with the challenge's, in one statement.
+            let token = sessions::create_later(tx, &state.keys, account.id, stage, ctx.ip, ctx.now, Proof::Password);
             let hash = sessions::id_hash(&state.keys, &token);
-            factor::open_login_challenge(tx, state, ctx, account.id, &hash, stage).await?;
+            factor::open_login_challenge(tx, state, ctx, account.mfa().into(), &hash, stage).await?;
             token
         }
         _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,
@@ -191,6 +200,9 @@ async fn password_accepted(
 
 async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Result<Reservation, AppError> {
     let key = ThrottleKey::login(&state.keys, email, ctx.ip);
+    // Read outside the throttle's transaction, and before it so a failed read counts nothing:
+    // the step after the hash reads the account again under its lock, and that read decides.
+    let account = store::users::login_account_by_email(&mut *state.pool.acquire().await?, email).await?;
     let mut tx = state.writer.begin().await?;
     let throttle = match password_throttle::reserve(&mut tx, &state.config.policy, key, ctx.now).await? {
         Attempt::Allowed(reservation) => reservation,
@@ -200,7 +212,6 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
             return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
         }
     };
-    let account = store::users::login_account_by_email(&mut tx, email).await?;
     tx.commit().await?;
     Ok(Reservation { throttle, account })
 }

@@ -33,23 +33,18 @@ pub async fn of_session(conn: &mut Conn, session_hash: &[u8]) -> Result<Option<C
 }
 
 /// Opens the password step's challenge on `method`; returns its id.
-pub async fn open_login(
-    conn: &mut Conn,
-    session_hash: &[u8],
-    user_id: i64,
-    method: Method,
-    now: Timestamp,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
-         VALUES ($1, $2, 'login', $3, 'open', $4) RETURNING id",
-    )
-    .bind(session_hash)
-    .bind(user_id)
-    .bind(method.as_str())
-    .bind(now.0)
-    .fetch_one(conn)
-    .await
+/// Returns the new row's id: sent with the writes kept so far (`WriteTx::send_kept_with`).
+pub fn open_login(session_hash: &[u8], user_id: i64, method: Method, now: Timestamp) -> Write {
+    Write {
+        sql: "INSERT INTO challenges (session_hash, user_id, purpose, method, state, created_at)
+              VALUES ($1, $2, 'login', $3, 'open', $4) RETURNING id",
+        values: vec![
+            Value::Blob(session_hash.to_vec()),
+            Value::Int(user_id),
+            Value::Text(method.as_str().into()),
+            Value::Int(now.0),
+        ],
+    }
 }
 
 /// Opens an MFA setup's challenge, by SMS to `phone_e164`; returns its id.

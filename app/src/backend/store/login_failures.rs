@@ -2,51 +2,61 @@
 //! pair (an account key and an IP, or `*` for a pair counted from every IP) and per IP.
 
 use super::Conn;
-use crate::domain::time::Timestamp;
+use crate::{
+    backend::db::batch::{Value, Write},
+    domain::time::Timestamp,
+};
 
-/// Forgets the IP's failures at or before `until` (they left the window).
-pub async fn forget_ip_failures_until(conn: &mut Conn, ip: &str, until: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_ip_failures WHERE ip = $1 AND at <= $2")
-        .bind(ip)
-        .bind(until.0)
-        .execute(conn)
-        .await?;
+/// Forgets every network's failures made at or before `until` (they left every window):
+/// housekeeping, outside any use case, as it touches rows of every network.
+pub async fn forget_ip_failures_until(conn: &mut Conn, until: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_ip_failures WHERE at <= $1").bind(until.0).execute(conn).await?;
     Ok(())
 }
 
-/// The IP's failures: how many, and when the oldest was.
-pub async fn ip_failures(conn: &mut Conn, ip: &str) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT count(*), min(at) FROM login_ip_failures WHERE ip = $1").bind(ip).fetch_one(conn).await
+/// What the password throttle decides on, in one read: the network's failures after
+/// `after` (how many, the oldest) and the pair's failures and last failure.
+#[derive(sqlx::FromRow)]
+pub struct ThrottleFactsRow {
+    pub ip_failures: i64,
+    pub ip_oldest: Option<i64>,
+    pub pair_failures: Option<i64>,
+    pub pair_last_failure_at: Option<i64>,
 }
 
-/// The pair's failures and the time of the last one.
-pub async fn pair_failures(conn: &mut Conn, account_key: &[u8], ip: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE account_key = $1 AND ip = $2")
-        .bind(account_key)
-        .bind(ip)
-        .fetch_optional(conn)
-        .await
+pub async fn throttle_facts(
+    conn: &mut Conn,
+    account_key: &[u8],
+    pair_ip: &str,
+    ip: &str,
+    after: Timestamp,
+) -> Result<ThrottleFactsRow, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*) AS ip_failures, min(at) AS ip_oldest,
+                (SELECT failures FROM login_failures WHERE account_key = $1 AND ip = $2) AS pair_failures,
+                (SELECT last_failure_at FROM login_failures WHERE account_key = $1 AND ip = $2) AS pair_last_failure_at
+         FROM login_ip_failures WHERE ip = $3 AND at > $4",
+    )
+    .bind(account_key)
+    .bind(pair_ip)
+    .bind(ip)
+    .bind(after.0)
+    .fetch_one(conn)
+    .await
 }
 
 /// Stores the pair's failure count and last failure, creating its row if needed.
-pub async fn set_pair_failures(
-    conn: &mut Conn,
-    account_key: &[u8],
-    ip: &str,
-    failures: i64,
-    at: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_key, ip) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
-    )
-    .bind(account_key)
-    .bind(ip)
-    .bind(failures)
-    .bind(at.0)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub fn set_pair_failures(account_key: &[u8], ip: &str, failures: i64, at: Timestamp) -> Write {
+    Write {
+        sql: "INSERT INTO login_failures (account_key, ip, failures, last_failure_at) VALUES ($1, $2, $3, $4)
+              ON CONFLICT (account_key, ip) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
+        values: vec![
+            Value::Blob(account_key.to_vec()),
+            Value::Text(ip.to_owned()),
+            Value::Int(failures),
+            Value::Int(at.0),
+        ],
+    }
 }
 
 /// Records one failure of the IP; returns its id.
@@ -59,29 +69,22 @@ pub async fn add_ip_failure(conn: &mut Conn, ip: &str, at: Timestamp) -> Result<
 }
 
 /// Takes one failure back from the pair (never below zero).
-pub async fn take_back_pair_failure(conn: &mut Conn, account_key: &[u8], ip: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END
-         WHERE account_key = $1 AND ip = $2",
-    )
-    .bind(account_key)
-    .bind(ip)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub fn take_back_pair_failure(account_key: &[u8], ip: &str) -> Write {
+    Write {
+        sql: "UPDATE login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END
+              WHERE account_key = $1 AND ip = $2",
+        values: vec![Value::Blob(account_key.to_vec()), Value::Text(ip.to_owned())],
+    }
 }
 
 /// Clears the pair.
-pub async fn clear_pair_failures(conn: &mut Conn, account_key: &[u8], ip: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE account_key = $1 AND ip = $2")
-        .bind(account_key)
-        .bind(ip)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub fn clear_pair_failures(account_key: &[u8], ip: &str) -> Write {
+    Write {
+        sql: "DELETE FROM login_failures WHERE account_key = $1 AND ip = $2",
+        values: vec![Value::Blob(account_key.to_vec()), Value::Text(ip.to_owned())],
+    }
 }
 
-pub async fn delete_ip_failure(conn: &mut Conn, ip_failure_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_ip_failures WHERE id = $1").bind(ip_failure_id).execute(conn).await?;
-    Ok(())
+pub fn delete_ip_failure(ip_failure_id: i64) -> Write {
+    Write { sql: "DELETE FROM login_ip_failures WHERE id = $1", values: vec![Value::Int(ip_failure_id)] }
 }

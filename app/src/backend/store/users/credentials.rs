@@ -74,24 +74,42 @@ pub struct LoginAccountRow {
     pub phone_verified_at: Option<i64>,
     pub trusted_ip: Option<String>,
     pub locked_until: Option<i64>,
+    pub email: String,
+    pub phone_e164: Option<String>,
+    /// `users.last_mfa_method`: the factor of the last successful login, by name.
+    pub last_factor: String,
+    pub origin: String,
 }
 
+impl LoginAccountRow {
+    /// The facts a login challenge decides on.
+    pub fn mfa(&self) -> MfaAccountRow {
+        MfaAccountRow {
+            id: self.id,
+            email: self.email.clone(),
+            phone_e164: self.phone_e164.clone(),
+            last_factor: self.last_factor.clone(),
+            origin: self.origin.clone(),
+            locked_until: self.locked_until,
+        }
+    }
+}
+
+const LOGIN_ACCOUNT: &str = "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until,
+    email, phone_e164, last_mfa_method AS last_factor, origin FROM users";
+
 pub async fn login_account_by_email(conn: &mut Conn, email: &str) -> Result<Option<LoginAccountRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LOGIN_ACCOUNT} WHERE email = $1")))
+        .bind(email)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn login_account_by_id(conn: &mut Conn, user_id: i64) -> Result<Option<LoginAccountRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LOGIN_ACCOUNT} WHERE id = $1")))
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The account facts an MFA step decides on.
