@@ -52,24 +52,35 @@ pub async fn run(writer: Writer, clock: Clock, policy: Policy) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{backend::db, domain::time::Timestamp};
+    use crate::{
+        backend::db,
+        domain::{
+            mfa::{Method, Purpose},
+            time::Timestamp,
+        },
+    };
 
     #[tokio::test]
-    async fn a_sweep_deletes_the_sms_counts_the_window_has_left_and_keeps_the_rest() {
+    async fn a_sweep_deletes_the_counts_their_window_has_left_and_keeps_the_rest() {
         let (database, dir) = db::tests::temporary("housekeeping").await;
         let policy = Policy::default();
         let clock = Clock::manual();
         let now = clock.now();
+        let network = "203.0.113.7";
         let mut tx = database.writer.begin().await.unwrap();
-        let old = now.minus_secs(policy.quota_window_secs + 1);
-        store::sms_sends::record(&mut tx, "203.0.113.7", old).await.unwrap();
-        store::sms_sends::record(&mut tx, "203.0.113.7", now.minus_secs(60)).await.unwrap();
+        tx.later(store::sms_sends::record(network, now.minus_secs(policy.quota_window_secs + 1)));
+        tx.later(store::sms_sends::record(network, now.minus_secs(60)));
+        let old_failure = now.minus_secs(policy.login_ip_window_secs + 1);
+        store::login_failures::add_ip_failure(&mut tx, network, old_failure).await.unwrap();
+        store::login_failures::add_ip_failure(&mut tx, network, now.minus_secs(60)).await.unwrap();
         tx.commit().await.unwrap();
         sweep(&database.writer, &clock, &policy).await.unwrap();
         let mut conn = database.pool.acquire().await.unwrap();
-        let start = Timestamp(0);
-        let (left, oldest) = store::sms_sends::of_network_since(&mut conn, "203.0.113.7", start).await.unwrap();
-        assert_eq!((left, oldest), (1, Some(now.0 - 60)), "the send of the last minute stays");
+        let (ever, sms) = (Timestamp(0), Some(network));
+        let left = store::code_sends::send_facts(&mut conn, 0, Purpose::Login, Method::Sms, ever, sms).await.unwrap();
+        assert_eq!((left.network_used, left.network_oldest), (1, Some(now.0 - 60)), "the SMS of the last minute stays");
+        let left = store::login_failures::throttle_facts(&mut conn, b"", "", network, ever).await.unwrap();
+        assert_eq!((left.ip_failures, left.ip_oldest), (1, Some(now.0 - 60)), "the failure of the last minute stays");
         drop(conn);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -21,8 +21,7 @@ use crate::{
         audit::{self, AuditEvent},
         db::{self, LockKey, WriteTx},
         delivery::outbox::{self, NewMessage},
-        limits::quota_window::{self, Sends},
-        limits::sms_cap,
+        limits::{network::network_of, sms_cap},
         login::access::Member,
         login::sessions::Session,
         messages,
@@ -35,7 +34,7 @@ use crate::{
     domain::{
         mask,
         mfa::{self, Method},
-        quota::{self, QuotaDecision},
+        quota::{self, QuotaDecision, Usage},
         tan::{self, Action, Mode, TanSettings, TanState},
         time::Timestamp,
     },
@@ -198,31 +197,42 @@ async fn issue(
         cooldown_secs,
         tries_left: user.tries_left(state),
     };
-    if let Some(last) = store::tans::latest_issued(tx, &session.id_hash, p.action).await? {
-        let wait = mfa::cooldown_left(Timestamp(last.issued_at), ctx.now, policy);
-        if wait > 0 && hashes_equal(&last.digest, digest) {
+    // The countdown, the TAN SMS quota and the network's SMS cap, read in one statement under
+    // the account's and the network's locks.
+    let network = network_of(ctx.ip);
+    tx.holds(&LockKey::Account(user.id))?;
+    tx.lock([LockKey::SmsNetwork(network.clone())]).await?;
+    let start = quota::window_start(ctx.now, policy.quota_window_secs);
+    let facts = store::tans::issue_facts(tx, &session.id_hash, p.action, user.id, start, &network).await?;
+    if let (Some(at), Some(last_digest)) = (facts.last_issued_at, &facts.last_digest) {
+        let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
+        if wait > 0 && hashes_equal(last_digest, digest) {
             return Ok(prompt(wait));
         }
     }
-    let usage = quota_window::usage(tx, policy, user.id, Sends::TanSms, ctx.now).await?;
+    let usage = |used: i64, oldest: Option<i64>| Usage {
+        used: u32::try_from(used).unwrap_or(u32::MAX),
+        oldest: oldest.map(Timestamp),
+    };
     if let QuotaDecision::Exceeded { free_at } =
-        quota::decide(usage, policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
+        quota::decide(usage(facts.used, facts.oldest), policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
     {
         return Ok(AppError::TanQuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) });
     }
-    if let Some(refusal) = sms_cap::refusal(tx, state, ctx).await? {
+    if let Some(refusal) = sms_cap::refusal_of(tx, state, ctx, usage(facts.network_used, facts.network_oldest)).await? {
         return Ok(refusal);
     }
     sms_cap::count(tx, ctx)?;
-    // One valid TAN per action and session: a new one replaces the old.
-    store::tans::void_issued(tx, &session.id_hash, p.action).await?;
+    // One valid TAN per action and session: a new one replaces the old (the voiding is sent
+    // before the new row, in the same statement).
+    tx.later(store::tans::void_issued(&session.id_hash, p.action));
     let tan = random_tan();
-    let id = store::tans::insert_issued(tx, &session.id_hash, user.id, p.action, digest, ctx.now).await?;
-    store::tans::set_hash(tx, id, &tan_hash(state, id, tan.expose())).await?;
+    let id =
+        tx.send_kept_with(store::tans::insert_issued(&session.id_hash, user.id, p.action, digest, ctx.now)).await?;
+    tx.later(store::tans::set_hash(id, &tan_hash(state, id, tan.expose())));
     let minutes = policy.tan_ttl_secs / 60;
     let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);
-    outbox::enqueue(tx, NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body }, ctx.now)
-        .await?;
+    outbox::enqueue_later(tx, NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body }, ctx.now);
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanIssued { user_id: user.id, action: p.action }).await?;
     Ok(prompt(policy.resend_cooldown_secs))
 }

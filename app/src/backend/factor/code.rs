@@ -17,7 +17,7 @@ use crate::{
         messages,
         request::RequestCtx,
         state::AppState,
-        store,
+        store::{self, code_sends::SendFactsRow},
         tools::crypto::{Purpose as HashPurpose, hashes_equal, random_code},
     },
     domain::{
@@ -92,15 +92,21 @@ pub async fn facts(
     }
     let start = quota::window_start(ctx.now, policy.quota_window_secs);
     let row = store::code_sends::send_facts(tx, user_id, purpose, channel, start, network.as_deref()).await?;
+    Ok(facts_of(&row, channel, state, ctx))
+}
+
+/// A send's facts as read (with [`facts`], or with the account by the password step) for
+/// `channel`.
+pub fn facts_of(row: &SendFactsRow, channel: Method, state: &AppState, ctx: &RequestCtx) -> SendFacts {
     let usage = |used: i64, oldest: Option<i64>| Usage {
         used: u32::try_from(used).unwrap_or(u32::MAX),
         oldest: oldest.map(Timestamp),
     };
-    Ok(SendFacts {
-        wait_secs: row.last_sent_at.map_or(0, |l| mfa::cooldown_left(Timestamp(l), ctx.now, policy)),
+    SendFacts {
+        wait_secs: row.last_sent_at.map_or(0, |l| mfa::cooldown_left(Timestamp(l), ctx.now, &state.config.policy)),
         used: usage(row.used, row.oldest),
-        network: network.map(|_| usage(row.network_used, row.network_oldest)),
-    })
+        network: channel.counts_against_sms_cap().then(|| usage(row.network_used, row.network_oldest)),
+    }
 }
 
 /// The send path: quota, code, quota count, network count, outbox row, audit; every write

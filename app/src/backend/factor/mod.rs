@@ -46,6 +46,16 @@ pub fn channels_of(account: &Account, stage: LoginState) -> Vec<Method> {
         .collect()
 }
 
+/// The channel a login challenge sends its first code on when it opens on a code: the last
+/// factor's channel while the account still has it, else the first it has.
+pub fn code_channel(account: &Account, stage: LoginState) -> Method {
+    let channels = channels_of(account, stage);
+    match account.last_factor.0 {
+        Some(Factor::Code(m)) if channels.contains(&m) => m,
+        _ => channels.first().copied().unwrap_or(Method::Email),
+    }
+}
+
 /// What a login challenge opens on.
 #[derive(Clone, Copy)]
 enum Opening {
@@ -60,7 +70,8 @@ enum Opening {
 /// The password step's challenge (SPEC 1.5): opens on the account's last factor and sends
 /// the first code (or push). Runs inside the password step's transaction, before the session
 /// exists: `Err(AccountLocked)` means the quota locked the account and no session may be
-/// created.
+/// created. `read`: the facts of a first code on a channel, when the use case read them with
+/// the account (under the account's and the network's locks).
 pub async fn open_login_challenge(
     tx: &mut WriteTx,
     state: &AppState,
@@ -68,6 +79,7 @@ pub async fn open_login_challenge(
     account: Account,
     session_hash: &[u8],
     stage: LoginState,
+    read: Option<(Method, code::SendFacts)>,
 ) -> Result<(), AppError> {
     let user_id = account.id;
     let channels = channels_of(&account, stage);
@@ -92,7 +104,10 @@ pub async fn open_login_challenge(
     let login = crate::domain::mfa::Purpose::Login;
     let facts = match opens_on {
         Opening::Code => {
-            let facts = code::facts(tx, state, ctx, user_id, login, channel).await?;
+            let facts = match read {
+                Some((m, facts)) if m == channel => facts,
+                _ => code::facts(tx, state, ctx, user_id, login, channel).await?,
+            };
             match facts.network.filter(|used| sms_cap::free_at(state, ctx, *used).is_some()) {
                 None => Some(facts),
                 // This network's SMS are used up: the code goes by e-mail, so the user still

@@ -2,9 +2,11 @@
 //! default) per rolling 24 h are triggered from one network, an IPv4 address or an IPv6 /64,
 //! across every account. Every code and TAN SMS counts.
 //!
-//! Callers ask [`refusal`] before they send and [`count`] once they do, in the same
-//! transaction, which holds the network's lock from the first read (`db::locks`). A login challenge that hits the cap opens on e-mail instead; setup, resend
-//! and TANs are refused and audited.
+//! Callers read the network's SMS in the window with the rest of their send's facts, in one
+//! statement under the network's lock (`db::locks`), decide with [`free_at`] or
+//! [`refusal_of`] before they send, and [`count`] once they do, in the same transaction. A
+//! login challenge that hits the cap opens on e-mail instead; setup, resend and TANs are
+//! refused and audited.
 
 use super::network::network_of;
 use crate::{
@@ -23,18 +25,6 @@ use crate::{
     wire::AppError,
 };
 
-/// The requester's network's SMS in the window, read under the network's lock (taken here
-/// if the use case has not taken it yet).
-pub async fn usage(tx: &mut db::WriteTx, state: &AppState, ctx: &RequestCtx) -> Result<Usage, sqlx::Error> {
-    let network = network_of(ctx.ip);
-    tx.lock([LockKey::SmsNetwork(network.clone())]).await?;
-    let start = quota::window_start(ctx.now, state.config.policy.quota_window_secs);
-    // Only the window's sends count; older ones are the housekeeping's to delete, so this
-    // never waits on rows a sweep holds.
-    let (used, oldest) = store::sms_sends::of_network_since(tx, &network, start).await?;
-    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
-}
-
 /// When the network may trigger its next SMS, if `usage` (read under its lock) used up its
 /// cap.
 pub fn free_at(state: &AppState, ctx: &RequestCtx, usage: Usage) -> Option<Timestamp> {
@@ -45,18 +35,9 @@ pub fn free_at(state: &AppState, ctx: &RequestCtx, usage: Usage) -> Option<Times
     }
 }
 
-/// The refusal to show when the requester's network has used up its SMS, audited in `tx`.
-pub async fn refusal(
-    tx: &mut db::WriteTx,
-    state: &AppState,
-    ctx: &RequestCtx,
-) -> Result<Option<AppError>, sqlx::Error> {
-    let used = usage(tx, state, ctx).await?;
-    refusal_of(tx, state, ctx, used).await
-}
-
-/// [`refusal`] from the network's usage as a use case read it (with the rest of a send's
-/// facts, `factor::code::facts`), under the network's lock.
+/// The refusal to show when the requester's network has used up its SMS, audited in `tx`;
+/// `usage` as the use case read it (with the rest of its send's facts: `factor::code::facts`,
+/// `store::tans::issue_facts`), under the network's lock.
 pub async fn refusal_of(
     tx: &mut db::WriteTx,
     state: &AppState,
@@ -72,7 +53,7 @@ pub async fn refusal_of(
 }
 
 /// Counts one SMS against the requester's network, with the commit. Every path that sends
-/// an SMS for a request calls this after [`refusal`] let it through.
+/// an SMS for a request calls this after [`refusal_of`] let it through.
 pub fn count(tx: &mut db::WriteTx, ctx: &RequestCtx) -> Result<(), sqlx::Error> {
     let network = network_of(ctx.ip);
     tx.holds(&LockKey::SmsNetwork(network.clone()))?;

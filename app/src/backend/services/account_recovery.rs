@@ -131,7 +131,7 @@ pub async fn follow_password_reset(
     let session = sessions::create(&mut tx, &state.keys, user_id, stage, ctx.ip, ctx.now).await?;
     let hash = sessions::id_hash(&state.keys, &session);
     let account = store::users::mfa_account(&mut tx, user_id).await?.into();
-    match factor::open_login_challenge(&mut tx, state, ctx, account, &hash, stage).await {
+    match factor::open_login_challenge(&mut tx, state, ctx, account, &hash, stage, None).await {
         Ok(()) => {}
         Err(lock @ AppError::AccountLocked { .. }) => {
             tx.commit().await?;

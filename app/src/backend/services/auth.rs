@@ -16,7 +16,7 @@ use crate::{
     backend::{
         audit::{self, AuditEvent, LoginFailure},
         db::{LockKey, WriteTx},
-        factor,
+        factor::{self, code},
         limits::password_throttle::{self, Attempt, ThrottleKey},
         limits::{account_lock, network::network_of},
         login::access,
@@ -33,8 +33,10 @@ use crate::{
         email,
         links::LinkKind,
         login::{LoginEvent, LoginState, PasswordContext, transition},
+        mfa::Method,
         oidc::Proof,
         password::{self, PasswordInputError},
+        quota,
         time::Timestamp,
     },
     wire::{AppError, InputError, auth::UserInfo},
@@ -84,6 +86,7 @@ pub async fn login(
     };
 
     let mut tx = state.writer.begin().await?;
+    let mut first_code = None;
     // The account as it is now, under its lock: a lock, a disable or a new password that came
     // while the hash was checked (a parallel login's quota lock, say) decides, not the row
     // read before.
@@ -98,7 +101,17 @@ pub async fn login(
                 keys.extend(reservation.throttle.lock_keys());
             }
             tx.lock(keys).await?;
-            store::users::login_account_by_id(&mut tx, a.id).await?
+            // With the account, the facts of a first code on the channel its challenge will
+            // likely send on (as the row read before the hash says; the challenge reads
+            // them again if the account changed meanwhile).
+            let channel = factor::code_channel(&a.mfa().into(), LoginState::ChallengeRequired);
+            let start = quota::window_start(ctx.now, state.config.policy.quota_window_secs);
+            let network = channel.counts_against_sms_cap().then(|| network_of(ctx.ip));
+            let row = store::users::login_account_with_facts(&mut tx, a.id, channel, start, network.as_deref()).await?;
+            row.map(|r| {
+                first_code = Some((channel, code::facts_of(&r.facts, channel, state, ctx)));
+                r.account
+            })
         }
         None => None,
     };
@@ -125,7 +138,7 @@ pub async fn login(
             if let Some(old) = &ctx.session_token {
                 sessions::delete(&mut tx, &state.keys, old).await?;
             }
-            password_accepted(&mut tx, state, ctx, account, link.and_then(Result::ok)).await
+            password_accepted(&mut tx, state, ctx, account, link.and_then(Result::ok), first_code).await
         }
         account => {
             let why = match account {
@@ -162,6 +175,7 @@ async fn password_accepted(
     ctx: &RequestCtx,
     account: &LoginAccountRow,
     phone_reset: Option<links::OpenLink>,
+    first_code: Option<(Method, code::SendFacts)>,
 ) -> Result<LoginOutcome, AppError> {
     if let Some(until) = account.locked_until.map(Timestamp).filter(|u| *u > ctx.now) {
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginLocked { user_id: account.id, until }).await?;
@@ -190,7 +204,7 @@ async fn password_accepted(
             // The session's row goes with the challenge's, in one statement.
             let token = sessions::create_later(tx, &state.keys, account.id, stage, ctx.ip, ctx.now, Proof::Password);
             let hash = sessions::id_hash(&state.keys, &token);
-            factor::open_login_challenge(tx, state, ctx, account.mfa().into(), &hash, stage).await?;
+            factor::open_login_challenge(tx, state, ctx, account.mfa().into(), &hash, stage, first_code).await?;
             token
         }
         _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,

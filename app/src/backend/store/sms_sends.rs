@@ -13,19 +13,6 @@ pub async fn forget_before(conn: &mut Conn, start: Timestamp) -> Result<(), sqlx
     Ok(())
 }
 
-/// The network's sends since `start`: how many, and when the oldest was.
-pub async fn of_network_since(
-    conn: &mut Conn,
-    network: &str,
-    start: Timestamp,
-) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT count(*), min(at) FROM sms_sends WHERE network = $1 AND at >= $2")
-        .bind(network)
-        .bind(start.0)
-        .fetch_one(conn)
-        .await
-}
-
 /// One SMS of the network, counted with the transaction's commit (`db::batch`).
 pub fn record(network: &str, at: Timestamp) -> Write {
     Write {

@@ -22,6 +22,46 @@ pub async fn issued_in_window(
         .await
 }
 
+/// What issuing a TAN decides on, in one read: the session's newest TAN still issued for
+/// the action (when and for which data: the resend countdown), the account's TANs in the
+/// window (the TAN SMS quota), and the network's SMS in the window (the SMS cap).
+#[derive(sqlx::FromRow)]
+pub struct IssueFactsRow {
+    pub last_issued_at: Option<i64>,
+    pub last_digest: Option<Vec<u8>>,
+    pub used: i64,
+    pub oldest: Option<i64>,
+    pub network_used: i64,
+    pub network_oldest: Option<i64>,
+}
+
+pub async fn issue_facts(
+    conn: &mut Conn,
+    session_hash: &[u8],
+    action: Action,
+    user_id: i64,
+    start: Timestamp,
+    network: &str,
+) -> Result<IssueFactsRow, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT issued_at FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
+                 ORDER BY id DESC LIMIT 1) AS last_issued_at,
+                (SELECT digest FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
+                 ORDER BY id DESC LIMIT 1) AS last_digest,
+                count(*) AS used, min(issued_at) AS oldest,
+                (SELECT count(*) FROM sms_sends WHERE network = $5 AND at >= $4) AS network_used,
+                (SELECT min(at) FROM sms_sends WHERE network = $5 AND at >= $4) AS network_oldest
+         FROM tans WHERE user_id = $3 AND issued_at >= $4",
+    )
+    .bind(session_hash)
+    .bind(action.as_str())
+    .bind(user_id)
+    .bind(start.0)
+    .bind(network)
+    .fetch_one(conn)
+    .await
+}
+
 /// A TAN as checked against the one typed.
 #[derive(sqlx::FromRow)]
 pub struct IssuedTanRow {
@@ -57,40 +97,36 @@ pub fn change_state(tan_id: i64, from: TanState, to: TanState) -> Write {
 }
 
 /// Voids every TAN still `issued` for this action in the session.
-pub async fn void_issued(conn: &mut Conn, session_hash: &[u8], action: Action) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'")
-        .bind(session_hash)
-        .bind(action.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
+pub fn void_issued(session_hash: &[u8], action: Action) -> Write {
+    Write {
+        sql: "UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'",
+        values: vec![Value::Blob(session_hash.to_vec()), Value::Text(action.as_str().into())],
+    }
 }
 
 /// Stores a new `issued` TAN without its hash (see [`set_hash`]); returns its id.
-pub async fn insert_issued(
-    conn: &mut Conn,
-    session_hash: &[u8],
-    user_id: i64,
-    action: Action,
-    digest: &[u8],
-    issued_at: Timestamp,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO tans (session_hash, user_id, action, digest, tan_hash, issued_at, state)
-         VALUES ($1, $2, $3, $4, $5, $6, 'issued') RETURNING id",
-    )
-    .bind(session_hash)
-    .bind(user_id)
-    .bind(action.as_str())
-    .bind(digest)
-    // The TAN's hash is keyed with the row's id, so it is written once the id is known.
-    .bind(Vec::<u8>::new())
-    .bind(issued_at.0)
-    .fetch_one(conn)
-    .await
+/// Returns the new row's id: sent with the writes kept so far (`WriteTx::send_kept_with`),
+/// the voiding of the earlier TAN among them.
+pub fn insert_issued(session_hash: &[u8], user_id: i64, action: Action, digest: &[u8], issued_at: Timestamp) -> Write {
+    Write {
+        // The TAN's hash is keyed with the row's id, so it is written once the id is known.
+        sql: "INSERT INTO tans (session_hash, user_id, action, digest, tan_hash, issued_at, state)
+              VALUES ($1, $2, $3, $4, $5, $6, 'issued') RETURNING id",
+        values: vec![
+            Value::Blob(session_hash.to_vec()),
+            Value::Int(user_id),
+            Value::Text(action.as_str().into()),
+            Value::Blob(digest.to_vec()),
+            Value::Blob(Vec::new()),
+            Value::Int(issued_at.0),
+        ],
+    }
 }
 
-pub async fn set_hash(conn: &mut Conn, tan_id: i64, tan_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tans SET tan_hash = $1 WHERE id = $2").bind(tan_hash).bind(tan_id).execute(conn).await?;
-    Ok(())
+/// Written with the transaction's commit (`db::batch`).
+pub fn set_hash(tan_id: i64, tan_hash: &[u8]) -> Write {
+    Write {
+        sql: "UPDATE tans SET tan_hash = $1 WHERE id = $2",
+        values: vec![Value::Blob(tan_hash.to_vec()), Value::Int(tan_id)],
+    }
 }

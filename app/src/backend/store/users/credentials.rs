@@ -95,21 +95,51 @@ impl LoginAccountRow {
     }
 }
 
-const LOGIN_ACCOUNT: &str = "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until,
-    email, phone_e164, last_mfa_method AS last_factor, origin FROM users";
-
 pub async fn login_account_by_email(conn: &mut Conn, email: &str) -> Result<Option<LoginAccountRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LOGIN_ACCOUNT} WHERE email = $1")))
-        .bind(email)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until,
+            email, phone_e164, last_mfa_method AS last_factor, origin FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await
 }
 
-pub async fn login_account_by_id(conn: &mut Conn, user_id: i64) -> Result<Option<LoginAccountRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LOGIN_ACCOUNT} WHERE id = $1")))
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+/// The account as [`login_account_by_email`] reads it, and the facts of a first login code on
+/// `channel` (`code_sends::SendFactsRow`; `network` `None` for e-mail), in one read.
+#[derive(sqlx::FromRow)]
+pub struct LoginStepRow {
+    #[sqlx(flatten)]
+    pub account: LoginAccountRow,
+    #[sqlx(flatten)]
+    pub facts: crate::backend::store::code_sends::SendFactsRow,
+}
+
+pub async fn login_account_with_facts(
+    conn: &mut Conn,
+    user_id: i64,
+    channel: crate::domain::mfa::Method,
+    start: crate::domain::time::Timestamp,
+    network: Option<&str>,
+) -> Result<Option<LoginStepRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.password_hash, u.disabled_at, u.phone_verified_at, u.trusted_ip, u.locked_until,
+            u.email, u.phone_e164, u.last_mfa_method AS last_factor, u.origin,
+            (SELECT max(at) FROM code_sends WHERE user_id = u.id AND purpose = 'login' AND channel = $2) AS last_sent_at,
+            (SELECT count(*) FROM code_sends WHERE user_id = u.id AND purpose = 'login' AND channel = $2
+               AND at >= $3 AND id > u.quota_reset_code_id) AS used,
+            (SELECT min(at) FROM code_sends WHERE user_id = u.id AND purpose = 'login' AND channel = $2
+               AND at >= $3 AND id > u.quota_reset_code_id) AS oldest,
+            (SELECT count(*) FROM sms_sends WHERE network = $4 AND at >= $3) AS network_used,
+            (SELECT min(at) FROM sms_sends WHERE network = $4 AND at >= $3) AS network_oldest
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .bind(channel.as_str())
+    .bind(start.0)
+    .bind(network)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The account facts an MFA step decides on.
