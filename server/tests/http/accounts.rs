@@ -310,6 +310,13 @@ async fn support_sends_a_phone_reset_that_replaces_mfa_once_and_ends_other_sessi
     let done = setup.verify(&code).await;
     assert_eq!(done.header(header::LOCATION).as_deref(), Some("/"), "{done:?}");
     assert_eq!(user.me().await, "null", "the other session ended");
+    let ended: String = sqlx::query_scalar(
+        "SELECT CAST(json_extract(detail, '$.other_sessions_ended') AS TEXT) FROM audit_events WHERE kind = 'phone_reset.completed'",
+    )
+    .fetch_one(&t.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(ended, "1", "anna's one other session, not the reset's own");
     let phone: String = sqlx::query_scalar("SELECT phone_e164 FROM users WHERE id = $1")
         .bind(uid)
         .fetch_one(&t.state.pool)

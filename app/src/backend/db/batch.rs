@@ -9,8 +9,14 @@
 //!
 //! The rules a kept write follows:
 //! - Nothing in its transaction reads what it writes: a read runs before the commit sends it.
-//! - No two kept writes touch the same row (PostgreSQL runs a statement's parts side by side).
+//! - No two kept writes touch the same row, and none reads what another writes: PostgreSQL
+//!   runs a statement's parts side by side, on one snapshot. (A login's end resets the quotas
+//!   from the newest counted rows; it is kept only where the transaction keeps no such row.)
 //! - It cannot fail on good data (no unique key it may hit): its error would come at commit.
+//!
+//! [`super::WriteTx::send_kept_with`] sends the kept writes early, with an insert whose id the
+//! use case needs as the statement's last part; PostgreSQL checks foreign keys at the
+//! statement's end, so that insert may refer to a row a kept write makes.
 //!
 //! Audit events keep their order: all of a transaction's events are one multi-row `INSERT`,
 //! in the order they were recorded.

@@ -8,12 +8,12 @@
 //!
 //! | key | what it covers | taken by |
 //! |---|---|---|
-//! | [`LockKey::Account`] | everything counted per account: code and push quotas, the 24 h lock, wrong second-factor entries, TAN strikes and the TAN SMS quota, the trusted IP, its sessions, one-time links, recovery codes, the app's last step | every use case of a session (by [`crate::backend::login::access`]), the password step after the hash, a link's use, a support or admin action on the account |
+//! | [`LockKey::Account`] | everything counted per account: code and push quotas, the 24 h lock, wrong second-factor entries, TAN strikes and the TAN SMS quota, the trusted IP, its sessions, one-time links, recovery codes, the app's last step | every use case of a session (found by the session and locked before it is read: [`crate::backend::db::WriteTx::lock_session_account`]), the password step after the hash, a link's use, a support or admin action on the account |
 //! | [`LockKey::RegistrationFlow`] | a registration in progress: its tries and codes | registration's resend and code check |
 //! | [`LockKey::RegistrationAddress`] | the registration e-mails one address gets a day | every registration e-mail |
 //! | [`LockKey::ThrottlePair`] | the password throttle's pair (address or account, and network) | the password step, a password change |
 //! | [`LockKey::ThrottleNetwork`] | the password throttle's per-network cap | the same |
-//! | [`LockKey::SmsNetwork`] | the per-network SMS cap | every use case that sends an SMS for a request |
+//! | [`LockKey::SmsNetwork`] | the per-network SMS cap | every use case that sends an SMS for a request (a resend, a method switch and MFA setup with the session's account, in one statement) |
 //! | [`LockKey::Anonymous`] | the per-network cap on anonymous requests | registration, forgotten password |
 //! | [`LockKey::SigningKeys`] | the OpenID Connect signing keys (the first one is made once) | the first token or JWKS, `server key rotate` |
 //!
@@ -23,7 +23,9 @@
 //! key that sorts before one it holds: [`order_violation`] refuses that, so no two use cases
 //! can wait for each other in a circle. The one exception is a second account (a support
 //! agent or an admin acting on an account), which may sort before the first: such a rare
-//! circle is broken by PostgreSQL's deadlock detection and answered 503 with `Retry-After`.
+//! circle is broken by PostgreSQL's deadlock detection, and the request whose transaction it
+//! ended runs once more (`server::retry`); a second conflict is answered 503 with
+//! `Retry-After`.
 //!
 //! **On each backend.**
 //! - PostgreSQL: each key is a transaction-scoped advisory lock (`pg_advisory_xact_lock`) on

@@ -50,18 +50,18 @@ pub async fn complete(
     Ok(token)
 }
 
-/// The end of a phone reset (SPEC 6.2): every other session ends (their TAN sessions with
-/// them; the new session has none), and a notice goes to the e-mail address.
+/// The end of a phone reset (SPEC 6.2), after [`complete`]: every other session ends (their
+/// TAN sessions with them), and a notice goes to the e-mail address. `ending` is the session
+/// the reset completed: `complete` ends it with the commit, and the new session is written
+/// then too, so neither is among the others counted here.
 pub async fn phone_reset_done(
     tx: &mut WriteTx,
-    state: &AppState,
     ctx: &RequestCtx,
     user_id: i64,
-    token: &Secret<String>,
+    ending: &[u8],
     phone: &str,
 ) -> Result<(), AppError> {
-    let keep = sessions::id_hash(&state.keys, token);
-    let other_sessions_ended = store::sessions::delete_others_of_user(tx, user_id, &keep).await?;
+    let other_sessions_ended = store::sessions::delete_others_of_user(tx, user_id, ending).await?;
     let address = store::users::email_of(tx, user_id).await?;
     let phone_masked = mask::phone(phone);
     let text = messages::phone_reset_notice(ctx.lang, &phone_masked);

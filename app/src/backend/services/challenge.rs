@@ -339,7 +339,7 @@ pub async fn verify(state: &AppState, ctx: &RequestCtx, raw_code: &str) -> Resul
     let token =
         completion::complete(&mut tx, state, ctx, user_id, &step.session.id_hash, stage, proof, first_setup).await?;
     if let (LoginState::PhoneReset, Some(phone)) = (step.session.stage, new_phone) {
-        completion::phone_reset_done(&mut tx, state, ctx, user_id, &token, &phone).await?;
+        completion::phone_reset_done(&mut tx, ctx, user_id, &step.session.id_hash, &phone).await?;
     }
     state.commit(tx).await?;
     Ok(Passed { token, next: if first_setup { "/mfa/recovery-codes" } else { stage.home() } })
