@@ -2,8 +2,10 @@
 //! serialization failure: `app::backend::db::is_conflict`) runs once more; a second conflict
 //! is answered 503 with `Retry-After`, as before.
 //!
-//! The transaction rolled back whole, so the request changed nothing and running it again is
-//! safe. Only requests that change state are run again (their bodies are already read into
+//! The transaction rolled back whole, so a request none of whose transactions had committed
+//! changed nothing, and running it again is safe; one that had committed one (a password
+//! step's count before the hash, a login before its application's answer) is not run again
+//! and answers 503. Only requests that change state are run again (their bodies are already read into
 //! memory by `guard::bounded_body`, which sits outside this layer); a page or an event stream
 //! only reads.
 

@@ -210,16 +210,13 @@ async fn issue(
             return Ok(prompt(wait));
         }
     }
-    let usage = |used: i64, oldest: Option<i64>| Usage {
-        used: u32::try_from(used).unwrap_or(u32::MAX),
-        oldest: oldest.map(Timestamp),
-    };
     if let QuotaDecision::Exceeded { free_at } =
-        quota::decide(usage(facts.used, facts.oldest), policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
+        quota::decide(Usage::counted(facts.used, facts.oldest), policy.tan_sms_quota, ctx.now, policy.quota_window_secs)
     {
         return Ok(AppError::TanQuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) });
     }
-    if let Some(refusal) = sms_cap::refusal_of(tx, state, ctx, usage(facts.network_used, facts.network_oldest)).await? {
+    let network_usage = Usage::counted(facts.network_used, facts.network_oldest);
+    if let Some(refusal) = sms_cap::refusal_of(tx, state, ctx, network_usage).await? {
         return Ok(refusal);
     }
     sms_cap::count(tx, ctx)?;

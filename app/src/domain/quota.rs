@@ -21,6 +21,13 @@ pub struct Usage {
     pub oldest: Option<Timestamp>,
 }
 
+impl Usage {
+    /// A count and its oldest time as the database gives them (seconds).
+    pub fn counted(used: i64, oldest: Option<i64>) -> Usage {
+        Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuotaDecision {
     /// Send; `remaining` sends are left after this one.

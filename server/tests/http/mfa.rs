@@ -3,7 +3,7 @@
 use app::domain::policy::Policy;
 use http::{StatusCode, header};
 
-use crate::harness::{Client, PHONE, PW, TestApp, ip, no_cooldown};
+use crate::harness::{Client, PHONE, PW, TestApp, count, ip, no_cooldown};
 
 #[tokio::test]
 async fn a_new_ip_gets_the_challenge_and_the_sms_code_completes_the_login() {
@@ -372,4 +372,22 @@ async fn sms_pumping_through_many_accounts_from_one_network_is_capped() {
     let c = Client::new(&t, ip(7));
     let (_, token) = c.password("neu@example.org", PW).await;
     assert_eq!(c.with_session(&token).post("/api/mfa/setup", "phone=0151+98765432").await.status, StatusCode::OK);
+}
+
+/// A session whose last-seen time is due for a refresh when its code passes: the refresh and
+/// the session's end go with the same commit, and the end wins (on PostgreSQL two writes of
+/// one row in one statement would leave the outcome to chance).
+#[tokio::test]
+async fn a_session_seen_a_while_ago_still_ends_when_its_code_passes() {
+    let t = TestApp::start().await;
+    t.user("anna@example.org", PW, "member").await;
+    let c = Client::new(&t, ip(9));
+    let (_, token) = c.password("anna@example.org", PW).await;
+    let code = t.code_for(PHONE).await;
+    t.state.clock.advance(120);
+    let passed = c.with_session(&token).verify(&code).await;
+    let new_token = passed.session_token().unwrap_or_else(|| panic!("logged in: {passed:?}"));
+    assert_ne!(new_token, token);
+    assert_eq!(count(&t, "SELECT count(*) FROM sessions").await, 1, "only the new session is left");
+    assert_eq!(c.with_session(&token).me().await, "null", "the old id opens nothing");
 }

@@ -10,7 +10,9 @@
 //! The rules a kept write follows:
 //! - Nothing in its transaction reads what it writes: a read runs before the commit sends it.
 //! - No two kept writes touch the same row, and none reads what another writes: PostgreSQL
-//!   runs a statement's parts side by side, on one snapshot. (A login's end resets the quotas
+//!   runs a statement's parts side by side, on one snapshot. A write that says a row's whole
+//!   last state is kept for its row ([`Batch::push_for`]) and replaces the one kept before
+//!   (a session's end replaces its new last-seen time). (A login's end resets the quotas
 //!   from the newest counted rows; it is kept only where the transaction keeps no such row.)
 //! - It cannot fail on good data (no unique key it may hit): its error would come at commit.
 //!
@@ -43,6 +45,13 @@ pub struct Write {
     pub values: Vec<Value>,
 }
 
+impl Write {
+    /// Runs the write now, on its own: for a use case whose later statements need its row.
+    pub async fn run(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        bound(self.sql, self.values).execute(conn).await.map(drop)
+    }
+}
+
 /// One row of a multi-row `INSERT`: its `VALUES` tuple for `$1` … and its values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -53,10 +62,16 @@ pub struct Row {
     pub values: Vec<Value>,
 }
 
+/// A row a kept write is for, where a later write for it replaces the earlier one: its table
+/// and key.
+pub type RowKey = (&'static str, Vec<u8>);
+
 /// The writes a transaction keeps for its commit.
 #[derive(Debug, Default)]
 pub struct Batch {
     writes: Vec<Write>,
+    /// The row of each write kept with [`Batch::push_for`], by position in `writes`.
+    rows_of: Vec<Option<RowKey>>,
     /// The rows of one table's insert (audit events), sent as one statement, last.
     rows: Vec<Row>,
 }
@@ -64,6 +79,18 @@ pub struct Batch {
 impl Batch {
     pub fn push(&mut self, w: Write) {
         self.writes.push(w);
+        self.rows_of.push(None);
+    }
+
+    /// Keeps `w` for `row`, in place of a write kept for that row before (a session's end
+    /// after its last-seen time): two writes of one row must not share a statement.
+    pub fn push_for(&mut self, row: RowKey, w: Write) {
+        if let Some(i) = self.rows_of.iter().position(|r| r.as_ref() == Some(&row)) {
+            self.writes.remove(i);
+            self.rows_of.remove(i);
+        }
+        self.writes.push(w);
+        self.rows_of.push(Some(row));
     }
 
     pub fn push_row(&mut self, r: Row) {
@@ -121,6 +148,7 @@ impl Batch {
         }
         let (sql, values) = self.statement(backend);
         self.writes.clear();
+        self.rows_of.clear();
         self.rows.clear();
         bound(&sql, values).execute(conn).await.map(drop)
     }
@@ -136,6 +164,7 @@ impl Batch {
     ) -> Result<i64, sqlx::Error> {
         let (sql, values) = self.statement_ending(backend, Some(&last));
         self.writes.clear();
+        self.rows_of.clear();
         self.rows.clear();
         // `fetch_all`: SQLite's driver answers `fetch_one` from the script's first statement.
         let rows = bound(&sql, values).fetch_all(conn).await?;
@@ -225,6 +254,16 @@ mod tests {
         let mut one = Batch::default();
         one.push(Write { sql: "DELETE FROM t WHERE id = $1", values: vec![Value::Int(1)] });
         assert_eq!(one.statement(Backend::Postgres).0, "DELETE FROM t WHERE id = $1");
+    }
+
+    #[test]
+    fn a_write_kept_for_a_row_replaces_the_one_kept_for_it_before() {
+        let mut b = Batch::default();
+        let session = || ("sessions", vec![1u8]);
+        b.push_for(session(), Write { sql: "UPDATE s SET seen = $1", values: vec![Value::Int(1)] });
+        b.push(Write { sql: "INSERT INTO a VALUES ($1)", values: vec![Value::Int(2)] });
+        b.push_for(session(), Write { sql: "DELETE FROM s", values: vec![] });
+        assert_eq!(b.statement(Backend::Sqlite).0, "INSERT INTO a VALUES ($1);\nDELETE FROM s");
     }
 
     #[test]

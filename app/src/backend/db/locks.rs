@@ -83,9 +83,10 @@ impl LockKey {
 
     /// The 64-bit advisory lock key on PostgreSQL. An account's is its id under a fixed
     /// mask ([`ACCOUNT_MASK`]), so SQL can take it from a session's row
-    /// ([`pg_session_statement`]); every other key is a hash of its kind and value. Two keys
-    /// of different kinds sharing a number is as likely as a 64-bit hash collision, and would
-    /// only make their requests wait for each other.
+    /// ([`pg_session_statement`]); every other key is a hash of its kind and value whose top
+    /// byte is never the mask's, so no other key is an account's (for ids below 2^56). Two
+    /// hashed keys sharing a number is a 64-bit hash collision, and would only make their
+    /// requests wait for each other.
     pub fn pg_key(&self) -> i64 {
         if let LockKey::Account(id) = self {
             return id ^ ACCOUNT_MASK;
@@ -109,6 +110,11 @@ impl LockKey {
         let digest = h.finalize();
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
+        // Never in the accounts' range (their top byte is the mask's): a caller who picks the
+        // hashed input (an address to register) cannot land on an account's key.
+        if first[0] == ACCOUNT_MASK.to_be_bytes()[0] {
+            first[0] ^= 0x80;
+        }
         i64::from_be_bytes(first)
     }
 }
@@ -167,6 +173,12 @@ mod tests {
         assert_eq!(pg.len(), 4, "the same network under three kinds is three locks");
         assert_eq!(LockKey::Account(7).pg_key(), LockKey::Account(7).pg_key());
         assert_ne!(LockKey::Account(7).pg_key(), LockKey::Account(8).pg_key());
+        // No hashed key in the accounts' range, whatever its input.
+        let mask_top = ACCOUNT_MASK.to_be_bytes()[0];
+        for n in 0..2000 {
+            let k = LockKey::RegistrationAddress(format!("user{n}@example.org")).pg_key();
+            assert_ne!(k.to_be_bytes()[0], mask_top, "{n}");
+        }
     }
 
     #[test]

@@ -313,20 +313,36 @@ pub fn is_conflict(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("40")))
 }
 
-tokio::task_local! {
-    /// Set when a request's transaction ended in a conflict ([`is_conflict`]).
-    static CONFLICTED: std::cell::Cell<bool>;
+/// What a request's transactions came to, as far as running it once more is concerned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Writes {
+    /// One ended in a conflict ([`is_conflict`]).
+    conflicted: bool,
+    /// One committed (before or after): the request changed something, and must not run
+    /// again.
+    committed: bool,
 }
 
-/// Runs a request's future and tells whether one of its transactions ended in a conflict,
-/// so the server can run it once more (`server::retry`).
+tokio::task_local! {
+    static WRITES: std::cell::Cell<Writes>;
+}
+
+/// Runs a request's future and tells whether it may run once more: one of its transactions
+/// ended in a conflict, and none committed (`server::retry`).
 pub async fn noting_conflicts<F: std::future::Future>(request: F) -> (F::Output, bool) {
-    CONFLICTED
-        .scope(std::cell::Cell::new(false), async {
+    WRITES
+        .scope(std::cell::Cell::new(Writes::default()), async {
             let out = request.await;
-            (out, CONFLICTED.with(std::cell::Cell::get))
+            let writes = WRITES.with(std::cell::Cell::get);
+            (out, writes.conflicted && !writes.committed)
         })
         .await
+}
+
+/// Notes, for [`noting_conflicts`], that a transaction of the request committed.
+fn note_commit() {
+    // Outside a request (a command, a test) there is nothing to note.
+    let _outside_a_request = WRITES.try_with(|w| w.set(Writes { committed: true, ..w.get() }));
 }
 
 /// Database failures as the user meets them: unreachable or too busy in time is "busy, try
@@ -336,7 +352,7 @@ impl From<sqlx::Error> for crate::wire::AppError {
     fn from(e: sqlx::Error) -> Self {
         if is_conflict(&e) {
             // Outside a request (a command, a test) there is nothing to note.
-            let _outside_a_request = CONFLICTED.try_with(|c| c.set(true));
+            let _outside_a_request = WRITES.try_with(|w| w.set(Writes { conflicted: true, ..w.get() }));
         }
         if is_transient(&e) {
             tracing::warn!("database busy or unreachable, request shed: {e}");

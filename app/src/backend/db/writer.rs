@@ -30,7 +30,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{
     BUSY_TIMEOUT, Backend,
-    batch::{Batch, Row, Write},
+    batch::{Batch, Row, RowKey, Write},
     locks::{self, LockKey},
 };
 use crate::backend::{
@@ -196,6 +196,7 @@ impl WriteTx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.batch.send(&mut self.tx, self.backend).await?;
         self.tx.commit().await?;
+        super::note_commit();
         tracing::debug!(target: "riegel::write", "transaction committed");
         self.metrics.committed(&self.counts);
         Ok(())
@@ -204,6 +205,12 @@ impl WriteTx {
     /// Keeps `write` to be sent with the commit (see [`super::batch`] for what may be kept).
     pub fn later(&mut self, write: Write) {
         self.batch.push(write);
+    }
+
+    /// Keeps `write` for `row`, replacing a write kept for that row before
+    /// ([`Batch::push_for`]).
+    pub fn later_for(&mut self, row: RowKey, write: Write) {
+        self.batch.push_for(row, write);
     }
 
     /// Sends the kept writes now, and `last` with them (an insert returning its row's id, the

@@ -98,14 +98,10 @@ pub async fn facts(
 /// A send's facts as read (with [`facts`], or with the account by the password step) for
 /// `channel`.
 pub fn facts_of(row: &SendFactsRow, channel: Method, state: &AppState, ctx: &RequestCtx) -> SendFacts {
-    let usage = |used: i64, oldest: Option<i64>| Usage {
-        used: u32::try_from(used).unwrap_or(u32::MAX),
-        oldest: oldest.map(Timestamp),
-    };
     SendFacts {
         wait_secs: row.last_sent_at.map_or(0, |l| mfa::cooldown_left(Timestamp(l), ctx.now, &state.config.policy)),
-        used: usage(row.used, row.oldest),
-        network: channel.counts_against_sms_cap().then(|| usage(row.network_used, row.network_oldest)),
+        used: Usage::counted(row.used, row.oldest),
+        network: channel.counts_against_sms_cap().then(|| Usage::counted(row.network_used, row.network_oldest)),
     }
 }
 

@@ -21,7 +21,6 @@ use crate::{
         login::LoginState,
         mfa::{self, ChallengeEvent, ChallengeState, Factor, Method, Purpose},
         quota::{self, Usage},
-        time::Timestamp,
     },
     wire::{AppError, InputError},
 };
@@ -110,8 +109,7 @@ async fn step_of(
     let window_start = quota::window_start(ctx.now, policy.quota_window_secs);
     let row = store::steps::of_session(conn, &hash, window_start.0).await?.ok_or(AppError::NotAuthenticated)?;
     let (account, challenge) = (Account::from(row.account()), row.challenge());
-    let used = u32::try_from(row.wrong_entries).unwrap_or(u32::MAX);
-    let wrong_entries = Usage { used, oldest: row.oldest_wrong_entry.map(Timestamp) };
+    let wrong_entries = Usage::counted(row.wrong_entries, row.oldest_wrong_entry);
     let (session, upkeep) = sessions::judge_row(hash, row.session, ctx.now, policy);
     let session = session.ok_or(AppError::NotAuthenticated)?;
     let purpose = match session.stage {

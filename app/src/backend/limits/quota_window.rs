@@ -75,7 +75,7 @@ pub async fn shown(
         // Neither are codes to new addresses: a login must not open a new day of them.
         Sends::EmailChangeCodes => store::email_changes::sent_in_window(conn, user_id, start).await?,
     };
-    Ok(Usage { used: u32::try_from(used).unwrap_or(u32::MAX), oldest: oldest.map(Timestamp) })
+    Ok(Usage::counted(used, oldest))
 }
 
 /// Resets the account's daily limits (SPEC 4.2, 4.4, 4.6): what was sent, and the wrong

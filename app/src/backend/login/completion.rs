@@ -43,7 +43,7 @@ pub async fn complete(
     tx.holds(&LockKey::Account(user_id))?;
     tx.later(store::users::complete_login(user_id, &ctx.ip.to_string(), factor, codes_due, ctx.now));
     if !old_session_hash.is_empty() {
-        tx.later(store::sessions::delete_later(old_session_hash));
+        sessions::end_later(tx, old_session_hash);
     }
     let token = sessions::create_later(tx, &state.keys, user_id, stage, ctx.ip, ctx.now, proof);
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::LoginSucceeded { user_id, factor }).await?;

@@ -14,7 +14,10 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{
-        db::{LockKey, WriteTx},
+        db::{
+            LockKey, WriteTx,
+            batch::{RowKey, Write},
+        },
         store::{self, sessions::SessionRow},
         tools::crypto::{Keys, Purpose, Secret, random_token},
     },
@@ -137,10 +140,23 @@ pub async fn create_proven(
     now: Timestamp,
     proof: Proof,
 ) -> Result<Secret<String>, sqlx::Error> {
+    let (token, row) = new_session(keys, user_id, stage, ip, now, proof);
+    row.run(conn).await?;
+    Ok(token)
+}
+
+/// A new session's token, and its row to write.
+fn new_session(
+    keys: &Keys,
+    user_id: i64,
+    stage: LoginState,
+    ip: IpAddr,
+    now: Timestamp,
+    proof: Proof,
+) -> (Secret<String>, Write) {
     let token = random_token();
     let hash = id_hash(keys, &token);
-    store::sessions::insert(conn, &hash, user_id, stage, &ip.to_string(), now, proof.as_stored()).await?;
-    Ok(token)
+    (token, store::sessions::insert_later(&hash, user_id, stage, &ip.to_string(), now, proof.as_stored()))
 }
 
 /// The session stored under `id_hash` as its row says, expired or not.
@@ -168,9 +184,8 @@ pub fn create_later(
     now: Timestamp,
     proof: Proof,
 ) -> Secret<String> {
-    let token = random_token();
-    let hash = id_hash(keys, &token);
-    tx.later(store::sessions::insert_later(&hash, user_id, stage, &ip.to_string(), now, proof.as_stored()));
+    let (token, row) = new_session(keys, user_id, stage, ip, now, proof);
+    tx.later(row);
     token
 }
 
@@ -219,13 +234,23 @@ fn judge(stored: Option<Session>, now: Timestamp, policy: &Policy) -> (Option<Se
     (Some(Session { last_seen_at: now, ..session }), upkeep)
 }
 
+fn row_of(id_hash: &[u8]) -> RowKey {
+    ("sessions", id_hash.to_vec())
+}
+
+/// Ends the session stored under `id_hash` with the transaction's commit, in place of its
+/// upkeep kept before.
+pub fn end_later(tx: &mut WriteTx, id_hash: &[u8]) {
+    tx.later_for(row_of(id_hash), store::sessions::delete_later(id_hash));
+}
+
 /// Applies a look's upkeep to the session stored under `id_hash`: kept for the write
 /// transaction's commit (`db::batch`), so it costs no round trip of its own.
 pub fn keep(tx: &mut WriteTx, id_hash: &[u8], upkeep: Upkeep, now: Timestamp) {
     match upkeep {
         Upkeep::Nothing => {}
-        Upkeep::Touch => tx.later(store::sessions::touch(id_hash, now)),
-        Upkeep::Delete => tx.later(store::sessions::delete_later(id_hash)),
+        Upkeep::Touch => tx.later_for(row_of(id_hash), store::sessions::touch(id_hash, now)),
+        Upkeep::Delete => end_later(tx, id_hash),
     }
 }
 

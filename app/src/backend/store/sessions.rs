@@ -28,31 +28,6 @@ pub struct SessionRow {
     pub proof: Option<String>,
 }
 
-/// Stores a new session, created and last seen `now`.
-pub async fn insert(
-    conn: &mut Conn,
-    id_hash: &[u8],
-    user_id: i64,
-    stage: LoginState,
-    ip: &str,
-    now: Timestamp,
-    proof: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, ip, created_at, last_seen_at, proof) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(stage.as_str())
-    .bind(ip)
-    .bind(now.0)
-    .bind(now.0)
-    .bind(proof)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The session stored under `id_hash`, expired or not.
 pub async fn by_hash(conn: &mut Conn, id_hash: &[u8]) -> Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as(
@@ -71,7 +46,8 @@ pub fn touch(id_hash: &[u8], now: Timestamp) -> Write {
     }
 }
 
-/// A new session, written with the transaction's commit (`db::batch`).
+/// A new session, created and last seen `now`: kept for the transaction's commit
+/// (`db::batch`), or run at once (`Write::run`).
 pub fn insert_later(
     id_hash: &[u8],
     user_id: i64,
