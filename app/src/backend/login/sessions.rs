@@ -126,21 +126,7 @@ pub async fn create(
     ip: IpAddr,
     now: Timestamp,
 ) -> Result<Secret<String>, sqlx::Error> {
-    create_proven(conn, keys, user_id, stage, ip, now, Proof::Password).await
-}
-
-/// Starts a session that remembers what passed its login (`proof`, for OpenID Connect's
-/// `amr` and `acr`); returns its token.
-pub async fn create_proven(
-    conn: &mut AnyConnection,
-    keys: &Keys,
-    user_id: i64,
-    stage: LoginState,
-    ip: IpAddr,
-    now: Timestamp,
-    proof: Proof,
-) -> Result<Secret<String>, sqlx::Error> {
-    let (token, row) = new_session(keys, user_id, stage, ip, now, proof);
+    let (token, row) = new_session(keys, user_id, stage, ip, now, Proof::Password);
     row.run(conn).await?;
     Ok(token)
 }
@@ -173,8 +159,9 @@ fn of_row(id_hash: Vec<u8>, r: SessionRow) -> Option<Session> {
     })
 }
 
-/// [`create_proven`] with the row written with the transaction's commit (`db::batch`): for
-/// a login's end, after which nothing of the transaction refers to the new session.
+/// A session that remembers what passed its login (`proof`, for OpenID Connect's `amr` and
+/// `acr`), its row written with the transaction's commit (`db::batch`): for a login's end,
+/// after which nothing of the transaction refers to the new session. Returns its token.
 pub fn create_later(
     tx: &mut WriteTx,
     keys: &Keys,
