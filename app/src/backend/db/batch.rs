@@ -153,6 +153,22 @@ impl Batch {
         bound(&sql, values).execute(conn).await.map(drop)
     }
 
+    /// SQLite: sends every kept write and `COMMIT`, in one call; the batch is empty after. A
+    /// write that fails stops the script before its `COMMIT`.
+    pub async fn send_committing(&mut self, conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+        let (sql, values) = match self.is_empty() {
+            true => (String::from("COMMIT"), Vec::new()),
+            false => {
+                let (sql, values) = self.statement(backend);
+                (format!("{sql};\nCOMMIT"), values)
+            }
+        };
+        self.writes.clear();
+        self.rows_of.clear();
+        self.rows.clear();
+        bound(&sql, values).execute(conn).await.map(drop)
+    }
+
     /// Sends every kept write and then `last`, an insert that returns its row's id, in one
     /// round trip; the batch is empty after. `last` may refer to rows the kept writes make
     /// (a new session's challenge): PostgreSQL checks foreign keys at the statement's end.

@@ -25,6 +25,7 @@ use sqlx::{
 
 pub mod batch;
 mod locks;
+mod sqlite_line;
 mod writer;
 pub use locks::LockKey;
 pub use writer::{Taken, Truncation, WriteTx, Writer};
@@ -101,6 +102,9 @@ impl fmt::Debug for Location {
     }
 }
 
+/// A pooled connection used this recently is handed out without a test (see [`open`]).
+const RECENTLY_USED: Duration = Duration::from_secs(1);
+
 /// Connection settings (`--db-*` flags).
 #[derive(Clone, Debug)]
 pub struct PoolSettings {
@@ -167,43 +171,33 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
             Backend::Sqlite => Duration::from_secs(30),
             Backend::Postgres => settings.connect_timeout,
         })
-        // A connection handed back still counting an open transaction is closed, not reused:
-        // SQLite ends a transaction by itself on a full disk or an I/O error, sqlx's queued
-        // rollback then fails, and its count stays at one, so every later `BEGIN` on that
-        // connection would fail ("non-zero transaction depth"). The ping first lets a queued
-        // rollback run; only a connection still in a transaction after it is dropped.
-        .before_acquire(|conn, _| {
+        // A connection is tested with a round trip only where that can find something
+        // (sqlx's own test pings every time, one round trip more for each read and write):
+        // - One idle for a while may have been closed by the server (a restart, a proxy's
+        //   idle timeout): one used within the last second is taken as it is, as HikariCP
+        //   does (its `aliveBypassWindowMs`, 500 ms).
+        // - One handed back still counting an open transaction is closed, not reused: SQLite
+        //   ends a transaction by itself on a full disk or an I/O error, sqlx's queued
+        //   rollback then fails, and its count stays at one, so every later `BEGIN` on that
+        //   connection would fail ("non-zero transaction depth"). The ping first lets a
+        //   queued rollback run; only a connection still in a transaction after it is dropped.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
             Box::pin(async move {
-                if !conn.is_in_transaction() {
+                if !conn.is_in_transaction() && meta.idle_for < RECENTLY_USED {
                     return Ok(true);
                 }
-                conn.ping().await?;
-                Ok(!conn.is_in_transaction())
+                Ok(conn.ping().await.is_ok() && !conn.is_in_transaction())
             })
         })
         .after_connect(move |conn, _| {
+            let setup = setup_statement(backend, statement_timeout_ms, idle_in_transaction_ms);
             Box::pin(async move {
-                let setup = match backend {
-                    // WAL, a busy timeout, and `secure_delete`: deleted and overwritten
-                    // content is zeroed, so a wiped outbox body (a code) or a deleted
-                    // session leaves no bytes behind in the file (SPEC 6.5). Foreign keys
-                    // are on by sqlx's default.
-                    Backend::Sqlite => format!(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {};
-                         PRAGMA secure_delete = ON;",
-                        BUSY_TIMEOUT.as_millis()
-                    ),
-                    Backend::Postgres => format!(
-                        "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {};
-                         SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}",
-                        BUSY_TIMEOUT.as_millis()
-                    ),
-                };
                 conn.execute(sqlx::AssertSqlSafe(setup)).await?;
                 Ok(())
             })
         })
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(|e| format!("cannot open database {location}: {e}"))?;
     let migrator = match backend {
@@ -211,7 +205,35 @@ pub async fn open(location: &Location, settings: &PoolSettings) -> Result<Databa
         Backend::Postgres => &POSTGRES_MIGRATOR,
     };
     migrator.run(&pool).await.map_err(|e| format!("migrating database {location} failed: {e}"))?;
-    Ok(Database { backend, writer: Writer::new(pool.clone(), backend), pool })
+    let line = match backend {
+        Backend::Sqlite => Some(
+            sqlite_line::SqliteLine::open(options, setup_statement(backend, 0, 0))
+                .await
+                .map_err(|e| format!("cannot open database {location}: {e}"))?,
+        ),
+        Backend::Postgres => None,
+    };
+    Ok(Database { backend, writer: Writer::new(pool.clone(), backend, line), pool })
+}
+
+/// What every new connection runs first.
+/// - SQLite: WAL, a busy timeout, and `secure_delete`: deleted and overwritten content is
+///   zeroed, so a wiped outbox body (a code) or a deleted session leaves no bytes behind in the
+///   file (SPEC 6.5). Foreign keys are on by sqlx's default.
+/// - PostgreSQL: the statement, lock and idle-in-transaction timeouts.
+fn setup_statement(backend: Backend, statement_timeout_ms: u128, idle_in_transaction_ms: u128) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {};
+             PRAGMA secure_delete = ON;",
+            BUSY_TIMEOUT.as_millis()
+        ),
+        Backend::Postgres => format!(
+            "SET statement_timeout = {statement_timeout_ms}; SET lock_timeout = {};
+             SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}",
+            BUSY_TIMEOUT.as_millis()
+        ),
+    }
 }
 
 fn sqlite_options(path: &Path) -> Result<AnyConnectOptions, String> {

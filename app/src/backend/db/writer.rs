@@ -4,11 +4,8 @@
 //! strike, a one-time link) holds the lock of the key it counts by before it reads ([`WriteTx::lock`],
 //! keys and order in [`super::locks`]), so what it read is still true when it writes, across
 //! threads and across instances:
-//! - SQLite: `BEGIN IMMEDIATE` (sqlx's `begin()` is a deferred BEGIN, which fails with
-//!   SQLITE_BUSY when two writers upgrade at once). SQLite lets one writer in at a time, so a
-//!   write holds every key; writers that find the lock taken would sleep in SQLite's busy
-//!   handler in steps of 1, 2, 5 … 100 ms, so [`Writer`] queues them in the process instead,
-//!   first come first served.
+//! - SQLite: one writer at a time, on a connection of the writes' own, from `BEGIN IMMEDIATE`
+//!   ([`super::sqlite_line`]): a write holds every key.
 //! - PostgreSQL: `BEGIN`, then a transaction-scoped advisory lock per key, which PostgreSQL
 //!   releases at commit or rollback. Writes for different accounts run side by side, on one
 //!   instance or several.
@@ -20,18 +17,15 @@
 //! A writer that waits longer than [`BUSY_TIMEOUT`] gives up; the API answers 503 with
 //! `Retry-After`, so a flood of writes is shed instead of queued without end.
 
-use std::{
-    ops::{Deref, DerefMut},
-    sync::Arc,
-};
+use std::ops::{Deref, DerefMut};
 
-use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 
 use super::{
-    BUSY_TIMEOUT, Backend,
+    Backend,
     batch::{Batch, Row, RowKey, Write},
     locks::{self, LockKey},
+    sqlite_line::{SqliteLine, Turn},
 };
 use crate::backend::{
     metrics::{Count, Metrics},
@@ -43,15 +37,16 @@ use crate::backend::{
 pub struct Writer {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite only: the queue of this process's writers.
-    turn: Arc<Mutex<()>>,
+    /// SQLite only: this process's writes, one at a time, on their own connection.
+    line: Option<SqliteLine>,
     /// Where waits for the turn, and what committed transactions count, are recorded.
     metrics: Metrics,
 }
 
 impl Writer {
-    pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Writer { pool, backend, turn: Arc::new(Mutex::new(())), metrics: Metrics::off() }
+    /// The writer of `pool`'s database; on SQLite, `line` is its writes' own connection.
+    pub(super) fn new(pool: AnyPool, backend: Backend, line: Option<SqliteLine>) -> Self {
+        Writer { pool, backend, line, metrics: Metrics::off() }
     }
 
     /// This writer, recording into `metrics`.
@@ -80,39 +75,19 @@ impl Writer {
     }
 
     async fn take_turn(&self) -> Result<WriteTx, sqlx::Error> {
-        let counts = Vec::new();
-        let metrics = self.metrics.clone();
-        match self.backend {
-            Backend::Sqlite => {
-                let turn = tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().lock_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx {
-                    tx,
-                    backend: self.backend,
-                    held: Vec::new(),
-                    _turn: Some(turn),
-                    counts,
-                    metrics,
-                    batch: Batch::default(),
-                    pending_also: Vec::new(),
-                })
-            }
-            Backend::Postgres => {
-                let tx = self.pool.begin().await?;
-                Ok(WriteTx {
-                    tx,
-                    backend: self.backend,
-                    held: Vec::new(),
-                    _turn: None,
-                    counts,
-                    metrics,
-                    batch: Batch::default(),
-                    pending_also: Vec::new(),
-                })
-            }
-        }
+        let conn = match &self.line {
+            Some(line) => TxConn::Sqlite(line.begin().await?),
+            None => TxConn::Postgres(self.pool.begin().await?),
+        };
+        Ok(WriteTx {
+            conn,
+            backend: self.backend,
+            held: Vec::new(),
+            counts: Vec::new(),
+            metrics: self.metrics.clone(),
+            batch: Batch::default(),
+            pending_also: Vec::new(),
+        })
     }
 
     /// SQLite: copies the WAL into the database file and empties it, so the old versions
@@ -124,21 +99,14 @@ impl Writer {
     /// long read (`server backup`, a large report) would hold up every write of the process
     /// for the whole busy timeout. A reader only postpones the truncation to a later call.
     pub async fn truncate_wal(&self) -> Result<Truncation, sqlx::Error> {
-        if self.backend != Backend::Sqlite {
+        let Some(line) = &self.line else {
             return Ok(Truncation::Done);
-        }
-        let _turn = self.turn.clone().lock_owned().await;
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
-        let checkpoint: Result<(i64, i64, i64), _> =
-            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *conn).await;
-        let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
-        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut *conn).await {
-            // Never hand a connection that gives up at once back to the writers.
-            drop(conn.detach().close().await);
-            return Err(e);
-        }
-        Ok(match checkpoint?.0 {
+        };
+        let mut turn = line.wait().await?;
+        let checkpoint: (i64, i64, i64) = turn
+            .without_busy_wait(async |conn| sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(conn).await)
+            .await?;
+        Ok(match checkpoint.0 {
             0 => Truncation::Done,
             _ => Truncation::Postponed,
         })
@@ -165,12 +133,10 @@ pub enum Truncation {
 /// A write transaction and the keys it holds. Dereferences to the connection, like sqlx's
 /// `Transaction`; dropping it without `commit` rolls back.
 pub struct WriteTx {
-    // Dropped first: the rollback is queued before the next writer's turn begins.
-    tx: Transaction<'static, Any>,
+    conn: TxConn,
     backend: Backend,
     /// The keys taken, sorted.
     held: Vec<LockKey>,
-    _turn: Option<OwnedMutexGuard<()>>,
     /// What the transaction decided, counted in `metrics` only once it commits.
     counts: Vec<Count>,
     metrics: Metrics,
@@ -178,6 +144,23 @@ pub struct WriteTx {
     batch: Batch,
     /// Keys taken with a session's account, held once the account is named.
     pending_also: Vec<LockKey>,
+}
+
+/// The connection a write transaction runs on.
+enum TxConn {
+    /// This process's one writer ([`super::sqlite_line`]).
+    Sqlite(Turn),
+    /// One of the pool's connections, in sqlx's transaction.
+    Postgres(Transaction<'static, Any>),
+}
+
+impl TxConn {
+    fn get(&mut self) -> &mut AnyConnection {
+        match self {
+            TxConn::Sqlite(turn) => turn.conn(),
+            TxConn::Postgres(tx) => tx,
+        }
+    }
 }
 
 /// What [`WriteTx::lock`] did.
@@ -194,8 +177,13 @@ pub enum Taken {
 impl WriteTx {
     /// Sends the kept writes, then commits.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        self.batch.send(&mut self.tx, self.backend).await?;
-        self.tx.commit().await?;
+        match self.conn {
+            TxConn::Sqlite(mut turn) => turn.commit(&mut self.batch).await?,
+            TxConn::Postgres(mut tx) => {
+                self.batch.send(&mut tx, self.backend).await?;
+                tx.commit().await?;
+            }
+        }
         super::note_commit();
         tracing::debug!(target: "riegel::write", "transaction committed");
         self.metrics.committed(&self.counts);
@@ -216,7 +204,7 @@ impl WriteTx {
     /// Sends the kept writes now, and `last` with them (an insert returning its row's id, the
     /// statement's last part): for an id a use case needs, one round trip for all.
     pub async fn send_kept_with(&mut self, last: Write) -> Result<i64, sqlx::Error> {
-        self.batch.send_ending(&mut self.tx, self.backend, last).await
+        self.batch.send_ending(self.conn.get(), self.backend, last).await
     }
 
     /// Keeps one row of the transaction's multi-row insert (its audit events), in order.
@@ -240,7 +228,7 @@ impl WriteTx {
             let waited = Stopwatch::start();
             let sql = locks::pg_session_statement(&also);
             let locked: Result<Option<i64>, _> =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id_hash).fetch_one(&mut *self.tx).await;
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id_hash).fetch_one(&mut **self).await;
             self.metrics.write_waited(waited.elapsed(), locked.as_ref().err().is_some_and(super::is_wait_timeout));
             match locked? {
                 Some(user_id) => self.held.push(LockKey::Account(user_id)),
@@ -295,7 +283,7 @@ impl WriteTx {
             Backend::Postgres => {
                 // A wait for a key another transaction holds is a write wait like SQLite's turn.
                 let waited = Stopwatch::start();
-                let locked = sqlx::query(sqlx::AssertSqlSafe(locks::pg_statement(&next))).execute(&mut *self.tx).await;
+                let locked = sqlx::query(sqlx::AssertSqlSafe(locks::pg_statement(&next))).execute(&mut **self).await;
                 self.metrics.write_waited(waited.elapsed(), locked.as_ref().err().is_some_and(super::is_wait_timeout));
                 locked?;
                 Taken::Waited
@@ -327,12 +315,15 @@ impl Deref for WriteTx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        match &self.conn {
+            TxConn::Sqlite(turn) => turn.conn_ref(),
+            TxConn::Postgres(tx) => tx,
+        }
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        self.conn.get()
     }
 }
