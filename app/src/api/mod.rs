@@ -14,6 +14,7 @@ pub mod challenge;
 mod context;
 pub mod oidc_login;
 pub mod overview;
+pub mod passkeys;
 pub mod portal;
 pub mod push;
 pub mod recovery_codes;

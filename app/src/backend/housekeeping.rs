@@ -13,6 +13,7 @@
 //! | `login_ip_failures` (the password throttle's per-network count) | `login_ip_window_secs` (1 h) has passed |
 //! | `registrations` (registrations in progress) | `registration_ttl_secs` after they began |
 //! | `oidc_settled_requests`, `oidc_codes`, `oidc_tokens` | no request can use them (`oidc::grants::sweep`) |
+//! | `passkey_ceremonies` (begun, never answered) | they expired (5 minutes) |
 
 use std::time::Duration;
 
@@ -33,6 +34,9 @@ pub async fn sweep(writer: &Writer, clock: &Clock, policy: &Policy) -> Result<()
     tx.commit().await?;
     let mut tx = writer.begin().await?;
     store::registrations::delete_created_until(&mut tx, now.minus_secs(policy.registration_ttl_secs)).await?;
+    tx.commit().await?;
+    let mut tx = writer.begin().await?;
+    store::passkeys::delete_expired_ceremonies(&mut tx, now).await?;
     tx.commit().await?;
     let mut tx = writer.begin().await?;
     oidc::grants::sweep(&mut tx, now).await?;

@@ -33,6 +33,9 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             td!(locale, errors.cooldown, secs = move || retry_after_secs).into_any()
         }
         AppError::CodeWrong { tries_left } => td!(locale, errors.code_wrong, tries = move || tries_left).into_any(),
+        AppError::PasskeyWrong { tries_left } => {
+            td!(locale, errors.passkey_wrong, tries = move || tries_left).into_any()
+        }
         AppError::ChallengeExhausted => td!(locale, errors.challenge_exhausted).into_any(),
         AppError::WrongStep { .. } => td!(locale, errors.wrong_step).into_any(),
         AppError::TanRequired { .. } => td!(locale, errors.tan_required).into_any(),
@@ -90,6 +93,13 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::SearchTooShort => td!(locale, errors.search_too_short).into_any(),
             InputError::TotpNotStarted => td!(locale, errors.totp_not_started).into_any(),
             InputError::TotpCodeWrong => td!(locale, errors.totp_code_wrong).into_any(),
+            InputError::PasskeyUnavailable => td!(locale, errors.passkey_unavailable).into_any(),
+            InputError::PasskeyMalformed => td!(locale, errors.passkey_malformed).into_any(),
+            InputError::PasskeyNotStarted => td!(locale, errors.passkey_not_started).into_any(),
+            InputError::PasskeyRefused => td!(locale, errors.passkey_refused).into_any(),
+            InputError::PasskeyTaken => td!(locale, errors.passkey_taken).into_any(),
+            InputError::PasskeyNameInvalid => td!(locale, errors.passkey_name_invalid).into_any(),
+            InputError::PasskeyUnknown => td!(locale, errors.passkey_unknown).into_any(),
         },
         AppError::NotAuthenticated => td!(locale, errors.not_authenticated).into_any(),
         AppError::Forbidden => td!(locale, errors.forbidden).into_any(),

@@ -58,10 +58,13 @@ pub enum Factor {
     Totp,
     /// A push approved on the paired device.
     Push,
+    /// A passkey (WebAuthn) with user verification.
+    Passkey,
 }
 
 impl Factor {
-    pub const ALL: [Factor; 4] = [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::Totp, Factor::Push];
+    pub const ALL: [Factor; 5] =
+        [Factor::Code(Method::Sms), Factor::Code(Method::Email), Factor::Totp, Factor::Push, Factor::Passkey];
 
     /// As stored.
     pub const fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Factor {
             Factor::Code(m) => m.as_str(),
             Factor::Totp => "totp",
             Factor::Push => "push",
+            Factor::Passkey => "passkey",
         }
     }
 

@@ -84,7 +84,9 @@ impl Proof {
     }
 
     /// RFC 8176 values: `sms` for a code by SMS, `otp` for a one-time code from e-mail, an
-    /// authenticator app or a recovery code, `mca` (a second channel) for push.
+    /// authenticator app or a recovery code, `mca` (a second channel) for push, `swk` and
+    /// `user` for a passkey (a software-secured key, user verified: Riegel asks for no
+    /// attestation, so nothing says the key is in hardware).
     pub fn amr(self) -> Vec<&'static str> {
         let second: &[&'static str] = match self {
             Proof::Password => &[],
@@ -93,6 +95,8 @@ impl Proof {
                 &["otp", "mfa"]
             }
             Proof::Factor(Factor::Push) => &["mca", "mfa"],
+            // A key whose hardware no attestation vouches for, with its user verified.
+            Proof::Factor(Factor::Passkey) => &["swk", "user", "mfa"],
         };
         std::iter::once("pwd").chain(second.iter().copied()).collect()
     }

@@ -42,6 +42,9 @@ pub struct MfaStatus {
     pub exhausted: bool,
     /// The account has an authenticator app: its code is accepted here.
     pub totp: bool,
+    /// The account has a passkey and Riegel is reached by a domain name: "Authenticate via
+    /// passkey" is offered.
+    pub passkey: bool,
     /// A code was sent in this challenge (not so when it opened on the authenticator app).
     pub code_sent: bool,
     /// The account has a paired device: "Authenticate via push approval" is offered.

@@ -63,6 +63,20 @@ pub enum InputError {
     TotpNotStarted,
     /// The app's first code does not match the key shown (often the phone's clock).
     TotpCodeWrong,
+    /// Passkeys are not offered here: Riegel is reached by an IP address, not a domain name.
+    PasskeyUnavailable,
+    /// The browser's answer to a passkey ceremony is not one (garbled, or of another kind).
+    PasskeyMalformed,
+    /// A passkey answer without a ceremony in progress (or one older than five minutes).
+    PasskeyNotStarted,
+    /// The new passkey did not prove itself (another site's, or no user verification).
+    PasskeyRefused,
+    /// The passkey is enrolled already (on this account or another).
+    PasskeyTaken,
+    /// A passkey's name: empty, longer than 60 characters, or with control characters.
+    PasskeyNameInvalid,
+    /// No passkey of the account has this id.
+    PasskeyUnknown,
 }
 
 #[cfg(feature = "ssr")]
@@ -102,6 +116,10 @@ pub enum AppError {
     Cooldown { retry_after_secs: i64 },
     #[error("wrong or expired code; {tries_left} tries left")]
     CodeWrong { tries_left: u32 },
+    /// A passkey's answer that did not pass the challenge (another site's, another account's
+    /// key, a removed key, no user verification): a wrong entry like a wrong code.
+    #[error("the passkey was not accepted; {tries_left} tries left")]
+    PasskeyWrong { tries_left: u32 },
     /// Too many wrong codes: a new code must be requested (SPEC 3.3).
     #[error("too many wrong codes")]
     ChallengeExhausted,
@@ -207,7 +225,7 @@ impl AppError {
                 S::TOO_MANY_REQUESTS
             }
             AppError::AccountLocked { .. } => S::LOCKED,
-            AppError::CodeWrong { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::CodeWrong { .. } | AppError::PasskeyWrong { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::ChallengeExhausted | AppError::WrongStep { .. } => S::CONFLICT,
             AppError::TanRequired { .. } | AppError::EmailCodeRequired { .. } => S::PRECONDITION_REQUIRED,
             AppError::TanWrong { .. } | AppError::TanExpired | AppError::TanVoid => S::UNPROCESSABLE_ENTITY,

@@ -12,6 +12,7 @@ pub mod challenge;
 mod error;
 pub mod oidc_login;
 pub mod overview;
+pub mod passkeys;
 pub mod portal;
 pub mod push;
 pub mod registration;

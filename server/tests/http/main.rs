@@ -22,6 +22,7 @@ mod metrics;
 mod mfa;
 mod oidc;
 mod oidc_waiting;
+mod passkeys;
 mod postgres;
 mod process;
 mod prometheus;

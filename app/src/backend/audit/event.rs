@@ -48,6 +48,24 @@ pub enum Actor {
     Operator,
 }
 
+/// What happened to a passkey in the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasskeyChange {
+    Added,
+    Renamed,
+    Removed,
+}
+
+impl PasskeyChange {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PasskeyChange::Added => "added",
+            PasskeyChange::Renamed => "renamed",
+            PasskeyChange::Removed => "removed",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum AuditEvent<'a> {
     /// The password step succeeded; `next` is the stage the session moved to.
@@ -106,6 +124,15 @@ pub enum AuditEvent<'a> {
     },
     /// The paired device was removed in the settings.
     PushDeviceRemoved {
+        user_id: i64,
+    },
+    /// A passkey was enrolled, renamed or removed in the settings.
+    PasskeyChanged {
+        user_id: i64,
+        change: PasskeyChange,
+    },
+    /// A passkey passed the login challenge.
+    PasskeyAccepted {
         user_id: i64,
     },
     /// A push request went to the paired device; `number` is the one the login screen shows.

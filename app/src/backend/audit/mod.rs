@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 mod event;
 mod stored;
 
-pub use event::{Actor, AuditEvent, LoginFailure, OidcStep};
+pub use event::{Actor, AuditEvent, LoginFailure, OidcStep, PasskeyChange};
 pub use stored::OPERATOR;
 
 use super::{db::WriteTx, metrics::Count, store, tools::timefmt};

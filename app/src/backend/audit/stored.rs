@@ -26,6 +26,8 @@ impl AuditEvent<'_> {
             AuditEvent::TotpAccepted { .. } => "totp.accepted",
             AuditEvent::PushDevicePaired { .. } => "push.device_paired",
             AuditEvent::PushDeviceRemoved { .. } => "push.device_removed",
+            AuditEvent::PasskeyChanged { .. } => "passkey.changed",
+            AuditEvent::PasskeyAccepted { .. } => "passkey.accepted",
             AuditEvent::PushSent { .. } => "push.sent",
             AuditEvent::PushApproved { .. } => "push.approved",
             AuditEvent::PushDenied { .. } => "push.denied",
@@ -87,6 +89,8 @@ impl AuditEvent<'_> {
             | AuditEvent::TotpAccepted { user_id }
             | AuditEvent::PushDevicePaired { user_id }
             | AuditEvent::PushDeviceRemoved { user_id }
+            | AuditEvent::PasskeyChanged { user_id, .. }
+            | AuditEvent::PasskeyAccepted { user_id }
             | AuditEvent::PushSent { user_id, .. }
             | AuditEvent::PushApproved { user_id, .. }
             | AuditEvent::PushDenied { user_id, .. }
@@ -186,6 +190,7 @@ impl AuditEvent<'_> {
                 json!({ "request": request_id, "wrong_number": wrong_number })
             }
             AuditEvent::MfaSetupCompleted { phone_masked, .. } => json!({ "phone": phone_masked }),
+            AuditEvent::PasskeyChanged { change, .. } => json!({ "change": change.as_str() }),
             AuditEvent::TanIssued { action, .. }
             | AuditEvent::TanAccepted { action, .. }
             | AuditEvent::TanVoided { action, .. } => json!({ "action": action.as_str() }),

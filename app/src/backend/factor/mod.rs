@@ -6,6 +6,7 @@
 //! | code by SMS, code by e-mail | `code` | a 6-digit code sent on the channel |
 //! | authenticator app (TOTP) | `totp` | the app's current code, never a used step again |
 //! | push with number matching | `push` | the right number picked on the paired device |
+//! | passkey (WebAuthn) | `passkey` | a signature by one of the account's passkeys, user verified |
 //! | recovery code | `recovery_code` | one unused code of the account's ten |
 //!
 //! The challenge itself (its state, 5 tries) is `step`; the bound on wrong entries across
@@ -13,6 +14,7 @@
 //! login is `login::completion`. The use cases that drive them are in `services::challenge`.
 
 pub mod code;
+pub mod passkey;
 pub mod push;
 pub mod recovery_code;
 pub mod step;
@@ -65,6 +67,8 @@ enum Opening {
     App,
     /// A push to the paired device; no code is sent.
     Push,
+    /// The account's passkeys; nothing is sent.
+    Passkey,
 }
 
 /// The password step's challenge (SPEC 1.5): opens on the account's last factor and sends
@@ -100,6 +104,10 @@ pub async fn open_login_challenge(
             true => (first_channel, Opening::Push),
             false => (first_channel, Opening::Code),
         },
+        Some(Factor::Passkey) => match at_login && passkey::enrolled(tx, user_id).await? {
+            true => (first_channel, Opening::Passkey),
+            false => (first_channel, Opening::Code),
+        },
     };
     let login = crate::domain::mfa::Purpose::Login;
     let facts = match opens_on {
@@ -125,13 +133,13 @@ pub async fn open_login_challenge(
                 },
             }
         }
-        Opening::App | Opening::Push => None,
+        Opening::App | Opening::Push | Opening::Passkey => None,
     };
     let challenge_id =
         tx.send_kept_with(store::challenges::open_login(session_hash, user_id, channel, ctx.now)).await?;
     let facts = match (opens_on, facts) {
         (Opening::Code, Some(facts)) => facts,
-        (Opening::App, _) => return Ok(()),
+        (Opening::App | Opening::Passkey, _) => return Ok(()),
         (Opening::Push, _) => {
             return match push::create_request(tx, state, ctx, user_id, session_hash).await? {
                 PushSent::Sent | PushSent::Waiting => Ok(()),

@@ -311,3 +311,30 @@ pub fn recovery_code_used_notice(lang: Lang, remaining: i64) -> Text {
         ),
     )
 }
+
+/// A passkey was added, renamed or removed: the owner learns of it.
+pub fn passkey_changed_notice(lang: Lang, change: crate::backend::audit::PasskeyChange, name: &str) -> Text {
+    use crate::backend::audit::PasskeyChange as C;
+    let (de, en) = match change {
+        C::Added => ("hinzugefügt", "added"),
+        C::Renamed => ("umbenannt", "renamed"),
+        C::Removed => ("entfernt", "removed"),
+    };
+    text(
+        lang,
+        (
+            "Ein Passkey wurde geändert",
+            format!(
+                "für Ihr Konto im Lieferantenportal wurde soeben ein Passkey {de} („{name}“).\nWenn Sie das nicht \
+                 waren, wenden Sie sich sofort an das Account-Sicherheitsteam."
+            ),
+        ),
+        (
+            "A passkey was changed",
+            format!(
+                "a passkey of your supplier portal account was just {en} (“{name}”).\nIf this was not you, contact the \
+                 account security team at once."
+            ),
+        ),
+    )
+}

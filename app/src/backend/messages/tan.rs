@@ -31,6 +31,7 @@ pub enum Authorises<'a> {
     },
     PushPairing,
     AuthenticatorApp,
+    Passkey,
     RecoveryCodes,
     /// An application's payment, confirmed through OpenID Connect; the IBAN masked in the
     /// SMS, in full on the confirmation page.
@@ -76,6 +77,8 @@ pub fn describe(lang: Lang, what: Authorises<'_>) -> String {
         (Lang::En, A::PushPairing) => "pair a device for push approval".into(),
         (Lang::De, A::AuthenticatorApp) => "Authenticator-App einrichten".into(),
         (Lang::En, A::AuthenticatorApp) => "set up an authenticator app".into(),
+        (Lang::De, A::Passkey) => "Passkey einrichten".into(),
+        (Lang::En, A::Passkey) => "set up a passkey".into(),
         (Lang::De, A::RecoveryCodes) => "Neue Wiederherstellungscodes erzeugen".into(),
         (Lang::En, A::RecoveryCodes) => "create new recovery codes".into(),
         (Lang::De, A::ApplicationPayment { application, cents, iban, reference }) => format!(

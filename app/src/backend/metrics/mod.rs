@@ -168,6 +168,8 @@ impl Count {
             | E::TotpAccepted { .. }
             | E::PushDevicePaired { .. }
             | E::PushDeviceRemoved { .. }
+            | E::PasskeyChanged { .. }
+            | E::PasskeyAccepted { .. }
             | E::PushSent { .. }
             | E::PushApproved { .. }
             | E::PushDenied { .. }

@@ -15,7 +15,7 @@ use crate::{
         factor::{
             self,
             code::{self, CodeSend, Sent},
-            push, recovery_code,
+            passkey, push, recovery_code,
             step::{self, Step},
             totp,
             wrong_entries::{self, Admission},
@@ -109,6 +109,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     };
     let login = step.purpose == Purpose::Login && step.session.stage == LoginState::ChallengeRequired;
     let totp = login && totp::enrolled(&mut conn, user_id).await?;
+    let passkey = login && passkey::relying_party(state).is_ok() && passkey::enrolled(&mut conn, user_id).await?;
     let push_available = login && push::paired(&mut conn, user_id).await?;
     let (push, pushes_left) = match push_available {
         true => (
@@ -137,6 +138,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         tries_left,
         exhausted: challenge_state == Some(ChallengeState::Exhausted),
         totp,
+        passkey,
         code_sent,
         push_available,
         push,

@@ -35,6 +35,7 @@ pub(crate) mod oidc_grants;
 pub(crate) mod oidc_keys;
 pub(crate) mod organisations;
 pub(crate) mod outbox;
+pub(crate) mod passkeys;
 pub(crate) mod push;
 pub(crate) mod recovery_codes;
 pub(crate) mod registrations;

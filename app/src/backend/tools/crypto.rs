@@ -85,6 +85,8 @@ pub enum Purpose {
     OidcKeySeal,
     /// The key that seals an authorization request waiting in a browser's cookie.
     OidcRequestSeal,
+    /// An account's WebAuthn user handle.
+    PasskeyUser,
 }
 
 impl Purpose {
@@ -108,6 +110,7 @@ impl Purpose {
             Purpose::OidcGrant => b"riegel/oidc-grant",
             Purpose::OidcKeySeal => b"riegel/oidc-key-seal",
             Purpose::OidcRequestSeal => b"riegel/oidc-request-seal",
+            Purpose::PasskeyUser => b"riegel/passkey-user",
         }
     }
 }

@@ -116,6 +116,7 @@ fn LastLogin(o: Overview) -> impl IntoView {
                         Some(Factor::Code(Method::Email)) => t!(i18n, home.via_email).into_any(),
                         Some(Factor::Totp) => t!(i18n, home.via_app).into_any(),
                         Some(Factor::Push) => t!(i18n, home.via_push).into_any(),
+                        Some(Factor::Passkey) => t!(i18n, home.via_passkey).into_any(),
                         None => t!(i18n, home.via_other).into_any(),
                     };
                     view! {

@@ -1,0 +1,62 @@
+//! Passkeys (SPEC 14): the settings' list and changes, and a passkey at the login challenge.
+//! A ceremony is two calls: the options for the browser's credentials API, then its answer
+//! (the `PublicKeyCredential` as JSON).
+
+use leptos::prelude::*;
+
+use crate::wire::{
+    AppError,
+    passkeys::{PasskeyOptions, PasskeyView},
+};
+
+/// The account's passkeys, oldest first.
+#[server(name = GetPasskeys, prefix = "/api", endpoint = "passkeys")]
+pub async fn passkeys() -> Result<Vec<PasskeyView>, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkeys::list(&state, &ctx).await
+}
+
+/// Enrolling a passkey, step 1 (behind a TAN every time): the options for `name`.
+#[server(prefix = "/api", endpoint = "passkeys/start")]
+pub async fn start_passkey(name: String, tan: Option<String>) -> Result<PasskeyOptions, AppError> {
+    let (state, ctx) = super::context::request()?;
+    let tan = tan.as_deref().filter(|t| !t.is_empty());
+    crate::backend::services::passkeys::start(&state, &ctx, &name, tan).await
+}
+
+/// Enrolling a passkey, step 2: the browser's answer.
+#[server(prefix = "/api", endpoint = "passkeys/finish")]
+pub async fn finish_passkey(answer: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkeys::finish(&state, &ctx, &answer).await
+}
+
+#[server(prefix = "/api", endpoint = "passkeys/rename")]
+pub async fn rename_passkey(id: i64, name: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkeys::rename(&state, &ctx, id, &name).await
+}
+
+/// Removing a passkey needs no TAN.
+#[server(prefix = "/api", endpoint = "passkeys/remove")]
+pub async fn remove_passkey(id: i64) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkeys::remove(&state, &ctx, id).await
+}
+
+/// "Authenticate via passkey" at the login challenge: the options naming the account's keys.
+#[server(prefix = "/api", endpoint = "mfa/passkey/options")]
+pub async fn passkey_challenge_options() -> Result<PasskeyOptions, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkey_login::options(&state, &ctx).await
+}
+
+/// The browser's answer at the login challenge; a key that passes logs the session in.
+#[server(prefix = "/api", endpoint = "mfa/passkey")]
+pub async fn use_passkey(answer: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::passkey_login::answer(&state, &ctx, &answer).await?;
+    let next = super::context::logged_in(&state, &ctx, &token, "/").await?;
+    leptos_axum::redirect(&next);
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Passkeys in the settings (SPEC 14.1): enrolled behind a TAN every time, several per
+//! account, each named; listed with when it was made and last used; renamed and removed
+//! without a TAN. Every change is audited and e-mailed to the owner. Passing the login
+//! challenge with one is `services::challenge::passkey_options` and `use_passkey`.
+
+use crate::{
+    backend::{
+        audit::{self, AuditEvent, PasskeyChange},
+        delivery::outbox,
+        factor::passkey::{self, CEREMONY_SECS, Ceremony},
+        login::access,
+        messages::{self, tan::Authorises},
+        request::RequestCtx,
+        state::AppState,
+        store::{self, passkeys::NewPasskey},
+        tan,
+        tools::timefmt,
+    },
+    domain::{tan::Action, time::Timestamp},
+    wire::{
+        AppError, InputError,
+        passkeys::{PasskeyOptions, PasskeyView},
+    },
+};
+
+/// The account's passkeys, oldest first.
+pub async fn list(state: &AppState, ctx: &RequestCtx) -> Result<Vec<PasskeyView>, AppError> {
+    let (mut conn, _, user) = access::member_reading(state, ctx).await?;
+    let rows = store::passkeys::of_user(&mut conn, user.id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PasskeyView {
+            id: r.id,
+            name: r.name,
+            created_at_text: timefmt::minute(Timestamp(r.created_at), ctx.lang),
+            last_used_at_text: r.last_used_at.map(|t| timefmt::minute(Timestamp(t), ctx.lang)),
+        })
+        .collect())
+}
+
+/// Enrolment, step 1, behind a TAN every time: the browser's options for a new key named
+/// `raw_name`. The ceremony waits five minutes for the answer.
+pub async fn start(
+    state: &AppState,
+    ctx: &RequestCtx,
+    raw_name: &str,
+    tan: Option<&str>,
+) -> Result<PasskeyOptions, AppError> {
+    let name = passkey::normalise_name(raw_name)?;
+    let rp = passkey::relying_party(state)?;
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let description = messages::tan::describe(ctx.lang, Authorises::Passkey);
+    let canonical = format!("passkey\n{name}");
+    let protected = tan::Protected { action: Action::EnrolAuthenticator, canonical: &canonical, description };
+    let mut tx = tan::require(tx, state, ctx, &session, &user, protected, tan).await?;
+    let keys = store::passkeys::of_user(&mut tx, user.id).await?;
+    let (options, kept) = passkey::start_enrolment(&rp, state, user.id, &user.email, &keys)?;
+    let kind = Ceremony::Enrol.as_str();
+    let expires_at = ctx.now.plus_secs(CEREMONY_SECS);
+    store::passkeys::begin_ceremony(&mut tx, &session.id_hash, kind, &kept, Some(&name), expires_at).await?;
+    tx.commit().await?;
+    Ok(PasskeyOptions { options: serde_json::to_string(&options).map_err(AppError::internal)? })
+}
+
+/// Enrolment, step 2: the browser's answer. A key that proves itself is stored under the
+/// name given in step 1; the owner gets an e-mail.
+pub async fn finish(state: &AppState, ctx: &RequestCtx, answer: &str) -> Result<(), AppError> {
+    let rp = passkey::relying_party(state)?;
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    let kind = Ceremony::Enrol.as_str();
+    let ceremony = store::passkeys::take_ceremony(&mut tx, &session.id_hash, kind, ctx.now).await?;
+    let Some(ceremony) = ceremony else {
+        return Err(AppError::Input(InputError::PasskeyNotStarted));
+    };
+    let name = ceremony.name.unwrap_or_default();
+    // The ceremony is used up whatever the answer: a wrong one needs a new TAN.
+    let key = match passkey::finish_enrolment(&rp, &ceremony.state, answer) {
+        Ok(key) => key,
+        Err(refusal) => return state.refuse(tx, refusal).await,
+    };
+    let credential = serde_json::to_string(&key).map_err(AppError::internal)?;
+    let new = NewPasskey {
+        user_id: user.id,
+        credential_id: key.cred_id().as_slice(),
+        name: &name,
+        credential: &credential,
+        backup_eligible: false,
+        backed_up: false,
+    };
+    if store::passkeys::insert(&mut tx, new, ctx.now).await?.is_none() {
+        return state.refuse(tx, AppError::Input(InputError::PasskeyTaken)).await;
+    }
+    changed(&mut tx, ctx, user.id, &user.email, PasskeyChange::Added, &name).await?;
+    Ok(state.commit(tx).await?)
+}
+
+/// Renames one of the account's passkeys.
+pub async fn rename(state: &AppState, ctx: &RequestCtx, id: i64, raw_name: &str) -> Result<(), AppError> {
+    let name = passkey::normalise_name(raw_name)?;
+    let mut tx = state.writer.begin().await?;
+    let (_, user) = access::member(&mut tx, state, ctx).await?;
+    if !store::passkeys::rename(&mut tx, user.id, id, &name).await? {
+        return Err(AppError::Input(InputError::PasskeyUnknown));
+    }
+    changed(&mut tx, ctx, user.id, &user.email, PasskeyChange::Renamed, &name).await?;
+    Ok(state.commit(tx).await?)
+}
+
+/// Removes one of the account's passkeys (no TAN: removing a factor gives an attacker
+/// nothing). It passes nothing after.
+pub async fn remove(state: &AppState, ctx: &RequestCtx, id: i64) -> Result<(), AppError> {
+    let mut tx = state.writer.begin().await?;
+    let (_, user) = access::member(&mut tx, state, ctx).await?;
+    let Some(name) = store::passkeys::delete(&mut tx, user.id, id).await? else {
+        return Err(AppError::Input(InputError::PasskeyUnknown));
+    };
+    changed(&mut tx, ctx, user.id, &user.email, PasskeyChange::Removed, &name).await?;
+    Ok(state.commit(tx).await?)
+}
+
+/// A change's audit event and the owner's e-mail, in the change's transaction.
+async fn changed(
+    tx: &mut crate::backend::db::WriteTx,
+    ctx: &RequestCtx,
+    user_id: i64,
+    email: &str,
+    change: PasskeyChange,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PasskeyChanged { user_id, change }).await?;
+    outbox::email_to(tx, email, messages::passkey_changed_notice(ctx.lang, change, name), ctx.now).await
+}
