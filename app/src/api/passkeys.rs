@@ -48,14 +48,14 @@ pub async fn remove_passkey(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "mfa/passkey/options")]
 pub async fn passkey_challenge_options() -> Result<PasskeyOptions, AppError> {
     let (state, ctx) = super::context::request()?;
-    crate::backend::services::passkey_login::options(&state, &ctx).await
+    crate::backend::services::passkeys::challenge_options(&state, &ctx).await
 }
 
 /// The browser's answer at the login challenge; a key that passes logs the session in.
 #[server(prefix = "/api", endpoint = "mfa/passkey")]
 pub async fn use_passkey(answer: String) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
-    let token = crate::backend::services::passkey_login::answer(&state, &ctx, &answer).await?;
+    let token = crate::backend::services::passkeys::use_at_challenge(&state, &ctx, &answer).await?;
     let next = super::context::logged_in(&state, &ctx, &token, "/").await?;
     leptos_axum::redirect(&next);
     Ok(())

@@ -106,7 +106,7 @@ pub fn start_enrolment(
     email: &str,
     keys: &[PasskeyRow],
 ) -> Result<(CreationChallengeResponse, String), AppError> {
-    let exclude = keys.iter().map(|k| k.credential_id.clone().into()).collect();
+    let exclude = keys.iter().map(|k| k.credential_id.clone()).collect();
     let (options, registration) = rp
         .start_passkey_registration(user_handle(state, user_id), email, email, Some(exclude))
         .map_err(AppError::internal)?;

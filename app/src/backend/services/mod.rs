@@ -12,7 +12,6 @@ pub(crate) mod challenge;
 pub mod oidc_login;
 pub mod oidc_tokens;
 pub(crate) mod overview;
-pub(crate) mod passkey_login;
 pub(crate) mod passkeys;
 pub(crate) mod portal;
 pub mod push;
