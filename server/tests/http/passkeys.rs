@@ -39,6 +39,15 @@ async fn enrol(t: &TestApp, s: &Client, key: &mut SoftPasskey, name: &str) {
     assert_eq!(done.status, StatusCode::OK, "{done:?}");
 }
 
+/// A new server, Anna logged in from her trusted address, and her passkey "Laptop".
+async fn anna_with_a_passkey() -> (TestApp, Client, SoftPasskey) {
+    let t = TestApp::start().await;
+    let s = logged_in(&t, "anna@example.org", "member").await;
+    let mut key = SoftPasskey::new(true);
+    enrol(&t, &s, &mut key, "Laptop").await;
+    (t, s, key)
+}
+
 /// Anna's client at the login challenge, after her password from a new address.
 async fn at_challenge(t: &TestApp, last: u8) -> Client {
     let c = Client::new(t, ip(last));
@@ -64,10 +73,7 @@ fn tries_left(res: &Answer) -> u64 {
 
 #[tokio::test]
 async fn a_passkey_is_enrolled_behind_a_tan_and_passes_the_login_challenge_from_a_new_address() {
-    let t = TestApp::start().await;
-    let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut key, "Laptop").await;
+    let (t, s, mut key) = anna_with_a_passkey().await;
     let listed = s.post("/api/passkeys", "").await.body;
     assert!(listed.contains("\"name\":\"Laptop\"") && listed.contains("\"last_used_at_text\":null"), "{listed}");
     assert_eq!(t.audited("passkey.changed").await, 1);
@@ -98,10 +104,7 @@ async fn a_passkey_is_enrolled_behind_a_tan_and_passes_the_login_challenge_from_
 
 #[tokio::test]
 async fn answers_for_another_site_replayed_or_by_keys_not_of_the_account_are_wrong_entries() {
-    let t = TestApp::start().await;
-    let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut anna_key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut anna_key, "Laptop").await;
+    let (t, s, mut anna_key) = anna_with_a_passkey().await;
     let mut old_key = SoftPasskey::new(true);
     enrol(&t, &s, &mut old_key, "Old phone").await;
     let bob = logged_in(&t, "bob@example.org", "member").await;
@@ -158,10 +161,7 @@ async fn answers_for_another_site_replayed_or_by_keys_not_of_the_account_are_wro
 
 #[tokio::test]
 async fn an_answer_without_a_ceremony_or_garbled_counts_nothing_and_one_ceremony_passes_once() {
-    let t = TestApp::start().await;
-    let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut key, "Laptop").await;
+    let (t, s, mut key) = anna_with_a_passkey().await;
     let c = at_challenge(&t, 7).await;
     let asked = challenge_options(&c).await;
     let signed = key.do_authentication(origin(ORIGIN), asked).unwrap();
@@ -184,10 +184,7 @@ async fn an_answer_without_a_ceremony_or_garbled_counts_nothing_and_one_ceremony
 
 #[tokio::test]
 async fn passkeys_are_renamed_and_removed_without_a_tan_only_by_their_owner_who_is_told() {
-    let t = TestApp::start().await;
-    let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut key, "Laptop").await;
+    let (t, s, _key) = anna_with_a_passkey().await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM passkeys").fetch_one(&t.state.pool).await.unwrap();
     let bob = logged_in(&t, "bob@example.org", "member").await;
     let not_bobs = bob.post("/api/passkeys/remove", &format!("id={id}")).await;
@@ -214,10 +211,7 @@ async fn passkeys_are_renamed_and_removed_without_a_tan_only_by_their_owner_who_
 
 #[tokio::test]
 async fn a_locked_account_is_not_opened_by_its_passkey() {
-    let t = TestApp::start().await;
-    let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut key, "Laptop").await;
+    let (t, s, mut key) = anna_with_a_passkey().await;
     let c = at_challenge(&t, 7).await;
     let asked = challenge_options(&c).await;
     let signed = key.do_authentication(origin(ORIGIN), asked).unwrap();
