@@ -49,8 +49,7 @@ pub enum CredentialCall {
 #[cfg(feature = "hydrate")]
 pub fn submit_answer(form_id: &str, answer: &str) {
     use leptos::wasm_bindgen::JsCast;
-    let Some(form) =
-        document().get_element_by_id(form_id).and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
+    let Some(form) = document().get_element_by_id(form_id).and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
     else {
         return;
     };
@@ -74,7 +73,8 @@ pub async fn run(call: CredentialCall, options: &str) -> Result<String, Ceremony
 
     let get = |target: &JsValue, name: &str| Reflect::get(target, &JsValue::from_str(name)).ok();
     let window = window();
-    let class = get(&window, "PublicKeyCredential").filter(|c| !c.is_undefined()).ok_or(CeremonyProblem::Unsupported)?;
+    let class =
+        get(&window, "PublicKeyCredential").filter(|c| !c.is_undefined()).ok_or(CeremonyProblem::Unsupported)?;
     let parse_name = match call {
         CredentialCall::Create => "parseCreationOptionsFromJSON",
         CredentialCall::Get => "parseRequestOptionsFromJSON",

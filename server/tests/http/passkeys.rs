@@ -143,10 +143,8 @@ async fn answers_for_another_site_replayed_or_by_keys_not_of_the_account_are_wro
     assert_eq!(tries_left(&answer(&c, &bobs_answer).await), 1);
     // A key removed after the ceremony began.
     let asked = challenge_options(&c).await;
-    let old_id: i64 = sqlx::query_scalar("SELECT id FROM passkeys WHERE name = 'Old phone'")
-        .fetch_one(&t.state.pool)
-        .await
-        .unwrap();
+    let old_id: i64 =
+        sqlx::query_scalar("SELECT id FROM passkeys WHERE name = 'Old phone'").fetch_one(&t.state.pool).await.unwrap();
     let removed = s.post("/api/passkeys/remove", &format!("id={old_id}")).await;
     assert_eq!(removed.status, StatusCode::OK, "{removed:?}");
     let removed_answer = old_key.do_authentication(origin(ORIGIN), asked).unwrap();

@@ -121,13 +121,15 @@ fn Challenge(
     let no_code = waiting_for_app || on_push || waiting_for_passkey;
     let passkey_form = (status.passkey && !status.exhausted).then(|| {
         view! {
-            <ActionForm action=passkey attr:id=passkey::FORM_ID>
-                <input type="hidden" name="answer" value="" />
+            <div class="passkey">
+                <ActionForm action=passkey attr:id=passkey::FORM_ID>
+                    <input type="hidden" name="answer" value="" />
+                </ActionForm>
                 <passkey::PasskeyButton locale=i18n.get_locale_untracked() primary=waiting_for_passkey />
                 <noscript>
                     <p class="hint">{t!(i18n, passkeys.noscript)}</p>
                 </noscript>
-            </ActionForm>
+            </div>
         }
     });
     let (passkey_first, passkey_among_methods) = match waiting_for_passkey {

@@ -22,10 +22,8 @@ pub(super) fn Passkeys() -> impl IntoView {
     let finish = ServerAction::<FinishPasskey>::new();
     let rename = ServerAction::<RenamePasskey>::new();
     let remove = ServerAction::<RemovePasskey>::new();
-    let keys = Resource::new(
-        move || (finish.version().get(), rename.version().get(), remove.version().get()),
-        |_| passkeys(),
-    );
+    let keys =
+        Resource::new(move || (finish.version().get(), rename.version().get(), remove.version().get()), |_| passkeys());
     view! {
         <h2>{t!(i18n, passkeys.heading)}</h2>
         <p>{t!(i18n, passkeys.settings_intro)}</p>
