@@ -33,6 +33,21 @@ const riegel = {
   },
 };
 
+// Passkeys (passkeys.spec.ts) need a domain name: WebAuthn knows no IP address as relying
+// party. A second server, with its own database, is reached as http://localhost:PORT+2, which
+// chromium maps to 127.0.0.1 (so the trusted proxy still holds), and says so as its public origin.
+const passkeyPort = port + 2;
+const passkeyRiegel = {
+  ...riegel,
+  url: `http://127.0.0.1:${passkeyPort}/healthz`,
+  env: {
+    ...riegel.env,
+    RIEGEL_DATABASE: join(process.env.RIEGEL_E2E_DIR, 'passkeys.sqlite'),
+    RIEGEL_BIND: `127.0.0.1:${passkeyPort}`,
+    RIEGEL_PUBLIC_ORIGIN: `http://localhost:${passkeyPort}`,
+  },
+};
+
 // Another application that logs its users in through Riegel (OpenID Connect, oidc.spec.ts).
 // It registers itself on its first request, with the server binary's `client add`.
 // Its port is the server's plus 100 (fixtures.ts: relyingParty).
@@ -76,8 +91,20 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, testIgnore: /passkeys\.spec\.ts/ },
+    {
+      name: 'passkeys',
+      testMatch: /passkeys\.spec\.ts/,
+      use: {
+        javaScriptEnabled: true,
+        baseURL: `http://localhost:${passkeyPort}`,
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? chromium.path,
+          args: [...chromium.args, '--host-resolver-rules=MAP localhost 127.0.0.1'],
+        },
+      },
+    },
     { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout|oidc)\.spec\.ts/ },
   ],
-  webServer: [riegel, relyingParty],
+  webServer: [riegel, passkeyRiegel, relyingParty],
 });

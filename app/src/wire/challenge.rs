@@ -45,6 +45,9 @@ pub struct MfaStatus {
     /// The account has a passkey and Riegel is reached by a domain name: "Authenticate via
     /// passkey" is offered.
     pub passkey: bool,
+    /// The challenge opened on passkeys (one passed the last login): nothing was sent, and the
+    /// passkey is the page's main way on.
+    pub opened_on_passkey: bool,
     /// A code was sent in this challenge (not so when it opened on the authenticator app).
     pub code_sent: bool,
     /// The account has a paired device: "Authenticate via push approval" is offered.

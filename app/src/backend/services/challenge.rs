@@ -139,6 +139,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         exhausted: challenge_state == Some(ChallengeState::Exhausted),
         totp,
         passkey,
+        opened_on_passkey: passkey && step.account.last_factor.0 == Some(Factor::Passkey),
         code_sent,
         push_available,
         push,

@@ -1,5 +1,7 @@
 //! The MFA challenge at login (SPEC 3, 4.3).
 
+mod passkey;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -7,6 +9,7 @@ use crate::{
     api::{
         auth::Logout,
         challenge::{ResendCode, SwitchMethod, UseRecoveryCode, UseTotp, VerifyCode, mfa_status},
+        passkeys::UsePasskey,
         push::{FinishPush, SendPush},
     },
     components::{AppCodeInput, CodeInput, ErrorNotice, ResendButton, first_error},
@@ -29,6 +32,7 @@ pub fn MfaPage() -> impl IntoView {
     let switch = ServerAction::<SwitchMethod>::new();
     let recovery = ServerAction::<UseRecoveryCode>::new();
     let totp = ServerAction::<UseTotp>::new();
+    let passkey = ServerAction::<UsePasskey>::new();
     let push = PushActions {
         send: ServerAction::<SendPush>::new(),
         finish: ServerAction::<FinishPush>::new(),
@@ -39,7 +43,7 @@ pub fn MfaPage() -> impl IntoView {
         move || {
             (
                 (verify.version().get(), resend.version().get(), switch.version().get()),
-                (recovery.version().get(), totp.version().get()),
+                (recovery.version().get(), totp.version().get(), passkey.version().get()),
                 (push.send.version().get(), push.finish.version().get(), push.answered.get()),
             )
         },
@@ -56,6 +60,7 @@ pub fn MfaPage() -> impl IntoView {
                     switch.value().get(),
                     recovery.value().get(),
                     totp.value().get(),
+                    passkey.value().get(),
                     push.send.value().get(),
                     // A denial or expiry shows in the push panel, not twice.
                     push.finish.value().get().filter(|r| !matches!(r, Err(AppError::PushDenied | AppError::PushExpired))),
@@ -73,6 +78,7 @@ pub fn MfaPage() -> impl IntoView {
                     if passed(verify.value().get_untracked())
                         || passed(recovery.value().get_untracked())
                         || passed(totp.value().get_untracked())
+                        || passed(passkey.value().get_untracked())
                         || passed(push.finish.value().get_untracked())
                     {
                         return ().into_any();
@@ -80,7 +86,7 @@ pub fn MfaPage() -> impl IntoView {
                     super::mfa_step(
                         status,
                         false,
-                        |s| view! { <Challenge status=s verify resend switch recovery totp push /> }.into_any(),
+                        |s| view! { <Challenge status=s verify resend switch recovery totp passkey push /> }.into_any(),
                     )
                 })}
             </Suspense>
@@ -96,6 +102,7 @@ fn Challenge(
     switch: ServerAction<SwitchMethod>,
     recovery: ServerAction<UseRecoveryCode>,
     totp: ServerAction<UseTotp>,
+    passkey: ServerAction<UsePasskey>,
     push: PushActions,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -109,8 +116,26 @@ fn Challenge(
     let resetting = status.flow == MfaFlow::PasswordReset;
     // The challenge opened on a push, or on the authenticator app: no code was sent yet.
     let on_push = status.push.is_some() && !status.code_sent;
-    let waiting_for_app = status.totp && !status.code_sent && !on_push;
-    let no_code = waiting_for_app || on_push;
+    let waiting_for_passkey = status.opened_on_passkey && !status.code_sent && !on_push;
+    let waiting_for_app = status.totp && !status.code_sent && !on_push && !waiting_for_passkey;
+    let no_code = waiting_for_app || on_push || waiting_for_passkey;
+    let passkey_form = (status.passkey && !status.exhausted).then(|| {
+        view! {
+            <div class="passkey">
+                <ActionForm action=passkey attr:id=passkey::FORM_ID>
+                    <input type="hidden" name="answer" value="" />
+                </ActionForm>
+                <passkey::PasskeyButton locale=i18n.get_locale_untracked() primary=waiting_for_passkey />
+                <noscript>
+                    <p class="hint">{t!(i18n, passkeys.noscript)}</p>
+                </noscript>
+            </div>
+        }
+    });
+    let (passkey_first, passkey_among_methods) = match waiting_for_passkey {
+        true => (passkey_form.map(|form| view! { <p>{t!(i18n, passkeys.prompt)}</p> {form} }), None),
+        false => (None, passkey_form.map(|form| view! { <div class="methods">{form}</div> })),
+    };
     let push_panel = status.push.clone().map(|view| view! { <PushPanel view push /> });
     let offer_push = status.push_available
         && !status.exhausted
@@ -149,6 +174,7 @@ fn Challenge(
                 }
             })}
         {push_panel}
+        {passkey_first}
         {status
             .pushes_left
             .filter(|_| status.push_available)
@@ -179,6 +205,7 @@ fn Challenge(
                     </ActionForm>
                 }
             })}
+        {passkey_among_methods}
         <ul class="methods">
             {status
                 .other_methods

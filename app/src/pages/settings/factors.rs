@@ -120,7 +120,7 @@ fn PushPairingForm(locale: Locale) -> impl IntoView {
 /// The end of a TAN-protected form in the settings: the TAN prompt, following the action's
 /// last result, then the submit button.
 #[component]
-fn TanSubmit<T>(value: MappedSignal<Option<Result<T, AppError>>>, children: Children) -> impl IntoView
+pub(super) fn TanSubmit<T>(value: MappedSignal<Option<Result<T, AppError>>>, children: Children) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
 {

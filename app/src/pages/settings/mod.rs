@@ -1,13 +1,17 @@
 //! Settings (SPEC 5): the TAN system's status, its rules in words, the modes, the invoice
 //! threshold, "End TAN session", the e-mail and password changes, and the second factors
-//! (`factors`). The forms a TAN guards are islands; the rest is rendered on the server.
+//! (`passkeys`, `factors`). The forms a TAN guards are islands; the rest is rendered on the server.
 
 mod factors;
+mod passkeys;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use self::factors::{Authenticator, PushDevice, RecoveryCodes};
+use self::{
+    factors::{Authenticator, PushDevice, RecoveryCodes},
+    passkeys::Passkeys,
+};
 use crate::{
     api::settings::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, tan_status},
     components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error, provide_locale},
@@ -40,6 +44,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h2>{t!(i18n, settings.password_heading)}</h2>
             <PasswordForm locale />
             <RecoveryCodes locale />
+            <Passkeys />
             <Authenticator locale />
             <PushDevice />
         </section>
