@@ -544,6 +544,8 @@ mod tests {
         assert_eq!(Proof::Password.amr(), ["pwd"]);
         assert_eq!(Proof::Factor(Factor::Code(crate::domain::mfa::Method::Sms)).amr(), ["pwd", "sms", "mfa"]);
         assert_eq!(Proof::Factor(Factor::Push).amr(), ["pwd", "mca", "mfa"]);
+        assert_eq!(Proof::Factor(Factor::Passkey).amr(), ["pwd", "swk", "user", "mfa"]);
+        assert_eq!(Proof::Factor(Factor::Passkey).acr(), ACR_MFA);
         assert_eq!(Proof::RecoveryCode.acr(), ACR_MFA);
         for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::Totp)] {
             assert_eq!(Proof::from_stored(p.as_stored()), p);
