@@ -224,3 +224,23 @@ async fn a_locked_account_is_not_opened_by_its_passkey() {
     assert!(res.session_token().is_none());
     assert_eq!(t.audited("passkey.accepted").await, 0);
 }
+
+#[tokio::test]
+async fn an_answer_whose_counter_went_back_is_refused_as_from_a_clone() {
+    let (t, _s, mut key) = anna_with_a_passkey().await;
+    let c = at_challenge(&t, 7).await;
+    let asked = challenge_options(&c).await;
+    // Meanwhile the genuine key was used elsewhere up to counter 1,000: this answer's lower
+    // counter comes from a copy of the key. The stored counter is read at the answer, not
+    // from the ceremony begun before.
+    sqlx::query("UPDATE passkeys SET sign_count = 1000").execute(&t.state.pool).await.unwrap();
+    let cloned = key.do_authentication(origin(ORIGIN), asked).unwrap();
+    assert_eq!(tries_left(&answer(&c, &cloned).await), 4);
+    assert_eq!(t.audited("passkey.accepted").await, 0);
+    // Back at its own count, the key passes, and the count it signed is kept.
+    sqlx::query("UPDATE passkeys SET sign_count = 0").execute(&t.state.pool).await.unwrap();
+    let signed = key.do_authentication(origin(ORIGIN), challenge_options(&c).await).unwrap();
+    assert!(answer(&c, &signed).await.session_token().is_some());
+    let stored: i64 = sqlx::query_scalar("SELECT sign_count FROM passkeys").fetch_one(&t.state.pool).await.unwrap();
+    assert!(stored > 0, "the counter is kept: {stored}");
+}

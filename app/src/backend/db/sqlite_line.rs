@@ -10,10 +10,12 @@
 //! with SQLITE_BUSY when two writers upgrade at once) and the `COMMIT` together with the
 //! transaction's kept writes, in one call ([`super::batch`]).
 //!
-//! A transaction dropped without its commit is rolled back before the next write begins, and
-//! soon even when none comes (another process cannot write meanwhile). A `ROLLBACK` that fails (SQLite ended the
-//! transaction itself on a full disk or an I/O error, or the connection broke) replaces the
-//! connection with a new one.
+//! A write that did not end cleanly (dropped without its commit, a `BEGIN` or `COMMIT` that
+//! failed, a setting not set back) leaves the connection unsettled. It is settled before the
+//! next write begins, and soon even when none comes (another process cannot write while a
+//! transaction is open): a `ROLLBACK`, or, where that fails (SQLite ended the transaction
+//! itself on a full disk or an I/O error, there was none, or the connection broke), a new
+//! connection. A write that finds it cannot be settled fails, and the next one tries again.
 
 use std::sync::Arc;
 
@@ -30,9 +32,8 @@ pub(super) struct SqliteLine {
 
 struct Slot {
     conn: AnyConnection,
-    /// A transaction may be open: its `BEGIN` was sent and no `COMMIT` or `ROLLBACK` was seen
-    /// to succeed.
-    open: bool,
+    /// The last write did not end cleanly: a transaction or a setting of it may be left.
+    unsettled: bool,
     options: AnyConnectOptions,
     /// What a new connection runs first (WAL, busy timeout, `secure_delete`).
     setup: String,
@@ -59,7 +60,7 @@ async fn connect(options: &AnyConnectOptions, setup: &str) -> Result<AnyConnecti
 impl SqliteLine {
     pub async fn open(options: AnyConnectOptions, setup: String) -> Result<Self, sqlx::Error> {
         let conn = connect(&options, &setup).await?;
-        Ok(SqliteLine { slot: Arc::new(Mutex::new(Slot { conn, open: false, options, setup })) })
+        Ok(SqliteLine { slot: Arc::new(Mutex::new(Slot { conn, unsettled: false, options, setup })) })
     }
 
     /// Waits for this process's earlier writes (at most [`BUSY_TIMEOUT`], then
@@ -68,7 +69,7 @@ impl SqliteLine {
         let mut slot = tokio::time::timeout(BUSY_TIMEOUT, self.slot.clone().lock_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
-        slot.roll_back().await;
+        slot.settle().await?;
         Ok(Turn { slot, line: self.slot.clone() })
     }
 
@@ -77,34 +78,27 @@ impl SqliteLine {
     pub async fn begin(&self) -> Result<Turn, sqlx::Error> {
         let mut turn = self.wait().await?;
         let slot = &mut *turn.slot;
-        // Open before the `BEGIN` is sent: a request dropped while it runs still rolls back.
-        slot.open = true;
-        let begun = sqlx::query("BEGIN IMMEDIATE").execute(&mut slot.conn).await;
-        if begun.is_err() {
-            // A `BEGIN` that fails (another process held the lock past the busy timeout)
-            // began nothing.
-            slot.open = false;
-        }
-        begun.map(|_| turn)
+        // Unsettled until its commit: a request dropped while the `BEGIN` runs, or a `BEGIN`
+        // that fails, is settled before the next write.
+        slot.unsettled = true;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut slot.conn).await?;
+        Ok(turn)
     }
 }
 
 impl Slot {
-    /// Ends an open transaction without its writes.
-    async fn roll_back(&mut self) {
-        if !self.open {
-            return;
+    /// Ends whatever the last write left: its transaction without its writes, or the
+    /// connection. Fails only when no new connection can be made.
+    async fn settle(&mut self) -> Result<(), sqlx::Error> {
+        if !self.unsettled {
+            return Ok(());
         }
-        if sqlx::query("ROLLBACK").execute(&mut self.conn).await.is_ok() {
-            self.open = false;
-            return;
+        if sqlx::query("ROLLBACK").execute(&mut self.conn).await.is_err() {
+            let new = connect(&self.options, &self.setup).await?;
+            drop(std::mem::replace(&mut self.conn, new).close().await);
         }
-        if let Ok(new) = connect(&self.options, &self.setup).await {
-            let old = std::mem::replace(&mut self.conn, new);
-            drop(old.close().await);
-            self.open = false;
-        }
-        // Otherwise the next write tries again, and fails until the database is back.
+        self.unsettled = false;
+        Ok(())
     }
 }
 
@@ -122,40 +116,43 @@ impl Turn {
     pub async fn commit(&mut self, batch: &mut Batch) -> Result<(), sqlx::Error> {
         let slot = &mut *self.slot;
         batch.send_committing(&mut slot.conn, Backend::Sqlite).await?;
-        slot.open = false;
+        slot.unsettled = false;
         Ok(())
     }
 
     /// Runs `f` on the connection with SQLite's busy timeout at 0 (it gives up at once where
     /// another process holds a lock), then sets it back. A connection whose busy timeout
-    /// cannot be set back is replaced: the writes never run on one that gives up at once.
+    /// cannot be set back stays unsettled, so it is replaced before the next write: the writes
+    /// never run on one that gives up at once.
     pub async fn without_busy_wait<T>(
         &mut self,
         f: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
         let slot = &mut *self.slot;
+        slot.unsettled = true;
         sqlx::query("PRAGMA busy_timeout = 0").execute(&mut slot.conn).await?;
         let out = f(&mut slot.conn).await;
         let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
-        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut slot.conn).await {
-            let new = connect(&slot.options, &slot.setup).await?;
-            drop(std::mem::replace(&mut slot.conn, new).close().await);
-            return Err(e);
-        }
+        sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut slot.conn).await?;
+        slot.unsettled = false;
         out
     }
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        if !self.slot.open {
+        if !self.slot.unsettled {
             return;
         }
-        // The next write rolls back first, whoever comes first; this task does it soon even
-        // when no write comes (while the transaction is open, another process cannot write).
+        // The next write settles it first, whoever comes first; this task does it soon even
+        // when no write comes (while a transaction is open, another process cannot write).
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let line = self.line.clone();
-            runtime.spawn(async move { line.lock_owned().await.roll_back().await });
+            runtime.spawn(async move {
+                if let Err(e) = line.lock_owned().await.settle().await {
+                    tracing::warn!(error = %e, "the SQLite write connection could not be settled; the next write tries again");
+                }
+            });
         }
     }
 }
@@ -217,6 +214,19 @@ mod tests {
         kept(6).run(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(count(&database.pool).await, 3);
+
+        // A write whose transaction ended behind the line's back (as SQLite ends one on a full
+        // disk): its `ROLLBACK` fails, the connection is replaced, and the next write works.
+        let mut tx = writer.begin().await.unwrap();
+        kept(7).run(&mut tx).await.unwrap();
+        sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+        drop(tx);
+        let mut tx = writer.begin().await.unwrap();
+        kept(8).run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let rows: Vec<i64> =
+            sqlx::query_scalar("SELECT x FROM kept ORDER BY x").fetch_all(&database.pool).await.unwrap();
+        assert_eq!(rows, [5, 6, 8, 10]);
         drop(other);
         database.pool.close().await;
         std::fs::remove_dir_all(&dir).unwrap();

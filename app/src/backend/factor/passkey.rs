@@ -14,7 +14,11 @@
 //!   and a replayed one finds no ceremony.
 //! - An answer is checked against the keys of the account at hand only: a key of another
 //!   account, or one removed meanwhile, is no key of this account.
-//! - The signature counter and backup flags are kept with the key after each use.
+//! - The signature counter and backup flags are kept with the key after each use. An answer
+//!   whose counter is not above the one stored at the key's last use (read under the
+//!   account's lock, not the copy in the ceremony) comes from a clone of the key, or is
+//!   replayed: it is refused like any wrong answer. Authenticators that keep no counter
+//!   (synced passkeys) send 0, and 0 after 0 passes.
 //!
 //! Verification is `webauthn-rs` (kanidm's relying-party library); this module keeps its
 //! state, finds the keys, and says what the answer means for a login.
@@ -140,6 +144,7 @@ pub struct Asserted {
     pub key_id: i64,
     pub credential: String,
     pub sign_count: u32,
+    pub backup_eligible: bool,
     pub backed_up: bool,
 }
 
@@ -167,12 +172,18 @@ pub fn finish_assertion(rp: &Webauthn, kept: &str, answer: &str, keys: &[Passkey
     let Some(row) = keys.iter().find(|k| k.credential_id.as_slice() == result.cred_id().as_slice()) else {
         return Ok(Assertion::Failed);
     };
+    let (stored, counter) = (row.sign_count, i64::from(result.counter()));
+    if (stored > 0 || counter > 0) && counter <= stored {
+        tracing::warn!(key = row.id, stored, counter, "a passkey's counter went back: a clone of the key, or a replay");
+        return Ok(Assertion::Failed);
+    }
     let mut credential = credential_of(row)?;
     credential.update_credential(&result);
     Ok(Assertion::Passed(Asserted {
         key_id: row.id,
         credential: serde_json::to_string(&credential).map_err(AppError::internal)?,
         sign_count: result.counter(),
+        backup_eligible: result.backup_eligible(),
         backed_up: result.backup_state(),
     }))
 }

@@ -94,14 +94,8 @@ pub async fn finish(state: &AppState, ctx: &RequestCtx, answer: &str) -> Result<
         Err(refusal) => return state.refuse(tx, refusal).await,
     };
     let credential = serde_json::to_string(&key).map_err(AppError::internal)?;
-    let new = NewPasskey {
-        user_id: user.id,
-        credential_id: key.cred_id().as_slice(),
-        name: &name,
-        credential: &credential,
-        backup_eligible: false,
-        backed_up: false,
-    };
+    let new =
+        NewPasskey { user_id: user.id, credential_id: key.cred_id().as_slice(), name: &name, credential: &credential };
     if store::passkeys::insert(&mut tx, new, ctx.now).await?.is_none() {
         return state.refuse(tx, AppError::Input(InputError::PasskeyTaken)).await;
     }
@@ -179,15 +173,14 @@ pub async fn use_at_challenge(state: &AppState, ctx: &RequestCtx, answer: &str) 
         // A garbled answer is no entry: nothing is counted, and the ceremony stays.
         Err(refusal) => return Err(refusal),
     };
-    store::passkeys::set_used(
-        &mut tx,
-        asserted.key_id,
-        &asserted.credential,
-        asserted.sign_count,
-        asserted.backed_up,
-        ctx.now,
-    )
-    .await?;
+    let used = store::passkeys::Use {
+        id: asserted.key_id,
+        credential: &asserted.credential,
+        sign_count: asserted.sign_count,
+        backup_eligible: asserted.backup_eligible,
+        backed_up: asserted.backed_up,
+    };
+    store::passkeys::set_used(&mut tx, used, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasskeyAccepted { user_id }).await?;
     let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::Passkey)).await?;
     tx.commit().await?;

@@ -13,11 +13,14 @@ pub struct PasskeyRow {
     pub name: String,
     /// The library's `Passkey`, as JSON.
     pub credential: String,
+    /// The authenticator's signature counter at the key's last use (0: none yet, or an
+    /// authenticator that keeps none).
+    pub sign_count: i64,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, credential_id, name, credential, created_at, last_used_at";
+const COLUMNS: &str = "id, credential_id, name, credential, sign_count, created_at, last_used_at";
 
 /// The account's passkeys, oldest first.
 pub async fn of_user(conn: &mut Conn, user_id: i64) -> Result<Vec<PasskeyRow>, sqlx::Error> {
@@ -30,51 +33,55 @@ pub async fn count_of_user(conn: &mut Conn, user_id: i64) -> Result<i64, sqlx::E
     sqlx::query_scalar("SELECT count(*) FROM passkeys WHERE user_id = $1").bind(user_id).fetch_one(conn).await
 }
 
-/// What a new passkey is stored with.
+/// What a new passkey is stored with. Its counter and backup flags are the columns' zeros
+/// until its first use: the library keeps the registration's own in `credential`.
 pub struct NewPasskey<'a> {
     pub user_id: i64,
     pub credential_id: &'a [u8],
     pub name: &'a str,
     pub credential: &'a str,
-    pub backup_eligible: bool,
-    pub backed_up: bool,
 }
 
 /// Stores a new passkey; `None` when its credential id is stored already (for any account).
 pub async fn insert(conn: &mut Conn, new: NewPasskey<'_>, now: Timestamp) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO passkeys (user_id, credential_id, name, credential, backup_eligible, backed_up, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (credential_id) DO NOTHING RETURNING id",
+        "INSERT INTO passkeys (user_id, credential_id, name, credential, created_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (credential_id) DO NOTHING RETURNING id",
     )
     .bind(new.user_id)
     .bind(new.credential_id)
     .bind(new.name)
     .bind(new.credential)
-    .bind(i64::from(new.backup_eligible))
-    .bind(i64::from(new.backed_up))
     .bind(now.0)
     .fetch_optional(conn)
     .await
 }
 
-/// After a passkey was used: its record (new counter, backup state) and when.
-pub async fn set_used(
-    conn: &mut Conn,
-    id: i64,
-    credential: &str,
-    sign_count: u32,
-    backed_up: bool,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE passkeys SET credential = $1, sign_count = $2, backed_up = $3, last_used_at = $4 WHERE id = $5")
-        .bind(credential)
-        .bind(i64::from(sign_count))
-        .bind(i64::from(backed_up))
-        .bind(now.0)
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(drop)
+/// What a passkey's use leaves in its row.
+pub struct Use<'a> {
+    pub id: i64,
+    /// The library's record with the new counter and backup state, as JSON.
+    pub credential: &'a str,
+    pub sign_count: u32,
+    pub backup_eligible: bool,
+    pub backed_up: bool,
+}
+
+/// After a passkey was used: its record, counter and backup flags, and when.
+pub async fn set_used(conn: &mut Conn, used: Use<'_>, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE passkeys SET credential = $1, sign_count = $2, backup_eligible = $3, backed_up = $4, last_used_at = $5
+         WHERE id = $6",
+    )
+    .bind(used.credential)
+    .bind(i64::from(used.sign_count))
+    .bind(i64::from(used.backup_eligible))
+    .bind(i64::from(used.backed_up))
+    .bind(now.0)
+    .bind(used.id)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Renames the account's passkey `id`; whether there was one.
