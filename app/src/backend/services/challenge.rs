@@ -109,7 +109,8 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     };
     let login = step.purpose == Purpose::Login && step.session.stage == LoginState::ChallengeRequired;
     let totp = login && totp::enrolled(&mut conn, user_id).await?;
-    let passkey = login && passkey::relying_party(state).is_ok() && passkey::enrolled(&mut conn, user_id).await?;
+    // The relying party is built only for an account with passkeys: most have none.
+    let passkey = login && passkey::enrolled(&mut conn, user_id).await? && passkey::relying_party(state).is_ok();
     let push_available = login && push::paired(&mut conn, user_id).await?;
     let (push, pushes_left) = match push_available {
         true => (
