@@ -244,3 +244,32 @@ async fn an_answer_whose_counter_went_back_is_refused_as_from_a_clone() {
     let stored: i64 = sqlx::query_scalar("SELECT sign_count FROM passkeys").fetch_one(&t.state.pool).await.unwrap();
     assert!(stored > 0, "the counter is kept: {stored}");
 }
+
+#[tokio::test]
+async fn wrong_passkey_answers_count_across_sessions_addresses_and_instances_and_the_twenty_first_locks() {
+    let (t, _s, mut key) = anna_with_a_passkey().await;
+    let other = TestApp::start_at(t.database.clone()).await;
+    // Four logins, each from a new address, alternating between the two instances, each with
+    // five answers a fake page under Riegel's domain relayed: twenty wrong entries.
+    for (login, instance) in [&t, &other, &t, &other].into_iter().enumerate() {
+        let c = at_challenge(instance, 20 + u8::try_from(login).unwrap()).await;
+        for wrong in 0..5 {
+            let relayed =
+                key.do_authentication(origin("https://login.portal.example"), challenge_options(&c).await).unwrap();
+            let res = answer(&c, &relayed).await;
+            match wrong {
+                4 => assert_eq!(res.status, StatusCode::CONFLICT, "the fifth ends the challenge: {res:?}"),
+                n => assert_eq!(tries_left(&res), 4 - n),
+            }
+        }
+    }
+    let wrong: i64 = sqlx::query_scalar("SELECT count(*) FROM wrong_entries").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(wrong, 20);
+    // The 21st entry, the right key from yet another address, is refused unchecked and locks.
+    let c = at_challenge(&other, 30).await;
+    let signed = key.do_authentication(origin(ORIGIN), challenge_options(&c).await).unwrap();
+    let res = answer(&c, &signed).await;
+    assert_eq!(res.status, StatusCode::LOCKED, "{res:?}");
+    assert!(res.session_token().is_none());
+    assert_eq!(t.audited("passkey.accepted").await, 0);
+}
