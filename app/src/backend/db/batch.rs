@@ -146,10 +146,7 @@ impl Batch {
         if self.is_empty() {
             return Ok(());
         }
-        let (sql, values) = self.statement(backend);
-        self.writes.clear();
-        self.rows_of.clear();
-        self.rows.clear();
+        let (sql, values) = std::mem::take(self).statement(backend);
         bound(&sql, values).execute(conn).await.map(drop)
     }
 
@@ -159,13 +156,10 @@ impl Batch {
         let (sql, values) = match self.is_empty() {
             true => (String::from("COMMIT"), Vec::new()),
             false => {
-                let (sql, values) = self.statement(backend);
+                let (sql, values) = std::mem::take(self).statement(backend);
                 (format!("{sql};\nCOMMIT"), values)
             }
         };
-        self.writes.clear();
-        self.rows_of.clear();
-        self.rows.clear();
         bound(&sql, values).execute(conn).await.map(drop)
     }
 
@@ -178,10 +172,7 @@ impl Batch {
         backend: Backend,
         last: Write,
     ) -> Result<i64, sqlx::Error> {
-        let (sql, values) = self.statement_ending(backend, Some(&last));
-        self.writes.clear();
-        self.rows_of.clear();
-        self.rows.clear();
+        let (sql, values) = std::mem::take(self).statement_ending(backend, Some(&last));
         // `fetch_all`: SQLite's driver answers `fetch_one` from the script's first statement.
         let rows = bound(&sql, values).fetch_all(conn).await?;
         let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
