@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::wire::{
     AppError,
-    passkeys::{PasskeyOptions, PasskeyView},
+    passkeys::{LoginCeremony, PasskeyOptions, PasskeyView},
 };
 
 /// The account's passkeys, oldest first.
@@ -49,6 +49,33 @@ pub async fn remove_passkey(id: i64) -> Result<(), AppError> {
 pub async fn passkey_challenge_options() -> Result<PasskeyOptions, AppError> {
     let (state, ctx) = super::context::request()?;
     crate::backend::services::passkeys::challenge_options(&state, &ctx).await
+}
+
+/// Whether the login page offers "Log in with a passkey": only where Riegel is reached by a
+/// domain name (WebAuthn knows no IP address as relying party).
+#[server(prefix = "/api", endpoint = "login/passkey/offered")]
+pub async fn passkey_login_offered() -> Result<bool, AppError> {
+    let (state, _) = super::context::request()?;
+    Ok(crate::backend::services::passkeys::login::offered(&state))
+}
+
+/// "Log in with a passkey" (no password): the options naming no key, and the sealed
+/// ceremony to send back with the answer.
+#[server(prefix = "/api", endpoint = "login/passkey/options")]
+pub async fn passkey_login_options() -> Result<LoginCeremony, AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::passkeys::login::start(&state, &ctx)
+}
+
+/// The browser's answer to a login with a passkey alone, with its ceremony; a key that passes
+/// logs in.
+#[server(prefix = "/api", endpoint = "login/passkey")]
+pub async fn log_in_with_passkey(ceremony: String, answer: String) -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    let token = crate::backend::services::passkeys::login::log_in(&state, &ctx, &ceremony, &answer).await?;
+    let next = super::context::logged_in(&state, &ctx, &token, "/").await?;
+    leptos_axum::redirect(&next);
+    Ok(())
 }
 
 /// The browser's answer at the login challenge; a key that passes logs the session in.

@@ -13,7 +13,7 @@
 //! | `login_ip_failures` (the password throttle's per-network count) | `login_ip_window_secs` (1 h) has passed |
 //! | `registrations` (registrations in progress) | `registration_ttl_secs` after they began |
 //! | `oidc_settled_requests`, `oidc_codes`, `oidc_tokens` | no request can use them (`oidc::grants::sweep`) |
-//! | `passkey_ceremonies` (begun, never answered) | they expired (5 minutes) |
+//! | `passkey_ceremonies` (begun, never answered), `passkey_login_marks` | they expired (5 minutes) |
 
 use std::time::Duration;
 
@@ -37,6 +37,7 @@ pub async fn sweep(writer: &Writer, clock: &Clock, policy: &Policy) -> Result<()
     tx.commit().await?;
     let mut tx = writer.begin().await?;
     store::passkeys::delete_expired_ceremonies(&mut tx, now).await?;
+    store::passkeys::delete_expired_login_marks(&mut tx, now).await?;
     tx.commit().await?;
     let mut tx = writer.begin().await?;
     oidc::grants::sweep(&mut tx, now).await?;

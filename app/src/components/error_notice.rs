@@ -97,6 +97,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::PasskeyMalformed => td!(locale, errors.passkey_malformed).into_any(),
             InputError::PasskeyNotStarted => td!(locale, errors.passkey_not_started).into_any(),
             InputError::PasskeyRefused => td!(locale, errors.passkey_refused).into_any(),
+            InputError::PasskeyLoginRefused => td!(locale, errors.passkey_login_refused).into_any(),
             InputError::PasskeyTaken => td!(locale, errors.passkey_taken).into_any(),
             InputError::PasskeyNameInvalid => td!(locale, errors.passkey_name_invalid).into_any(),
             InputError::PasskeyUnknown => td!(locale, errors.passkey_unknown).into_any(),

@@ -8,6 +8,8 @@
 //!   last fully authenticated login) → `Authenticated` (1.4).
 //! - Otherwise → `ChallengeRequired` (1.5).
 //! - Setup completed or challenge passed → `Authenticated`; that IP becomes the trusted IP.
+//! - A passkey alone, its user verified by the device (two factors in one), → `Authenticated`
+//!   whatever the IP (14.2); that IP becomes the trusted IP.
 //! - A correct password presented with a valid phone-reset link → `PhoneReset`: setup of a
 //!   new number replaces the challenge for that one login (6.2); done → `Authenticated`.
 //! - A followed forgotten-password link → `ResetChallenge` (the MFA challenge, 6.3); passed →
@@ -46,6 +48,8 @@ pub enum LoginEvent {
     PasswordAccepted(PasswordContext),
     SetupCompleted,
     ChallengePassed,
+    /// A passkey alone passed (no password), its user verified.
+    PasskeyAccepted,
     /// A valid forgotten-password link was followed.
     ResetLinkFollowed,
     /// The new password is set; every session of the account ends.
@@ -119,6 +123,7 @@ pub fn transition(from: LoginState, event: LoginEvent) -> Result<LoginState, Ill
             PasswordContext { mfa_active: true, ip_trusted: false, .. } => ChallengeRequired,
         }),
         (SetupRequired | PhoneReset, SetupCompleted) | (ChallengeRequired, ChallengePassed) => Ok(Authenticated),
+        (Anonymous, PasskeyAccepted) => Ok(Authenticated),
         (Anonymous, ResetLinkFollowed) => Ok(ResetChallenge),
         (ResetChallenge, ChallengePassed) => Ok(NewPassword),
         (NewPassword, PasswordReset) => Ok(Anonymous),
@@ -157,6 +162,14 @@ mod tests {
         assert!(transition(ChallengeRequired, SetupCompleted).is_err());
         assert!(transition(Anonymous, ChallengePassed).is_err());
         assert!(transition(Anonymous, SetupCompleted).is_err());
+    }
+
+    #[test]
+    fn a_passkey_alone_logs_an_anonymous_visitor_in_and_is_no_step_of_a_login_under_way() {
+        assert_eq!(transition(Anonymous, PasskeyAccepted), Ok(Authenticated));
+        for s in [SetupRequired, ChallengeRequired, PhoneReset, ResetChallenge, NewPassword] {
+            assert!(transition(s, PasskeyAccepted).is_err(), "{s:?}");
+        }
     }
 
     #[test]

@@ -17,8 +17,12 @@
 //!   login that does not fit goes to a new login, never back to the application.
 //! - A request with `authorization_details` (see `authorization_details`) gets its code only
 //!   after the user confirmed the transaction with a TAN.
-//! - `amr` names what the user did (RFC 8176); `acr` is [`ACR_MFA`] with a second factor,
-//!   else [`ACR_PWD`].
+//! - `acr_values` asking for [`ACR_PHR`] asks for a phishing-resistant login, a passkey (alone
+//!   or after the password): a login with another factor does not answer it, and the challenge
+//!   opens on the passkey. An account without a passkey cannot give one: the application gets
+//!   `unmet_authentication_requirements` (OpenID Connect Core 1.0, errata set 2, 3.1.2.6).
+//! - `amr` names what the user did (RFC 8176); `acr` is [`ACR_PHR`] with a passkey,
+//!   [`ACR_MFA`] with another second factor, else [`ACR_PWD`].
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +36,8 @@ use super::{
 pub const ACR_PWD: &str = "urn:riegel:acr:pwd";
 /// Password and a second factor.
 pub const ACR_MFA: &str = "urn:riegel:acr:mfa";
+/// A phishing-resistant login: a passkey, alone or after the password (SPEC 14.4).
+pub const ACR_PHR: &str = "urn:riegel:acr:phr";
 /// How long an authorization code lives.
 pub const CODE_TTL_SECS: i64 = 60;
 /// How long an access token (for userinfo) and an ID token live.
@@ -49,13 +55,20 @@ const MAX_DETAILS_LEN: usize = 4096;
 /// need the rest.
 pub const MAX_WAITING_COOKIE_LEN: usize = 3800;
 
+/// How a login with a passkey alone is stored in `sessions.proof`.
+const PASSKEY_ALONE: &str = "passkey-alone";
+
 /// What passed a login, as the session remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proof {
     /// The password alone, from the trusted IP.
     Password,
+    /// The password and a second factor.
     Factor(Factor),
+    /// The password and a recovery code.
     RecoveryCode,
+    /// A passkey alone, its user verified by the device (SPEC 14.2): two factors in one.
+    PasskeyAlone,
 }
 
 impl Proof {
@@ -65,12 +78,14 @@ impl Proof {
             Proof::Password => None,
             Proof::Factor(f) => Some(f.as_str()),
             Proof::RecoveryCode => Some("recovery"),
+            Proof::PasskeyAlone => Some(PASSKEY_ALONE),
         }
     }
 
     pub fn from_stored(s: Option<&str>) -> Self {
         match s {
             Some("recovery") => Proof::RecoveryCode,
+            Some(PASSKEY_ALONE) => Proof::PasskeyAlone,
             Some(other) => Factor::parse(other).map_or(Proof::Password, Proof::Factor),
             None => Proof::Password,
         }
@@ -79,16 +94,17 @@ impl Proof {
     pub const fn has_second_factor(self) -> bool {
         match self {
             Proof::Password => false,
-            Proof::Factor(_) | Proof::RecoveryCode => true,
+            Proof::Factor(_) | Proof::RecoveryCode | Proof::PasskeyAlone => true,
         }
     }
 
     /// RFC 8176 values: `sms` for a code by SMS, `otp` for a one-time code from e-mail, an
     /// authenticator app or a recovery code, `mca` (a second channel) for push, `swk` and
     /// `user` for a passkey (a software-secured key, user verified: Riegel asks for no
-    /// attestation, so nothing says the key is in hardware).
+    /// attestation, so nothing says the key is in hardware). A passkey alone has no `pwd`.
     pub fn amr(self) -> Vec<&'static str> {
         let second: &[&'static str] = match self {
+            Proof::PasskeyAlone => return vec!["swk", "user", "mfa"],
             Proof::Password => &[],
             Proof::Factor(Factor::Code(super::mfa::Method::Sms)) => &["sms", "mfa"],
             Proof::Factor(Factor::Code(super::mfa::Method::Email) | Factor::Totp) | Proof::RecoveryCode => {
@@ -101,8 +117,25 @@ impl Proof {
         std::iter::once("pwd").chain(second.iter().copied()).collect()
     }
 
+    /// Whether no relaying page could have passed the login: only a passkey's signature is
+    /// bound to Riegel's origin.
+    pub const fn is_phishing_resistant(self) -> bool {
+        match self {
+            Proof::Factor(Factor::Passkey) | Proof::PasskeyAlone => true,
+            Proof::Password | Proof::RecoveryCode | Proof::Factor(Factor::Code(_) | Factor::Totp | Factor::Push) => {
+                false
+            }
+        }
+    }
+
     pub const fn acr(self) -> &'static str {
-        if self.has_second_factor() { ACR_MFA } else { ACR_PWD }
+        if self.is_phishing_resistant() {
+            ACR_PHR
+        } else if self.has_second_factor() {
+            ACR_MFA
+        } else {
+            ACR_PWD
+        }
     }
 }
 
@@ -128,6 +161,9 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub asks_mfa: bool,
+    /// `acr_values` asked for [`ACR_PHR`] (a passkey); `asks_mfa` is set with it.
+    #[serde(default)]
+    pub asks_phishing_resistant: bool,
     pub login_hint: Option<String>,
     /// A transaction to confirm with a TAN before the code is issued (RFC 9396).
     pub details: Option<Detail>,
@@ -150,6 +186,8 @@ pub enum RequestError {
     /// `prompt=none` with a transaction to confirm: that needs a page.
     InteractionRequired,
     InvalidAuthorizationDetails(DetailsError),
+    /// A phishing-resistant login was asked for, and the account has no passkey.
+    UnmetAuthenticationRequirements,
 }
 
 impl RequestError {
@@ -161,6 +199,7 @@ impl RequestError {
             RequestError::LoginRequired => "login_required",
             RequestError::InteractionRequired => "interaction_required",
             RequestError::InvalidAuthorizationDetails(_) => "invalid_authorization_details",
+            RequestError::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
         }
     }
 
@@ -172,6 +211,9 @@ impl RequestError {
             RequestError::LoginRequired => "the user is not logged in (prompt=none)",
             RequestError::InteractionRequired => "a transaction to confirm needs a page (prompt=none)",
             RequestError::InvalidAuthorizationDetails(e) => e.description(),
+            RequestError::UnmetAuthenticationRequirements => {
+                "a phishing-resistant login (acr urn:riegel:acr:phr) needs a passkey, and the user has none"
+            }
         }
     }
 }
@@ -231,7 +273,9 @@ pub fn check_request(
         None => None,
         Some(v) => Some(v.parse::<u32>().map_err(|_| RequestError::InvalidRequest("max_age must be a number"))?),
     };
-    let asks_mfa = p.get("acr_values").is_some_and(|v| v.split(' ').any(|a| a == ACR_MFA));
+    let asks = |acr: &str| p.get("acr_values").is_some_and(|v| v.split(' ').any(|a| a == acr));
+    let asks_phishing_resistant = asks(ACR_PHR);
+    let asks_mfa = asks(ACR_MFA) || asks_phishing_resistant;
     let details = match p.get("authorization_details") {
         Some(json) => {
             Some(authorization_details::parse(json, iban).map_err(RequestError::InvalidAuthorizationDetails)?)
@@ -248,6 +292,7 @@ pub fn check_request(
         prompt,
         max_age: max_age.map(i64::from),
         asks_mfa,
+        asks_phishing_resistant,
         login_hint: p.get("login_hint").map(str::to_owned),
         details,
     })
@@ -316,6 +361,8 @@ pub enum Fit {
     /// The request asked for a second factor (`acr_values`, or a step-up); the login passed
     /// the password alone.
     WithoutSecondFactor,
+    /// The request asked for a phishing-resistant login; the login passed another factor.
+    NotPhishingResistant,
 }
 
 /// Whether `login` answers `request`, made at `asked_at` by a browser that had the login
@@ -339,6 +386,8 @@ pub fn fit(
         Fit::TooOld
     } else if request.asks_mfa && !login.proof.has_second_factor() {
         Fit::WithoutSecondFactor
+    } else if request.asks_phishing_resistant && !login.proof.is_phishing_resistant() {
+        Fit::NotPhishingResistant
     } else {
         Fit::Fits
     }
@@ -523,6 +572,25 @@ mod tests {
     }
 
     #[test]
+    fn acr_values_may_ask_for_a_passkey_which_no_other_factor_answers() {
+        let w = waiting(&[("acr_values", ACR_PHR)], false);
+        assert!(w.request.asks_mfa, "a passkey is a second factor too");
+        assert_eq!(w.fit(&login(9_000, Proof::Password), Timestamp(10_000)), Fit::WithoutSecondFactor);
+        for other in [Proof::RecoveryCode, Proof::Factor(Factor::Push), Proof::Factor(Factor::Totp)] {
+            assert_eq!(w.fit(&login(9_000, other), Timestamp(10_000)), Fit::NotPhishingResistant, "{other:?}");
+        }
+        for passkey in [Proof::Factor(Factor::Passkey), Proof::PasskeyAlone] {
+            assert_eq!(w.fit(&login(9_000, passkey), Timestamp(10_000)), Fit::Fits, "{passkey:?}");
+        }
+        let asked = request(&[("acr_values", "urn:riegel:acr:mfa urn:riegel:acr:phr")]).unwrap();
+        assert!(asked.asks_phishing_resistant);
+        assert_eq!(
+            decide(&asked, Some(login(9_000, Proof::Factor(Factor::Push))), Timestamp(10_000)),
+            Decision::Login { with_mfa: true }
+        );
+    }
+
+    #[test]
     fn acr_values_ask_for_a_login_with_a_second_factor() {
         let w = waiting(&[("acr_values", ACR_MFA)], false);
         assert_eq!(w.fit(&login(9_000, Proof::Password), Timestamp(10_000)), Fit::WithoutSecondFactor);
@@ -545,9 +613,12 @@ mod tests {
         assert_eq!(Proof::Factor(Factor::Code(crate::domain::mfa::Method::Sms)).amr(), ["pwd", "sms", "mfa"]);
         assert_eq!(Proof::Factor(Factor::Push).amr(), ["pwd", "mca", "mfa"]);
         assert_eq!(Proof::Factor(Factor::Passkey).amr(), ["pwd", "swk", "user", "mfa"]);
-        assert_eq!(Proof::Factor(Factor::Passkey).acr(), ACR_MFA);
+        assert_eq!(Proof::Factor(Factor::Passkey).acr(), ACR_PHR);
         assert_eq!(Proof::RecoveryCode.acr(), ACR_MFA);
-        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::Totp)] {
+        assert_eq!(Proof::PasskeyAlone.amr(), ["swk", "user", "mfa"]);
+        assert_eq!(Proof::PasskeyAlone.acr(), ACR_PHR);
+        assert_eq!(Proof::Factor(Factor::Push).acr(), ACR_MFA);
+        for p in [Proof::Password, Proof::RecoveryCode, Proof::Factor(Factor::Totp), Proof::PasskeyAlone] {
             assert_eq!(Proof::from_stored(p.as_stored()), p);
         }
     }

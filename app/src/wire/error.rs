@@ -77,6 +77,9 @@ pub enum InputError {
     PasskeyNameInvalid,
     /// No passkey of the account has this id.
     PasskeyUnknown,
+    /// A login with a passkey alone that did not pass (a key Riegel does not know, or an
+    /// answer that is not valid): the password still works.
+    PasskeyLoginRefused,
 }
 
 #[cfg(feature = "ssr")]

@@ -19,3 +19,12 @@ pub struct PasskeyView {
 pub struct PasskeyOptions {
     pub options: String,
 }
+
+/// A login with a passkey alone (no password): the options, and the ceremony's state sealed
+/// by the server, which the page sends back with the answer. Each ceremony carries its own
+/// state, so the autofill's and the button's never mix.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginCeremony {
+    pub options: String,
+    pub ceremony: String,
+}

@@ -22,6 +22,7 @@ mod metrics;
 mod mfa;
 mod oidc;
 mod oidc_waiting;
+mod passkey_login;
 mod passkeys;
 mod postgres;
 mod process;

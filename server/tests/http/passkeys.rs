@@ -12,31 +12,42 @@ use webauthn_authenticator_rs::{
 
 use crate::harness::{Answer, Client, PHONE, PW, TestApp, ip, logged_in, serde_urlencoded};
 
-const ORIGIN: &str = "https://portal.example";
+pub(crate) const ORIGIN: &str = "https://portal.example";
 
-fn origin(url: &str) -> Url {
+pub(crate) fn origin(url: &str) -> Url {
     Url::parse(url).unwrap()
 }
 
 /// A ceremony's options from an answer of Riegel's.
-fn options<T: serde::de::DeserializeOwned>(res: &Answer) -> T {
+pub(crate) fn options<T: serde::de::DeserializeOwned>(res: &Answer) -> T {
     assert_eq!(res.status, StatusCode::OK, "{res:?}");
     let wrapped: serde_json::Value = serde_json::from_str(&res.body).unwrap();
     serde_json::from_str(wrapped["options"].as_str().unwrap()).unwrap()
 }
 
+/// What a key learnt at its enrolment: the account's user handle (which a discoverable key
+/// keeps and sends back at a login without a password) and its own id.
+pub(crate) struct Enrolled {
+    pub user_handle: Vec<u8>,
+    pub credential_id: Vec<u8>,
+}
+
 /// A passkey named `name` enrolled for the logged-in `s` with `key`, behind a TAN.
-async fn enrol(t: &TestApp, s: &Client, key: &mut SoftPasskey, name: &str) {
+pub(crate) async fn enrol(t: &TestApp, s: &Client, key: &mut SoftPasskey, name: &str) -> Enrolled {
     let asked = s.post("/api/passkeys/start", &serde_urlencoded(&[("name", name), ("tan", "")])).await;
     assert_eq!(asked.status, StatusCode::PRECONDITION_REQUIRED, "every time behind a TAN: {asked:?}");
     let (tan, sms) = t.tan_for(PHONE).await;
     assert!(sms.contains("Passkey einrichten"), "the SMS names the action: {sms}");
     let res = s.post("/api/passkeys/start", &serde_urlencoded(&[("name", name), ("tan", &tan)])).await;
     let created: CreationChallengeResponse = options(&res);
+    let selection = created.public_key.authenticator_selection.as_ref().unwrap();
+    assert_eq!(serde_json::to_value(selection.resident_key).unwrap(), "preferred", "a discoverable key, where it can");
+    let user_handle = created.public_key.user.id.to_vec();
     let answer = key.do_registration(origin(ORIGIN), created).unwrap();
     let json = serde_json::to_string(&answer).unwrap();
     let done = s.post("/api/passkeys/finish", &serde_urlencoded(&[("answer", &json)])).await;
     assert_eq!(done.status, StatusCode::OK, "{done:?}");
+    Enrolled { user_handle, credential_id: answer.raw_id.to_vec() }
 }
 
 /// A new server, Anna logged in from her trusted address, and her passkey "Laptop".

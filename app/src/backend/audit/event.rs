@@ -84,8 +84,10 @@ pub enum AuditEvent<'a> {
         email: &'a str,
         why: LoginFailure,
     },
+    /// Too many failed logins from the network: for this address, or (`email` none) with a
+    /// passkey alone.
     LoginThrottled {
-        email: &'a str,
+        email: Option<&'a str>,
         retry_at: Timestamp,
     },
     LoggedOut {
@@ -134,6 +136,11 @@ pub enum AuditEvent<'a> {
     /// A passkey passed the login challenge.
     PasskeyAccepted {
         user_id: i64,
+    },
+    /// A login with a passkey alone did not pass: a key Riegel does not know (`user_id`
+    /// none), or an answer for a known key that is not valid.
+    PasskeyLoginRefused {
+        user_id: Option<i64>,
     },
     /// A push request went to the paired device; `number` is the one the login screen shows.
     PushSent {

@@ -28,6 +28,7 @@ impl AuditEvent<'_> {
             AuditEvent::PushDeviceRemoved { .. } => "push.device_removed",
             AuditEvent::PasskeyChanged { .. } => "passkey.changed",
             AuditEvent::PasskeyAccepted { .. } => "passkey.accepted",
+            AuditEvent::PasskeyLoginRefused { .. } => "passkey.login_refused",
             AuditEvent::PushSent { .. } => "push.sent",
             AuditEvent::PushApproved { .. } => "push.approved",
             AuditEvent::PushDenied { .. } => "push.denied",
@@ -128,7 +129,9 @@ impl AuditEvent<'_> {
             | AuditEvent::PhoneResetStarted { user_id }
             | AuditEvent::PhoneReset { user_id, .. }
             | AuditEvent::LockLifted { user_id, .. } => Some(*user_id),
-            AuditEvent::LoginFailed { user_id, .. } | AuditEvent::PasswordResetRequested { user_id, .. } => *user_id,
+            AuditEvent::LoginFailed { user_id, .. }
+            | AuditEvent::PasswordResetRequested { user_id, .. }
+            | AuditEvent::PasskeyLoginRefused { user_id } => *user_id,
             AuditEvent::InvitationRefused { .. } | AuditEvent::SmsCapped | AuditEvent::SupportSearched { .. } => None,
             AuditEvent::RegistrationStarted { existing, .. } => *existing,
             AuditEvent::LoginThrottled { .. } => None,

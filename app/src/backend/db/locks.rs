@@ -11,7 +11,7 @@
 //! | [`LockKey::Account`] | everything counted per account: code and push quotas, the 24 h lock, wrong second-factor entries, TAN strikes and the TAN SMS quota, the trusted IP, its sessions, one-time links, recovery codes, the app's last step | every use case of a session (found by the session and locked before it is read: [`crate::backend::db::WriteTx::lock_session_account`]), the password step after the hash, a link's use, a support or admin action on the account |
 //! | [`LockKey::RegistrationFlow`] | a registration in progress: its tries and codes | registration's resend and code check |
 //! | [`LockKey::RegistrationAddress`] | the registration e-mails one address gets a day | every registration e-mail |
-//! | [`LockKey::ThrottlePair`] | the password throttle's pair (address or account, and network) | the password step, a password change |
+//! | [`LockKey::ThrottlePair`] | the password throttle's pair (address or account, and network) | the password step, a password change, a login with a passkey alone |
 //! | [`LockKey::ThrottleNetwork`] | the password throttle's per-network cap | the same |
 //! | [`LockKey::SmsNetwork`] | the per-network SMS cap | every use case that sends an SMS for a request (a resend, a method switch and MFA setup with the session's account, in one statement) |
 //! | [`LockKey::Anonymous`] | the per-network cap on anonymous requests | registration, forgotten password |

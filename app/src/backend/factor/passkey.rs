@@ -20,13 +20,21 @@
 //!   replayed: it is refused like any wrong answer. Authenticators that keep no counter
 //!   (synced passkeys) send 0, and 0 after 0 passes.
 //!
+//! - Keys are asked to be discoverable (a resident key) where the device can: such a key can
+//!   log in with no password and no e-mail typed (SPEC 14.2), the browser offering it in the
+//!   e-mail field's autofill. Its answer names the account by the user handle, which no
+//!   signature covers: the key's stored owner decides, and a handle that is not that owner's
+//!   is refused.
+//!
 //! Verification is `webauthn-rs` (kanidm's relying-party library); this module keeps its
 //! state, finds the keys, and says what the answer means for a login.
 
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid, Webauthn, WebauthnBuilder,
+    AuthenticationResult, CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid,
+    Webauthn, WebauthnBuilder, WebauthnResult,
 };
+use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::{
     backend::{
@@ -111,9 +119,14 @@ pub fn start_enrolment(
     keys: &[PasskeyRow],
 ) -> Result<(CreationChallengeResponse, String), AppError> {
     let exclude = keys.iter().map(|k| k.credential_id.clone()).collect();
-    let (options, registration) = rp
+    let (mut options, registration) = rp
         .start_passkey_registration(user_handle(state, user_id), email, email, Some(exclude))
         .map_err(AppError::internal)?;
+    // The library asks for no resident key; a discoverable one is what logs in without a
+    // password. "Preferred": a security key short of slots still enrols, as a second factor.
+    if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+        selection.resident_key = Some(ResidentKeyRequirement::Preferred);
+    }
     Ok((options, serde_json::to_string(&registration).map_err(AppError::internal)?))
 }
 
@@ -159,9 +172,56 @@ pub enum Assertion {
 /// challenge, by one of `keys` (the account's own), with the user verified.
 pub fn finish_assertion(rp: &Webauthn, kept: &str, answer: &str, keys: &[PasskeyRow]) -> Result<Assertion, AppError> {
     let authentication: PasskeyAuthentication = serde_json::from_str(kept).map_err(AppError::internal)?;
-    let answer: PublicKeyCredential =
-        serde_json::from_str(answer).map_err(|_| AppError::Input(InputError::PasskeyMalformed))?;
-    let result = match rp.finish_passkey_authentication(&answer, &authentication) {
+    let answer = parse_answer(answer)?;
+    judge(rp.finish_passkey_authentication(&answer, &authentication), keys)
+}
+
+/// The browser's answer to an assertion, parsed; garbled JSON is no answer.
+pub fn parse_answer(answer: &str) -> Result<PublicKeyCredential, AppError> {
+    serde_json::from_str(answer).map_err(|_| AppError::Input(InputError::PasskeyMalformed))
+}
+
+/// A login with a passkey alone, first half: options that name no key (the browser offers the
+/// discoverable keys it has for Riegel) and the state to keep.
+pub fn start_login(rp: &Webauthn) -> Result<(RequestChallengeResponse, String), AppError> {
+    let (mut options, authentication) = rp.start_discoverable_authentication().map_err(AppError::internal)?;
+    // The page decides how the browser asks: in the e-mail field's autofill, or at a button.
+    options.mediation = None;
+    Ok((options, serde_json::to_string(&authentication).map_err(AppError::internal)?))
+}
+
+/// The authenticator's id of the key an answer says signed it (nothing checked yet).
+pub fn claimed_key(answer: &PublicKeyCredential) -> &[u8] {
+    answer.raw_id.as_slice()
+}
+
+/// A login with a passkey alone, second half: whether `answer` is a valid signature over the
+/// kept challenge by the key of `keys` (its owner's, as they are now) it names, with the user
+/// verified, and names that owner.
+pub fn finish_login(
+    rp: &Webauthn,
+    state: &AppState,
+    kept: &str,
+    answer: &PublicKeyCredential,
+    owner: i64,
+    keys: &[PasskeyRow],
+) -> Result<Assertion, AppError> {
+    let authentication: DiscoverableAuthentication = serde_json::from_str(kept).map_err(AppError::internal)?;
+    let Some(row) = keys.iter().find(|k| k.credential_id.as_slice() == claimed_key(answer)) else {
+        return Ok(Assertion::Failed);
+    };
+    let handle = answer.response.user_handle.as_ref().and_then(|h| Uuid::from_slice(h.as_ref()).ok());
+    if handle != Some(user_handle(state, owner)) {
+        return Ok(Assertion::Failed);
+    }
+    let credential = credential_of(row)?;
+    judge(rp.finish_discoverable_authentication_v2(answer, authentication, &credential), keys)
+}
+
+/// What the library's check of an answer comes to: the user verified, one of `keys`, and a
+/// counter above the stored one.
+fn judge(checked: WebauthnResult<AuthenticationResult>, keys: &[PasskeyRow]) -> Result<Assertion, AppError> {
+    let result = match checked {
         Ok(result) if result.user_verified() => result,
         Ok(_) => return Ok(Assertion::Failed),
         Err(e) => {

@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | login | the submitted address + the network | the network |
 //! | current password at a change | the account, from any network | the network |
+//! | a login with a passkey alone (an answer that does not pass stays counted) | the network | the network |
 //!
 //! A network is an IPv4 address or an IPv6 /64 (`limits::network`), as for the SMS and
 //! anonymous caps: every address of a /64 is one client, and would otherwise bring 5 free
@@ -53,8 +54,6 @@ impl ThrottleKey {
         ThrottleKey { account_key: keys.keyed_hash(Purpose::LoginThrottle, email.as_bytes()), pair_ip: ip.clone(), ip }
     }
 
-    /// The current password at a password change: the account, whatever the IP. (A
-    /// normalised address always has an `@`, so this key never meets a login's.)
     /// The locks an attempt counts under: its pair and its network (`db::locks`).
     pub fn lock_keys(&self) -> [LockKey; 2] {
         [
@@ -63,6 +62,15 @@ impl ThrottleKey {
         ]
     }
 
+    /// A login with a passkey alone: the network, under a pair of its own (no address is
+    /// typed). A passkey key has no `@`, so it never meets a login's.
+    pub fn passkey_login(keys: &Keys, ip: IpAddr) -> Self {
+        let ip = network_of(ip);
+        ThrottleKey { account_key: keys.keyed_hash(Purpose::LoginThrottle, b"passkey"), pair_ip: ip.clone(), ip }
+    }
+
+    /// The current password at a password change: the account, whatever the IP. (A
+    /// normalised address always has an `@`, so this key never meets a login's.)
     pub fn password_change(keys: &Keys, user_id: i64, ip: IpAddr) -> Self {
         let account_key = keys.keyed_hash(Purpose::LoginThrottle, format!("account:{user_id}").as_bytes());
         ThrottleKey { account_key, pair_ip: EVERY_IP.to_owned(), ip: network_of(ip) }

@@ -16,7 +16,7 @@ use crate::{
         store,
         tools::crypto::Secret,
     },
-    domain::{login::LoginState, mask, oidc::Proof},
+    domain::{login::LoginState, mask, mfa::Factor, oidc::Proof},
     wire::AppError,
 };
 
@@ -38,6 +38,7 @@ pub async fn complete(
 ) -> Result<Secret<String>, AppError> {
     let factor = match proof {
         Proof::Factor(f) => Some(f),
+        Proof::PasskeyAlone => Some(Factor::Passkey),
         Proof::Password | Proof::RecoveryCode => None,
     };
     tx.holds(&LockKey::Account(user_id))?;

@@ -81,6 +81,8 @@ pub enum Count {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginOutcome {
     PasswordRefused,
+    /// A login with a passkey alone that did not pass.
+    PasskeyRefused,
     Throttled,
     Locked,
     Challenge,
@@ -134,6 +136,7 @@ impl Count {
         use AuditEvent as E;
         Some(match event {
             E::LoginFailed { .. } => Count::Login(LoginOutcome::PasswordRefused),
+            E::PasskeyLoginRefused { .. } => Count::Login(LoginOutcome::PasskeyRefused),
             E::LoginThrottled { .. } => Count::Login(LoginOutcome::Throttled),
             E::LoginLocked { .. } => Count::Login(LoginOutcome::Locked),
             E::PasswordAccepted { next, .. } => match next {
@@ -348,6 +351,7 @@ fn count(c: Count) {
         Count::Login(outcome) => {
             let outcome = match outcome {
                 LoginOutcome::PasswordRefused => "password_refused",
+                LoginOutcome::PasskeyRefused => "passkey_refused",
                 LoginOutcome::Throttled => "throttled",
                 LoginOutcome::Locked => "locked",
                 LoginOutcome::Challenge => "challenge",

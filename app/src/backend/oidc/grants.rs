@@ -98,17 +98,26 @@ pub async fn sweep(conn: &mut AnyConnection, now: Timestamp) -> Result<(), sqlx:
     store::oidc_grants::delete_tokens_expired_by(conn, stale).await
 }
 
-/// Whether a login through the browser holding `cookie` must pass a second factor even from
-/// the trusted IP: the application waiting for it asked for one (step-up, `max_age`,
-/// `prompt=login`).
-pub async fn login_needs_mfa(
+/// What the application waiting for a login through the browser holding `cookie` asks of
+/// it: a second factor even from the trusted IP (step-up, `max_age`, `prompt=login`), and
+/// whether that factor must be a passkey.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginAsked {
+    pub second_factor: bool,
+    pub passkey: bool,
+}
+
+pub async fn login_asked(
     conn: &mut AnyConnection,
     keys: &Keys,
     cookie: Option<&Secret<String>>,
     now: Timestamp,
-) -> Result<bool, sqlx::Error> {
-    let Some(cookie) = cookie else { return Ok(false) };
-    Ok(waiting_request(conn, keys, cookie, now).await?.is_some_and(|w| w.request.asks_mfa))
+) -> Result<LoginAsked, sqlx::Error> {
+    let Some(cookie) = cookie else { return Ok(LoginAsked::default()) };
+    Ok(waiting_request(conn, keys, cookie, now).await?.map_or_else(LoginAsked::default, |w| LoginAsked {
+        second_factor: w.request.asks_mfa,
+        passkey: w.request.asks_phishing_resistant,
+    }))
 }
 
 /// What an authorization code stands for.
@@ -254,6 +263,7 @@ mod tests {
             prompt: Prompt::Default,
             max_age: None,
             asks_mfa: false,
+            asks_phishing_resistant: false,
             login_hint: None,
             details: None,
         };

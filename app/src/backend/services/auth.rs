@@ -33,7 +33,7 @@ use crate::{
         email,
         links::LinkKind,
         login::{LoginEvent, LoginState, PasswordContext, transition},
-        mfa::Method,
+        mfa::{Factor, Method},
         oidc::Proof,
         password::{self, PasswordInputError},
         quota,
@@ -187,10 +187,10 @@ async fn password_accepted(
     }
     // An application that asked for a second factor (OpenID Connect step-up) gets one even
     // from the trusted IP.
-    let mfa_asked = oidc::grants::login_needs_mfa(tx, &state.keys, ctx.oidc_request.as_ref(), ctx.now).await?;
+    let asked = oidc::grants::login_asked(tx, &state.keys, ctx.oidc_request.as_ref(), ctx.now).await?;
     let facts = PasswordContext {
         mfa_active: account.phone_verified_at.is_some(),
-        ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()) && !mfa_asked,
+        ip_trusted: account.trusted_ip.as_deref() == Some(ctx.ip.to_string().as_str()) && !asked.second_factor,
         phone_reset: phone_reset.is_some(),
     };
     let stage = transition(LoginState::Anonymous, LoginEvent::PasswordAccepted(facts)).map_err(AppError::internal)?;
@@ -204,7 +204,12 @@ async fn password_accepted(
             // The session's row goes with the challenge's, in one statement.
             let token = sessions::create_later(tx, &state.keys, account.id, stage, ctx.ip, ctx.now, Proof::Password);
             let hash = sessions::id_hash(&state.keys, &token);
-            factor::open_login_challenge(tx, state, ctx, account.mfa().into(), &hash, stage, first_code).await?;
+            let mut challenged = account.mfa();
+            // An application that asked for a passkey: the challenge opens on it, if there is one.
+            if asked.passkey {
+                Factor::Passkey.as_str().clone_into(&mut challenged.last_factor);
+            }
+            factor::open_login_challenge(tx, state, ctx, challenged.into(), &hash, stage, first_code).await?;
             token
         }
         _ => sessions::create(tx, &state.keys, account.id, stage, ctx.ip, ctx.now).await?,
@@ -221,7 +226,8 @@ async fn reserve_attempt(state: &AppState, ctx: &RequestCtx, email: &str) -> Res
     let throttle = match password_throttle::reserve(&mut tx, &state.config.policy, key, ctx.now).await? {
         Attempt::Allowed(reservation) => reservation,
         Attempt::Refused { retry_at } => {
-            audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginThrottled { email, retry_at }).await?;
+            audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::LoginThrottled { email: Some(email), retry_at })
+                .await?;
             tx.commit().await?;
             return Err(AppError::TooManyAttempts { retry_after_secs: ctx.now.secs_until(retry_at) });
         }

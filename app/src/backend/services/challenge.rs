@@ -111,6 +111,12 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
     let totp = login && totp::enrolled(&mut conn, user_id).await?;
     // The relying party is built only for an account with passkeys: most have none.
     let passkey = login && passkey::enrolled(&mut conn, user_id).await? && passkey::relying_party(state).is_ok();
+    // The challenge opened on the passkey: it passed last time, or an application asked for one.
+    let opened_on_passkey = passkey
+        && (step.account.last_factor.0 == Some(Factor::Passkey)
+            || crate::backend::oidc::grants::login_asked(&mut conn, &state.keys, ctx.oidc_request.as_ref(), ctx.now)
+                .await?
+                .passkey);
     let push_available = login && push::paired(&mut conn, user_id).await?;
     let (push, pushes_left) = match push_available {
         true => (
@@ -140,7 +146,7 @@ pub async fn status(state: &AppState, ctx: &RequestCtx) -> Result<MfaStatus, App
         exhausted: challenge_state == Some(ChallengeState::Exhausted),
         totp,
         passkey,
-        opened_on_passkey: passkey && step.account.last_factor.0 == Some(Factor::Passkey),
+        opened_on_passkey,
         code_sent,
         push_available,
         push,

@@ -15,6 +15,7 @@ use crate::{
     backend::{
         audit::{self, AuditEvent, OidcStep},
         db::WriteTx,
+        factor::passkey,
         input::iban,
         login::access,
         login::sessions::{self, Session},
@@ -241,7 +242,14 @@ async fn resumption(
         return Ok(Resumption::Answer(AfterLogin::LogIn(WaitFor::Login)));
     };
     Ok(match waiting.fit(&who.1, ctx.now) {
-        Fit::TooOld | Fit::WithoutSecondFactor => Resumption::Answer(AfterLogin::LogIn(WaitFor::NewLogin)),
+        // A passkey was asked for and the account has none: no login can answer it.
+        Fit::NotPhishingResistant if !passkey::enrolled(conn, who.0).await? => {
+            let (r, e) = (&waiting.request, RequestError::UnmetAuthenticationRequirements);
+            Resumption::Answer(AfterLogin::Application(error_redirect(state, &r.redirect_uri, r.state.as_deref(), e)))
+        }
+        Fit::TooOld | Fit::WithoutSecondFactor | Fit::NotPhishingResistant => {
+            Resumption::Answer(AfterLogin::LogIn(WaitFor::NewLogin))
+        }
         Fit::Fits if waiting.request.details.is_some() => Resumption::Answer(AfterLogin::Confirmation),
         Fit::Fits => Resumption::Issue(Box::new(waiting), who),
     })
@@ -265,7 +273,7 @@ pub async fn waiting_confirmation(state: &AppState, ctx: &RequestCtx) -> Result<
     let Some((_, waiting, detail)) = waiting_details(&mut conn, state, ctx).await? else { return Ok(None) };
     match waiting.fit(&login_of(&session), ctx.now) {
         Fit::Fits => {}
-        Fit::TooOld | Fit::WithoutSecondFactor => {
+        Fit::TooOld | Fit::WithoutSecondFactor | Fit::NotPhishingResistant => {
             return Err(AppError::WrongStep { home: WaitFor::NewLogin.path().to_owned() });
         }
     }
@@ -296,7 +304,9 @@ pub async fn confirm(state: &AppState, ctx: &RequestCtx, tan_input: Option<&str>
     let login = login_of(&session);
     match waiting.fit(&login, ctx.now) {
         Fit::Fits => {}
-        Fit::TooOld | Fit::WithoutSecondFactor => return Ok(Confirmed::LogIn(WaitFor::NewLogin)),
+        Fit::TooOld | Fit::WithoutSecondFactor | Fit::NotPhishingResistant => {
+            return Ok(Confirmed::LogIn(WaitFor::NewLogin));
+        }
     }
     let request = &waiting.request;
     let application = application_name(&mut tx, &request.client_id).await?;

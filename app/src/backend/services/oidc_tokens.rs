@@ -30,7 +30,7 @@ use crate::{
     },
     domain::{
         authorization_details::Detail,
-        oidc::{ACR_MFA, ACR_PWD, Params, TOKEN_TTL_SECS, is_pkce_verifier},
+        oidc::{ACR_MFA, ACR_PHR, ACR_PWD, Params, TOKEN_TTL_SECS, is_pkce_verifier},
         time::Timestamp,
     },
     wire::AppError,
@@ -294,7 +294,7 @@ pub fn discovery(state: &AppState) -> Value {
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["openid", "email", "profile"],
         "claims_supported": ["sub", "email", "email_verified", "name", "organisation", "role", "auth_time", "amr", "acr", "nonce"],
-        "acr_values_supported": [ACR_PWD, ACR_MFA],
+        "acr_values_supported": [ACR_PWD, ACR_MFA, ACR_PHR],
         "prompt_values_supported": ["none", "login"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

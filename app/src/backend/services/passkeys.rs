@@ -12,6 +12,10 @@
 //! challenge's tries and the account's wrong entries (SPEC 3.3, 4.6), like a wrong code. An
 //! answer without a ceremony (never begun, expired, or already answered) or a garbled one
 //! counts nothing: it cannot pass. A key that passes opens the next challenge on passkeys.
+//!
+//! The login with a passkey alone (14.2, no password) is [`login`].
+
+pub(crate) mod login;
 
 use crate::{
     backend::{

@@ -1,6 +1,8 @@
 //! `passkeys`, `passkey_ceremonies`: an account's passkeys (the relying-party library's
 //! record of each as JSON, with its counter and backup flags beside it) and the ceremonies
-//! begun and not yet finished, one per session and kind.
+//! begun and not yet finished, one per session and kind; `passkey_login_marks`: the
+//! ceremonies of logins with a passkey alone that were answered (the ceremony itself is sealed
+//! in the browser).
 
 use super::Conn;
 use crate::domain::time::Timestamp;
@@ -26,6 +28,14 @@ const COLUMNS: &str = "id, credential_id, name, credential, sign_count, created_
 pub async fn of_user(conn: &mut Conn, user_id: i64) -> Result<Vec<PasskeyRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY id");
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(conn).await
+}
+
+/// The account whose passkey has the authenticator's id `credential_id`, if any.
+pub async fn owner_of(conn: &mut Conn, credential_id: &[u8]) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM passkeys WHERE credential_id = $1")
+        .bind(credential_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// How many passkeys the account has.
@@ -156,4 +166,22 @@ pub async fn take_ceremony(
 /// Forgets ceremonies that expired before `now` (housekeeping).
 pub async fn delete_expired_ceremonies(conn: &mut Conn, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1").bind(now.0).execute(conn).await.map(drop)
+}
+
+/// Marks the login ceremony whose sealed state hashes to `id_hash` answered; `false` when it
+/// was answered before (a replay, or a parallel request got there first).
+pub async fn mark_login(conn: &mut Conn, id_hash: &[u8], expires_at: Timestamp) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO passkey_login_marks (id_hash, expires_at) VALUES ($1, $2) ON CONFLICT (id_hash) DO NOTHING",
+    )
+    .bind(id_hash)
+    .bind(expires_at.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the marks of login ceremonies that would have expired by `now` anyway (housekeeping).
+pub async fn delete_expired_login_marks(conn: &mut Conn, now: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM passkey_login_marks WHERE expires_at <= $1").bind(now.0).execute(conn).await.map(drop)
 }

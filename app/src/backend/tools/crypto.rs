@@ -87,6 +87,10 @@ pub enum Purpose {
     OidcRequestSeal,
     /// An account's WebAuthn user handle.
     PasskeyUser,
+    /// The key that seals a passkey login's ceremony for the page.
+    PasskeyLoginSeal,
+    /// The mark of a passkey login's ceremony that was answered.
+    PasskeyLoginMark,
 }
 
 impl Purpose {
@@ -111,6 +115,8 @@ impl Purpose {
             Purpose::OidcKeySeal => b"riegel/oidc-key-seal",
             Purpose::OidcRequestSeal => b"riegel/oidc-request-seal",
             Purpose::PasskeyUser => b"riegel/passkey-user",
+            Purpose::PasskeyLoginSeal => b"riegel/passkey-login-seal",
+            Purpose::PasskeyLoginMark => b"riegel/passkey-login-mark",
         }
     }
 }

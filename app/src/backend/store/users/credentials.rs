@@ -95,14 +95,18 @@ impl LoginAccountRow {
     }
 }
 
+const LOGIN_COLUMNS: &str = "id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until,
+    email, phone_e164, last_mfa_method AS last_factor, origin";
+
 pub async fn login_account_by_email(conn: &mut Conn, email: &str) -> Result<Option<LoginAccountRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, password_hash, disabled_at, phone_verified_at, trusted_ip, locked_until,
-            email, phone_e164, last_mfa_method AS last_factor, origin FROM users WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_optional(conn)
-    .await
+    let sql = format!("SELECT {LOGIN_COLUMNS} FROM users WHERE email = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(conn).await
+}
+
+/// The account as [`login_account_by_email`] reads it, by its id.
+pub async fn login_account(conn: &mut Conn, user_id: i64) -> Result<Option<LoginAccountRow>, sqlx::Error> {
+    let sql = format!("SELECT {LOGIN_COLUMNS} FROM users WHERE id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(conn).await
 }
 
 /// The account as [`login_account_by_email`] reads it, and the facts of a first login code on
