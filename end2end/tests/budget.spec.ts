@@ -1,7 +1,6 @@
-import type { Page } from '@playwright/test';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test, expect, demo, comeFromNewIp, open, enterPassword, settled } from './fixtures';
+import { test, expect, demo, comeFromNewIp, open, enterPassword, settled, wireBytes } from './fixtures';
 
 // What a supplier's phone downloads: the wasm and JavaScript of the login page's first load, of
 // the MFA page reached from it, and of the whole app, as sent over the wire (compressed).
@@ -13,32 +12,6 @@ const KiB = 1024;
 // loads no wasm or JavaScript file at all (its scripts are inline), the MFA page the islands'
 // wasm and its module (about 80 KiB), the whole app is those two files.
 const BUDGET = { login: 100 * KiB, mfa: 100 * KiB, app: 400 * KiB };
-
-/** Counts the wasm and JavaScript the page fetches, by its encoded (on-the-wire) body size. */
-function wireBytes(page: Page) {
-  const pending: Promise<void>[] = [];
-  const files = new Map<string, { bytes: number; encoding: string }>();
-  page.on('requestfinished', (req) => {
-    const path = new URL(req.url()).pathname;
-    if (!/\.(wasm|js)$/.test(path)) return;
-    pending.push(
-      (async () => {
-        const [sizes, res] = await Promise.all([req.sizes(), req.response()]);
-        files.set(path, { bytes: sizes.responseBodySize, encoding: (await res?.headerValue('content-encoding')) ?? 'none' });
-      })(),
-    );
-  });
-  return {
-    async total() {
-      await Promise.all(pending);
-      return [...files.values()].reduce((sum, f) => sum + f.bytes, 0);
-    },
-    files,
-    reset() {
-      files.clear();
-    },
-  };
-}
 
 test('the login page and the MFA page stay within their download budgets', async ({ page }, info) => {
   const wire = wireBytes(page);

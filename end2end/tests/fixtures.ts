@@ -85,7 +85,7 @@ export async function tanSentTo(page: Page, to: string, after: number): Promise<
 export async function enterPassword(page: Page, email: string, password: string) {
   await page.getByLabel('E-Mail-Adresse').fill(email);
   await page.getByLabel('Passwort').fill(password);
-  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
 }
 
 /**
@@ -204,6 +204,32 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 });
 
 export { expect };
+
+/** Counts the wasm and JavaScript the page fetches, by its encoded (on-the-wire) body size. */
+export function wireBytes(page: Page) {
+  const pending: Promise<void>[] = [];
+  const files = new Map<string, { bytes: number; encoding: string }>();
+  page.on('requestfinished', (req) => {
+    const path = new URL(req.url()).pathname;
+    if (!/\.(wasm|js)$/.test(path)) return;
+    pending.push(
+      (async () => {
+        const [sizes, res] = await Promise.all([req.sizes(), req.response()]);
+        files.set(path, { bytes: sizes.responseBodySize, encoding: (await res?.headerValue('content-encoding')) ?? 'none' });
+      })(),
+    );
+  });
+  return {
+    async total() {
+      await Promise.all(pending);
+      return [...files.values()].reduce((sum, f) => sum + f.bytes, 0);
+    },
+    files,
+    reset() {
+      files.clear();
+    },
+  };
+}
 
 /** The whole self-registration: company and account, e-mail code, phone. */
 export async function register(page: Page, who: { email: string; phone: string }, name: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { test, expect, fresh, register, settled, confirmWithTan, enterPassword, lastMessageId, PASSWORD } from './fixtures';
+import { test, expect, fresh, register, settled, confirmWithTan, enterPassword, lastMessageId, wireBytes, PASSWORD } from './fixtures';
 
 // Passkeys (SPEC 14), hydrated, against the server at http://localhost (playwright.config.ts:
 // WebAuthn knows no IP address as relying party). The authenticator is chromium's virtual one
@@ -14,43 +14,84 @@ async function virtualAuthenticator(page: Page) {
   return { cdp, authenticatorId };
 }
 
-async function logOutAndComeBackFrom(page: Page, ip: string, email: string) {
+type Authenticator = Awaited<ReturnType<typeof virtualAuthenticator>>;
+
+/**
+ * Whether the authenticator answers at once, as if the user touched it. The login page offers
+ * passkeys in its autofill as soon as it is ready, and a virtual authenticator would answer
+ * that at once: a journey that means to type the password turns it off first.
+ */
+async function presence(a: Authenticator, enabled: boolean) {
+  await a.cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: a.authenticatorId, enabled });
+}
+
+async function logOut(page: Page, ip: string) {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Abmelden' }).click();
-  await expect(page).toHaveURL(/\/login/);
   await page.setExtraHTTPHeaders({ 'X-Forwarded-For': ip });
+  await page.getByRole('button', { name: 'Abmelden' }).click();
+}
+
+/** The next answer of a passkey login the page sends (the page it leads to comes after). */
+function passkeyAnswer(page: Page) {
+  return page.waitForResponse((r) => new URL(r.url()).pathname === '/api/login/passkey');
+}
+
+/**
+ * Presses "Mit Passkey anmelden" and waits for the answer it sends; checks that the answer
+ * goes with the ceremony the button asked for. Returns that ceremony.
+ */
+async function pressPasskeyButton(page: Page): Promise<string> {
+  const asked = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/login/passkey/options');
+  const answered = passkeyAnswer(page);
+  await page.getByRole('button', { name: 'Mit Passkey anmelden' }).click();
+  const { ceremony } = await (await asked).json();
+  const sent = new URLSearchParams((await answered).request().postData() ?? '');
+  expect(sent.get('ceremony')).toBe(ceremony);
+  return ceremony;
+}
+
+async function logOutAndComeBackFrom(page: Page, a: Authenticator, ip: string, email: string) {
+  await presence(a, false);
+  await logOut(page, ip);
+  await expect(page).toHaveURL(/\/login/);
   await enterPassword(page, email, PASSWORD);
   await expect(page.getByRole('heading', { name: 'Anmeldung bestätigen' })).toBeVisible();
   await settled(page);
+  await presence(a, true);
+}
+
+/** Settings → Passkeys: names a new key and confirms it with a TAN; the browser makes it. */
+async function addPasskey(page: Page, who: { phone: string }, name: string) {
+  await page.getByRole('link', { name: 'Einstellungen' }).click();
+  await expect(page.getByRole('heading', { name: 'Passkeys' })).toBeVisible();
+  await settled(page);
+  await page.getByLabel('Name des neuen Passkeys').fill(name);
+  await confirmWithTan(page, who.phone, 'Passkey hinzufügen', 'Passkey einrichten');
+  await expect(page.locator('.passkey-name')).toHaveText(name);
 }
 
 test('a passkey is added behind a TAN, passes the challenge from new addresses, and once removed is offered no more', async ({ page }, info) => {
   const who = fresh(info, 'passkey');
   await register(page, who, 'Paula Passkey');
-  const { cdp, authenticatorId } = await virtualAuthenticator(page);
+  const a = await virtualAuthenticator(page);
 
   // Settings: name it, confirm with a TAN; the browser makes the key and the list shows it.
-  await page.getByRole('link', { name: 'Einstellungen' }).click();
-  await expect(page.getByRole('heading', { name: 'Passkeys' })).toBeVisible();
-  await settled(page);
-  await expect(page.getByText('Sie haben noch keinen Passkey.')).toBeVisible();
-  await page.getByLabel('Name des neuen Passkeys').fill('Laptop');
-  await confirmWithTan(page, who.phone, 'Passkey hinzufügen', 'Passkey einrichten');
+  await addPasskey(page, who, 'Laptop');
   await expect(page.locator('.passkeys li')).toHaveCount(1);
-  await expect(page.locator('.passkey-name')).toHaveText('Laptop');
   await expect(page.locator('.passkeys li')).toContainText('noch nicht verwendet');
-  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  const { credentials } = await a.cdp.send('WebAuthn.getCredentials', { authenticatorId: a.authenticatorId });
   expect(credentials).toHaveLength(1);
   expect(credentials[0].rpId).toBe('localhost');
+  expect(credentials[0].isResidentCredential, 'a discoverable key: it can log in without a password').toBe(true);
 
   // From a new address the challenge opens on the SMS code; the passkey passes it instead.
-  await logOutAndComeBackFrom(page, '10.254.1.1', who.email);
+  await logOutAndComeBackFrom(page, a, '10.254.1.1', who.email);
   await page.getByRole('button', { name: 'Authentifizierung über Passkey' }).click();
   await expect(page.getByRole('heading', { name: 'Willkommen, Paula Passkey' })).toBeVisible();
 
   // The next login opens on the passkey: no code is sent, the passkey is the main way on.
   const sms = await lastMessageId(page, who.phone);
-  await logOutAndComeBackFrom(page, '10.254.1.2', who.email);
+  await logOutAndComeBackFrom(page, a, '10.254.1.2', who.email);
   await expect(page.getByText('Melden Sie sich mit Ihrem Passkey an')).toBeVisible();
   expect(await lastMessageId(page, who.phone)).toBe(sms);
   await page.getByRole('button', { name: 'Authentifizierung über Passkey' }).click();
@@ -62,7 +103,55 @@ test('a passkey is added behind a TAN, passes the challenge from new addresses, 
   await expect(page.locator('.passkeys li')).not.toContainText('noch nicht verwendet');
   await page.locator('.passkeys li').getByRole('button', { name: 'Entfernen' }).click();
   await expect(page.getByText('Sie haben noch keinen Passkey.')).toBeVisible();
-  await logOutAndComeBackFrom(page, '10.254.1.3', who.email);
+  await logOutAndComeBackFrom(page, a, '10.254.1.3', who.email);
   await expect(page.getByText(/einen Code per SMS an/)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Authentifizierung über Passkey' })).toHaveCount(0);
+});
+
+test('a passkey alone logs in through the autofill and through the button from new addresses, with no password and no code', async ({ page }, info) => {
+  const who = fresh(info, 'passwordless');
+  await register(page, who, 'Pia Passwortlos');
+  const a = await virtualAuthenticator(page);
+  await addPasskey(page, who, 'Telefon');
+  const sms = await lastMessageId(page, who.phone);
+
+  // Logged out, from a new address: the login page offers the key in the e-mail field's
+  // autofill, the authenticator (answering at once) picks it, and she is in. What the login
+  // page loaded for it stays within its budget (budget.spec.ts).
+  const wire = wireBytes(page);
+  let answered = passkeyAnswer(page);
+  await logOut(page, '10.254.2.1');
+  await answered;
+  await expect(page.getByRole('heading', { name: 'Willkommen, Pia Passwortlos' })).toBeVisible();
+  expect(await lastMessageId(page, who.phone), 'no code was sent').toBe(sms);
+  expect(await wire.total(), 'the login page with its passkey island').toBeLessThanOrEqual(100 * 1024);
+
+  // That address is trusted now: the password alone logs in from it.
+  await presence(a, false);
+  await logOut(page, '10.254.2.1');
+  await enterPassword(page, who.email, PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Willkommen, Pia Passwortlos' })).toBeVisible();
+
+  // The button, from another new address, in a browser that offers no passkeys in its
+  // autofill (as older ones): it asks at once, and its own ceremony is the one answered.
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+  await presence(a, true);
+  await logOut(page, '10.254.2.2');
+  await settled(page);
+  await pressPasskeyButton(page);
+  await expect(page.getByRole('heading', { name: 'Willkommen, Pia Passwortlos' })).toBeVisible();
+  expect(await lastMessageId(page, who.phone), 'no code was sent').toBe(sms);
+
+  // Removed, the key logs in no more: its answer is refused, the password stays.
+  await page.getByRole('link', { name: 'Einstellungen' }).click();
+  await settled(page);
+  await page.locator('.passkeys li').getByRole('button', { name: 'Entfernen' }).click();
+  await expect(page.getByText('Sie haben noch keinen Passkey.')).toBeVisible();
+  await logOut(page, '10.254.2.3');
+  await settled(page);
+  await pressPasskeyButton(page);
+  await expect(page.getByText('Mit diesem Passkey ist keine Anmeldung möglich.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Anmelden' })).toBeVisible();
 });

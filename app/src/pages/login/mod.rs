@@ -1,12 +1,18 @@
-//! The new login page (SPEC 1): e-mail and password.
+//! The new login page (SPEC 1): e-mail and password, or a passkey alone (SPEC 14.2) where
+//! passkeys are offered.
+
+mod passkey;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
-    api::auth::{Login, current_user},
-    components::ErrorNotice,
+    api::{
+        auth::{Login, current_user},
+        passkeys::{LogInWithPasskey, passkey_login_offered},
+    },
+    components::{ErrorNotice, first_error},
     i18n::*,
 };
 
@@ -17,7 +23,8 @@ pub fn Credentials(#[prop(optional)] email: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <label for="login-email">{t!(i18n, login.email)}</label>
-        <input id="login-email" type="email" name="email" autocomplete="username" required value=email />
+        // `webauthn`: the browser may offer passkeys in this field's autofill.
+        <input id="login-email" type="email" name="email" autocomplete="username webauthn" required value=email />
         <label for="login-password">{t!(i18n, login.password)}</label>
         <input id="login-password" type="password" name="password" autocomplete="current-password" required />
     }
@@ -27,7 +34,9 @@ pub fn Credentials(#[prop(optional)] email: Option<String>) -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
+    let with_passkey = ServerAction::<LogInWithPasskey>::new();
     let user = Resource::new(|| (), |_| current_user());
+    let passkeys = Resource::new(|| (), |_| passkey_login_offered());
     let pending = login.pending();
     let reset_done = use_query_map().with_untracked(|q| q.get("reset").as_deref() == Some("done"));
     let email_hint = use_query_map().with_untracked(|q| q.get("email"));
@@ -46,7 +55,9 @@ pub fn LoginPage() -> impl IntoView {
             <h1 id="login-heading">{t!(i18n, login.heading)}</h1>
             {reset_done.then(|| view! { <p class="notice notice-ok" role="status">{t!(i18n, recovery.done)}</p> })}
             <p>{t!(i18n, login.intro)}</p>
-            {move || login.value().get().and_then(Result::err).map(|err| view! { <ErrorNotice err /> })}
+            {move || {
+                first_error([login.value().get(), with_passkey.value().get()]).map(|err| view! { <ErrorNotice err /> })
+            }}
             <ActionForm action=login>
                 <Credentials email=email_hint.unwrap_or_default() />
                 <button type="submit" disabled=pending>
@@ -59,6 +70,27 @@ pub fn LoginPage() -> impl IntoView {
                     }}
                 </button>
             </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let autofill = !matches!(with_passkey.value().get_untracked(), Some(Err(_)));
+                    matches!(passkeys.await, Ok(true))
+                        .then(|| {
+                            view! {
+                                <div class="passkey">
+                                    <p class="or">{t!(i18n, login.or)}</p>
+                                    <ActionForm action=with_passkey attr:id=passkey::FORM_ID>
+                                        <input type="hidden" name="ceremony" value="" />
+                                        <input type="hidden" name="answer" value="" />
+                                    </ActionForm>
+                                    <passkey::PasskeyLogin locale=i18n.get_locale_untracked() autofill />
+                                    <noscript>
+                                        <p class="hint">{t!(i18n, passkeys.noscript)}</p>
+                                    </noscript>
+                                </div>
+                            }
+                        })
+                })}
+            </Suspense>
             <p>
                 <a href="/password/forgot">{t!(i18n, login.forgot)}</a>
             </p>
