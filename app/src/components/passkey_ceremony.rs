@@ -42,57 +42,26 @@ pub fn CeremonyNotice(problem: CeremonyProblem) -> impl IntoView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialCall {
     Create,
-    /// Signing, asked for at once (a button).
     Get,
-    /// Signing, offered in the browser's autofill of a field marked `webauthn`: it waits until
-    /// the user picks a key there.
-    GetConditional,
 }
 
+/// Puts `answer` into the field `answer` of the form `form_id` and submits that form.
 #[cfg(feature = "hydrate")]
-thread_local! {
-    /// The ceremony under way on this page: a browser runs one at a time, so a new one (the
-    /// button, while the autofill waits) ends it first.
-    static UNDER_WAY: std::cell::RefCell<Option<web_sys::AbortController>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Whether the browser can offer passkeys in a field's autofill.
-#[cfg(feature = "hydrate")]
-pub async fn autofill_offered() -> bool {
-    use js_sys::{Function, Reflect};
-    use leptos::wasm_bindgen::{JsCast, JsValue};
-    let Ok(class) = Reflect::get(&window(), &JsValue::from_str("PublicKeyCredential")) else { return false };
-    let check = Reflect::get(&class, &JsValue::from_str("isConditionalMediationAvailable"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
-    let Some(promise) = check.and_then(|f| f.call0(&class).ok()).and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
-    else {
-        return false;
-    };
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok_and(|v| v.as_bool() == Some(true))
-}
-
-/// Puts each value into its (hidden) field of the form `form_id`, `answer` the ceremony's,
-/// and submits that form.
-#[cfg(feature = "hydrate")]
-pub fn submit_answer(form_id: &str, fields: &[(&str, &str)]) {
+pub fn submit_answer(form_id: &str, answer: &str) {
     use leptos::wasm_bindgen::JsCast;
     let Some(form) = document().get_element_by_id(form_id).and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
     else {
         return;
     };
-    for (name, value) in fields {
-        let field = form
-            .query_selector(&format!("input[name={name}]"))
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
-        match field {
-            Some(field) => field.set_value(value),
-            None => return,
-        }
+    if let Some(field) = form
+        .query_selector("input[name=answer]")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        field.set_value(answer);
+        let _ = form.request_submit();
     }
-    let _ = form.request_submit();
 }
 
 /// Runs the ceremony for `options` (the server's JSON, `publicKey` inside) and returns the
@@ -108,7 +77,7 @@ pub async fn run(call: CredentialCall, options: &str) -> Result<String, Ceremony
         get(&window, "PublicKeyCredential").filter(|c| !c.is_undefined()).ok_or(CeremonyProblem::Unsupported)?;
     let parse_name = match call {
         CredentialCall::Create => "parseCreationOptionsFromJSON",
-        CredentialCall::Get | CredentialCall::GetConditional => "parseRequestOptionsFromJSON",
+        CredentialCall::Get => "parseRequestOptionsFromJSON",
     };
     let parse =
         get(&class, parse_name).and_then(|f| f.dyn_into::<Function>().ok()).ok_or(CeremonyProblem::Unsupported)?;
@@ -117,19 +86,10 @@ pub async fn run(call: CredentialCall, options: &str) -> Result<String, Ceremony
     let public_key = parse.call1(&class, &public_key).map_err(|_| CeremonyProblem::Failed)?;
     let request = Object::new();
     Reflect::set(&request, &JsValue::from_str("publicKey"), &public_key).map_err(|_| CeremonyProblem::Failed)?;
-    if call == CredentialCall::GetConditional {
-        Reflect::set(&request, &JsValue::from_str("mediation"), &JsValue::from_str("conditional"))
-            .map_err(|_| CeremonyProblem::Failed)?;
-    }
-    let controller = web_sys::AbortController::new().map_err(|_| CeremonyProblem::Unsupported)?;
-    Reflect::set(&request, &JsValue::from_str("signal"), &controller.signal()).map_err(|_| CeremonyProblem::Failed)?;
-    if let Some(earlier) = UNDER_WAY.with(|u| u.replace(Some(controller))) {
-        earlier.abort();
-    }
     let credentials = window.navigator().credentials();
     let promise = match call {
         CredentialCall::Create => credentials.create_with_options(request.unchecked_ref()),
-        CredentialCall::Get | CredentialCall::GetConditional => credentials.get_with_options(request.unchecked_ref()),
+        CredentialCall::Get => credentials.get_with_options(request.unchecked_ref()),
     }
     .map_err(|_| CeremonyProblem::Failed)?;
     let credential = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| {

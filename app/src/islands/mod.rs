@@ -3,7 +3,8 @@
 //!
 //! Pages are rendered on the server only. The few parts that need code in the browser are
 //! `#[island]` components; the wasm holds just them. The login page has none, so its first
-//! load is the HTML, the stylesheet and the two inline scripts below:
+//! load is the HTML, the stylesheet and the two inline scripts below (and, where passkeys are
+//! offered, a third of its own: `pages/login/passkey.js`):
 //!
 //! - `routing.js` (based on leptos's islands router): after the first load, links and forms
 //!   fetch the next page and put it in place, so navigation is client-side without page code

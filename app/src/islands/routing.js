@@ -8,7 +8,11 @@
 //   current one (`mergeChildren`): what the user typed stays, and an island the server sends
 //   with the same props keeps its state (a TAN prompt, a success notice). One with other props
 //   is new.
-// - Only the app's own pages are shown in place.
+// - Only the app's own pages are shown in place, and of those not a page that comes with a
+//   script of its own (`data-full-load`: the login page's passkeys): a script in fetched HTML
+//   does not run, so the browser loads that page itself. Posted back to the page it is on, it
+//   is merged as any other, its script already running. When the router shows another page
+//   in its place, it tells that script by the event `riegel:leave` on `window`.
 // - An answer that is not a page, a failed fetch, and a way out to another site (the server
 //   names it in `Riegel-Location`: a fetch cannot follow a redirect to another origin) are left
 //   to the browser.
@@ -108,13 +112,16 @@ async function navigate(req, replace, form) {
 	}
 	const url = new URL(resp.redirected ? resp.url : req.url);
 	const doc = new DOMParser().parseFromString(html, "text/html");
+	const samePage = url.pathname === window.location.pathname;
 	// Only the app's own pages (they carry these scripts) are shown in place; any other page
-	// (the push device's pairing page, say) is loaded by the browser, with its own scripts.
-	if (url.origin !== window.location.origin || !doc.getElementById("riegel-scripts")) {
+	// (the push device's pairing page, say), or one with a script of its own, is loaded by the
+	// browser, with its own scripts.
+	const ownScript = !samePage && doc.querySelector("[data-full-load]");
+	if (url.origin !== window.location.origin || !doc.getElementById("riegel-scripts") || ownScript) {
 		window.location.assign(url);
 		return;
 	}
-	const samePage = url.pathname === window.location.pathname;
+	if (!samePage) window.dispatchEvent(new Event("riegel:leave"));
 	update(doc, samePage);
 	if (replace || url.href === window.location.href) {
 		window.history.replaceState(undefined, "", url);

@@ -77,6 +77,22 @@ async fn anna() -> (TestApp, SoftPasskey, Enrolled) {
 }
 
 #[tokio::test]
+async fn the_login_page_offers_passkeys_with_an_inline_script_under_its_nonce() {
+    let t = TestApp::start().await;
+    let page = Client::new(&t, ip(1)).get("/login").await;
+    let csp = page.header(http::header::CONTENT_SECURITY_POLICY).unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).unwrap();
+    let script =
+        page.body.split(&format!("<script nonce=\"{nonce}\">")).nth(1).filter(|s| s.contains("passkey-login-form"));
+    assert!(script.is_some(), "the passkey script runs under the page's nonce: {}", page.body);
+    assert!(page.body.contains("autocomplete=\"username webauthn\""), "the e-mail field offers passkeys");
+    assert!(page.body.contains("data-autofill=\"true\""));
+    // The answer posts with a plain form: no script file, no island on the login page.
+    assert!(page.body.contains("action=\"/api/login/passkey\""));
+    assert!(!page.body.contains("<leptos-island"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn a_passkey_alone_logs_in_from_a_new_address_with_no_code_and_the_address_becomes_trusted() {
     let (t, mut key, enrolled) = anna().await;
     let sms_before = t.delivered_to(PHONE).await;

@@ -74,21 +74,7 @@ pub fn LoginPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let autofill = !matches!(with_passkey.value().get_untracked(), Some(Err(_)));
                     matches!(passkeys.await, Ok(true))
-                        .then(|| {
-                            view! {
-                                <div class="passkey">
-                                    <p class="or">{t!(i18n, login.or)}</p>
-                                    <ActionForm action=with_passkey attr:id=passkey::FORM_ID>
-                                        <input type="hidden" name="ceremony" value="" />
-                                        <input type="hidden" name="answer" value="" />
-                                    </ActionForm>
-                                    <passkey::PasskeyLogin locale=i18n.get_locale_untracked() autofill />
-                                    <noscript>
-                                        <p class="hint">{t!(i18n, passkeys.noscript)}</p>
-                                    </noscript>
-                                </div>
-                            }
-                        })
+                        .then(|| view! { <passkey::PasskeyLogin action=with_passkey autofill /> })
                 })}
             </Suspense>
             <p>

@@ -28,7 +28,7 @@ pub(super) fn PasskeyButton(locale: Locale, primary: bool) -> impl IntoView {
         leptos::task::spawn_local(async move {
             use crate::components::passkey_ceremony::{CredentialCall, run, submit_answer};
             match run(CredentialCall::Get, &o.options).await {
-                Ok(answer) => submit_answer(FORM_ID, &[("answer", &answer)]),
+                Ok(answer) => submit_answer(FORM_ID, &answer),
                 Err(p) => problem.set(Some(p)),
             }
         });

@@ -110,7 +110,7 @@ fn PasskeyEnrolment(locale: Locale) -> impl IntoView {
         leptos::task::spawn_local(async move {
             use crate::components::passkey_ceremony::{CredentialCall, run, submit_answer};
             match run(CredentialCall::Create, &options.options).await {
-                Ok(answer) => submit_answer(FINISH_FORM_ID, &[("answer", &answer)]),
+                Ok(answer) => submit_answer(FINISH_FORM_ID, &answer),
                 Err(p) => problem.set(Some(p)),
             }
         });
