@@ -34,15 +34,16 @@ const riegel = {
 };
 
 // Passkeys (passkeys.spec.ts) need a domain name: WebAuthn knows no IP address as relying
-// party. A second server, with its own database, is reached as http://localhost:PORT+2, which
-// chromium maps to 127.0.0.1 (so the trusted proxy still holds), and says so as its public origin.
+// party. A second server, with its own database (a PostgreSQL URL in `./x test`'s run against
+// PostgreSQL, else a new SQLite file), is reached as http://localhost:PORT+2, which chromium maps
+// to 127.0.0.1 (so the trusted proxy still holds), and says so as its public origin.
 const passkeyPort = port + 2;
 const passkeyRiegel = {
   ...riegel,
   url: `http://127.0.0.1:${passkeyPort}/healthz`,
   env: {
     ...riegel.env,
-    RIEGEL_DATABASE: join(process.env.RIEGEL_E2E_DIR, 'passkeys.sqlite'),
+    RIEGEL_DATABASE: process.env.RIEGEL_E2E_PASSKEY_DATABASE ?? join(process.env.RIEGEL_E2E_DIR, 'passkeys.sqlite'),
     RIEGEL_BIND: `127.0.0.1:${passkeyPort}`,
     RIEGEL_PUBLIC_ORIGIN: `http://localhost:${passkeyPort}`,
   },

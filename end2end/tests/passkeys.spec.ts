@@ -164,3 +164,40 @@ test('the login page with its passkey script stays within its first-load budget'
   const listing = () => [...wire.files].map(([p, f]) => `${p} ${f.bytes} B ${f.encoding}`).join('\n');
   expect(await wire.total(), `the login page, first load (budget.spec.ts):\n${listing()}`).toBeLessThanOrEqual(100 * 1024);
 });
+
+test('TANs by passkey: chosen behind a TAN, a bank change confirmed with its IBAN shown, changed data need a new ceremony', async ({ page }, info) => {
+  const who = fresh(info, 'passkeytan');
+  await register(page, who, 'Tanja Passkey');
+  await virtualAuthenticator(page);
+  await addPasskey(page, who, 'Laptop');
+
+  // The TAN settings offer the passkey once there is one; the choice itself needs a TAN.
+  await page.reload();
+  await settled(page);
+  await page.getByLabel('TANs kommen per').selectOption('passkey');
+  await confirmWithTan(page, who.phone, 'TAN-Einstellungen speichern', 'TAN-Einstellungen ändern');
+  await expect(page.getByRole('status')).toHaveText('Die TAN-Einstellungen wurden gespeichert.');
+
+  await page.getByRole('link', { name: 'Bankverbindung' }).click();
+  await expect(page.getByRole('heading', { name: 'Bankverbindung für Auszahlungen' })).toBeVisible();
+  await settled(page);
+  const sms = await lastMessageId(page, who.phone);
+  await page.getByLabel('Kontoinhaber').fill('Passkey Lieferant GmbH');
+  await page.getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 00');
+  await page.getByRole('button', { name: 'Bankverbindung ändern' }).click();
+  await expect(page.getByText('Bestätigen Sie mit Ihrem Passkey: Bankverbindung ändern auf DE89 •••• 3000')).toBeVisible();
+
+  // The IBAN changed after the ceremony began: the key's answer is for the old data.
+  await page.getByLabel('IBAN').fill('DE02 1203 0000 0000 2020 51');
+  await page.getByRole('button', { name: 'Mit Passkey bestätigen' }).click();
+  await expect(page.getByText(/Die Daten wurden nach dem Versand der TAN geändert/)).toBeVisible();
+  await expect(page.getByText('DE02 1203 0000 0000 2020 51')).toHaveCount(0);
+
+  // Asked again, the page names the new IBAN, and the key confirms exactly that.
+  await page.getByRole('button', { name: 'Bankverbindung ändern' }).click();
+  await expect(page.getByText('Bestätigen Sie mit Ihrem Passkey: Bankverbindung ändern auf DE02 •••• 2051')).toBeVisible();
+  await page.getByRole('button', { name: 'Mit Passkey bestätigen' }).click();
+  await expect(page.getByRole('status')).toHaveText('Die Bankverbindung wurde geändert.');
+  await expect(page.getByText('DE02 1203 0000 0000 2020 51')).toBeVisible();
+  expect(await lastMessageId(page, who.phone), 'no TAN SMS was sent for the bank change').toBe(sms);
+});

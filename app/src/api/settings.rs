@@ -19,12 +19,22 @@ pub async fn change_tan_settings(
     invoice: String,
     admin: String,
     threshold: String,
+    way: Option<String>,
     tan: Option<String>,
 ) -> Result<(), AppError> {
     let (state, ctx) = super::context::request()?;
     let tan = super::context::filled(tan);
     let modes = [password.as_str(), email.as_str(), invoice.as_str(), admin.as_str()];
-    crate::backend::services::settings::change_tan_settings(&state, &ctx, modes, &threshold, tan.as_deref()).await
+    let way = super::context::filled(way);
+    crate::backend::services::settings::change_tan_settings(
+        &state,
+        &ctx,
+        modes,
+        &threshold,
+        way.as_deref(),
+        tan.as_deref(),
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "tan/end")]

@@ -38,7 +38,9 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
         }
         AppError::ChallengeExhausted => td!(locale, errors.challenge_exhausted).into_any(),
         AppError::WrongStep { .. } => td!(locale, errors.wrong_step).into_any(),
-        AppError::TanRequired { .. } => td!(locale, errors.tan_required).into_any(),
+        AppError::TanRequired { .. } | AppError::TanPasskeyRequired { .. } => {
+            td!(locale, errors.tan_required).into_any()
+        }
         AppError::TanWrong { tries_left } => td!(locale, errors.tan_wrong, tries = move || tries_left).into_any(),
         AppError::TanLocked => td!(locale, errors.tan_locked).into_any(),
         AppError::TanExpired => td!(locale, errors.tan_expired).into_any(),
@@ -94,6 +96,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::TotpNotStarted => td!(locale, errors.totp_not_started).into_any(),
             InputError::TotpCodeWrong => td!(locale, errors.totp_code_wrong).into_any(),
             InputError::PasskeyUnavailable => td!(locale, errors.passkey_unavailable).into_any(),
+            InputError::TanWayUnavailable => td!(locale, errors.tan_way_unavailable).into_any(),
             InputError::PasskeyMalformed => td!(locale, errors.passkey_malformed).into_any(),
             InputError::PasskeyNotStarted => td!(locale, errors.passkey_not_started).into_any(),
             InputError::PasskeyRefused => td!(locale, errors.passkey_refused).into_any(),

@@ -14,6 +14,10 @@
 //!   correct TAN resets the count (5.5).
 //! - TAN SMS have their own quota, `tan_sms_quota` per rolling 24 h; beyond it TANs are
 //!   refused with the time, nothing is locked (5.6).
+//! - How TANs come is the user's choice (5.8): by SMS (the default) or confirmed with a
+//!   passkey. SMS stays the fallback: the user may ask for one whatever the choice, and a
+//!   passkey choice without a passkey left (or where passkeys cannot be offered) sends SMS.
+//!   Every way counts toward the TAN quota and the three-strike lock.
 
 use serde::{Deserialize, Serialize};
 
@@ -121,7 +125,70 @@ impl Action {
     }
 }
 
-/// An account's TAN settings: a mode per choosable action and the invoice threshold.
+/// How a TAN comes (5.8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Way {
+    /// Six characters by SMS, typed into the page.
+    #[default]
+    Sms,
+    /// An assertion of one of the account's passkeys over a ceremony kept with the digest of
+    /// the action's data (14.3).
+    Passkey,
+}
+
+impl Way {
+    /// As stored in `users.tan_way` and `tans.way`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Way::Sms => "sms",
+            Way::Passkey => "passkey",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(Way::Sms),
+            "passkey" => Some(Way::Passkey),
+            _ => None,
+        }
+    }
+}
+
+/// What a protected action's request brings in its `tan` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// Nothing: issue a TAN the chosen way (or prompt for the one issued).
+    Ask,
+    /// `sms`: the fallback, a TAN by SMS whatever the chosen way.
+    AskSms,
+    /// A passkey's answer, as WebAuthn's JSON (no TAN starts with `{`).
+    Passkey(&'a str),
+    /// Anything else: a typed TAN, to be normalised.
+    Typed(&'a str),
+}
+
+impl<'a> Answer<'a> {
+    pub fn of(input: Option<&'a str>) -> Self {
+        match input.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Answer::Ask,
+            Some(t) if t.eq_ignore_ascii_case("sms") => Answer::AskSms,
+            Some(t) if t.starts_with('{') => Answer::Passkey(t),
+            Some(t) => Answer::Typed(t),
+        }
+    }
+}
+
+/// The way a TAN is issued: the chosen one, unless the user asked for SMS or no passkey can
+/// answer (none enrolled, or passkeys unavailable at this origin).
+pub fn way_to_issue(chosen: Way, asked_sms: bool, passkey_can_answer: bool) -> Way {
+    match chosen {
+        Way::Passkey if !asked_sms && passkey_can_answer => Way::Passkey,
+        Way::Passkey | Way::Sms => Way::Sms,
+    }
+}
+
+/// An account's TAN settings: a mode per choosable action, the invoice threshold and how TANs
+/// come.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TanSettings {
     pub password: Mode,
@@ -130,6 +197,8 @@ pub struct TanSettings {
     pub admin: Mode,
     /// Invoices need a TAN once today's submitted total would exceed this (cents).
     pub invoice_threshold_cents: i64,
+    #[serde(default)]
+    pub way: Way,
 }
 
 impl Default for TanSettings {
@@ -140,6 +209,7 @@ impl Default for TanSettings {
             invoice: Action::SubmitInvoice.default_mode(),
             admin: Action::AdminAccountChange.default_mode(),
             invoice_threshold_cents: 1_000_000,
+            way: Way::Sms,
         }
     }
 }
@@ -163,12 +233,13 @@ impl TanSettings {
     /// A canonical text of the settings, for the digest of a settings change.
     pub fn canonical(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}",
             self.password.as_str(),
             self.email.as_str(),
             self.invoice.as_str(),
             self.admin.as_str(),
-            self.invoice_threshold_cents
+            self.invoice_threshold_cents,
+            self.way.as_str()
         )
     }
 }
@@ -270,6 +341,25 @@ mod tests {
         for bad in ["", "7KQ2M", "7KQ2MXX", "7KQ2M0", "7KQ2MI", "7KQ2M!"] {
             assert_eq!(normalise(bad), Err(TanInputError::Malformed), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_tan_field_tells_a_request_for_a_tan_the_sms_fallback_a_passkey_answer_and_a_typed_tan_apart() {
+        assert_eq!(Answer::of(None), Answer::Ask);
+        assert_eq!(Answer::of(Some("  ")), Answer::Ask);
+        assert_eq!(Answer::of(Some("SMS")), Answer::AskSms);
+        assert_eq!(Answer::of(Some(" {\"id\":1}")), Answer::Passkey("{\"id\":1}"));
+        assert_eq!(Answer::of(Some("7kq2mx")), Answer::Typed("7kq2mx"));
+        assert!(normalise("sms").is_err(), "no TAN reads as the fallback");
+    }
+
+    #[test]
+    fn sms_is_the_fallback_of_the_passkey_way() {
+        assert_eq!(way_to_issue(Way::Passkey, false, true), Way::Passkey);
+        assert_eq!(way_to_issue(Way::Passkey, true, true), Way::Sms, "asked for SMS");
+        assert_eq!(way_to_issue(Way::Passkey, false, false), Way::Sms, "no passkey can answer");
+        assert_eq!(way_to_issue(Way::Sms, false, true), Way::Sms);
+        assert_eq!(TanSettings::default().way, Way::Sms);
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub enum InputError {
     PasskeyRefused,
     /// The passkey is enrolled already (on this account or another).
     PasskeyTaken,
+    /// TANs by passkey were chosen without a passkey on the account (or where passkeys are not
+    /// offered).
+    TanWayUnavailable,
     /// A passkey's name: empty, longer than 60 characters, or with control characters.
     PasskeyNameInvalid,
     /// No passkey of the account has this id.
@@ -129,6 +132,10 @@ pub enum AppError {
     /// The action needs a TAN: one was sent (or is still valid) for exactly these data.
     #[error("a TAN is required")]
     TanRequired { description: String, phone: String, cooldown_secs: i64, tries_left: u32 },
+    /// The action needs a TAN and the account confirms TANs with a passkey (SPEC 14.3): the
+    /// ceremony's options (WebAuthn's JSON) for exactly these data; SMS to `phone` remains.
+    #[error("a TAN is required: confirm with a passkey")]
+    TanPasskeyRequired { description: String, options: String, phone: String, tries_left: u32 },
     #[error("wrong TAN; {tries_left} tries left")]
     TanWrong { tries_left: u32 },
     /// Three wrong TANs in a row: every protected action is refused until support unlocks.
@@ -230,7 +237,9 @@ impl AppError {
             AppError::AccountLocked { .. } => S::LOCKED,
             AppError::CodeWrong { .. } | AppError::PasskeyWrong { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::ChallengeExhausted | AppError::WrongStep { .. } => S::CONFLICT,
-            AppError::TanRequired { .. } | AppError::EmailCodeRequired { .. } => S::PRECONDITION_REQUIRED,
+            AppError::TanRequired { .. } | AppError::TanPasskeyRequired { .. } | AppError::EmailCodeRequired { .. } => {
+                S::PRECONDITION_REQUIRED
+            }
             AppError::TanWrong { .. } | AppError::TanExpired | AppError::TanVoid => S::UNPROCESSABLE_ENTITY,
             AppError::TanLocked => S::LOCKED,
             AppError::TanQuotaExceeded { .. } | AppError::SmsCapped { .. } => S::TOO_MANY_REQUESTS,

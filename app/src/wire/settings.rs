@@ -16,4 +16,6 @@ pub struct TanStatus {
     pub session_active: bool,
     pub tries_left: u32,
     pub settings: TanSettings,
+    /// TANs may come by passkey: passkeys are offered here and the account has one.
+    pub passkey_offered: bool,
 }

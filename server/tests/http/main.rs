@@ -23,6 +23,7 @@ mod mfa;
 mod oidc;
 mod oidc_waiting;
 mod passkey_login;
+mod passkey_tan;
 mod passkeys;
 mod postgres;
 mod process;

@@ -428,7 +428,7 @@ const CONFIRMED: &str = r#"[{"type":"payment","amount":"1234.50","currency":"EUR
 /// A browser logged in from the trusted IP whose application asks to confirm `details`: the
 /// authorization request sends it to the confirmation page. Returns the browser with both
 /// cookies.
-async fn asked_to_confirm(t: &TestApp, details: &str) -> Client {
+pub(crate) async fn asked_to_confirm(t: &TestApp, details: &str) -> Client {
     let browser = Client::new(t, ip(1));
     let (_, session) = browser.password(EMAIL, PW).await;
     let asked =

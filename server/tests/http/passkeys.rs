@@ -6,7 +6,7 @@
 use http::StatusCode;
 use webauthn_authenticator_rs::{
     WebauthnAuthenticator,
-    prelude::{CreationChallengeResponse, RequestChallengeResponse, Url},
+    prelude::{CreationChallengeResponse, PublicKeyCredential, RequestChallengeResponse, Url},
     softpasskey::SoftPasskey,
 };
 
@@ -48,6 +48,25 @@ pub(crate) async fn enrol(t: &TestApp, s: &Client, key: &mut SoftPasskey, name: 
     let done = s.post("/api/passkeys/finish", &serde_urlencoded(&[("answer", &json)])).await;
     assert_eq!(done.status, StatusCode::OK, "{done:?}");
     Enrolled { user_handle, credential_id: answer.raw_id.to_vec() }
+}
+
+/// `asked` (a ceremony of one account's) signed by `key`, the key named `name` of another
+/// account: the options' allowed keys swapped for it, as a relaying page could.
+pub(crate) async fn signed_by_another_account(
+    t: &TestApp,
+    key: &mut SoftPasskey,
+    name: &str,
+    mut asked: RequestChallengeResponse,
+) -> PublicKeyCredential {
+    let id: Vec<u8> = sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE name = $1")
+        .bind(name)
+        .fetch_one(&t.state.pool)
+        .await
+        .unwrap();
+    for allowed in &mut asked.public_key.allow_credentials {
+        allowed.id = id.clone();
+    }
+    key.do_authentication(origin(ORIGIN), asked).unwrap()
 }
 
 /// A new server, Anna logged in from her trusted address, and her passkey "Laptop".
@@ -141,16 +160,7 @@ async fn answers_for_another_site_replayed_or_by_keys_not_of_the_account_are_wro
     challenge_options(&c).await;
     assert_eq!(tries_left(&answer(&c, &used).await), 2);
     // Bob's key, signing this login's challenge.
-    let mut asked = challenge_options(&c).await;
-    let bobs: Vec<u8> = sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE name = $1")
-        .bind("Bob's laptop")
-        .fetch_one(&t.state.pool)
-        .await
-        .unwrap();
-    for allowed in &mut asked.public_key.allow_credentials {
-        allowed.id = bobs.clone();
-    }
-    let bobs_answer = bob_key.do_authentication(origin(ORIGIN), asked).unwrap();
+    let bobs_answer = signed_by_another_account(&t, &mut bob_key, "Bob's laptop", challenge_options(&c).await).await;
     assert_eq!(tries_left(&answer(&c, &bobs_answer).await), 1);
     // A key removed after the ceremony began.
     let asked = challenge_options(&c).await;

@@ -3,7 +3,7 @@
 use crate::domain::{
     login::LoginState,
     mfa::{Factor, Method, Purpose},
-    tan::Action as TanAction,
+    tan::{Action as TanAction, Way as TanWay},
     time::Timestamp,
 };
 
@@ -204,9 +204,11 @@ pub enum AuditEvent<'a> {
         user_id: i64,
         phone_masked: String,
     },
+    /// A TAN issued: sent by SMS, or a passkey's ceremony begun (SPEC 5.8).
     TanIssued {
         user_id: i64,
         action: TanAction,
+        way: TanWay,
     },
     TanAccepted {
         user_id: i64,

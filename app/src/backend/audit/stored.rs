@@ -194,9 +194,10 @@ impl AuditEvent<'_> {
             }
             AuditEvent::MfaSetupCompleted { phone_masked, .. } => json!({ "phone": phone_masked }),
             AuditEvent::PasskeyChanged { change, .. } => json!({ "change": change.as_str() }),
-            AuditEvent::TanIssued { action, .. }
-            | AuditEvent::TanAccepted { action, .. }
-            | AuditEvent::TanVoided { action, .. } => json!({ "action": action.as_str() }),
+            AuditEvent::TanIssued { action, way, .. } => json!({ "action": action.as_str(), "way": way.as_str() }),
+            AuditEvent::TanAccepted { action, .. } | AuditEvent::TanVoided { action, .. } => {
+                json!({ "action": action.as_str() })
+            }
             AuditEvent::TanRefused { action, wrong_in_a_row, .. } => {
                 json!({ "action": action.as_str(), "wrong_in_a_row": wrong_in_a_row })
             }

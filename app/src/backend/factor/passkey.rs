@@ -93,6 +93,12 @@ pub async fn enrolled(conn: &mut Conn, user_id: i64) -> Result<bool, sqlx::Error
     Ok(store::passkeys::count_of_user(conn, user_id).await? > 0)
 }
 
+/// Whether a passkey of the account can answer here: passkeys are offered at this origin and
+/// the account has one (TANs by passkey, SPEC 14.3).
+pub async fn offered(conn: &mut Conn, state: &AppState, user_id: i64) -> Result<bool, AppError> {
+    Ok(relying_party(state).is_ok() && enrolled(conn, user_id).await?)
+}
+
 /// A passkey's stored record, as the library's type.
 pub fn credential_of(row: &PasskeyRow) -> Result<Passkey, AppError> {
     serde_json::from_str(&row.credential).map_err(AppError::internal)
@@ -159,6 +165,19 @@ pub struct Asserted {
     pub sign_count: u32,
     pub backup_eligible: bool,
     pub backed_up: bool,
+}
+
+impl Asserted {
+    /// What the key's row keeps of this use.
+    pub fn as_use(&self) -> store::passkeys::Use<'_> {
+        store::passkeys::Use {
+            id: self.key_id,
+            credential: &self.credential,
+            sign_count: self.sign_count,
+            backup_eligible: self.backup_eligible,
+            backed_up: self.backed_up,
+        }
+    }
 }
 
 /// What an assertion's answer came to.

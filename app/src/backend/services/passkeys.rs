@@ -177,14 +177,7 @@ pub async fn use_at_challenge(state: &AppState, ctx: &RequestCtx, answer: &str) 
         // A garbled answer is no entry: nothing is counted, and the ceremony stays.
         Err(refusal) => return Err(refusal),
     };
-    let used = store::passkeys::Use {
-        id: asserted.key_id,
-        credential: &asserted.credential,
-        sign_count: asserted.sign_count,
-        backup_eligible: asserted.backup_eligible,
-        backed_up: asserted.backed_up,
-    };
-    store::passkeys::set_used(&mut tx, used, ctx.now).await?;
+    store::passkeys::set_used(&mut tx, asserted.as_use(), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasskeyAccepted { user_id }).await?;
     let token = step::pass_login_challenge(&mut tx, state, ctx, &step, current, Proof::Factor(Factor::Passkey)).await?;
     tx.commit().await?;

@@ -7,6 +7,7 @@ use crate::{
     backend::{
         audit::{self, AuditEvent},
         delivery::outbox::{self, NewMessage},
+        factor::passkey,
         input,
         limits::password_throttle::{self, Attempt, ThrottleKey},
         limits::quota_window::{self, Sends},
@@ -24,14 +25,14 @@ use crate::{
         mfa::{self, Method},
         money,
         quota::{self, QuotaDecision},
-        tan::{Action, Mode, TanSettings},
+        tan::{Action, Mode, TanSettings, Way},
         time::Timestamp,
     },
     wire::{AppError, InputError, settings::TanStatus},
 };
 
 pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus, AppError> {
-    let (_conn, session, user) = access::member_reading(state, ctx).await?;
+    let (mut conn, session, user) = access::member_reading(state, ctx).await?;
     Ok(TanStatus {
         active: user.phone_e164.is_some(),
         phone: user.phone_e164.as_deref().map(mask::phone).unwrap_or_default(),
@@ -39,6 +40,7 @@ pub async fn tan_status(state: &AppState, ctx: &RequestCtx) -> Result<TanStatus,
         session_active: tan::tan_session_active(&session, ctx),
         tries_left: user.tries_left(state),
         settings: user.settings(),
+        passkey_offered: passkey::offered(&mut conn, state, user.id).await?,
     })
 }
 
@@ -49,23 +51,34 @@ fn parse_mode(action: Action, raw: &str) -> Result<Mode, AppError> {
     }
 }
 
+/// The TAN settings (SPEC 5.3, 5.8): the modes, the threshold and how TANs come (`way`:
+/// `sms` or `passkey`; none keeps the current way). Changing them needs a TAN every time.
 pub async fn change_tan_settings(
     state: &AppState,
     ctx: &RequestCtx,
     modes: [&str; 4],
     threshold: &str,
+    way: Option<&str>,
     tan: Option<&str>,
 ) -> Result<(), AppError> {
     let threshold = money::parse_eur(threshold).map_err(|_| AppError::Input(InputError::ThresholdInvalid))?;
+    let way = way.map(|w| Way::parse(w).ok_or(AppError::BadRequest)).transpose()?;
+    let mut tx = state.writer.begin().await?;
+    let (session, user) = access::member(&mut tx, state, ctx).await?;
     let settings = TanSettings {
         password: parse_mode(Action::ChangePassword, modes[0])?,
         email: parse_mode(Action::ChangeEmail, modes[1])?,
         invoice: parse_mode(Action::SubmitInvoice, modes[2])?,
         admin: parse_mode(Action::AdminAccountChange, modes[3])?,
         invoice_threshold_cents: threshold,
+        way: way.unwrap_or(user.settings().way),
     };
-    let mut tx = state.writer.begin().await?;
-    let (session, user) = access::member(&mut tx, state, ctx).await?;
+    match settings.way {
+        Way::Passkey if !passkey::offered(&mut tx, state, user.id).await? => {
+            return Err(AppError::Input(InputError::TanWayUnavailable));
+        }
+        Way::Passkey | Way::Sms => {}
+    }
     let canonical = settings.canonical();
     let description = messages::tan::describe(ctx.lang, Authorises::TanSettings);
     let protected = tan::Protected { action: Action::ChangeTanSettings, canonical: &canonical, description };

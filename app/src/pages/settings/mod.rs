@@ -15,7 +15,10 @@ use self::{
 use crate::{
     api::settings::{ChangeEmail, ChangePassword, ChangeTanSettings, EndTanSession, tan_status},
     components::{ErrorNotice, NewPasswordInput, PortalNav, TanPrompt, load_error, provide_locale},
-    domain::{money::format_eur, tan::Mode},
+    domain::{
+        money::format_eur,
+        tan::{Mode, Way},
+    },
     i18n::*,
     wire::{AppError, settings::TanStatus},
 };
@@ -140,6 +143,20 @@ fn TanSystem(status: TanStatus, end: ServerAction<EndTanSession>) -> impl IntoVi
             </table>
             <label for="tan-threshold">{t!(i18n, settings.threshold)}</label>
             <input id="tan-threshold" name="threshold" type="text" inputmode="decimal" value=threshold required />
+            <label for="tan-way">{t!(i18n, settings.way)}</label>
+            <select name="way" id="tan-way">
+                <option value="sms" selected=s.way == Way::Sms>
+                    {t!(i18n, settings.way_sms)}
+                </option>
+                {(status.passkey_offered || s.way == Way::Passkey)
+                    .then(|| {
+                        view! {
+                            <option value="passkey" selected=s.way == Way::Passkey>
+                                {t!(i18n, settings.way_passkey)}
+                            </option>
+                        }
+                    })}
+            </select>
         </TanModesForm>
     }
 }

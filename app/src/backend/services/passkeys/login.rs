@@ -163,14 +163,7 @@ pub async fn log_in(
     if let Some(old) = &ctx.session_token {
         sessions::delete(&mut tx, &state.keys, old).await?;
     }
-    let used = store::passkeys::Use {
-        id: passed.key_id,
-        credential: &passed.credential,
-        sign_count: passed.sign_count,
-        backup_eligible: passed.backup_eligible,
-        backed_up: passed.backed_up,
-    };
-    store::passkeys::set_used(&mut tx, used, ctx.now).await?;
+    store::passkeys::set_used(&mut tx, passed.as_use(), ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PasskeyAccepted { user_id: account.id }).await?;
     let stage = transition(LoginState::Anonymous, LoginEvent::PasskeyAccepted).map_err(AppError::internal)?;
     let token = completion::complete(&mut tx, state, ctx, account.id, &[], stage, Proof::PasskeyAlone, false).await?;

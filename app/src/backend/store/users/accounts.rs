@@ -26,6 +26,7 @@ pub struct MemberRow {
     pub tan_mode_invoice: String,
     pub tan_mode_admin: String,
     pub invoice_threshold_cents: i64,
+    pub tan_way: String,
 }
 
 /// A session and its account in one read: the session as stored, the account with its
@@ -45,7 +46,7 @@ pub async fn member_of_session(conn: &mut Conn, id_hash: &[u8]) -> Result<Option
         "SELECT s.user_id, s.stage, s.ip, s.created_at, s.last_seen_at, s.tan_ip, s.proof,
         u.id, u.organisation_id, o.name AS organisation, u.role, u.full_name, u.email, u.phone_e164,
         u.tan_locked_at, u.tan_wrong_in_a_row, u.tan_mode_password, u.tan_mode_email, u.tan_mode_invoice,
-        u.tan_mode_admin, u.invoice_threshold_cents, u.disabled_at
+        u.tan_mode_admin, u.invoice_threshold_cents, u.tan_way, u.disabled_at
      FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
      WHERE s.id_hash = $1",
     )

@@ -93,13 +93,14 @@ pub async fn reset_quotas(conn: &mut Conn, user_id: i64, now: Timestamp) -> Resu
 pub async fn set_tan_settings(conn: &mut Conn, id: i64, settings: &TanSettings) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE users SET tan_mode_password = $1, tan_mode_email = $2, tan_mode_invoice = $3, tan_mode_admin = $4,
-                          invoice_threshold_cents = $5 WHERE id = $6",
+                          invoice_threshold_cents = $5, tan_way = $6 WHERE id = $7",
     )
     .bind(settings.password.as_str())
     .bind(settings.email.as_str())
     .bind(settings.invoice.as_str())
     .bind(settings.admin.as_str())
     .bind(settings.invoice_threshold_cents)
+    .bind(settings.way.as_str())
     .bind(id)
     .execute(conn)
     .await

@@ -9,6 +9,12 @@
 //! their own quota (`tan_sms_quota`, 20 a rolling 24 h, no lock) and count toward the
 //! network's SMS cap.
 //!
+//! How TANs come (SPEC 5.8) is the account's choice: by SMS, or confirmed with a passkey
+//! ([`passkey`], SPEC 14.3). The request's `tan` field says what it brings
+//! ([`tan::Answer`]): nothing (issue one the chosen way), `sms` (the fallback), a passkey's
+//! answer, or a typed TAN. A passkey's ceremony is an issued TAN like any other: the same
+//! digest binding, lifetime, quota, strikes and modes.
+//!
 //! `authorise` answers `Authorisation::Granted` when the action may go ahead (covered by the
 //! TAN session, or the right TAN for exactly these data), and `Authorisation::Refused` when
 //! it may not: a TAN was sent, the TAN was wrong, the TAN system is locked. A refusal's
@@ -21,6 +27,7 @@ use crate::{
         audit::{self, AuditEvent},
         db::{self, LockKey, WriteTx},
         delivery::outbox::{self, NewMessage},
+        factor,
         limits::{network::network_of, sms_cap},
         login::access::Member,
         login::sessions::Session,
@@ -35,11 +42,13 @@ use crate::{
         mask,
         mfa::{self, Method},
         quota::{self, QuotaDecision, Usage},
-        tan::{self, Action, Mode, TanSettings, TanState},
+        tan::{self, Action, Answer, Mode, TanSettings, TanState, Way},
         time::Timestamp,
     },
     wire::{AppError, InputError},
 };
+
+mod passkey;
 
 /// The TAN facts of the logged-in account.
 impl Member {
@@ -51,6 +60,7 @@ impl Member {
             invoice: Mode::parse(&self.tan_mode_invoice).unwrap_or(d.invoice),
             admin: Mode::parse(&self.tan_mode_admin).unwrap_or(d.admin),
             invoice_threshold_cents: self.invoice_threshold_cents,
+            way: tan::Way::parse(&self.tan_way).unwrap_or(d.way),
         }
     }
 
@@ -97,6 +107,14 @@ fn tan_hash(state: &AppState, tan_id: i64, tan: &str) -> Vec<u8> {
     state.keys.keyed_hash(Purpose::Tan, format!("{tan_id}:{tan}").as_bytes())
 }
 
+/// What a request brings to be checked against the issued TAN.
+enum Presented<'a> {
+    /// A typed TAN, normalised.
+    Tan(String),
+    /// A passkey's answer, as WebAuthn's JSON.
+    Passkey(&'a str),
+}
+
 /// Whether a protected action may go ahead.
 #[derive(Debug)]
 pub enum Authorisation {
@@ -134,12 +152,18 @@ async fn authorise(
         return Ok(Granted);
     }
     let digest = digest(state, &p);
-    let input = tan_input.map(str::trim).filter(|t| !t.is_empty());
-    let Some(input) = input else {
-        return Ok(Refused(issue(tx, state, ctx, session, user, &p, &digest, phone).await?));
-    };
-    let Ok(typed) = tan::normalise(input) else {
-        return Ok(Refused(AppError::Input(InputError::TanMalformed)));
+    let presented = match Answer::of(tan_input) {
+        ask @ (Answer::Ask | Answer::AskSms) => {
+            let passkey_can_answer =
+                settings.way == Way::Passkey && factor::passkey::offered(tx, state, user.id).await?;
+            let way = tan::way_to_issue(settings.way, ask == Answer::AskSms, passkey_can_answer);
+            return Ok(Refused(issue(tx, state, ctx, session, user, &p, &digest, phone, way).await?));
+        }
+        Answer::Typed(raw) => match tan::normalise(raw) {
+            Ok(typed) => Presented::Tan(typed),
+            Err(_) => return Ok(Refused(AppError::Input(InputError::TanMalformed))),
+        },
+        Answer::Passkey(answer) => Presented::Passkey(answer),
     };
     let latest = store::tans::latest_issued(tx, &session.id_hash, p.action).await?;
     let Some(issued) = latest.filter(|t| tan::is_fresh(Timestamp(t.issued_at), ctx.now, policy)) else {
@@ -150,17 +174,17 @@ async fn authorise(
         audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanVoided { user_id: user.id, action: p.action }).await?;
         return Ok(Refused(AppError::TanVoid));
     }
-    if !hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash) {
-        let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
-        tx.later(store::users::set_tan_wrong(user.id, i64::from(wrong), lock, ctx.now));
-        let event = AuditEvent::TanRefused { user_id: user.id, action: p.action, wrong_in_a_row: wrong };
-        audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
-        if lock {
-            audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanLocked { user_id: user.id }).await?;
-            end_tan_session(tx, ctx, session, user.id, "tan_locked").await?;
-            return Ok(Refused(AppError::TanLocked));
+    // A typed TAN answers an SMS, a passkey's answer a passkey's ceremony; across, there is
+    // nothing to check the answer against (and nothing it could guess).
+    let right = match (presented, Way::parse(&issued.way)) {
+        (Presented::Tan(typed), Some(Way::Sms)) => hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash),
+        (Presented::Passkey(answer), Some(Way::Passkey)) => {
+            passkey::check(tx, state, ctx, user.id, &issued, answer).await?
         }
-        return Ok(Refused(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) }));
+        (Presented::Tan(_) | Presented::Passkey(_), _) => return Ok(Refused(AppError::TanExpired)),
+    };
+    if !right {
+        return Ok(Refused(count_wrong(tx, state, ctx, session, user, p.action).await?));
     }
     set_tan_state(tx, issued.id, tan::TanEvent::Accepted)?;
     tx.later(store::users::reset_tan_wrong(user.id));
@@ -171,14 +195,38 @@ async fn authorise(
     Ok(Granted)
 }
 
+/// A wrong TAN (or a passkey's answer that failed): one more strike in a row, the lock at
+/// `tan_max_wrong`. Returns the refusal to show.
+async fn count_wrong(
+    tx: &mut db::WriteTx,
+    state: &AppState,
+    ctx: &RequestCtx,
+    session: &Session,
+    user: &Member,
+    action: Action,
+) -> Result<AppError, AppError> {
+    let policy = &state.config.policy;
+    let (wrong, lock) = tan::after_wrong_tan(u32::try_from(user.tan_wrong_in_a_row).unwrap_or(u32::MAX), policy);
+    tx.later(store::users::set_tan_wrong(user.id, i64::from(wrong), lock, ctx.now));
+    let event = AuditEvent::TanRefused { user_id: user.id, action, wrong_in_a_row: wrong };
+    audit::record(tx, ctx.now, Some(ctx.ip), event).await?;
+    if lock {
+        audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanLocked { user_id: user.id }).await?;
+        end_tan_session(tx, ctx, session, user.id, "tan_locked").await?;
+        return Ok(AppError::TanLocked);
+    }
+    Ok(AppError::TanWrong { tries_left: policy.tan_max_wrong.saturating_sub(wrong) })
+}
+
 fn set_tan_state(tx: &mut db::WriteTx, id: i64, event: tan::TanEvent) -> Result<(), AppError> {
     let next = tan::transition(TanState::Issued, event).ok_or_else(|| AppError::internal("illegal TAN step"))?;
     tx.later(store::tans::change_state(id, TanState::Issued, next));
     Ok(())
 }
 
-/// Sends a TAN for exactly these data, or, within the resend countdown, prompts for the one
-/// already sent. Returns the prompt (or the quota refusal).
+/// Issues a TAN for exactly these data the way given (an SMS, or a passkey's ceremony), or,
+/// within the resend countdown, prompts for the one already issued that way. Returns the
+/// prompt (or the quota refusal).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     tx: &mut db::WriteTx,
@@ -189,15 +237,24 @@ async fn issue(
     p: &Protected<'_>,
     digest: &[u8],
     phone: &str,
+    way: Way,
 ) -> Result<AppError, AppError> {
     let policy = &state.config.policy;
-    let prompt = |cooldown_secs: i64| AppError::TanRequired {
-        description: p.description.clone(),
-        phone: mask::phone(phone),
-        cooldown_secs,
-        tries_left: user.tries_left(state),
+    let prompt = |cooldown_secs: i64, ceremony: Option<&str>| match ceremony {
+        None => Ok(AppError::TanRequired {
+            description: p.description.clone(),
+            phone: mask::phone(phone),
+            cooldown_secs,
+            tries_left: user.tries_left(state),
+        }),
+        Some(kept) => Ok(AppError::TanPasskeyRequired {
+            description: p.description.clone(),
+            options: passkey::options_of(kept)?,
+            phone: mask::phone(phone),
+            tries_left: user.tries_left(state),
+        }),
     };
-    // The countdown, the TAN SMS quota and the network's SMS cap, read in one statement under
+    // The countdown, the TAN quota and the network's SMS cap, read in one statement under
     // the account's and the network's locks.
     let network = network_of(ctx.ip);
     tx.holds(&LockKey::Account(user.id))?;
@@ -206,8 +263,9 @@ async fn issue(
     let facts = store::tans::issue_facts(tx, &session.id_hash, p.action, user.id, start, &network).await?;
     if let (Some(at), Some(last_digest)) = (facts.last_issued_at, &facts.last_digest) {
         let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
-        if wait > 0 && hashes_equal(last_digest, digest) {
-            return Ok(prompt(wait));
+        let same_way = facts.last_way.as_deref().and_then(Way::parse) == Some(way);
+        if wait > 0 && same_way && hashes_equal(last_digest, digest) {
+            return prompt(wait, facts.last_ceremony.as_deref());
         }
     }
     if let QuotaDecision::Exceeded { free_at } =
@@ -215,23 +273,43 @@ async fn issue(
     {
         return Ok(AppError::TanQuotaExceeded { free_at: free_at.0, free_at_text: timefmt::minute(free_at, ctx.lang) });
     }
-    let network_usage = Usage::counted(facts.network_used, facts.network_oldest);
-    if let Some(refusal) = sms_cap::refusal_of(tx, state, ctx, network_usage).await? {
-        return Ok(refusal);
-    }
-    sms_cap::count(tx, ctx)?;
+    let ceremony = match way {
+        Way::Sms => {
+            let network_usage = Usage::counted(facts.network_used, facts.network_oldest);
+            if let Some(refusal) = sms_cap::refusal_of(tx, state, ctx, network_usage).await? {
+                return Ok(refusal);
+            }
+            sms_cap::count(tx, ctx)?;
+            None
+        }
+        Way::Passkey => Some(passkey::begin(tx, state, user.id).await?),
+    };
     // One valid TAN per action and session: a new one replaces the old (the voiding is sent
     // before the new row, in the same statement).
     tx.later(store::tans::void_issued(&session.id_hash, p.action));
-    let tan = random_tan();
-    let id =
-        tx.send_kept_with(store::tans::insert_issued(&session.id_hash, user.id, p.action, digest, ctx.now)).await?;
-    tx.later(store::tans::set_hash(id, &tan_hash(state, id, tan.expose())));
-    let minutes = policy.tan_ttl_secs / 60;
-    let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);
-    outbox::enqueue_later(tx, NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body }, ctx.now);
-    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanIssued { user_id: user.id, action: p.action }).await?;
-    Ok(prompt(policy.resend_cooldown_secs))
+    let new = store::tans::NewTan {
+        session_hash: &session.id_hash,
+        user_id: user.id,
+        action: p.action,
+        digest,
+        issued_at: ctx.now,
+        way,
+        ceremony: ceremony.clone(),
+    };
+    let id = tx.send_kept_with(store::tans::insert_issued(new)).await?;
+    if way == Way::Sms {
+        let tan = random_tan();
+        tx.later(store::tans::set_hash(id, &tan_hash(state, id, tan.expose())));
+        let minutes = policy.tan_ttl_secs / 60;
+        let body = messages::tan::sms(ctx.lang, tan.expose(), &p.description, minutes);
+        outbox::enqueue_later(
+            tx,
+            NewMessage { channel: Method::Sms, recipient: phone, subject: "", body: &body },
+            ctx.now,
+        );
+    }
+    audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::TanIssued { user_id: user.id, action: p.action, way }).await?;
+    prompt(policy.resend_cooldown_secs, ceremony.as_deref())
 }
 
 /// `authorise` for a use case that owns its transaction: the transaction back when the action
