@@ -71,6 +71,19 @@ const relyingParty = {
   },
 };
 
+// The same application in front of the passkeys server (passkeys.spec.ts: a step-up to a
+// phishing-resistant login), reached by its domain name as that server's issuer.
+const passkeyRelyingParty = {
+  ...relyingParty,
+  url: `http://127.0.0.1:${rpPort + 2}/healthz`,
+  env: {
+    ...relyingParty.env,
+    RP_PORT: String(rpPort + 2),
+    RP_ISSUER: `http://localhost:${passkeyPort}`,
+    RIEGEL_DATABASE: passkeyRiegel.env.RIEGEL_DATABASE,
+  },
+};
+
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -107,5 +120,5 @@ export default defineConfig({
     },
     { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout|oidc)\.spec\.ts/ },
   ],
-  webServer: [riegel, passkeyRiegel, relyingParty],
+  webServer: [riegel, passkeyRiegel, relyingParty, passkeyRelyingParty],
 });

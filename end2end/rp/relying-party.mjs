@@ -1,7 +1,7 @@
 // A small relying party for the journeys: another application that logs its users in through
 // Riegel with panva's openid-client (OpenID Certified), as a real portal application would.
 // It registers itself with the server binary's own command, then serves:
-//   /login[?max_age=N]  starts the authorization code flow with PKCE, state and nonce
+//   /login[?max_age=N][&acr_values=…]  starts the authorization code flow with PKCE, state and nonce
 //   /pay                the same, asking to confirm a payment (RFC 9396 authorization_details)
 //   /callback           redeems the code; the library checks the ID token against the JWKS
 //   /logout             RP-initiated logout with the ID token as hint
@@ -73,6 +73,8 @@ async function handle(req, res) {
     if (url.pathname === '/pay') params.authorization_details = JSON.stringify([PAYMENT]);
     const maxAge = url.searchParams.get('max_age');
     if (maxAge !== null) params.max_age = maxAge;
+    const acrValues = url.searchParams.get('acr_values');
+    if (acrValues !== null) params.acr_values = acrValues;
     flows.set(state, { verifier, nonce, maxAge: maxAge === null ? undefined : Number(maxAge) });
     res.writeHead(303, { location: client.buildAuthorizationUrl(cfg, params).href });
     return res.end();

@@ -1,5 +1,6 @@
 import { Page } from '@playwright/test';
-import { test, expect, fresh, register, settled, confirmWithTan, enterPassword, lastMessageId, wireBytes, PASSWORD } from './fixtures';
+import { test, expect, fresh, register, settled, confirmWithTan, enterPassword, lastMessageId, wireBytes, passkeyRelyingParty, PASSWORD } from './fixtures';
+import { verified } from './oidc-fixtures';
 
 // Passkeys (SPEC 14), hydrated, against the server at http://localhost (playwright.config.ts:
 // WebAuthn knows no IP address as relying party). The authenticator is chromium's virtual one
@@ -200,4 +201,21 @@ test('TANs by passkey: chosen behind a TAN, a bank change confirmed with its IBA
   await expect(page.getByRole('status')).toHaveText('Die Bankverbindung wurde geändert.');
   await expect(page.getByText('DE02 1203 0000 0000 2020 51')).toBeVisible();
   expect(await lastMessageId(page, who.phone), 'no TAN SMS was sent for the bank change').toBe(sms);
+});
+
+test('an application asking for a phishing-resistant login gets one by passkey, as its OpenID Connect library verifies', async ({ page }, info) => {
+  const who = fresh(info, 'phr');
+  await register(page, who, 'Philipp Phishingfest');
+  await virtualAuthenticator(page);
+  await addPasskey(page, who, 'Laptop');
+  const sms = await lastMessageId(page, who.phone);
+
+  // Logged in by password and SMS code, that login does not fit: a new login, where the
+  // passkey (in the e-mail field's autofill) answers, and the application is back.
+  await page.goto(`${passkeyRelyingParty}/login?acr_values=urn:riegel:acr:phr`);
+  const back = await verified(page);
+  expect(back.claims.email).toBe(who.email);
+  expect(back.claims.acr).toBe('urn:riegel:acr:phr');
+  expect(back.claims.amr).toEqual(['swk', 'user', 'mfa']);
+  expect(await lastMessageId(page, who.phone), 'no code was sent').toBe(sms);
 });
