@@ -34,7 +34,16 @@ fn ResendCountdown(locale: Locale, seconds: i64, new_code: bool, new_tan: bool) 
         StoredValue::new_local(interval);
     }
     view! {
-        <button type="submit" class="secondary" disabled=move || { left.get() > 0 } on:click=move |_| clear_tan(new_tan)>
+        // A new TAN is asked for by SMS (`tan=sms`): on an account whose TANs come by passkey,
+        // this is the fallback the user chose, not a new ceremony.
+        <button
+            type="submit"
+            class="secondary"
+            name=new_tan.then_some("tan")
+            value=new_tan.then_some("sms")
+            disabled=move || { left.get() > 0 }
+            on:click=move |_| clear_tan(new_tan)
+        >
             {move || {
                 let secs = left.get();
                 if secs > 0 {

@@ -142,6 +142,9 @@ fn PasskeyTan(description: String, options: String, phone: String, tries_left: u
     };
     view! {
         <fieldset class="tan">
+            // The form's default button (Enter in a field): asks again, without `tan`, so the
+            // same ceremony is shown; the SMS fallback below is sent only when pressed.
+            <button type="submit" hidden tabindex="-1" aria-hidden="true"></button>
             <legend>{td!(locale, tan.legend)}</legend>
             <p>{td!(locale, tan.passkey_asked, what = move || description.clone())}</p>
             <p class="hint">

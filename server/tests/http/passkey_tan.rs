@@ -7,7 +7,7 @@ use http::StatusCode;
 use webauthn_authenticator_rs::{WebauthnAuthenticator, prelude::RequestChallengeResponse, softpasskey::SoftPasskey};
 
 use crate::{
-    harness::{Answer, Client, PHONE, TestApp, change_bank, logged_in, serde_urlencoded},
+    harness::{Answer, Client, PHONE, TestApp, change_bank, ip, logged_in, serde_urlencoded},
     passkeys::{ORIGIN, enrol, origin, signed_by_another_account},
 };
 
@@ -31,10 +31,20 @@ fn settings(way: &str, tan: &str) -> String {
 /// A new server, Anna logged in with her passkey "Laptop", and TANs by passkey chosen (behind
 /// an SMS TAN, the way TANs came until then).
 async fn anna_with_passkey_tans() -> (TestApp, Client, SoftPasskey) {
+    let (t, s, mut keys) = anna_with_passkeys_for_tans(&["Laptop"]).await;
+    (t, s, keys.remove(0))
+}
+
+/// As [`anna_with_passkey_tans`], with a key for each of `names`.
+async fn anna_with_passkeys_for_tans(names: &[&str]) -> (TestApp, Client, Vec<SoftPasskey>) {
     let t = TestApp::start().await;
     let s = logged_in(&t, "anna@example.org", "member").await;
-    let mut key = SoftPasskey::new(true);
-    enrol(&t, &s, &mut key, "Laptop").await;
+    let mut keys = Vec::new();
+    for name in names {
+        let mut key = SoftPasskey::new(true);
+        enrol(&t, &s, &mut key, name).await;
+        keys.push(key);
+    }
     let asked = s.post("/api/tan/settings", &settings("passkey", "")).await;
     assert!(asked.body.contains("TanRequired"), "the choice itself comes by SMS: {asked:?}");
     let (tan, _) = t.tan_for(PHONE).await;
@@ -42,7 +52,7 @@ async fn anna_with_passkey_tans() -> (TestApp, Client, SoftPasskey) {
     assert_eq!(chosen.status, StatusCode::OK, "{chosen:?}");
     let status = s.post("/api/tan/status", "").await.body;
     assert!(status.contains("\"way\":\"Passkey\"") && status.contains("\"passkey_offered\":true"), "{status}");
-    (t, s, key)
+    (t, s, keys)
 }
 
 /// The ceremony's options of a `TanPasskeyRequired` answer, and what it says it confirms.
@@ -146,6 +156,14 @@ async fn sms_stays_the_fallback_and_a_typed_tan_does_not_answer_a_ceremony() {
     assert!(asked.body.contains("TanRequired") && asked.body.contains("+49 ••••••••• 78"), "{asked:?}");
     let (tan, sms) = t.tan_for(PHONE).await;
     assert!(sms.contains("DE89 •••• 3000"), "{sms}");
+    // Asked again (Enter in a field, or "new TAN" too soon), either way and in turn: the SMS
+    // stays, nothing more is sent and no ceremony replaces it.
+    let sent = t.delivered_to(PHONE).await;
+    for again in ["", "sms", "", "sms"] {
+        let res = change_bank(&s, IBAN_A, again).await;
+        assert!(res.body.contains("TanRequired"), "{again:?}: {res:?}");
+    }
+    assert_eq!(t.delivered_to(PHONE).await, sent, "no second SMS within the countdown, whichever way asked");
     let late = change_bank(&s, IBAN_A, &signed(&mut key, options)).await;
     assert!(refusal(&late).contains("TanExpired"), "the ceremony was replaced: {}", late.body);
     assert_eq!(change_bank(&s, IBAN_A, &tan).await.status, StatusCode::OK);
@@ -208,5 +226,26 @@ async fn an_applications_transaction_is_confirmed_with_the_passkey_for_exactly_t
     let done = browser.post("/api/oidc/confirm", &serde_urlencoded(&[("tan", &answer)])).await;
     let back = done.header(http::header::LOCATION).unwrap_or_else(|| panic!("back to the application: {done:?}"));
     assert!(back.starts_with(CB), "{back}");
+    assert_eq!(t.audited("tan.refused").await, 0);
+}
+
+#[tokio::test]
+async fn removing_a_passkey_voids_the_ceremony_that_offered_it_and_a_garbled_answer_still_ends_a_moved_tan_session() {
+    let (t, s, mut keys) = anna_with_passkeys_for_tans(&["Laptop", "Phone"]).await;
+    let (options, _) = ceremony(&change_bank(&s, IBAN_A, "").await);
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM passkeys WHERE name = 'Laptop'").fetch_one(&t.state.pool).await.unwrap();
+    assert_eq!(s.post("/api/passkeys/remove", &format!("id={id}")).await.status, StatusCode::OK);
+    let res = change_bank(&s, IBAN_A, &signed(&mut keys[0], options)).await;
+    assert!(refusal(&res).contains("TanExpired"), "the ceremony went with the key: {}", res.body);
+    assert_eq!(t.audited("tan.refused").await, 0, "no strike for the owner");
+
+    // A TAN session open at Anna's address, and a ceremony for IBAN B; the first request from
+    // another address brings a garbled answer: refused, and the move still ends the session.
+    sqlx::query("UPDATE sessions SET tan_ip = $1").bind(ip(1).to_string()).execute(&t.state.pool).await.unwrap();
+    ceremony(&change_bank(&s, IBAN_B, "").await);
+    let res = change_bank(&s.at_ip(ip(77)), IBAN_B, "{\"id\":1}").await;
+    assert!(res.body.contains("PasskeyMalformed"), "{res:?}");
+    assert_eq!(t.audited("tan.session_ended").await, 1, "the move ended the TAN session, on record");
     assert_eq!(t.audited("tan.refused").await, 0);
 }

@@ -127,6 +127,8 @@ pub async fn remove(state: &AppState, ctx: &RequestCtx, id: i64) -> Result<(), A
     let Some(name) = store::passkeys::delete(&mut tx, user.id, id).await? else {
         return Err(AppError::Input(InputError::PasskeyUnknown));
     };
+    // A TAN ceremony begun before offers the removed key too: it is void (SPEC 14.3).
+    tx.later(store::tans::void_passkey_ceremonies(user.id));
     changed(&mut tx, ctx, user.id, &user.email, PasskeyChange::Removed, &name).await?;
     Ok(state.commit(tx).await?)
 }

@@ -33,6 +33,7 @@ pub struct IssueFactsRow {
     pub last_digest: Option<Vec<u8>>,
     pub last_way: Option<String>,
     pub last_ceremony: Option<String>,
+
     pub used: i64,
     pub oldest: Option<i64>,
     pub network_used: i64,
@@ -56,6 +57,7 @@ pub async fn issue_facts(
                  ORDER BY id DESC LIMIT 1) AS last_way,
                 (SELECT ceremony FROM tans WHERE session_hash = $1 AND action = $2 AND state = 'issued'
                  ORDER BY id DESC LIMIT 1) AS last_ceremony,
+
                 count(*) AS used, min(issued_at) AS oldest,
                 (SELECT count(*) FROM sms_sends WHERE network = $5 AND at >= $4) AS network_used,
                 (SELECT min(at) FROM sms_sends WHERE network = $5 AND at >= $4) AS network_oldest
@@ -112,6 +114,14 @@ pub fn void_issued(session_hash: &[u8], action: Action) -> Write {
     Write {
         sql: "UPDATE tans SET state = 'void' WHERE session_hash = $1 AND action = $2 AND state = 'issued'",
         values: vec![Value::Blob(session_hash.to_vec()), Value::Text(action.as_str().into())],
+    }
+}
+
+/// Voids the account's passkey TAN ceremonies still `issued` (a key was removed).
+pub fn void_passkey_ceremonies(user_id: i64) -> Write {
+    Write {
+        sql: "UPDATE tans SET state = 'void' WHERE user_id = $1 AND way = 'passkey' AND state = 'issued'",
+        values: vec![Value::Int(user_id)],
     }
 }
 

@@ -179,7 +179,13 @@ async fn authorise(
     let right = match (presented, Way::parse(&issued.way)) {
         (Presented::Tan(typed), Some(Way::Sms)) => hashes_equal(&tan_hash(state, issued.id, &typed), &issued.tan_hash),
         (Presented::Passkey(answer), Some(Way::Passkey)) => {
-            passkey::check(tx, state, ctx, user.id, &issued, answer).await?
+            match passkey::check(tx, state, ctx, user.id, &issued, answer).await {
+                Ok(right) => right,
+                // A garbled answer counts nothing, but what this request did so far (a TAN
+                // session ended by a new address) stands.
+                Err(AppError::Input(refusal)) => return Ok(Refused(AppError::Input(refusal))),
+                Err(e) => return Err(e),
+            }
         }
         (Presented::Tan(_) | Presented::Passkey(_), _) => return Ok(Refused(AppError::TanExpired)),
     };
@@ -263,8 +269,12 @@ async fn issue(
     let facts = store::tans::issue_facts(tx, &session.id_hash, p.action, user.id, start, &network).await?;
     if let (Some(at), Some(last_digest)) = (facts.last_issued_at, &facts.last_digest) {
         let wait = mfa::cooldown_left(Timestamp(at), ctx.now, policy);
-        let same_way = facts.last_way.as_deref().and_then(Way::parse) == Some(way);
-        if wait > 0 && same_way && hashes_equal(last_digest, digest) {
+        // Asked again within the countdown, the TAN issued stays: also an SMS when the chosen
+        // way is the passkey (the user took the fallback). Only asking for SMS replaces a
+        // ceremony.
+        let last_way = facts.last_way.as_deref().and_then(Way::parse);
+        let keep = last_way == Some(way) || way == Way::Passkey;
+        if wait > 0 && keep && hashes_equal(last_digest, digest) {
             return prompt(wait, facts.last_ceremony.as_deref());
         }
     }
