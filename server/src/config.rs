@@ -137,6 +137,13 @@ pub struct Cli {
     #[arg(long, env = "RIEGEL_DELIVERY_CLAIM_SECS", default_value_t = 60)]
     pub delivery_claim_secs: u64,
 
+    /// The push services Web Push messages may go to (SPEC 15.1): origins separated by commas,
+    /// `https://*.domain` for every host under a domain. A device's subscription naming another
+    /// host is refused, so Riegel never sends into its own network. The default is the
+    /// browsers' push services (Chrome's and Edge's FCM, Firefox's, Apple's, Windows').
+    #[arg(long, env = "RIEGEL_PUSH_SERVICES", default_value = app::domain::push_service::DEFAULT_SERVICES)]
+    pub push_services: String,
+
     /// The log's format: `text`, one readable line an event, or `json`, one JSON object a line
     /// for a log collector. `RUST_LOG` sets the filter (default `info,sqlx=warn`).
     #[arg(long, env = "RIEGEL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -335,6 +342,7 @@ impl Cli {
             }),
             timeout: std::time::Duration::from_secs(self.delivery_timeout_secs),
             claim: std::time::Duration::from_secs(self.delivery_claim_secs),
+            push_services: self.push_services.clone(),
         })
     }
 

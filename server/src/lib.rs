@@ -23,6 +23,7 @@ use app::{
         delivery::{
             dev_outbox::DevOutbox,
             providers::{Provider, Providers, SmsGateway, SmsGatewaySettings, Smtp, SmtpSettings},
+            web_push::{self, WebPusher},
             worker,
         },
         events::PushEvents,
@@ -68,6 +69,9 @@ pub struct Delivery {
     pub timeout: std::time::Duration,
     /// How long a delivery pass holds the messages it took (longer than `timeout`).
     pub claim: std::time::Duration,
+    /// The push services Web Push messages may go to (`domain::push_service`): origins,
+    /// separated by commas.
+    pub push_services: String,
 }
 
 impl Delivery {
@@ -78,6 +82,7 @@ impl Delivery {
             sms_gateway: None,
             timeout: std::time::Duration::from_secs(10),
             claim: std::time::Duration::from_secs(worker::DEFAULT_CLAIM_SECS.unsigned_abs()),
+            push_services: app::domain::push_service::DEFAULT_SERVICES.to_owned(),
         }
     }
 }
@@ -105,7 +110,18 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
         None => Provider::Unconfigured,
     };
     let d = &settings.delivery;
+    let push_services = app::domain::push_service::parse_list(&d.push_services)?;
+    // Without its VAPID key (a database that takes no writes) the server still starts; Web Push
+    // messages then wait in the outbox, as with any channel without a provider.
+    let web_push = match web_push::vapid_key(&database.pool, &database.writer, &keys, settings.clock.now()).await {
+        Ok(vapid) => Provider::WebPush(Arc::new(WebPusher::new(vapid, settings.link_origin.clone(), d.timeout)?)),
+        Err(e) => {
+            tracing::warn!(error = %e, "no VAPID key: Web Push waits");
+            Provider::Unconfigured
+        }
+    };
     let providers = Providers {
+        web_push,
         email: match &d.smtp {
             Some(smtp) => Provider::Smtp(Arc::new(Smtp::new(smtp, d.timeout, settings.dev_mode)?)),
             None => fallback.clone(),
@@ -126,6 +142,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions) -> R
             support_contact: settings.support_contact,
             link_origin: settings.link_origin,
             delivery_claim_secs: i64::try_from(settings.delivery.claim.as_secs()).unwrap_or(i64::MAX),
+            push_services,
         }),
         leptos_options,
         outbox_nudge: Arc::new(Notify::new()),

@@ -78,13 +78,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         body_limit: cli.body_limit,
         dev_mode: cli.dev,
     };
-    for (channel, provider) in [("e-mail", &state.providers.email), ("SMS", &state.providers.sms)] {
+    let p = &state.providers;
+    for (channel, provider) in [("e-mail", &p.email), ("SMS", &p.sms), ("Web Push", &p.web_push)] {
         match provider {
             Provider::Unconfigured => {
                 tracing::warn!("no {channel} provider is configured: messages wait in the outbox")
             }
             Provider::Dev(_) => tracing::info!("{channel} goes to the development outbox at /dev/outbox"),
             Provider::Smtp(_) | Provider::SmsGateway(_) => tracing::info!("{channel} goes to its configured provider"),
+            Provider::WebPush(_) => tracing::info!("{channel} goes to the allowed push services"),
         }
     }
     if let Some(metrics_addr) = cli.metrics_bind {

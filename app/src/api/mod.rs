@@ -22,6 +22,7 @@ pub mod registration;
 pub mod settings;
 pub mod support;
 pub mod totp;
+pub mod web_push;
 
 #[cfg(test)]
 mod tests {

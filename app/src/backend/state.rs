@@ -29,6 +29,8 @@ pub struct RuntimeConfig {
     pub link_origin: String,
     /// Seconds a delivery pass holds the messages it took.
     pub delivery_claim_secs: i64,
+    /// The push services a device's subscription may name (SPEC 15.1).
+    pub push_services: Vec<crate::domain::push_service::AllowedService>,
 }
 
 #[derive(Clone, Debug)]

@@ -97,6 +97,7 @@ pub fn ErrorNotice(err: AppError) -> impl IntoView {
             InputError::TotpCodeWrong => td!(locale, errors.totp_code_wrong).into_any(),
             InputError::PasskeyUnavailable => td!(locale, errors.passkey_unavailable).into_any(),
             InputError::TanWayUnavailable => td!(locale, errors.tan_way_unavailable).into_any(),
+            InputError::PushSubscriptionRefused => td!(locale, errors.push_subscription_refused).into_any(),
             InputError::PasskeyMalformed => td!(locale, errors.passkey_malformed).into_any(),
             InputError::PasskeyNotStarted => td!(locale, errors.passkey_not_started).into_any(),
             InputError::PasskeyRefused => td!(locale, errors.passkey_refused).into_any(),

@@ -4,6 +4,7 @@
 //! nothing but `std` and `serde` (the password strength estimator, `zxcvbn`, is server-only).
 
 pub mod authorization_details;
+pub mod channel;
 pub mod email;
 pub mod lang;
 pub mod links;
@@ -16,6 +17,7 @@ pub mod password;
 pub mod payee;
 pub mod policy;
 pub mod push;
+pub mod push_service;
 pub mod quota;
 pub mod role;
 pub mod tan;

@@ -76,6 +76,9 @@ pub enum InputError {
     /// TANs by passkey were chosen without a passkey on the account (or where passkeys are not
     /// offered).
     TanWayUnavailable,
+    /// A push subscription naming a push service that is not allowed (or Riegel itself), or
+    /// with keys that are not a subscription's.
+    PushSubscriptionRefused,
     /// A passkey's name: empty, longer than 60 characters, or with control characters.
     PasskeyNameInvalid,
     /// No passkey of the account has this id.

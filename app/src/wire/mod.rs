@@ -19,5 +19,6 @@ pub mod registration;
 pub mod settings;
 pub mod support;
 pub mod totp;
+pub mod web_push;
 
 pub use error::{AppError, InputError};

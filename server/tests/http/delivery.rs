@@ -26,7 +26,11 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     }
     // First worker: killed as soon as it has delivered a few messages.
     let first = Arc::new(DevOutbox::default());
-    let providers = Providers { sms: Provider::Dev(first.clone()), email: Provider::Dev(first.clone()) };
+    let providers = Providers {
+        sms: Provider::Dev(first.clone()),
+        email: Provider::Dev(first.clone()),
+        web_push: Provider::Unconfigured,
+    };
     let worker = tokio::spawn(worker::run_worker(
         t.state.writer.clone(),
         providers,
@@ -48,7 +52,11 @@ async fn a_worker_killed_mid_batch_loses_no_message_and_the_restart_sends_each_o
     // The killed pass's rows stay claimed for a minute; a restart releases the claims, then
     // every message is delivered, and counted once.
     let second = Arc::new(DevOutbox::default());
-    let providers = Providers { sms: Provider::Dev(second.clone()), email: Provider::Dev(second.clone()) };
+    let providers = Providers {
+        sms: Provider::Dev(second.clone()),
+        email: Provider::Dev(second.clone()),
+        web_push: Provider::Unconfigured,
+    };
     worker::release_claims(&t.state.writer, t.state.clock.now()).await.unwrap();
     while worker::deliver_due(&t.state.writer, &providers, t.state.clock.now(), 50).await.unwrap() > 0 {}
     let (sent, attempts): (i64, i64) =
@@ -72,7 +80,8 @@ async fn a_failing_provider_retries_with_backoff_and_keeps_the_message() {
     let msg = NewMessage { channel: Method::Email, recipient: "a@b.de", subject: "s", body: "b" };
     outbox::enqueue(&mut conn, msg, now).await.unwrap();
     drop(conn);
-    let broken = Providers { sms: Provider::Unconfigured, email: Provider::Unconfigured };
+    let broken =
+        Providers { sms: Provider::Unconfigured, email: Provider::Unconfigured, web_push: Provider::Unconfigured };
     assert_eq!(worker::deliver_due(&t.state.writer, &broken, now, 10).await.unwrap(), 1);
     let (attempts, next, body, err): (i64, i64, String, Option<String>) =
         sqlx::query_as("SELECT attempts, next_attempt_at, body, last_error FROM outbox")

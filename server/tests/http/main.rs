@@ -43,4 +43,5 @@ mod stop;
 mod support;
 mod tan;
 mod totp;
+mod web_push;
 mod wrong_entries;

@@ -124,6 +124,10 @@ pub enum AuditEvent<'a> {
     PushDevicePaired {
         user_id: i64,
     },
+    /// The paired device registered its Web Push subscription (SPEC 15.1).
+    PushSubscribed {
+        user_id: i64,
+    },
     /// The paired device was removed in the settings.
     PushDeviceRemoved {
         user_id: i64,

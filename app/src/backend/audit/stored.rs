@@ -25,6 +25,7 @@ impl AuditEvent<'_> {
             AuditEvent::TotpEnrolled { .. } => "totp.enrolled",
             AuditEvent::TotpAccepted { .. } => "totp.accepted",
             AuditEvent::PushDevicePaired { .. } => "push.device_paired",
+            AuditEvent::PushSubscribed { .. } => "push.subscribed",
             AuditEvent::PushDeviceRemoved { .. } => "push.device_removed",
             AuditEvent::PasskeyChanged { .. } => "passkey.changed",
             AuditEvent::PasskeyAccepted { .. } => "passkey.accepted",
@@ -89,6 +90,7 @@ impl AuditEvent<'_> {
             | AuditEvent::TotpEnrolled { user_id }
             | AuditEvent::TotpAccepted { user_id }
             | AuditEvent::PushDevicePaired { user_id }
+            | AuditEvent::PushSubscribed { user_id }
             | AuditEvent::PushDeviceRemoved { user_id }
             | AuditEvent::PasskeyChanged { user_id, .. }
             | AuditEvent::PasskeyAccepted { user_id }

@@ -64,6 +64,8 @@ pub enum LockKey {
     Anonymous(String),
     /// The OpenID Connect signing keys, one key for all.
     SigningKeys,
+    /// The VAPID key pair (Web Push), one for all instances.
+    VapidKey,
 }
 
 impl LockKey {
@@ -78,6 +80,7 @@ impl LockKey {
             LockKey::SmsNetwork(_) => "sms_network",
             LockKey::Anonymous(_) => "anonymous",
             LockKey::SigningKeys => "signing_keys",
+            LockKey::VapidKey => "vapid_key",
         }
     }
 
@@ -95,7 +98,7 @@ impl LockKey {
         h.update(self.kind().as_bytes());
         h.update([0]);
         match self {
-            LockKey::Account(_) | LockKey::SigningKeys => {}
+            LockKey::Account(_) | LockKey::SigningKeys | LockKey::VapidKey => {}
             LockKey::RegistrationFlow(b) => h.update(b),
             LockKey::RegistrationAddress(s)
             | LockKey::ThrottleNetwork(s)

@@ -15,4 +15,5 @@
 pub mod dev_outbox;
 pub mod outbox;
 pub mod providers;
+pub mod web_push;
 pub mod worker;

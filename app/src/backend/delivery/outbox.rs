@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::{
     backend::{db::WriteTx, store},
-    domain::{mfa::Method, time::Timestamp},
+    domain::{channel::Channel, mfa::Method, time::Timestamp},
 };
 
 /// One message for one recipient.
@@ -17,13 +17,20 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn enqueue(conn: &mut AnyConnection, msg: NewMessage<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
-    store::outbox::enqueue(conn, msg.channel, msg.recipient, msg.subject, msg.body, now).await
+    store::outbox::enqueue(conn, msg.channel.into(), msg.recipient, msg.subject, msg.body, now).await
 }
 
 /// Puts a message in the outbox with the transaction's commit (`db::batch`): for a use case
 /// that reads nothing of it afterwards.
 pub fn enqueue_later(tx: &mut WriteTx, msg: NewMessage<'_>, now: Timestamp) {
-    tx.later(store::outbox::enqueue_later(msg.channel, msg.recipient, msg.subject, msg.body, now));
+    tx.later(store::outbox::enqueue_later(msg.channel.into(), msg.recipient, msg.subject, msg.body, now));
+}
+
+/// Puts a Web Push message for the subscription at `endpoint` in the outbox with the
+/// transaction's commit. `body` holds the subscription's keys and the payload (as JSON, see
+/// `delivery::web_push`); it is wiped once delivered, like every message's.
+pub fn enqueue_web_push_later(tx: &mut WriteTx, endpoint: &str, body: &str, now: Timestamp) {
+    tx.later(store::outbox::enqueue_later(Channel::WebPush, endpoint, "", body, now));
 }
 
 /// Sends one e-mail through the outbox, inside the caller's transaction.

@@ -11,10 +11,13 @@ use std::{
     time::{Duration, UNIX_EPOCH},
 };
 
-use super::dev_outbox::{Delivered, DevOutbox};
+use super::{
+    dev_outbox::{Delivered, DevOutbox},
+    web_push::WebPusher,
+};
 use crate::{
     backend::store::outbox::DueRow,
-    domain::{mfa::Method, time::Timestamp},
+    domain::{channel::Channel, time::Timestamp},
 };
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -33,6 +36,8 @@ pub enum Provider {
     Smtp(Arc<Smtp>),
     /// SMS through a gateway with Twilio's API.
     SmsGateway(Arc<SmsGateway>),
+    /// Web Push through the push service of the device's subscription.
+    WebPush(Arc<WebPusher>),
     /// No provider configured: every attempt fails and the message waits in the outbox.
     Unconfigured,
 }
@@ -44,15 +49,21 @@ pub struct Failure {
     pub reason: String,
     /// The provider refused the message for good (an unknown number, a rejected address).
     pub permanent: bool,
+    /// The push service says the subscription is gone (404, 410): it ends.
+    pub gone: bool,
 }
 
 impl Failure {
     pub fn transient(reason: impl Into<String>) -> Self {
-        Failure { reason: reason.into(), permanent: false }
+        Failure { reason: reason.into(), permanent: false, gone: false }
     }
 
     pub fn permanent(reason: impl Into<String>) -> Self {
-        Failure { reason: reason.into(), permanent: true }
+        Failure { reason: reason.into(), permanent: true, gone: false }
+    }
+
+    pub fn gone(reason: impl Into<String>) -> Self {
+        Failure { reason: reason.into(), permanent: true, gone: true }
     }
 }
 
@@ -63,11 +74,12 @@ impl Provider {
             Provider::Dev(_) => "dev",
             Provider::Smtp(_) => "smtp",
             Provider::SmsGateway(_) => "sms_gateway",
+            Provider::WebPush(_) => "web_push",
             Provider::Unconfigured => "unconfigured",
         }
     }
 
-    pub(super) async fn deliver(&self, m: &DueRow, channel: Method, now: Timestamp) -> Result<(), Failure> {
+    pub(super) async fn deliver(&self, m: &DueRow, channel: Channel, now: Timestamp) -> Result<(), Failure> {
         match self {
             Provider::Dev(outbox) => {
                 outbox.push(Delivered {
@@ -82,6 +94,7 @@ impl Provider {
             }
             Provider::Smtp(smtp) => smtp.send(&m.recipient, &m.subject, &m.body, now).await,
             Provider::SmsGateway(gateway) => gateway.send(&m.recipient, &m.body).await,
+            Provider::WebPush(pusher) => pusher.send(&m.recipient, &m.body, now).await,
             Provider::Unconfigured => {
                 Err(Failure::transient(format!("no {} provider is configured", channel.as_str())))
             }
@@ -93,13 +106,15 @@ impl Provider {
 pub struct Providers {
     pub sms: Provider,
     pub email: Provider,
+    pub web_push: Provider,
 }
 
 impl Providers {
-    pub(super) fn for_channel(&self, channel: Method) -> &Provider {
+    pub(super) fn for_channel(&self, channel: Channel) -> &Provider {
         match channel {
-            Method::Sms => &self.sms,
-            Method::Email => &self.email,
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+            Channel::WebPush => &self.web_push,
         }
     }
 }
@@ -253,7 +268,7 @@ fn smtp_error(e: &lettre::transport::smtp::Error) -> Failure {
         Some(code) => format!("SMTP {kind} ({code})"),
         None => format!("SMTP {kind}"),
     };
-    Failure { reason, permanent: e.is_permanent() }
+    Failure { reason, permanent: e.is_permanent(), gone: false }
 }
 
 pub struct SmsGateway {
@@ -318,6 +333,6 @@ impl SmsGateway {
         // A 4xx other than 429 refuses this message for good (an invalid or blocked number);
         // a 429 or 5xx may pass on a later attempt.
         let permanent = status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
-        Err(Failure { reason, permanent })
+        Err(Failure { reason, permanent, gone: false })
     }
 }

@@ -24,7 +24,7 @@ use crate::{
         store,
         tools::clock,
     },
-    domain::{mfa::Method, time::Timestamp},
+    domain::{channel::Channel, time::Timestamp},
 };
 
 /// Seconds to wait before the next attempt after `attempts` failed ones.
@@ -76,7 +76,7 @@ pub async fn deliver_due_claiming(
     due.sort_by_key(|m| m.id);
     let mut outcomes = Vec::with_capacity(due.len());
     for m in &due {
-        let channel = Method::parse(&m.channel);
+        let channel = Channel::parse(&m.channel);
         let outcome = match channel {
             Some(channel) => providers.for_channel(channel).deliver(m, channel, now).await,
             None => Err(Failure::permanent(format!("unknown channel {:?}", m.channel))),
@@ -95,6 +95,9 @@ pub async fn deliver_due_claiming(
                 DeliveryOutcome::Sent
             }
             Err(failure) if give_up(&failure) => {
+                if failure.gone {
+                    store::web_push::end(&mut tx, &m.recipient, now).await?;
+                }
                 store::outbox::mark_given_up(&mut tx, m.id, &failure.reason, now).await?;
                 DeliveryOutcome::GivenUp
             }

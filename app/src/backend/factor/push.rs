@@ -14,11 +14,13 @@ use crate::{
     backend::{
         audit::{self, AuditEvent},
         db,
+        delivery::web_push,
         limits::account_lock,
         limits::quota_window::{self, Sends},
         request::RequestCtx,
         state::AppState,
         store::{self, Conn},
+        tools::crypto::{Purpose, Secret},
     },
     domain::{
         push::{self, PushState, PushView},
@@ -55,6 +57,16 @@ pub async fn left_to_show(
     let policy = &state.config.policy;
     let used = quota_window::shown(conn, policy, user_id, Sends::Pushes, now).await?;
     Ok(quota::remaining_to_show(used, policy.login_codes_per_channel, policy.quota_warning_below))
+}
+
+/// The keyed hash a device's cookie token is stored as.
+pub fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
+    state.keys.keyed_hash(Purpose::PushDevice, token.expose().as_bytes())
+}
+
+/// The account and public key of the device holding the cookie `token`.
+pub async fn device(conn: &mut Conn, state: &AppState, token: &Secret<String>) -> Result<(i64, Vec<u8>), AppError> {
+    store::push::device_by_token(conn, &device_hash(state, token)).await?.ok_or(AppError::NotAuthenticated)
 }
 
 /// Whether the account has a paired device.
@@ -115,6 +127,8 @@ pub async fn create_request(
         expires_at: ctx.now.plus_secs(push::TTL_SECS),
     };
     let request_id = store::push::insert_request(tx, &request).await?;
+    let payload = serde_json::json!({ "kind": "login", "id": request_id, "at": ctx.now.0, "ip": ip });
+    web_push::notify_device(tx, user_id, &payload, ctx.now).await?;
     audit::record(tx, ctx.now, Some(ctx.ip), AuditEvent::PushSent { user_id, request_id }).await?;
     Ok(PushSent::Sent)
 }

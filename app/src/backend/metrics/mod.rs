@@ -42,7 +42,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, Prometheu
 use super::{audit::AuditEvent, db::Backend, state::AppState, store};
 
 mod help;
-use crate::domain::{login::LoginState, mfa::Method, mfa::Purpose, time::Timestamp};
+use crate::domain::{channel::Channel, login::LoginState, mfa::Method, mfa::Purpose, time::Timestamp};
 
 /// Buckets of every histogram (seconds): a request's milliseconds up to the write turn's
 /// 10 s timeout.
@@ -75,7 +75,7 @@ pub enum Count {
     LockSet(Lock),
     LockLifted(Lock),
     QuotaRefused(Quota),
-    Delivery { provider: &'static str, channel: Method, outcome: DeliveryOutcome },
+    Delivery { provider: &'static str, channel: Channel, outcome: DeliveryOutcome },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +170,7 @@ impl Count {
             | E::TotpEnrolled { .. }
             | E::TotpAccepted { .. }
             | E::PushDevicePaired { .. }
+            | E::PushSubscribed { .. }
             | E::PushDeviceRemoved { .. }
             | E::PasskeyChanged { .. }
             | E::PasskeyAccepted { .. }
@@ -305,7 +306,7 @@ impl Metrics {
         self.record(|| {
             match waiting {
                 Ok(rows) => {
-                    for channel in Method::ALL {
+                    for channel in Channel::ALL {
                         let row = rows.iter().find(|r| r.channel == channel.as_str());
                         let (n, oldest) = row.map_or((0, None), |r| (r.waiting, r.oldest));
                         gauge!("riegel_outbox_waiting", "channel" => channel.as_str()).set(n as f64);

@@ -20,3 +20,4 @@ pub(crate) mod registration;
 pub(crate) mod settings;
 pub mod support;
 pub(crate) mod totp;
+pub(crate) mod web_push;

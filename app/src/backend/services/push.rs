@@ -31,8 +31,7 @@ use crate::{
         messages::tan::Authorises,
         request::RequestCtx,
         state::AppState,
-        store::{self, Conn},
-        tan,
+        store, tan,
         tools::crypto::{Purpose, Secret, hashes_equal, random_token},
     },
     domain::{
@@ -92,7 +91,9 @@ pub async fn pair_device(
     let name = if name.is_empty() { "–".to_owned() } else { name };
     let mut tx = state.writer.begin().await?;
     let replaced = match device {
-        Some(token) => store::push::device_by_token(&mut tx, &device_hash(state, token)).await?.map(|(id, _)| id),
+        Some(token) => {
+            store::push::device_by_token(&mut tx, &factor_push::device_hash(state, token)).await?.map(|(id, _)| id)
+        }
         None => None,
     };
     if let (Some(_), Some(token)) = (replaced, device) {
@@ -109,7 +110,8 @@ pub async fn pair_device(
     let ended = replaced.filter(|old| *old != user_id);
     tx.lock([user_id].into_iter().chain(ended).map(LockKey::Account)).await?;
     let token = random_token();
-    store::push::upsert_device(&mut tx, user_id, &device_hash(state, &token), &der, &name, ctx.now).await?;
+    store::push::upsert_device(&mut tx, user_id, &factor_push::device_hash(state, &token), &der, &name, ctx.now)
+        .await?;
     // Requests waiting for the old device expire: only the new one answers from now on.
     store::push::expire_pending_of_user(&mut tx, user_id, ctx.now).await?;
     audit::record(&mut tx, ctx.now, Some(ctx.ip), AuditEvent::PushDevicePaired { user_id }).await?;
@@ -160,7 +162,7 @@ pub async fn device_page(
     };
     let mut conn = state.pool.acquire().await?;
     let Some((user_id, name, paired_at)) =
-        store::push::device_facts_by_token(&mut conn, &device_hash(state, device)).await?
+        store::push::device_facts_by_token(&mut conn, &factor_push::device_hash(state, device)).await?
     else {
         return Ok(None);
     };
@@ -190,10 +192,6 @@ fn replace_confirmation(state: &AppState, device: &Secret<String>, pairing: &str
     URL_SAFE_NO_PAD.encode(mac)
 }
 
-fn device_hash(state: &AppState, token: &Secret<String>) -> Vec<u8> {
-    state.keys.keyed_hash(Purpose::PushDevice, token.expose().as_bytes())
-}
-
 /// "Gerät entfernen" in the settings (a lost device): the device can no longer answer, and its
 /// open requests are void. Removing a factor needs no TAN: it cannot let anyone in.
 pub async fn remove_device(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
@@ -219,11 +217,6 @@ pub async fn paired_device(state: &AppState, ctx: &RequestCtx) -> Result<Option<
     }))
 }
 
-/// The account whose device holds `token`, and the device's public key.
-async fn device(conn: &mut Conn, state: &AppState, token: &Secret<String>) -> Result<(i64, Vec<u8>), AppError> {
-    store::push::device_by_token(conn, &device_hash(state, token)).await?.ok_or(AppError::NotAuthenticated)
-}
-
 /// A request as the device shows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRequest {
@@ -244,7 +237,7 @@ pub async fn device_requests(
     now: Timestamp,
 ) -> Result<(i64, Vec<DeviceRequest>), AppError> {
     let mut conn = state.pool.acquire().await?;
-    let (user_id, _) = device(&mut conn, state, token).await?;
+    let (user_id, _) = factor_push::device(&mut conn, state, token).await?;
     let rows = store::push::pending_of_user(&mut conn, user_id, now).await?;
     let requests = rows
         .into_iter()
@@ -268,7 +261,7 @@ pub async fn send(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
         return Err(AppError::Input(crate::wire::InputError::MethodUnavailable));
     }
     let sent = factor_push::create_request(&mut tx, state, ctx, user_id, &step.session.id_hash).await?;
-    tx.commit().await?;
+    state.commit(tx).await?;
     notify(state, user_id);
     match sent {
         PushSent::Sent | PushSent::Waiting => Ok(()),
@@ -344,7 +337,7 @@ pub async fn answer(
         .and_then(|s| Signature::from_slice(&s).ok())
         .ok_or(AppError::BadRequest)?;
     let mut tx: db::WriteTx = state.writer.begin().await?;
-    let (user_id, public_key) = device(&mut tx, state, device_token).await?;
+    let (user_id, public_key) = factor_push::device(&mut tx, state, device_token).await?;
     // The device names its account; the request, its state and the wrong entries a denial
     // counts are read under the account's lock.
     tx.lock([LockKey::Account(user_id)]).await?;

@@ -45,6 +45,7 @@ pub(crate) mod steps;
 pub(crate) mod tans;
 pub(crate) mod totp;
 pub(crate) mod users;
+pub(crate) mod web_push;
 pub(crate) mod wrong_entries;
 
 /// The connection type storage functions take (a pool connection or a write transaction).

@@ -3,7 +3,7 @@
 use super::Conn;
 use crate::{
     backend::db::batch::{Value, Write},
-    domain::{mfa::Method, time::Timestamp},
+    domain::{channel::Channel, time::Timestamp},
 };
 
 /// A message as the support console shows its delivery.
@@ -51,7 +51,7 @@ pub async fn waiting(conn: &mut Conn) -> Result<Vec<Waiting>, sqlx::Error> {
 
 /// Adds a message due at once; returns its id.
 /// A message for the outbox, written with the transaction's commit (`db::batch`).
-pub fn enqueue_later(channel: Method, recipient: &str, subject: &str, body: &str, now: Timestamp) -> Write {
+pub fn enqueue_later(channel: Channel, recipient: &str, subject: &str, body: &str, now: Timestamp) -> Write {
     Write {
         sql: "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at)
               VALUES ($1, $2, $3, $4, $5, $6)",
@@ -68,7 +68,7 @@ pub fn enqueue_later(channel: Method, recipient: &str, subject: &str, body: &str
 
 pub async fn enqueue(
     conn: &mut Conn,
-    channel: Method,
+    channel: Channel,
     recipient: &str,
     subject: &str,
     body: &str,

@@ -50,7 +50,8 @@ pub async fn pairing_user(
         .await
 }
 
-/// Pairs the device with the account, replacing any earlier one; paired and last seen `now`.
+/// Pairs the device with the account, replacing any earlier one (and its push subscription);
+/// paired and last seen `now`.
 pub async fn upsert_device(
     conn: &mut Conn,
     user_id: i64,
@@ -63,7 +64,9 @@ pub async fn upsert_device(
         "INSERT INTO push_devices (user_id, token_hash, public_key, name, paired_at, last_seen_at)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, public_key = excluded.public_key,
-             name = excluded.name, paired_at = excluded.paired_at, last_seen_at = excluded.last_seen_at",
+             name = excluded.name, paired_at = excluded.paired_at, last_seen_at = excluded.last_seen_at,
+             push_endpoint = NULL, push_p256dh = NULL, push_auth = NULL, push_subscribed_at = NULL,
+             push_ended_at = NULL",
     )
     .bind(user_id)
     .bind(token_hash)

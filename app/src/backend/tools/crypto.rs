@@ -91,6 +91,8 @@ pub enum Purpose {
     PasskeyLoginSeal,
     /// The mark of a passkey login's ceremony that was answered.
     PasskeyLoginMark,
+    /// The key that seals the VAPID private key (Web Push).
+    VapidKeySeal,
 }
 
 impl Purpose {
@@ -117,6 +119,7 @@ impl Purpose {
             Purpose::PasskeyUser => b"riegel/passkey-user",
             Purpose::PasskeyLoginSeal => b"riegel/passkey-login-seal",
             Purpose::PasskeyLoginMark => b"riegel/passkey-login-mark",
+            Purpose::VapidKeySeal => b"riegel/vapid-key-seal",
         }
     }
 }

@@ -11,14 +11,18 @@
 //! - `client`: [`Client`], a browser's requests and cookies, its [`Answer`]s and event streams;
 //! - `log_capture`: the server's log in JSON, captured for one test ([`capture_logs`]);
 //! - `journeys`: the steps many tests start from ([`logged_in`], [`at_challenge`],
-//!   [`with_tan`], a support agent, …).
+//!   [`with_tan`], a support agent, …);
+//! - `push_service`: a real Web Push service for tests ([`PushService`], npm's
+//!   `web-push-testing`), which hands out subscriptions and decrypts what it receives.
 
 mod client;
 mod journeys;
 mod log_capture;
+mod push_service;
 mod test_app;
 
 pub use client::*;
 pub use journeys::*;
 pub use log_capture::*;
+pub use push_service::*;
 pub use test_app::*;
