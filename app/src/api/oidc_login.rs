@@ -20,8 +20,11 @@ pub async fn waiting_confirmation() -> Result<Option<Confirmation>, AppError> {
 pub async fn confirm_for_application(tan: Option<String>) -> Result<(), AppError> {
     use crate::backend::services::oidc_login::{self, Confirmed};
     let (state, ctx) = super::context::request()?;
-    let tan = tan.filter(|t| !t.trim().is_empty());
-    match oidc_login::confirm(&state, &ctx, tan.as_deref()).await? {
+    // The confirmation page is a plain form (an island there would weigh 18 KiB in every page's
+    // wasm, docs/performance.md): it cannot run a passkey's ceremony, so its TANs come by SMS,
+    // the fallback of every way (SPEC 5.8). A passkey's answer is still taken here.
+    let tan = tan.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "sms".to_owned());
+    match oidc_login::confirm(&state, &ctx, Some(&tan)).await? {
         Confirmed::Application(url) => {
             super::context::forget_waiting_request(state.config.dev_mode)?;
             leptos_axum::redirect(&url);

@@ -7,7 +7,7 @@ use leptos_router::components::Redirect;
 
 use crate::{
     api::oidc_login::{ConfirmForApplication, waiting_confirmation},
-    components::{TanPrompt, load_error, provide_locale},
+    components::{TanPrompt, load_error},
     i18n::*,
     wire::AppError,
 };
@@ -15,7 +15,9 @@ use crate::{
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
     let i18n = use_i18n();
+    let confirm = ServerAction::<ConfirmForApplication>::new();
     let waiting = Resource::new(|| (), |_| waiting_confirmation());
+    let result = Signal::derive(move || confirm.value().get());
     view! {
         <Title text=move || t_string!(i18n, confirm.title).to_string() />
         <section class="card" aria-labelledby="confirm-heading">
@@ -31,7 +33,10 @@ pub fn ConfirmPage() -> impl IntoView {
                                     <strong>{c.description}</strong>
                                 </p>
                                 <p class="hint">{t!(i18n, confirm.note)}</p>
-                                <ConfirmForm locale=i18n.get_locale_untracked() />
+                                <ActionForm action=confirm>
+                                    <TanPrompt result />
+                                    <button type="submit">{t!(i18n, confirm.submit)}</button>
+                                </ActionForm>
                             }
                                 .into_any()
                         }
@@ -44,21 +49,5 @@ pub fn ConfirmPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-}
-
-/// The confirmation with its TAN prompt, in the browser, so that a TAN by passkey (SPEC 14.3)
-/// can run its ceremony; without JavaScript the same form posts (and SMS remains). A confirmed
-/// transaction goes back to the application.
-#[island(lazy)]
-fn ConfirmForm(locale: Locale) -> impl IntoView {
-    let locale = provide_locale(locale);
-    let confirm = ServerAction::<ConfirmForApplication>::new();
-    let result = Signal::derive(move || confirm.value().get());
-    view! {
-        <ActionForm action=confirm>
-            <TanPrompt result />
-            <button type="submit">{td!(locale, confirm.submit)}</button>
-        </ActionForm>
     }
 }
