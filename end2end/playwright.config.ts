@@ -11,6 +11,19 @@ const chromium: { path: string; args: string[] } = JSON.parse(readFileSync(join(
 
 const database = process.env.RIEGEL_E2E_DATABASE ?? join(process.env.RIEGEL_E2E_DIR, 'riegel.sqlite');
 
+// A real Web Push service (npm's web-push-testing): it hands out subscriptions, receives what
+// Riegel sends, checks the VAPID signature and decrypts it (webpush.spec.ts). Its port is the
+// server's plus 50 (fixtures.ts: pushService).
+const pushPort = port + 50;
+const pushService = {
+  command: `node node_modules/web-push-testing/src/bin/server.js ${pushPort}`,
+  port: pushPort,
+  reuseExistingServer: false,
+  timeout: 30_000,
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+};
+
 // The real release binary, as `cargo leptos build --release` left it.
 const riegel = {
   command: `${root}/target/release/server`,
@@ -29,6 +42,8 @@ const riegel = {
     // Tests choose their client IP with X-Forwarded-For (see fixtures.ts), as a proxy would.
     RIEGEL_TRUSTED_PROXY: '127.0.0.1',
     LEPTOS_SITE_ROOT: `${root}/target/site`,
+    // Web Push goes to the test push service only (the default allows the browsers' own).
+    RIEGEL_PUSH_SERVICES: `http://localhost:${pushPort}`,
     RUST_LOG: 'warn',
   },
 };
@@ -120,5 +135,5 @@ export default defineConfig({
     },
     { name: 'no-js', use: { javaScriptEnabled: false }, testMatch: /(login|mfa|accounts|push|home|layout|oidc)\.spec\.ts/ },
   ],
-  webServer: [riegel, passkeyRiegel, relyingParty, passkeyRelyingParty],
+  webServer: [pushService, riegel, passkeyRiegel, relyingParty, passkeyRelyingParty],
 });

@@ -1,8 +1,10 @@
 // The Riegel authenticator device (/device). It pairs with a key pair made here by WebCrypto:
 // the private key is created non-extractable and kept in this browser's IndexedDB, so it never
 // leaves the device; only the public key goes to the server. Push requests arrive by
-// Server-Sent Events; each answer (a number, or "deny") is signed over the request, its nonce
-// and the answer, so the server can tell it came from this device and fits this request only.
+// Server-Sent Events while the page is open, and as Web Push notifications through the service
+// worker (device-sw.js) when it is not; each answer (a number, or "deny") is signed over the
+// request, its nonce and the answer, so the server can tell it came from this device and fits
+// this request only.
 
 const TEXT = {
   de: {
@@ -24,6 +26,11 @@ const TEXT = {
     keyStoreFailed: 'Dieser Browser kann den Schlüssel nicht speichern (privater Modus?). Das Gerät wurde nicht gekoppelt.',
     newRequest: 'Neue Anmeldeanfrage.',
     browserOn: 'Browser auf',
+    notify: 'Benachrichtigungen einschalten',
+    pushOn: 'Benachrichtigungen sind an: Anfragen erreichen dieses Gerät auch bei geschlossener Seite.',
+    pushOff: 'Ohne Benachrichtigungen erscheinen Anfragen nur, solange diese Seite offen ist.',
+    pushBlocked: 'Benachrichtigungen sind für diese Seite blockiert. Anfragen erscheinen nur, solange sie offen ist.',
+    pushUnsupported: 'Dieser Browser kann keine Benachrichtigungen empfangen (auf dem iPhone: Seite zum Home-Bildschirm hinzufügen und von dort öffnen).',
   },
   en: {
     pairing: 'Pairing this device …',
@@ -44,6 +51,11 @@ const TEXT = {
     keyStoreFailed: 'This browser cannot store the key (private mode?). The device was not paired.',
     newRequest: 'New login request.',
     browserOn: 'Browser on',
+    notify: 'Turn on notifications',
+    pushOn: 'Notifications are on: requests reach this device even with this page closed.',
+    pushOff: 'Without notifications, requests appear only while this page is open.',
+    pushBlocked: 'Notifications are blocked for this page. Requests appear only while it is open.',
+    pushUnsupported: 'This browser cannot receive notifications (on an iPhone: add the page to the home screen and open it from there).',
   },
 };
 const lang = document.documentElement.lang === 'en' ? 'en' : 'de';
@@ -157,6 +169,8 @@ function render(requests) {
   for (const request of requests) {
     const item = document.createElement('li');
     item.className = 'push-request';
+    item.id = `request-${request.id}`;
+    item.tabIndex = -1;
     const time = new Date(request.at * 1000).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE', {
       hour: '2-digit',
       minute: '2-digit',
@@ -190,6 +204,51 @@ function render(requests) {
     item.append(what, pick, choices, deny);
     list.append(item);
   }
+  // Opened from a notification: the request it named gets the focus.
+  const named = new URLSearchParams(location.search).get('request');
+  if (named) $(`request-${named}`)?.focus();
+}
+
+const b64urlToBytes = (text) => {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  return Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+};
+
+// Web Push: the service worker, and the browser's subscription for Riegel's VAPID key, sent to
+// the server (which keeps one per paired device). Asking for the permission needs a tap.
+async function subscribe(registration) {
+  const res = await post('/api/device/vapid-key', {});
+  if (!res.ok) throw new Error(String(res.status));
+  const key = b64urlToBytes(await res.json());
+  const subscription =
+    (await registration.pushManager.getSubscription()) ??
+    (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
+  const { endpoint, keys } = subscription.toJSON();
+  const sent = await post('/api/device/push-subscription', { endpoint, p256dh: keys.p256dh, auth: keys.auth });
+  if (!sent.ok) throw new Error(String(sent.status));
+}
+
+async function notifications() {
+  const line = $('device-push');
+  const button = $('device-notify');
+  if (!line || !button) return;
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+    line.textContent = T.pushUnsupported;
+    return;
+  }
+  const registration = await navigator.serviceWorker.register('/device-sw.js', { scope: '/device' });
+  const show = (state) => {
+    line.textContent = { granted: T.pushOn, denied: T.pushBlocked, default: T.pushOff }[state];
+    button.hidden = state !== 'default';
+  };
+  button.addEventListener('click', async () => {
+    const state = await Notification.requestPermission();
+    show(state);
+    if (state === 'granted') await subscribe(registration).catch(() => (line.textContent = T.pushUnsupported));
+  });
+  show(Notification.permission);
+  // Allowed before: the subscription may have changed (or ended); the server keeps the newest.
+  if (Notification.permission === 'granted') await subscribe(registration).catch(() => (line.textContent = T.pushUnsupported));
 }
 
 function listen() {
@@ -224,6 +283,7 @@ async function main() {
     return;
   }
   listen();
+  notifications();
 }
 
 main();

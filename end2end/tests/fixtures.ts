@@ -2,6 +2,8 @@ import { test as base, expect, Browser, Page, TestInfo } from '@playwright/test'
 
 /** The relying party playwright.config.ts starts beside the server (rp/relying-party.mjs). */
 export const relyingParty = `http://127.0.0.1:${Number(process.env.RIEGEL_E2E_PORT ?? 3100) + 100}`;
+/** The Web Push service of the tests (playwright.config.ts), as this machine reaches it. */
+export const pushService = `http://127.0.0.1:${Number(process.env.RIEGEL_E2E_PORT ?? 3100) + 50}`;
 /** The same application in front of the passkeys server (playwright.config.ts). */
 export const passkeyRelyingParty = `http://127.0.0.1:${Number(process.env.RIEGEL_E2E_PORT ?? 3100) + 102}`;
 

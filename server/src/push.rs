@@ -198,8 +198,11 @@ async fn device_page(
             "<noscript><p class=\"notice notice-warn\">{noscript}</p></noscript>\
              <p id=\"device-status\" role=\"status\"></p>\
              <ul id=\"device-requests\" class=\"push-requests\"></ul>\
-             <p id=\"device-result\" role=\"status\"></p>",
-            noscript = t.noscript
+             <p id=\"device-result\" role=\"status\"></p>\
+             <p id=\"device-push\" class=\"hint\"></p>\
+             <button type=\"button\" id=\"device-notify\" class=\"secondary\" hidden>{notify}</button>",
+            noscript = t.noscript,
+            notify = t.notify,
         ),
     };
     Ok(Html(format!(
@@ -223,6 +226,8 @@ struct Texts {
     title: &'static str,
     intro: &'static str,
     noscript: &'static str,
+    /// The device page's button that asks for the notification permission (SPEC 15.1).
+    notify: &'static str,
     paired_as: &'static str,
     link_pairs: &'static str,
     only_yours: &'static str,
@@ -238,6 +243,7 @@ fn texts(lang: Lang) -> Texts {
             title: "Riegel-Authenticator",
             intro: "Auf diesem Gerät bestätigen Sie Anmeldungen am Lieferantenportal.",
             noscript: "Dieses Gerät braucht JavaScript: Es erzeugt seinen Schlüssel und empfängt Anfragen im Browser.",
+            notify: "Benachrichtigungen einschalten",
             paired_as: "Dieses Gerät ist schon gekoppelt: Es bestätigt Anmeldungen für das Konto {account} (Gerät „{device}“, gekoppelt am {at}).",
             link_pairs: "Der geöffnete Link koppelt es stattdessen mit dem Konto {account}. Die bisherige Kopplung endet dann: Dieses Gerät bestätigt keine Anmeldungen für {current} mehr.",
             only_yours: "Ersetzen Sie die Kopplung nur, wenn Sie den Link gerade selbst in den Einstellungen Ihres Kontos erzeugt haben.",
@@ -250,6 +256,7 @@ fn texts(lang: Lang) -> Texts {
             title: "Riegel authenticator",
             intro: "On this device you approve logins to the supplier portal.",
             noscript: "This device needs JavaScript: it makes its key and receives requests in the browser.",
+            notify: "Turn on notifications",
             paired_as: "This device is paired already: it approves logins for the account {account} (device “{device}”, paired on {at}).",
             link_pairs: "The link you opened pairs it with the account {account} instead. The current pairing then ends: this device no longer approves logins for {current}.",
             only_yours: "Replace the pairing only if you have just made this link yourself in your account's settings.",

@@ -28,3 +28,10 @@ pub async fn push_reception() -> Result<PushReception, AppError> {
     let (state, ctx) = super::context::request()?;
     crate::backend::services::web_push::reception(&state, &ctx).await
 }
+
+/// "Testbenachrichtigung senden" / "Send a test notification".
+#[server(prefix = "/api", endpoint = "push/test")]
+pub async fn send_test_push() -> Result<(), AppError> {
+    let (state, ctx) = super::context::request()?;
+    crate::backend::services::web_push::send_test(&state, &ctx).await
+}

@@ -163,3 +163,20 @@ async fn subscriptions_into_riegels_own_network_or_not_of_a_paired_device_are_re
     assert_eq!(count(&t, "SELECT count(*) FROM push_devices WHERE push_endpoint IS NOT NULL").await, 0);
     assert_eq!(t.audited("push.subscribed").await, 0);
 }
+
+#[tokio::test]
+async fn a_test_notification_reaches_the_device_once_per_countdown() {
+    let service = PushService::start().await;
+    let t = app_for(&service).await;
+    let (_device, sub) = subscribed(&t, &service).await;
+    let anna = anna(&t).await;
+    assert_eq!(anna.post("/api/push/test", "").await.status, StatusCode::OK);
+    let again = anna.post("/api/push/test", "").await;
+    assert!(again.body.contains("Cooldown"), "one per countdown: {again:?}");
+    t.deliver().await;
+    let got = service.messages(&sub).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["kind"], "test");
+    t.state.clock.advance(31);
+    assert_eq!(anna.post("/api/push/test", "").await.status, StatusCode::OK);
+}

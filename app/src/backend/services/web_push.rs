@@ -15,7 +15,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use crate::{
     backend::{
         audit::{self, AuditEvent},
-        delivery::providers::Provider,
+        delivery::{providers::Provider, web_push},
         factor::push as factor_push,
         login::access,
         request::RequestCtx,
@@ -23,7 +23,7 @@ use crate::{
         store,
         tools::crypto::Secret,
     },
-    domain::push_service,
+    domain::{channel::Channel, mfa, push_service, time::Timestamp},
     wire::{AppError, InputError, web_push::PushReception},
 };
 
@@ -82,4 +82,24 @@ pub async fn reception(state: &AppState, ctx: &RequestCtx) -> Result<PushRecepti
             (None, None) => PushReception::NotSubscribed,
         },
     })
+}
+
+/// "Testbenachrichtigung senden": a push to the device that names no request. One per resend
+/// countdown (30 s) and subscription.
+pub async fn send_test(state: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
+    let mut tx = state.writer.begin().await?;
+    let (_, user) = access::member(&mut tx, state, ctx).await?;
+    let live = store::web_push::of_user(&mut tx, user.id).await?.filter(|s| s.push_ended_at.is_none());
+    let Some(endpoint) = live.and_then(|s| s.push_endpoint) else {
+        return Err(AppError::Input(InputError::MethodUnavailable));
+    };
+    let policy = &state.config.policy;
+    let since = Timestamp(ctx.now.0 - policy.resend_cooldown_secs);
+    if let Some(last) = store::outbox::last_made_to(&mut tx, Channel::WebPush, &endpoint, since).await? {
+        let wait = mfa::cooldown_left(Timestamp(last), ctx.now, policy);
+        return Err(AppError::Cooldown { retry_after_secs: wait.max(1) });
+    }
+    let payload = serde_json::json!({ "kind": "test", "at": ctx.now.0 });
+    web_push::notify_device(&mut tx, user.id, &payload, ctx.now).await?;
+    Ok(state.commit(tx).await?)
 }

@@ -88,6 +88,21 @@ pub async fn enqueue(
     .await
 }
 
+/// When the newest message of `channel` to `recipient` since `since` was made, if any.
+pub async fn last_made_to(
+    conn: &mut Conn,
+    channel: Channel,
+    recipient: &str,
+    since: Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(created_at) FROM outbox WHERE channel = $1 AND recipient = $2 AND created_at >= $3")
+        .bind(channel.as_str())
+        .bind(recipient)
+        .bind(since.0)
+        .fetch_one(conn)
+        .await
+}
+
 /// A due row of the outbox.
 #[derive(Debug, sqlx::FromRow)]
 pub struct DueRow {
