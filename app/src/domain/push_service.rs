@@ -71,6 +71,11 @@ fn origin_of(url: &str) -> Option<(String, String, u16)> {
     valid.then_some((scheme, host, port))
 }
 
+/// The host of a URL (lower case), as the checks compare it: Riegel's own origin's.
+pub fn host_of(url: &str) -> Option<String> {
+    origin_of(url).map(|(_, host, _)| host)
+}
+
 /// The allowed list from its setting: origins separated by commas.
 pub fn parse_list(setting: &str) -> Result<Vec<AllowedService>, String> {
     setting
@@ -167,5 +172,7 @@ mod tests {
         assert_eq!(check("https://push.corp.example/x", &list, "portal.example"), Ok(()));
         assert!(parse_list("push.corp.example").is_err(), "an origin needs its scheme");
         assert!(parse_list("").unwrap().is_empty(), "an empty list allows nothing");
+        assert_eq!(host_of("http://localhost:3102").as_deref(), Some("localhost"));
+        assert_eq!(host_of("https://Portal.Example/x").as_deref(), Some("portal.example"));
     }
 }

@@ -38,11 +38,8 @@ pub fn vapid_public_key(state: &AppState) -> Result<String, AppError> {
 }
 
 /// The host of Riegel's public origin, which no endpoint may name.
-fn own_host(state: &AppState) -> &str {
-    let origin = &state.config.link_origin;
-    let rest = origin.split_once("://").map_or(origin.as_str(), |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or_default();
-    authority.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(authority, |(h, _)| h)
+fn own_host(state: &AppState) -> String {
+    push_service::host_of(&state.config.link_origin).unwrap_or_default()
 }
 
 /// The device holding `device_token` registers its subscription.
@@ -56,7 +53,7 @@ pub async fn subscribe(
 ) -> Result<(), AppError> {
     let refused = || AppError::Input(InputError::PushSubscriptionRefused);
     let endpoint = endpoint.trim();
-    push_service::check(endpoint, &state.config.push_services, own_host(state)).map_err(|_| refused())?;
+    push_service::check(endpoint, &state.config.push_services, &own_host(state)).map_err(|_| refused())?;
     let point = URL_SAFE_NO_PAD.decode(p256dh.trim()).ok().filter(|k| p256::PublicKey::from_sec1_bytes(k).is_ok());
     let secret = URL_SAFE_NO_PAD.decode(auth.trim()).ok().filter(|a| a.len() == 16);
     if point.is_none() || secret.is_none() {
